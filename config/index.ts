@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/** Start-up refuses a bad environment with the variable named, so operators fix the right thing. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n  - ${issues.join('\n  - ')}`);
+  }
+}
+
+const DEV_SECRET = 'dev-only-secret-change-me-dev-only-secret';
+const DEV_KEY = Buffer.alloc(32, 7).toString('base64');
+
+const base64Key = z
+  .string()
+  .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+
+const schema = z
+  .object({
+    APP_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).default('postgres://postgres@127.0.0.1:5432/sso_provisioning'),
+    TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').default('127.0.0.1:7233'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TASK_QUEUE: z.string().min(1).default('provisioning'),
+    PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
+    PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).default('http://localhost:3000'),
+    SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).default('smtp://127.0.0.1:2525'),
+    MAIL_FROM: z.string().min(3).default('SSO Provisioning <no-reply@localhost>'),
+    SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    ENCRYPTION_KEY: base64Key.optional(),
+    SESSION_IDLE_MINUTES: z.coerce.number().int().positive().default(60 * 8),
+    SESSION_ABSOLUTE_HOURS: z.coerce.number().int().positive().default(24 * 7),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.APP_ENV !== 'production') return;
+    // Production never runs on the embedded development secrets or in plain http.
+    if (!env.SESSION_SECRET) ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required in production' });
+    if (!env.ENCRYPTION_KEY) ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEY'], message: 'is required in production' });
+    if (!env.PUBLIC_URL.startsWith('https://')) {
+      ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'must be https in production' });
+    }
+  });
+
+export type Config = Readonly<{
+  env: 'development' | 'test' | 'production';
+  databaseUrl: string;
+  temporal: Readonly<{ address: string; namespace: string; taskQueue: string }>;
+  port: number;
+  publicUrl: URL;
+  smtpUrl: string;
+  mailFrom: string;
+  sessionSecret: string;
+  encryptionKey: Buffer;
+  session: Readonly<{ idleMinutes: number; absoluteHours: number }>;
+  logLevel: string;
+}>;
+
+/** Parses the environment once; the result is frozen so nothing rewrites config at run time. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'} ${i.message}`));
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    env: e.APP_ENV,
+    databaseUrl: e.DATABASE_URL,
+    temporal: Object.freeze({ address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TASK_QUEUE }),
+    port: e.PORT,
+    publicUrl: new URL(e.PUBLIC_URL),
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    sessionSecret: e.SESSION_SECRET ?? DEV_SECRET,
+    encryptionKey: Buffer.from(e.ENCRYPTION_KEY ?? DEV_KEY, 'base64'),
+    session: Object.freeze({ idleMinutes: e.SESSION_IDLE_MINUTES, absoluteHours: e.SESSION_ABSOLUTE_HOURS }),
+    logLevel: e.LOG_LEVEL,
+  });
+}

@@ -1,0 +1,13 @@
+import postgres from 'postgres';
+
+export type Sql = postgres.Sql;
+
+export function createSql(databaseUrl: string, options: postgres.Options<Record<string, never>> = {}): Sql {
+  return postgres(databaseUrl, {
+    max: 10,
+    idle_timeout: 30,
+    connect_timeout: 10,
+    onnotice: () => {},
+    ...options,
+  });
+}

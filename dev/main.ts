@@ -1,0 +1,83 @@
+/**
+ * `npm run dev`: the embedded Temporal dev server (SQLite under .data/, Web UI), migrations,
+ * then worker and api as child processes, all stopped together on Ctrl-C.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../config/index.ts';
+import { migrate } from '../db/migrate.ts';
+import { resolveTemporalCli } from './temporal-cli.ts';
+import { startTemporalDevServer, waitForTemporal, type DevServer } from './temporal-server.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dataDir = `${root}.data`;
+const UI_PORT = 8233;
+
+const config = loadConfig();
+const say = (line: string) => console.log(`[dev] ${line}`);
+
+async function ensureTemporal(): Promise<DevServer | undefined> {
+  try {
+    await waitForTemporal(config.temporal.address, 1_000);
+    say(`using the Temporal server already answering at ${config.temporal.address}`);
+    return undefined;
+  } catch {
+    const port = Number(config.temporal.address.split(':').pop());
+    const cli = await resolveTemporalCli(say);
+    say(`starting the Temporal dev server on ${config.temporal.address} (state in .data/temporal.sqlite)`);
+    mkdirSync(dataDir, { recursive: true });
+    return startTemporalDevServer({
+      cli,
+      namespace: config.temporal.namespace,
+      port,
+      uiPort: UI_PORT,
+      dbFile: `${dataDir}/temporal.sqlite`,
+    });
+  }
+}
+
+function startChild(name: string, entry: string): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, stdio: 'inherit', env: process.env });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      say(`${name} exited (${code ?? signal}); stopping everything`);
+      void stop(1);
+    }
+  });
+  return child;
+}
+
+// Ctrl-C during start-up reaches the Temporal child too (same process group), so nothing is left behind.
+const temporal = await ensureTemporal();
+let stopping = false;
+const children: ChildProcess[] = [];
+
+async function stop(exitCode: number) {
+  if (stopping) return;
+  stopping = true;
+  say('stopping...');
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  await temporal?.stop();
+  say('stopped');
+  process.exit(exitCode);
+}
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+const applied = await migrate(config.databaseUrl);
+say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database is up to date');
+children.push(startChild('worker', 'worker/main.ts'), startChild('api', 'api/main.ts'));
+
+say(`API:         ${config.publicUrl.href}  (health: ${new URL('/readyz', config.publicUrl).href})`);
+if (temporal?.uiUrl) say(`Temporal UI: ${temporal.uiUrl}`);
+say('Ctrl-C stops everything.');

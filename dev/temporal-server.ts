@@ -1,0 +1,123 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Connection } from '@temporalio/client';
+import type { SearchAttributeType } from '@temporalio/common';
+import { searchAttributes } from '../workflows/definitions.ts';
+import { freePort } from './ports.ts';
+import type { TemporalCli } from './temporal-cli.ts';
+
+export interface DevServerOptions {
+  cli: TemporalCli;
+  namespace: string;
+  port?: number;
+  /** Web UI port; omit for a headless server (tests). */
+  uiPort?: number;
+  /** SQLite file to keep state across restarts; omit for in-memory (tests). */
+  dbFile?: string;
+  log?: (line: string) => void;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  stop(): Promise<void>;
+}
+
+const cliTypeNames: Record<SearchAttributeType, string> = {
+  TEXT: 'Text',
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};
+
+/** `--search-attribute Name=Type` for every key in the definitions module: one source of truth. */
+export function searchAttributeArgs(): string[] {
+  return Object.values(searchAttributes).flatMap((key) => ['--search-attribute', `${key.name}=${cliTypeNames[key.type]}`]);
+}
+
+/**
+ * Polls until the server answers. The SDK's own wait (~5 s) is too short for a cold start on a
+ * 2-core machine, so the process is spawned here and waited on for up to `timeoutMs`.
+ */
+export async function waitForTemporal(address: string, timeoutMs: number, exited?: () => string | undefined) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    const why = exited?.();
+    if (why) throw new Error(`Temporal dev server exited before it was ready: ${why}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.healthService.check({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`Temporal at ${address} did not answer within ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+export async function startTemporalDevServer(options: DevServerOptions): Promise<DevServer> {
+  const port = options.port ?? (await freePort());
+  const address = `127.0.0.1:${port}`;
+  const uiUrl = options.uiPort ? `http://127.0.0.1:${options.uiPort}` : undefined;
+
+  if (options.cli.kind === 'sdk-download') {
+    const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'cached-download' },
+        ip: '127.0.0.1',
+        port,
+        namespace: options.namespace,
+        ui: Boolean(options.uiPort),
+        ...(options.uiPort ? { uiPort: options.uiPort } : {}),
+        ...(options.dbFile ? { dbFilename: options.dbFile } : {}),
+        extraArgs: searchAttributeArgs(),
+      },
+    });
+    return { address, ...(uiUrl ? { uiUrl } : {}), stop: () => env.teardown() };
+  }
+
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
+  // "default" always exists; asking for it again is refused.
+  if (options.namespace !== 'default') args.push('--namespace', options.namespace);
+  args.push(...searchAttributeArgs());
+  if (options.uiPort) args.push('--ui-port', String(options.uiPort));
+  else args.push('--headless');
+  if (options.dbFile) args.push('--db-filename', options.dbFile);
+
+  const child = spawn(options.cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
+    options.log?.(chunk.trimEnd());
+  });
+  const exited = () =>
+    child.exitCode !== null || child.signalCode !== null ? `${child.exitCode ?? child.signalCode}: ${stderr}` : undefined;
+  try {
+    await waitForTemporal(address, 120_000, exited);
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+  return { address, ...(uiUrl ? { uiUrl } : {}), stop: () => stopChild(child) };
+}

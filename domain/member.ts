@@ -1,0 +1,18 @@
+export const orgRoles = ['member', 'org_admin'] as const;
+export type OrgRole = (typeof orgRoles)[number];
+
+export const memberStatuses = ['active', 'disabled'] as const;
+export type MemberStatus = (typeof memberStatuses)[number];
+
+export const memberSources = ['jit', 'invitation', 'directory', 'operator'] as const;
+export type MemberSource = (typeof memberSources)[number];
+
+export const siteRoles = ['site_member', 'site_admin'] as const;
+export type SiteRole = (typeof siteRoles)[number];
+
+/** What identifies a member everywhere, including in workflow IDs and search attributes. */
+export interface MemberRef {
+  orgId: string;
+  orgSlug: string;
+  memberId: string;
+}

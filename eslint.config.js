@@ -1,0 +1,34 @@
+import { builtinModules } from 'node:module';
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.cache/', '.data/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: globals.node },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Workflow code is replayed deterministically in a sandbox: no Node built-ins, no I/O modules,
+    // and only type imports of activities (their implementations run in the worker, not here).
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...builtinModules, ...builtinModules.map((m) => `node:${m}`)],
+          patterns: [
+            { group: ['../db/*', '../api/*', '../worker/*', '../config/*'], message: 'Workflows do no I/O and read no config.' },
+            { group: ['postgres', 'pino', 'nodemailer', 'openid-client', 'hono', 'hono/*'], message: 'No I/O libraries in workflows.' },
+            { group: ['../activities/*'], allowTypeImports: true, message: 'Import activities by type only.' },
+          ],
+        },
+      ],
+    },
+  },
+);

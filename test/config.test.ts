@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../config/index.ts';
+
+const prodBase = {
+  APP_ENV: 'production',
+  PUBLIC_URL: 'https://sso.example.com',
+  SESSION_SECRET: 'x'.repeat(40),
+  ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+};
+
+function issuesOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).issues;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('serves local development with defaults and freezes the result', () => {
+    const config = loadConfig({});
+    expect(config.env).toBe('development');
+    expect(config.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'provisioning' });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.temporal)).toBe(true);
+  });
+
+  it.each([
+    [{ DATABASE_URL: 'mysql://localhost/db' }, 'DATABASE_URL must be a postgres:// URL'],
+    [{ PORT: 'eighty' }, 'PORT must be a port number'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ TEMPORAL_ADDRESS: 'localhost' }, 'TEMPORAL_ADDRESS must be host:port'],
+    [{ SMTP_URL: 'http://mail' }, 'SMTP_URL must be an smtp:// or smtps:// URL'],
+    [{ ENCRYPTION_KEY: 'short' }, 'ENCRYPTION_KEY must be 32 bytes'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  ])('refuses %o naming the variable', (env, expected) => {
+    expect(issuesOf(env).join('\n')).toContain(expected);
+  });
+
+  it('accepts a complete production environment', () => {
+    expect(loadConfig(prodBase).publicUrl.protocol).toBe('https:');
+  });
+
+  it.each([
+    ['SESSION_SECRET', { SESSION_SECRET: undefined }, 'SESSION_SECRET is required in production'],
+    ['ENCRYPTION_KEY', { ENCRYPTION_KEY: undefined }, 'ENCRYPTION_KEY is required in production'],
+    ['an http PUBLIC_URL', { PUBLIC_URL: 'http://sso.example.com' }, 'PUBLIC_URL must be https in production'],
+  ])('refuses production without %s', (_, change, expected) => {
+    const env = Object.fromEntries(Object.entries({ ...prodBase, ...change }).filter(([, v]) => v !== undefined));
+    expect(issuesOf(env as Record<string, string>)).toContain(expected);
+  });
+});

@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import postgres from 'postgres';
+import type { TestProject } from 'vitest/node';
+import { migrate } from '../db/migrate.ts';
+import { resolveTemporalCli } from '../dev/temporal-cli.ts';
+import { startTemporalDevServer } from '../dev/temporal-server.ts';
+import { workflowsPath } from '../worker/create-worker.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    temporalAddress: string;
+    workflowBundlePath: string;
+  }
+}
+
+const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** One Temporal dev server, one fresh database and one workflow bundle for the whole run. */
+export default async function setup(project: TestProject) {
+  const cacheDir = join(import.meta.dirname, '..', '.cache', 'test');
+  mkdirSync(cacheDir, { recursive: true });
+
+  const dbName = `sso_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
+
+  const [server, , bundle] = await Promise.all([
+    resolveTemporalCli().then((cli) => startTemporalDevServer({ cli, namespace: 'default' })),
+    migrate(databaseUrl),
+    bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }),
+  ]);
+  const workflowBundlePath = join(cacheDir, `workflow-bundle-${dbName}.js`);
+  writeFileSync(workflowBundlePath, bundle.code);
+
+  project.provide('databaseUrl', databaseUrl);
+  project.provide('temporalAddress', server.address);
+  project.provide('workflowBundlePath', workflowBundlePath);
+
+  return async () => {
+    await server.stop();
+    rmSync(workflowBundlePath, { force: true });
+    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
+    await admin.end();
+  };
+}

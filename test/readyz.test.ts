@@ -1,0 +1,70 @@
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { createApp } from '../api/app.ts';
+import { loadConfig } from '../config/index.ts';
+import { createLogger } from '../config/logger.ts';
+import { createSql, type Sql } from '../db/client.ts';
+import { freePort } from '../dev/ports.ts';
+
+const config = loadConfig({ APP_ENV: 'test' });
+const log = createLogger('silent');
+const closers: (() => Promise<unknown>)[] = [];
+
+function temporalAt(address: string) {
+  const connection = Connection.lazy({ address, connectTimeout: 500 });
+  closers.push(() => connection.close());
+  return { connection, client: new Client({ connection }) };
+}
+
+function sqlAt(url: string): Sql {
+  const sql = createSql(url, { max: 1, connect_timeout: 1 });
+  closers.push(() => sql.end({ timeout: 1 }));
+  return sql;
+}
+
+let deadPostgres: string;
+let deadTemporal: string;
+beforeAll(async () => {
+  deadPostgres = `postgres://postgres@127.0.0.1:${await freePort()}/nothing`;
+  deadTemporal = `127.0.0.1:${await freePort()}`;
+});
+afterAll(async () => {
+  await Promise.allSettled(closers.map((close) => close()));
+});
+
+describe('health endpoints', () => {
+  it('/healthz answers while dependencies are down', async () => {
+    const app = createApp({ config, log, sql: sqlAt(deadPostgres), temporal: temporalAt(deadTemporal) });
+    const res = await app.request('/healthz');
+    expect(res.status).toBe(200);
+  });
+
+  it('/readyz is 200 when PostgreSQL and Temporal answer', async () => {
+    const app = createApp({ config, log, sql: sqlAt(inject('databaseUrl')), temporal: temporalAt(inject('temporalAddress')) });
+    const res = await app.request('/readyz');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ready', checks: { postgres: 'up', temporal: 'up' } });
+  });
+
+  it('/readyz is 503 naming PostgreSQL when it is down', async () => {
+    const app = createApp({ config, log, sql: sqlAt(deadPostgres), temporal: temporalAt(inject('temporalAddress')) });
+    const res = await app.request('/readyz');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: 'unavailable', down: ['postgres'] });
+  });
+
+  it('/readyz is 503 naming Temporal when it is down', async () => {
+    const app = createApp({ config, log, sql: sqlAt(inject('databaseUrl')), temporal: temporalAt(deadTemporal) });
+    const res = await app.request('/readyz');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: 'unavailable', down: ['temporal'] });
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const app = createApp({ config, log, sql: sqlAt(deadPostgres), temporal: temporalAt(deadTemporal) });
+    const res = await app.request('/nope');
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: 'not_found' });
+  });
+});

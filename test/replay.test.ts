@@ -1,0 +1,19 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import { expect, inject, it } from 'vitest';
+import { historiesDir } from './support/histories.ts';
+import { quietRuntime } from './support/temporal.ts';
+
+quietRuntime();
+const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
+
+it('has recorded histories to replay', () => {
+  expect(files.length).toBeGreaterThan(0);
+});
+
+it.each(files)('replays %s deterministically with the current workflow code', async (file) => {
+  const history = historyFromJSON(JSON.parse(readFileSync(join(historiesDir, file), 'utf8')));
+  await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history);
+});

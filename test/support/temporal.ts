@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createSql, type Sql } from '../../db/client.ts';
+import { createWorker } from '../../worker/create-worker.ts';
+
+let runtimeInstalled = false;
+
+/** Keeps worker logs to warnings so test output stays readable. */
+export function quietRuntime() {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+}
+
+export interface TestHarness {
+  sql: Sql;
+  client: Client;
+  connection: Connection;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+/** A real worker on its own task queue against the run's Temporal server and database. */
+export async function startHarness(): Promise<TestHarness> {
+  quietRuntime();
+  const address = inject('temporalAddress');
+  const sql = createSql(inject('databaseUrl'), { max: 5 });
+  const taskQueue = `test-${randomUUID()}`;
+  const nativeConnection = await NativeConnection.connect({ address });
+  const worker = await createWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    sql,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  return {
+    sql,
+    client,
+    connection,
+    taskQueue,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await Promise.all([connection.close(), nativeConnection.close(), sql.end({ timeout: 5 })]);
+    },
+  };
+}
+
+/** Polls until `check` returns a value other than undefined; visibility and projections are eventually consistent. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

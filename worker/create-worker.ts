@@ -1,0 +1,25 @@
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities/index.ts';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface CreateWorkerOptions extends ActivityDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  /** Prebuilt bundle (tests build it once per run); otherwise the worker bundles `workflows/`. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export function createWorker({ connection, namespace, taskQueue, workflowBundle, ...deps }: CreateWorkerOptions) {
+  return Worker.create({
+    connection,
+    namespace,
+    taskQueue,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
+    activities: createActivities(deps),
+    // Draining: in-flight activities get this long to finish after SIGTERM before being cancelled.
+    shutdownGraceTime: '20 seconds',
+  });
+}

@@ -1,0 +1,27 @@
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../config/index.ts';
+import { createSql } from '../db/client.ts';
+import { createLogger } from '../config/logger.ts';
+import { createWorker } from './create-worker.ts';
+import { sdkLogger } from './sdk-logger.ts';
+
+const config = loadConfig();
+const log = createLogger(config.logLevel).child({ component: 'worker' });
+Runtime.install({ logger: sdkLogger(log.child({ component: 'temporal-sdk' })) });
+const sql = createSql(config.databaseUrl);
+const connection = await NativeConnection.connect({ address: config.temporal.address });
+try {
+  const worker = await createWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    sql,
+  });
+  log.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
+  // The SDK runtime turns SIGINT/SIGTERM into worker.shutdown(); run() resolves once drained.
+  await worker.run();
+  log.info('worker drained and stopped');
+} finally {
+  await connection.close();
+  await sql.end({ timeout: 5 });
+}

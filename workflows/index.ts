@@ -1,0 +1,1 @@
+export { memberLifecycleWorkflow } from './member-lifecycle.ts';

@@ -1,0 +1,54 @@
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import {
+  memberStateQuery,
+  searchAttributes,
+  type MemberLifecycleInput,
+  type MemberLifecycleState,
+} from './definitions.ts';
+
+const { recordAuditEvent } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['ValidationError'] },
+});
+
+/** Single writer of one member's lifecycle; lives as long as the member does. */
+export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Promise<void> {
+  const { orgId, orgSlug, memberId } = input;
+  const state: MemberLifecycleState = input.state ?? {
+    status: 'active',
+    siteAccessPending: true,
+    email: input.email,
+  };
+
+  setHandler(memberStateQuery, () => ({ orgId, orgSlug, memberId, ...state }));
+  upsertSearchAttributes([
+    { key: searchAttributes.orgSlug, value: orgSlug },
+    { key: searchAttributes.memberEmail, value: state.email },
+    { key: searchAttributes.memberStatus, value: state.status },
+    { key: searchAttributes.siteAccessPending, value: state.siteAccessPending },
+  ]);
+
+  if (!input.state) {
+    // The key makes the event exactly-once even if this activity is retried or the worker crashes.
+    await recordAuditEvent({
+      idempotencyKey: `${workflowInfo().workflowId}/lifecycle-started`,
+      orgId,
+      memberId,
+      actor: 'system',
+      type: 'member.lifecycle_started',
+      data: { source: input.source },
+    });
+  }
+
+  await condition(() => workflowInfo().continueAsNewSuggested && allHandlersFinished());
+  await continueAsNew<typeof memberLifecycleWorkflow>({ ...input, state });
+}
