@@ -1,13 +1,18 @@
 import type { Sql } from '../db/client.ts';
 import { auditActivities } from './audit.ts';
+import { emailActivities, type Mailer } from './email.ts';
+import { provisioningActivities } from './provisioning.ts';
 
 export interface ActivityDeps {
   sql: Sql;
+  mailer: Mailer;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...auditActivities(deps.sql),
+    ...provisioningActivities(deps.sql),
+    ...emailActivities(deps.sql, deps.mailer),
   };
 }
 

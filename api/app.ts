@@ -1,23 +1,20 @@
-import type { Client, Connection } from '@temporalio/client';
 import { Hono } from 'hono';
+import { csrf } from 'hono/csrf';
 import { requestId } from 'hono/request-id';
-import type { Logger } from 'pino';
-import type { Config } from '../config/index.ts';
-import type { Sql } from '../db/client.ts';
+import type { AppDeps, AppEnv } from './context.ts';
 import { errorHandler } from './errors.ts';
 import { requestLogger } from './request-logger.ts';
+import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
+import { invitationRoutes } from './routes/invitations.ts';
+import { meRoutes } from './routes/me.ts';
+import { loadSession } from './session.ts';
 
-export interface AppDeps {
-  config: Config;
-  sql: Sql;
-  temporal: { client: Client; connection: Connection };
-  log: Logger;
-}
+export type { AppDeps } from './context.ts';
 
 export function createApp(deps: AppDeps) {
-  const { sql, temporal, log } = deps;
-  const app = new Hono();
+  const { sql, temporal, log, config } = deps;
+  const app = new Hono<AppEnv>();
   app.use(requestId());
   app.use(requestLogger(log));
   app.onError(errorHandler(log));
@@ -30,5 +27,11 @@ export function createApp(deps: AppDeps) {
       temporal: () => temporal.connection.healthService.check({}),
     }),
   );
+  // Writes with a cookie must come from our own pages: cross-site form posts are refused.
+  app.use(csrf({ origin: config.publicUrl.origin }));
+  app.use(loadSession(deps));
+  app.route('/', authRoutes(deps));
+  app.route('/api', meRoutes(deps));
+  app.route('/api/orgs/:org/invitations', invitationRoutes(deps));
   return app;
 }

@@ -2,7 +2,6 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
-import { ZodError } from 'zod';
 
 /** An error whose message is written for the person who made the request. */
 export class ClientError extends Error {
@@ -22,10 +21,6 @@ export function errorHandler(log: Logger) {
     const requestId = c.get('requestId') as string | undefined;
     if (err instanceof ClientError) {
       return c.json({ error: err.code, message: err.message, requestId }, err.status);
-    }
-    if (err instanceof ZodError) {
-      const message = err.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ');
-      return c.json({ error: 'invalid_request', message, requestId }, 400);
     }
     if (err instanceof HTTPException && err.status < 500) {
       return c.json({ error: 'http_error', message: err.message, requestId }, err.status);

@@ -24,7 +24,7 @@ const schema = z
     TASK_QUEUE: z.string().min(1).default('provisioning'),
     PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
     PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).default('http://localhost:3000'),
-    SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).default('smtp://127.0.0.1:2525'),
+    SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
     MAIL_FROM: z.string().min(3).default('SSO Provisioning <no-reply@localhost>'),
     SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     ENCRYPTION_KEY: base64Key.optional(),
@@ -36,6 +36,8 @@ const schema = z
     if (env.APP_ENV !== 'production') return;
     // Production never runs on the embedded development secrets or in plain http.
     if (!env.SESSION_SECRET) ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required in production' });
+    // Mail must never fall into the dev sink's address in production.
+    if (!env.SMTP_URL) ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required in production' });
     if (!env.ENCRYPTION_KEY) ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEY'], message: 'is required in production' });
     if (!env.PUBLIC_URL.startsWith('https://')) {
       ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'must be https in production' });
@@ -69,7 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporal: Object.freeze({ address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TASK_QUEUE }),
     port: e.PORT,
     publicUrl: new URL(e.PUBLIC_URL),
-    smtpUrl: e.SMTP_URL,
+    smtpUrl: e.SMTP_URL ?? 'smtp://127.0.0.1:2525',
     mailFrom: e.MAIL_FROM,
     sessionSecret: e.SESSION_SECRET ?? DEV_SECRET,
     encryptionKey: Buffer.from(e.ENCRYPTION_KEY ?? DEV_KEY, 'base64'),

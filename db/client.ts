@@ -11,3 +11,6 @@ export function createSql(databaseUrl: string, options: postgres.Options<Record<
     ...options,
   });
 }
+
+/** A pool or an open transaction: helpers that only run statements accept either. */
+export type Queryable = Sql | postgres.TransactionSql;

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../config/index.ts';
 const prodBase = {
   APP_ENV: 'production',
   PUBLIC_URL: 'https://sso.example.com',
+  SMTP_URL: 'smtps://mail.example.com:465',
   SESSION_SECRET: 'x'.repeat(40),
   ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
 };
@@ -46,6 +47,7 @@ describe('config', () => {
   it.each([
     ['SESSION_SECRET', { SESSION_SECRET: undefined }, 'SESSION_SECRET is required in production'],
     ['ENCRYPTION_KEY', { ENCRYPTION_KEY: undefined }, 'ENCRYPTION_KEY is required in production'],
+    ['SMTP_URL', { SMTP_URL: undefined }, 'SMTP_URL is required in production'],
     ['an http PUBLIC_URL', { PUBLIC_URL: 'http://sso.example.com' }, 'PUBLIC_URL must be https in production'],
   ])('refuses production without %s', (_, change, expected) => {
     const env = Object.fromEntries(Object.entries({ ...prodBase, ...change }).filter(([, v]) => v !== undefined));

@@ -3,6 +3,7 @@ import { loadConfig } from '../config/index.ts';
 import { createSql } from '../db/client.ts';
 import { createLogger } from '../config/logger.ts';
 import { createWorker } from './create-worker.ts';
+import { createMailer } from './mailer.ts';
 import { sdkLogger } from './sdk-logger.ts';
 
 const config = loadConfig();
@@ -16,6 +17,7 @@ try {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     sql,
+    mailer: createMailer(config.smtpUrl, config.mailFrom),
   });
   log.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
   // The SDK runtime turns SIGINT/SIGTERM into worker.shutdown(); run() resolves once drained.

@@ -4,7 +4,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery } from '@temporalio/workflow';
-import type { MemberRef, MemberSource, MemberStatus } from '../domain/member.ts';
+import type { MemberRef, MemberSource, MemberStatus, OrgRole } from '../domain/member.ts';
 
 export const searchAttributes = {
   orgSlug: defineSearchAttributeKey('OrgSlug', SearchAttributeType.KEYWORD),
@@ -29,3 +29,41 @@ export interface MemberLifecycleState {
 }
 
 export const memberStateQuery = defineQuery<MemberLifecycleState & MemberRef>('memberState');
+
+/** One sign-in identity, keyed by (connection, iss, sub); `identityKey` is a hash of that triple. */
+export const signInWorkflowId = (orgSlug: string, identityKey: string): string => `signin/${orgSlug}/${identityKey}`;
+
+export interface ProvisionIdentityInput {
+  orgId: string;
+  orgSlug: string;
+  connectionId: string;
+  iss: string;
+  sub: string;
+  email: string;
+  emailVerified: boolean;
+  name: string;
+}
+
+export type ProvisionOutcome =
+  | {
+      outcome: 'signed_in' | 'linked' | 'created';
+      memberId: string;
+      status: MemberStatus;
+      orgRole: OrgRole;
+      source: MemberSource;
+    }
+  | { outcome: 'refused'; reason: 'email_domain_not_verified' | 'email_not_verified' };
+
+export const invitationWorkflowId = (orgSlug: string, invitationId: string): string => `invitation/${orgSlug}/${invitationId}`;
+
+export interface InvitationEmailInput {
+  orgId: string;
+  orgSlug: string;
+  orgName: string;
+  invitationId: string;
+  email: string;
+  orgRole: OrgRole;
+  /** Built by the api from PUBLIC_URL: workflows read no config. */
+  signInUrl: string;
+  expiresAt: string;
+}

@@ -1,1 +1,3 @@
 export { memberLifecycleWorkflow } from './member-lifecycle.ts';
+export { provisionIdentityWorkflow } from './provision-identity.ts';
+export { sendInvitationWorkflow } from './send-invitation.ts';

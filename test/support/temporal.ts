@@ -4,6 +4,7 @@ import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createSql, type Sql } from '../../db/client.ts';
 import { createWorker } from '../../worker/create-worker.ts';
+import { createMailer } from '../../worker/mailer.ts';
 
 let runtimeInstalled = false;
 
@@ -22,8 +23,8 @@ export interface TestHarness {
   stop(): Promise<void>;
 }
 
-/** A real worker on its own task queue against the run's Temporal server and database. */
-export async function startHarness(): Promise<TestHarness> {
+/** A real worker on its own task queue against the run's Temporal server and database (and SMTP server, if given). */
+export async function startHarness({ smtpUrl = 'smtp://127.0.0.1:1' } = {}): Promise<TestHarness> {
   quietRuntime();
   const address = inject('temporalAddress');
   const sql = createSql(inject('databaseUrl'), { max: 5 });
@@ -34,6 +35,7 @@ export async function startHarness(): Promise<TestHarness> {
     namespace: 'default',
     taskQueue,
     sql,
+    mailer: createMailer(smtpUrl, 'Test <no-reply@test.local>'),
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
   const running = worker.run();

@@ -1,0 +1,36 @@
+import type { Transporter } from 'nodemailer';
+import type { Sql } from '../db/client.ts';
+
+export interface Mailer {
+  transport: Transporter;
+  from: string;
+}
+
+export interface EmailInput {
+  /** One key per logical email: retries and replays never send it twice once it is logged as sent. */
+  idempotencyKey: string;
+  orgId: string | null;
+  kind: string;
+  to: string[];
+  subject: string;
+  text: string;
+}
+
+export function emailActivities(sql: Sql, mailer: Mailer) {
+  return {
+    async sendEmail(email: EmailInput): Promise<{ messageId: string; alreadySent: boolean }> {
+      const messageId = `<${email.idempotencyKey.replace(/[^a-zA-Z0-9.-]/g, '.')}@sso-provisioning>`;
+      const [logged]: [{ status: string }?] = await sql`
+        insert into email_log (idempotency_key, org_id, kind, to_addresses, subject, message_id)
+        values (${email.idempotencyKey}, ${email.orgId}, ${email.kind}, ${email.to}, ${email.subject}, ${messageId})
+        on conflict (idempotency_key) do update set idempotency_key = excluded.idempotency_key
+        returning status`;
+      if (logged?.status === 'sent') return { messageId, alreadySent: true };
+      // A crash between SMTP acceptance and the update below resends once; the fixed Message-ID
+      // lets receiving systems drop that duplicate.
+      await mailer.transport.sendMail({ from: mailer.from, to: email.to, subject: email.subject, text: email.text, messageId });
+      await sql`update email_log set status = 'sent', sent_at = now() where idempotency_key = ${email.idempotencyKey}`;
+      return { messageId, alreadySent: false };
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import type { Queryable, Sql } from '../db/client.ts';
+import type { MemberSource, MemberStatus, OrgRole } from '../domain/member.ts';
+import { emailDomain } from '../domain/sign-in.ts';
+import type { ProvisionIdentityInput, ProvisionOutcome } from '../workflows/definitions.ts';
+
+interface MemberRow {
+  id: string;
+  email: string;
+  name: string;
+  status: MemberStatus;
+  org_role: OrgRole;
+  source: MemberSource;
+}
+
+const memberResult = (outcome: 'signed_in' | 'linked' | 'created', m: MemberRow): ProvisionOutcome => ({
+  outcome,
+  memberId: m.id,
+  status: m.status,
+  orgRole: m.org_role,
+  source: m.source,
+});
+
+/**
+ * Resolves a verified sign-in to exactly one member, in one transaction. Idempotent: a retry after
+ * a crash finds the identity it already wrote; a concurrent duplicate loses on the unique keys
+ * (connection, iss, sub) and (org, email), is retried by Temporal, and then finds the winner's rows.
+ */
+export function provisioningActivities(sql: Sql) {
+  return {
+    async provisionIdentity(input: ProvisionIdentityInput): Promise<ProvisionOutcome> {
+      if (!input.emailVerified) return { outcome: 'refused', reason: 'email_not_verified' };
+      return sql.begin(async (tx) => {
+        const [known]: [MemberRow?] = await tx`
+          select m.id, m.email, m.name, m.status, m.org_role, m.source from identities i join members m on m.id = i.member_id
+          where i.connection_id = ${input.connectionId} and i.iss = ${input.iss} and i.sub = ${input.sub}
+          for update of m`;
+        if (known) return memberResult('signed_in', await refreshProfile(tx, input, known));
+
+        const [invitation]: [{ id: string; org_role: OrgRole }?] = await tx`
+          select id, org_role from invitations
+          where org_id = ${input.orgId} and email = ${input.email} and status = 'pending' and expires_at > now()
+          for update`;
+        const domainVerified = await isVerifiedDomain(tx, input.orgId, input.email);
+        // Linking or creating by email needs the org's verified domain, or an admin's invitation of this exact address.
+        if (!domainVerified && !invitation) return { outcome: 'refused', reason: 'email_domain_not_verified' };
+
+        let [member]: [MemberRow?] = await tx`
+          select id, email, name, status, org_role, source from members where org_id = ${input.orgId} and email = ${input.email}
+          for update`;
+        const outcome = member ? 'linked' : 'created';
+        if (!member) {
+          const source: MemberSource = invitation ? 'invitation' : 'jit';
+          // Org role comes from an invitation only; whatever roles or groups the IdP asserts are ignored.
+          [member] = await tx<MemberRow[]>`
+            insert into members (org_id, email, name, source, org_role)
+            values (${input.orgId}, ${input.email}, ${input.name}, ${source}, ${invitation?.org_role ?? 'member'})
+            returning id, email, name, status, org_role, source`;
+          await audit(tx, input, member!.id, 'member.created', { source, email: input.email });
+        } else if (invitation?.org_role === 'org_admin' && member.org_role !== 'org_admin') {
+          [member] = await tx<MemberRow[]>`
+            update members set org_role = 'org_admin', updated_at = now() where id = ${member.id}
+            returning id, email, name, status, org_role, source`;
+          await audit(tx, input, member!.id, 'member.role_changed', { orgRole: 'org_admin', via: 'invitation' });
+        }
+        await tx`
+          insert into identities (member_id, connection_id, iss, sub, email, last_sign_in_at)
+          values (${member!.id}, ${input.connectionId}, ${input.iss}, ${input.sub}, ${input.email}, now())`;
+        await audit(tx, input, member!.id, 'identity.linked', { iss: input.iss, sub: input.sub });
+        if (invitation) {
+          await tx`update invitations set status = 'accepted', accepted_at = now(), accepted_member_id = ${member!.id}
+                   where id = ${invitation.id}`;
+          await audit(tx, input, member!.id, 'invitation.accepted', { invitationId: invitation.id });
+        }
+        return memberResult(outcome, member!);
+      });
+    },
+  };
+}
+
+async function isVerifiedDomain(tx: Queryable, orgId: string, email: string): Promise<boolean> {
+  const [row] = await tx`select 1 from verified_domains where org_id = ${orgId} and domain = ${emailDomain(email)}`;
+  return Boolean(row);
+}
+
+/** Name and email follow the IdP; a new email is taken only on a verified domain and when no other member has it. */
+async function refreshProfile(tx: Queryable, input: ProvisionIdentityInput, member: MemberRow): Promise<MemberRow> {
+  const changes: Record<string, { from: string; to: string }> = {};
+  if (input.name && input.name !== member.name) changes.name = { from: member.name, to: input.name };
+  if (input.email !== member.email.toLowerCase() && (await isVerifiedDomain(tx, input.orgId, input.email))) {
+    const [taken] = await tx`select 1 from members where org_id = ${input.orgId} and email = ${input.email}`;
+    if (!taken) changes.email = { from: member.email, to: input.email };
+  }
+  await tx`update identities set last_sign_in_at = now(), email = ${input.email}
+           where connection_id = ${input.connectionId} and iss = ${input.iss} and sub = ${input.sub}`;
+  if (!changes.name && !changes.email) return member;
+  const [updated]: [MemberRow?] = await tx`
+    update members set name = ${changes.name?.to ?? member.name}, email = ${changes.email?.to ?? member.email}, updated_at = now()
+    where id = ${member.id} returning id, email, name, status, org_role, source`;
+  await audit(tx, input, member.id, 'member.profile_updated', changes);
+  return updated!;
+}
+
+function audit(tx: Queryable, input: ProvisionIdentityInput, memberId: string, type: string, data: Record<string, unknown>) {
+  return tx`insert into audit_events (org_id, member_id, actor, type, data)
+            values (${input.orgId}, ${memberId}, ${`idp:${input.iss}`}, ${type}, ${tx.json(data as never)})`;
+}

@@ -1,0 +1,19 @@
+import type { Client, Connection } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { SessionMember } from '../auth/sessions.ts';
+import type { Config } from '../config/index.ts';
+import type { Sql } from '../db/client.ts';
+
+export interface AppDeps {
+  config: Config;
+  sql: Sql;
+  temporal: { client: Client; connection: Connection };
+  log: Logger;
+}
+
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    member: SessionMember | undefined;
+  };
+}

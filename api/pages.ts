@@ -1,0 +1,48 @@
+import type { Context } from 'hono';
+import { html } from 'hono/html';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/** A plain page for browser flows; hono/html escapes every interpolated value. */
+export function page(c: Context, status: ContentfulStatusCode, title: string, message: string, action?: { href: string; label: string }) {
+  return c.html(
+    html`<!doctype html>
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>${title}</title>
+        </head>
+        <body>
+          <main>
+            <h1>${title}</h1>
+            <p>${message}</p>
+            ${action ? html`<p><a href="${action.href}">${action.label}</a></p>` : ''}
+          </main>
+        </body>
+      </html>`,
+    status,
+  );
+}
+
+export function emailForm(c: Context, status: ContentfulStatusCode, error?: string) {
+  return c.html(
+    html`<!doctype html>
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <title>Sign in</title>
+        </head>
+        <body>
+          <main>
+            <h1>Sign in</h1>
+            ${error ? html`<p role="alert">${error}</p>` : ''}
+            <form method="get" action="/login">
+              <label>Work email <input type="email" name="email" required autofocus /></label>
+              <button type="submit">Continue</button>
+            </form>
+          </main>
+        </body>
+      </html>`,
+    status,
+  );
+}

@@ -1,0 +1,156 @@
+import { Hono, type Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import * as oidc from 'openid-client';
+import { connectionById, connectionByOrg, oidcConfiguration } from '../../auth/connections.ts';
+import { consumeLoginTransaction, LOGIN_TTL_MINUTES, saveLoginTransaction } from '../../auth/login-transactions.ts';
+import { createSession, revokeSession, sessionCookieName, sessionCookieOptions } from '../../auth/sessions.ts';
+import { sha256, sign, unsign } from '../../auth/tokens.ts';
+import { checkClaims, emailDomain, type IdTokenClaims } from '../../domain/sign-in.ts';
+import type { AppDeps, AppEnv } from '../context.ts';
+import { emailForm, page } from '../pages.ts';
+import { provisionSignIn } from '../temporal.ts';
+
+const startAgain = { href: '/login', label: 'Start again' };
+
+const refusals = {
+  email_missing: 'Your identity provider did not send an email address. Ask your IT team to release the email claim to this app.',
+  email_not_verified: 'Your identity provider does not vouch for your email address (it is not marked verified), so no account can be matched or created. Ask your IT team.',
+  email_domain_not_verified: 'Your email domain is not verified for this organisation. Ask your admin to invite you.',
+} as const;
+
+export function authRoutes(deps: AppDeps) {
+  const { sql, config, log, temporal } = deps;
+  const callbackUrl = new URL('/auth/callback', config.publicUrl);
+  const secure = config.publicUrl.protocol === 'https:';
+  // One cookie per attempt (several tabs may sign in at once), named after the state's hash.
+  const loginCookie = (state: string) =>
+    `${secure ? '__Host-' : ''}login-${sha256(state).toString('hex').slice(0, 16)}`;
+
+  const app = new Hono<AppEnv>();
+
+  /** Email-first entry: the email's verified domain names the organisation. */
+  app.get('/login', async (c) => {
+    const email = c.req.query('email')?.trim().toLowerCase();
+    if (!email) return emailForm(c, 200);
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) return emailForm(c, 400, `"${email}" is not an email address.`);
+    const [org]: [{ slug: string }?] = await sql`
+      select o.slug from verified_domains d join organisations o on o.id = d.org_id
+      join sso_connections s on s.org_id = o.id where d.domain = ${emailDomain(email)}`;
+    if (!org) {
+      return page(c, 404, 'No single sign-on here', `Your organisation does not use SSO here (${emailDomain(email)} is not a verified domain). If you were invited, use the link in your invitation email.`, startAgain);
+    }
+    return c.redirect(`/auth/${encodeURIComponent(org.slug)}/login?login_hint=${encodeURIComponent(email)}`, 302);
+  });
+
+  app.get('/auth/:org/login', async (c) => {
+    const connection = await connectionByOrg(sql, c.req.param('org'));
+    if (!connection) return page(c, 404, 'Unknown organisation', 'This organisation does not exist or has no single sign-on configured.', startAgain);
+    const configuration = await idpConfiguration(c, connection);
+    if (configuration instanceof Response) return configuration;
+
+    // Fresh per attempt, stored server-side, consumed once at the callback.
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    const codeVerifier = oidc.randomPKCECodeVerifier();
+    const loginHint = c.req.query('login_hint');
+    await saveLoginTransaction(sql, state, { connectionId: connection.id, nonce, codeVerifier, ...(loginHint ? { loginHint } : {}) });
+    setCookie(c, loginCookie(state), sign(config.sessionSecret, state), {
+      httpOnly: true,
+      secure,
+      sameSite: 'Lax',
+      path: '/',
+      maxAge: LOGIN_TTL_MINUTES * 60,
+    });
+    const url = oidc.buildAuthorizationUrl(configuration, {
+      redirect_uri: callbackUrl.href,
+      scope: ['openid', 'email', 'profile', ...connection.extraScopes].join(' '),
+      state,
+      nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      ...(loginHint ? { login_hint: loginHint } : {}),
+    });
+    return c.redirect(url.href, 302);
+  });
+
+  app.get('/auth/callback', async (c) => {
+    const state = c.req.query('state');
+    if (!state) return page(c, 400, 'Sign-in failed', 'The sign-in response carries no state. Start again from the sign-in page.', startAgain);
+    const cookieName = loginCookie(state);
+    const bound = unsign(config.sessionSecret, getCookie(c, cookieName)) === state;
+    deleteCookie(c, cookieName, { path: '/', secure });
+    // The state must have started in this browser (login CSRF) and is usable once (replay).
+    const tx = bound ? await consumeLoginTransaction(sql, state) : undefined;
+    if (!tx) {
+      return page(c, 400, 'Sign-in expired', 'This sign-in was already used, has expired, or did not start in this browser. Start again.', startAgain);
+    }
+    const idpError = c.req.query('error');
+    if (idpError) {
+      log.warn({ requestId: c.get('requestId'), idpError }, 'identity provider refused the sign-in');
+      return page(c, 403, 'Sign-in refused', `Your identity provider refused the sign-in (${idpError}). If you think you should have access, ask your IT team.`, startAgain);
+    }
+    const connection = await connectionById(sql, tx.connectionId);
+    if (!connection) return page(c, 400, 'Sign-in failed', 'Single sign-on was removed for this organisation while you were signing in.', startAgain);
+    const configuration = await idpConfiguration(c, connection);
+    if (configuration instanceof Response) return configuration;
+
+    let claims: IdTokenClaims & { iss: string };
+    try {
+      const tokens = await oidc.authorizationCodeGrant(
+        configuration,
+        new URL(`${callbackUrl.href}?${new URL(c.req.url).searchParams}`),
+        { pkceCodeVerifier: tx.codeVerifier, expectedState: state, expectedNonce: tx.nonce, idTokenExpected: true },
+      );
+      claims = tokens.claims() as IdTokenClaims & { iss: string };
+    } catch (err) {
+      // Mix-up (iss), nonce, PKCE, replayed code: all end here; details go to the log, not the page.
+      log.warn({ requestId: c.get('requestId'), err: { name: (err as Error).name, code: (err as { code?: string }).code, message: (err as Error).message } }, 'authorization response rejected');
+      return page(c, 400, 'Sign-in failed', 'The answer from your identity provider could not be verified. Start again; if it keeps failing, contact your IT team.', startAgain);
+    }
+
+    const checked = checkClaims(claims);
+    if ('refused' in checked) return page(c, 403, 'Sign-in refused', refusals[checked.refused], startAgain);
+    const result = await provisionSignIn(temporal.client, config.temporal.taskQueue, {
+      orgId: connection.orgId,
+      orgSlug: connection.orgSlug,
+      connectionId: connection.id,
+      iss: claims.iss,
+      sub: claims.sub,
+      email: checked.email,
+      emailVerified: true,
+      name: checked.name,
+    });
+    if (result.outcome === 'refused') return page(c, 403, 'No account for you here yet', refusals[result.reason], startAgain);
+    if (result.status !== 'active') {
+      return page(c, 403, 'Account disabled', 'Your account is disabled. Contact your admin.');
+    }
+
+    // Rotate: any session this browser had is revoked; the new one gets a new id.
+    const previous = getCookie(c, sessionCookieName(config));
+    if (previous) await revokeSession(sql, previous);
+    const sessionId = await createSession(sql, config, result.memberId);
+    setCookie(c, sessionCookieName(config), sessionId, {
+      ...sessionCookieOptions(config),
+      maxAge: config.session.absoluteHours * 3600,
+    });
+    return c.redirect('/api/me', 302);
+  });
+
+  app.post('/logout', async (c) => {
+    const id = getCookie(c, sessionCookieName(config));
+    if (id) await revokeSession(sql, id);
+    deleteCookie(c, sessionCookieName(config), sessionCookieOptions(config));
+    return c.body(null, 204);
+  });
+
+  async function idpConfiguration(c: Context, connection: Parameters<typeof oidcConfiguration>[1]) {
+    try {
+      return await oidcConfiguration(config, connection);
+    } catch (err) {
+      log.error({ requestId: c.get('requestId'), err, issuer: connection.issuer }, 'identity provider discovery failed');
+      return page(c, 502, 'Identity provider unavailable', `We could not reach ${connection.orgName}'s identity provider. Try again in a few minutes.`, startAgain);
+    }
+  }
+
+  return app;
+}

@@ -1,0 +1,108 @@
+import { Hono } from 'hono';
+import postgres from 'postgres';
+import { z } from 'zod';
+import { orgRoles } from '../../domain/member.ts';
+import { invitationWorkflowId } from '../../workflows/definitions.ts';
+import { sendInvitationWorkflow } from '../../workflows/index.ts';
+import type { AppDeps, AppEnv } from '../context.ts';
+import { ClientError } from '../errors.ts';
+import { requireOrgAdmin } from '../session.ts';
+import { validate } from '../validate.ts';
+
+const INVITATION_DAYS = 14;
+
+const createInvitation = z.object({
+  email: z.email('must be an email address').transform((e) => e.toLowerCase()),
+  orgRole: z.enum(orgRoles).default('member'),
+});
+
+interface InvitationRow {
+  id: string;
+  email: string;
+  orgRole: string;
+  status: string;
+  expiresAt: Date;
+  createdAt: Date;
+}
+
+export function invitationRoutes({ sql, config, temporal }: AppDeps) {
+  const app = new Hono<AppEnv>();
+  app.use(requireOrgAdmin);
+
+  app.get('/', async (c) => {
+    const member = c.get('member')!;
+    const rows = await sql<InvitationRow[]>`
+      select id, email, org_role as "orgRole",
+        case when status = 'pending' and expires_at <= now() then 'expired' else status end as status,
+        expires_at as "expiresAt", created_at as "createdAt"
+      from invitations where org_id = ${member.orgId} order by created_at desc`;
+    return c.json({ invitations: rows });
+  });
+
+  app.post('/', validate('json', createInvitation), async (c) => {
+    const member = c.get('member')!;
+    const { email, orgRole } = c.req.valid('json');
+    const [existing] = await sql`select 1 from members where org_id = ${member.orgId} and email = ${email}`;
+    if (existing) throw new ClientError(409, 'already_member', `${email} is already a member; change their role instead.`);
+    let invitation: InvitationRow;
+    try {
+      invitation = await sql.begin(async (tx) => {
+        // An expired pending invitation gives way to the new one.
+        await tx`update invitations set status = 'revoked', revoked_at = now()
+                 where org_id = ${member.orgId} and email = ${email} and status = 'pending' and expires_at <= now()`;
+        const rows = await tx<InvitationRow[]>`
+          insert into invitations (org_id, email, org_role, invited_by, expires_at)
+          values (${member.orgId}, ${email}, ${orgRole}, ${member.memberId}, now() + ${`${INVITATION_DAYS} days`}::interval)
+          returning id, email, org_role as "orgRole", status, expires_at as "expiresAt", created_at as "createdAt"`;
+        await tx`insert into audit_events (org_id, member_id, actor, type, data)
+                 values (${member.orgId}, ${member.memberId}, ${`member:${member.memberId}`}, 'invitation.created',
+                         ${tx.json({ email, orgRole, invitationId: rows[0]!.id })})`;
+        return rows[0]!;
+      });
+    } catch (err) {
+      if (err instanceof postgres.PostgresError && err.code === '23505') {
+        throw new ClientError(409, 'already_invited', `${email} already has a pending invitation; revoke it first to change it.`);
+      }
+      throw err;
+    }
+    const [org]: [{ name: string }?] = await sql`select name from organisations where id = ${member.orgId}`;
+    // The email is a durable workflow: it goes out even if SMTP is down right now.
+    await temporal.client.workflow.start(sendInvitationWorkflow, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: invitationWorkflowId(member.orgSlug, invitation.id),
+      args: [
+        {
+          orgId: member.orgId,
+          orgSlug: member.orgSlug,
+          orgName: org!.name,
+          invitationId: invitation.id,
+          email,
+          orgRole,
+          signInUrl: new URL(`/auth/${member.orgSlug}/login?login_hint=${encodeURIComponent(email)}`, config.publicUrl).href,
+          expiresAt: invitation.expiresAt.toISOString(),
+        },
+      ],
+    });
+    return c.json({ invitation }, 201);
+  });
+
+  app.delete('/:id', async (c) => {
+    const member = c.get('member')!;
+    const id = c.req.param('id');
+    if (!z.uuid().safeParse(id).success) throw new ClientError(404, 'not_found', 'No such invitation.');
+    const [row]: [{ status: string }?] = await sql`
+      select status from invitations where id = ${id} and org_id = ${member.orgId}`;
+    if (!row) throw new ClientError(404, 'not_found', 'No such invitation.');
+    if (row.status === 'accepted') throw new ClientError(409, 'already_accepted', 'This invitation was already accepted; disable the member instead.');
+    if (row.status === 'pending') {
+      await sql.begin(async (tx) => {
+        await tx`update invitations set status = 'revoked', revoked_at = now() where id = ${id} and status = 'pending'`;
+        await tx`insert into audit_events (org_id, member_id, actor, type, data)
+                 values (${member.orgId}, ${member.memberId}, ${`member:${member.memberId}`}, 'invitation.revoked', ${tx.json({ invitationId: id })})`;
+      });
+    }
+    return c.body(null, 204);
+  });
+
+  return app;
+}

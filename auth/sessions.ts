@@ -1,0 +1,52 @@
+import type { Config } from '../config/index.ts';
+import type { Sql } from '../db/client.ts';
+import type { MemberStatus, OrgRole } from '../domain/member.ts';
+import { randomToken, sha256 } from './tokens.ts';
+
+export interface SessionMember {
+  memberId: string;
+  orgId: string;
+  orgSlug: string;
+  orgRole: OrgRole;
+  email: string;
+  name: string;
+  status: MemberStatus;
+}
+
+const isHttps = (config: Config) => config.publicUrl.protocol === 'https:';
+
+/** `__Host-` binds the cookie to this exact origin (Secure, Path=/, no Domain); only possible over https. */
+export const sessionCookieName = (config: Config) => (isHttps(config) ? '__Host-session' : 'session');
+
+export const sessionCookieOptions = (config: Config) =>
+  ({ httpOnly: true, sameSite: 'Lax', secure: isHttps(config), path: '/' }) as const;
+
+/** A fresh 256-bit id at every sign-in; only its SHA-256 is stored. */
+export async function createSession(sql: Sql, config: Config, memberId: string): Promise<string> {
+  const id = randomToken();
+  await sql`
+    insert into sessions (id_hash, member_id, expires_at)
+    values (${sha256(id)}, ${memberId}, now() + ${`${config.session.absoluteHours} hours`}::interval)`;
+  return id;
+}
+
+/**
+ * The member behind a live session: not revoked, within absolute and idle expiry, and the
+ * member still active, so a disabled member's sessions stop working at once.
+ */
+export async function resolveSession(sql: Sql, config: Config, id: string): Promise<SessionMember | undefined> {
+  const [row]: [SessionMember?] = await sql`
+    update sessions s set last_seen_at = now()
+    from members m join organisations o on o.id = m.org_id
+    where s.id_hash = ${sha256(id)} and m.id = s.member_id
+      and s.revoked_at is null and s.expires_at > now()
+      and s.last_seen_at > now() - ${`${config.session.idleMinutes} minutes`}::interval
+      and m.status = 'active'
+    returning m.id as "memberId", m.org_id as "orgId", o.slug as "orgSlug", m.org_role as "orgRole",
+      m.email, m.name, m.status`;
+  return row;
+}
+
+export async function revokeSession(sql: Sql, id: string): Promise<void> {
+  await sql`update sessions set revoked_at = now() where id_hash = ${sha256(id)} and revoked_at is null`;
+}

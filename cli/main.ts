@@ -1,0 +1,108 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/index.ts';
+import { createSql } from '../db/client.ts';
+import { OperatorError } from '../operator/errors.ts';
+import * as ops from '../operator/operations.ts';
+
+const help = `Operator CLI: npm run cli -- <command> [arguments]
+
+  org create <slug> --name "<name>"          create an organisation
+  org list                                    organisations, domains, issuer, member count
+  domain add <org> <domain>                   verify a domain for an org (a domain has one org)
+  domain remove <org> <domain>                stop treating a domain as the org's
+  sso set <org> --issuer <url> --client-id <id> [--scope <extra>]...
+                                              configure the org's OIDC connection; the client
+                                              secret is read from OIDC_CLIENT_SECRET or stdin,
+                                              never from arguments, and is stored encrypted
+  admin grant <org> <email>                   make a member org admin, or invite them as one
+  site add <org> "<name>"                     add a site
+  it-contact add <org> <email> [--name "<name>"]
+                                              add an IT contact (reached by later reminders)
+`;
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').trim();
+}
+
+function need(value: string | undefined, what: string): string {
+  if (!value) throw new OperatorError(`missing ${what}\n\n${help}`);
+  return value;
+}
+
+async function run(argv: string[]): Promise<string> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      name: { type: 'string' },
+      issuer: { type: 'string' },
+      'client-id': { type: 'string' },
+      scope: { type: 'string', multiple: true },
+    },
+  });
+  const [group, action, a, b] = positionals;
+  if (values.help || !group) return help;
+
+  const config = loadConfig();
+  const sql = createSql(config.databaseUrl, { max: 2 });
+  try {
+    switch (`${group} ${action}`) {
+      case 'org create': {
+        const org = await ops.createOrg(sql, { slug: need(a, '<slug>'), name: values.name ?? need(a, '<slug>') });
+        return `created organisation ${org.slug} (${org.id})`;
+      }
+      case 'org list':
+        return (await ops.listOrgs(sql))
+          .map((o) => `${o.slug}\t${o.name}\tdomains=${o.domains.join(',') || '-'}\tissuer=${o.issuer ?? '-'}\tmembers=${o.members}`)
+          .join('\n') || 'no organisations';
+      case 'domain add':
+        await ops.addDomain(sql, { org: need(a, '<org>'), domain: need(b, '<domain>') });
+        return `verified ${b} for ${a}`;
+      case 'domain remove':
+        await ops.removeDomain(sql, { org: need(a, '<org>'), domain: need(b, '<domain>') });
+        return `removed ${b} from ${a}`;
+      case 'sso set':
+        await ops.configureSso(sql, config, {
+          org: need(a, '<org>'),
+          issuer: need(values.issuer, '--issuer'),
+          clientId: need(values['client-id'], '--client-id'),
+          clientSecret: process.env.OIDC_CLIENT_SECRET ?? (await readStdin()),
+          extraScopes: values.scope ?? [],
+        });
+        return `SSO connection for ${a} saved (issuer ${values.issuer}, client ${values['client-id']}; secret stored encrypted)`;
+      case 'admin grant': {
+        const result = await ops.makeOrgAdmin(sql, { org: need(a, '<org>'), email: need(b, '<email>') });
+        return result.outcome === 'promoted'
+          ? `${b} is now an org admin of ${a}`
+          : `${b} is invited as org admin of ${a}; the role applies at their first SSO sign-in`;
+      }
+      case 'site add': {
+        const site = await ops.addSite(sql, { org: need(a, '<org>'), name: need(b, '<name>') });
+        return `added site "${b}" (${site.id}) to ${a}`;
+      }
+      case 'it-contact add':
+        await ops.addItContact(sql, { org: need(a, '<org>'), email: need(b, '<email>'), name: values.name ?? '' });
+        return `added IT contact ${b} to ${a}`;
+      default:
+        throw new OperatorError(`unknown command "${positionals.join(' ')}"\n\n${help}`);
+    }
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+try {
+  console.log(await run(process.argv.slice(2)));
+} catch (err) {
+  if (err instanceof OperatorError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    console.error(`error: ${(err as Error).message}`);
+    process.exitCode = 2;
+  } else {
+    console.error(err);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * A real OpenID Provider (oidc-provider) on loopback, for `npm run dev` and the tests. Its
+ * accounts are mutable so tests can change a profile "at the IdP". Never part of production.
+ */
+import type { Server } from 'node:http';
+import Provider, { type Configuration } from 'oidc-provider';
+import { freePort } from './ports.ts';
+
+export interface IdpAccount {
+  /** What the person types into the dev login form; also the `sub`. */
+  login: string;
+  email?: string;
+  email_verified?: boolean;
+  xms_edov?: boolean;
+  name?: string;
+  /** Claims an IdP may send that must never grant privileges here. */
+  groups?: string[];
+  roles?: string[];
+}
+
+export interface IdpClient {
+  client_id: string;
+  client_secret: string;
+  redirect_uris: string[];
+}
+
+export interface RunningIdp {
+  issuer: string;
+  accounts: Map<string, IdpAccount>;
+  provider: Provider;
+  stop(): Promise<void>;
+}
+
+export async function startOidcProvider(options: {
+  accounts: IdpAccount[];
+  clients: IdpClient[];
+  port?: number;
+}): Promise<RunningIdp> {
+  const port = options.port ?? (await freePort());
+  const issuer = `http://127.0.0.1:${port}`;
+  const accounts = new Map(options.accounts.map((a) => [a.login, { ...a }]));
+  const configuration: Configuration = {
+    clients: options.clients.map((c) => ({ ...c, grant_types: ['authorization_code'], response_types: ['code'] })),
+    claims: {
+      openid: ['sub'],
+      email: ['email', 'email_verified', 'xms_edov'],
+      profile: ['name', 'groups', 'roles'],
+    },
+    // Put scope-requested claims into the ID token, as Okta and Entra do for `email profile`.
+    conformIdTokenClaims: false,
+    async findAccount(_ctx, id) {
+      const account = accounts.get(id);
+      if (!account) return undefined;
+      return {
+        accountId: id,
+        async claims() {
+          const { login, ...claims } = accounts.get(id) ?? account;
+          return { sub: login, ...claims };
+        },
+      };
+    },
+    cookies: { keys: ['dev-idp-cookie-key-not-secret'] },
+    pkce: { required: () => true },
+  };
+  const provider = new Provider(issuer, configuration);
+  const server: Server = await new Promise((resolve) => {
+    const s = provider.listen(port, '127.0.0.1', () => resolve(s));
+  });
+  return {
+    issuer,
+    accounts,
+    provider,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

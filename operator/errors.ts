@@ -1,0 +1,4 @@
+/** An operator mistake: the message says what to change. */
+export class OperatorError extends Error {
+  override name = 'OperatorError';
+}

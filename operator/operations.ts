@@ -1,0 +1,148 @@
+import postgres from 'postgres';
+import { discover } from '../auth/oidc.ts';
+import { encryptSecret } from '../auth/tokens.ts';
+import type { Config } from '../config/index.ts';
+import type { Queryable, Sql } from '../db/client.ts';
+import { OperatorError } from './errors.ts';
+
+const INVITATION_DAYS = 14;
+const slugPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const domainPattern = /^[a-z0-9.-]+\.[a-z]{2,}$/;
+const emailPattern = /^[^@\s]+@[^@\s]+$/;
+
+const isUniqueViolation = (err: unknown) => err instanceof postgres.PostgresError && err.code === '23505';
+
+export interface Org {
+  id: string;
+  slug: string;
+  name: string;
+}
+
+export async function findOrg(sql: Sql, slug: string): Promise<Org> {
+  const [org]: [Org?] = await sql`select id, slug, name from organisations where slug = ${slug}`;
+  if (!org) throw new OperatorError(`no organisation "${slug}" (see: org list)`);
+  return org;
+}
+
+export async function createOrg(sql: Sql, { slug, name }: { slug: string; name: string }): Promise<Org> {
+  if (!slugPattern.test(slug)) throw new OperatorError(`"${slug}" is not a valid slug: use a-z, 0-9 and -, up to 63 characters`);
+  try {
+    const [org]: [Org?] = await sql`insert into organisations (slug, name) values (${slug}, ${name}) returning id, slug, name`;
+    await audit(sql, org!.id, 'org.created', { slug, name });
+    return org!;
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new OperatorError(`organisation "${slug}" already exists`);
+    throw err;
+  }
+}
+
+export async function addDomain(sql: Sql, { org: slug, domain }: { org: string; domain: string }) {
+  const org = await findOrg(sql, slug);
+  const normalised = domain.trim().toLowerCase();
+  if (!domainPattern.test(normalised)) throw new OperatorError(`"${domain}" is not a domain name`);
+  try {
+    await sql`insert into verified_domains (domain, org_id) values (${normalised}, ${org.id})`;
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    const [owner]: [{ slug: string }?] = await sql`
+      select o.slug from verified_domains d join organisations o on o.id = d.org_id where d.domain = ${normalised}`;
+    throw new OperatorError(`domain ${normalised} already belongs to organisation "${owner?.slug}"`);
+  }
+  await audit(sql, org.id, 'domain.verified', { domain: normalised });
+}
+
+export async function removeDomain(sql: Sql, { org: slug, domain }: { org: string; domain: string }) {
+  const org = await findOrg(sql, slug);
+  const normalised = domain.trim().toLowerCase();
+  const removed = await sql`delete from verified_domains where domain = ${normalised} and org_id = ${org.id}`;
+  if (removed.count === 0) throw new OperatorError(`domain ${normalised} is not verified for "${slug}"`);
+  await audit(sql, org.id, 'domain.removed', { domain: normalised });
+}
+
+export interface SsoSettings {
+  org: string;
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  extraScopes: string[];
+}
+
+/** Checks the issuer answers discovery before saving; the client secret is stored encrypted only. */
+export async function configureSso(sql: Sql, config: Config, settings: SsoSettings) {
+  const org = await findOrg(sql, settings.org);
+  if (!settings.clientSecret) throw new OperatorError('a client secret is required (OIDC_CLIENT_SECRET or stdin)');
+  try {
+    await discover(settings, config.env);
+  } catch (err) {
+    throw new OperatorError((err as Error).message);
+  }
+  const sealed = encryptSecret(config.encryptionKey, settings.clientSecret);
+  const issuer = settings.issuer.replace(/\/$/, '');
+  await sql`
+    insert into sso_connections (org_id, issuer, client_id, client_secret_encrypted, extra_scopes)
+    values (${org.id}, ${issuer}, ${settings.clientId}, ${sealed}, ${settings.extraScopes})
+    on conflict (org_id) do update set issuer = excluded.issuer, client_id = excluded.client_id,
+      client_secret_encrypted = excluded.client_secret_encrypted, extra_scopes = excluded.extra_scopes, updated_at = now()`;
+  await audit(sql, org.id, 'sso.configured', { issuer, clientId: settings.clientId, extraScopes: settings.extraScopes });
+}
+
+/** An existing member becomes org admin now; anyone else gets an org-admin invitation for their first sign-in. */
+export async function makeOrgAdmin(sql: Sql, { org: slug, email }: { org: string; email: string }) {
+  const org = await findOrg(sql, slug);
+  if (!emailPattern.test(email)) throw new OperatorError(`"${email}" is not an email address`);
+  return sql.begin(async (sql) => {
+    const [member]: [{ id: string }?] = await sql`
+      update members set org_role = 'org_admin', updated_at = now()
+      where org_id = ${org.id} and email = ${email} returning id`;
+    if (member) {
+      await audit(sql, org.id, 'member.role_changed', { email, orgRole: 'org_admin' }, member.id);
+      return { outcome: 'promoted' as const, memberId: member.id };
+    }
+    const [invitation]: [{ id: string }?] = await sql`
+      insert into invitations (org_id, email, org_role, expires_at)
+      values (${org.id}, ${email}, 'org_admin', now() + ${`${INVITATION_DAYS} days`}::interval)
+      on conflict (org_id, email) where status = 'pending'
+      do update set org_role = 'org_admin', expires_at = excluded.expires_at
+      returning id`;
+    await audit(sql, org.id, 'invitation.created', { email, orgRole: 'org_admin', by: 'operator' });
+    return { outcome: 'invited' as const, invitationId: invitation!.id };
+  });
+}
+
+export async function addSite(sql: Sql, { org: slug, name }: { org: string; name: string }) {
+  const org = await findOrg(sql, slug);
+  try {
+    const [site]: [{ id: string }?] = await sql`insert into sites (org_id, name) values (${org.id}, ${name}) returning id`;
+    await audit(sql, org.id, 'site.created', { name });
+    return site!;
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new OperatorError(`site "${name}" already exists in "${slug}"`);
+    throw err;
+  }
+}
+
+export async function addItContact(sql: Sql, { org: slug, email, name }: { org: string; email: string; name: string }) {
+  const org = await findOrg(sql, slug);
+  if (!emailPattern.test(email)) throw new OperatorError(`"${email}" is not an email address`);
+  try {
+    await sql`insert into it_contacts (org_id, email, name) values (${org.id}, ${email}, ${name})`;
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new OperatorError(`${email} is already an IT contact of "${slug}"`);
+    throw err;
+  }
+  await audit(sql, org.id, 'it_contact.added', { email });
+}
+
+export async function listOrgs(sql: Sql) {
+  return sql<{ slug: string; name: string; domains: string[]; issuer: string | null; members: number }[]>`
+    select o.slug, o.name,
+      coalesce((select array_agg(domain order by domain) from verified_domains where org_id = o.id), '{}') as domains,
+      (select issuer from sso_connections where org_id = o.id) as issuer,
+      (select count(*)::int from members where org_id = o.id) as members
+    from organisations o order by o.slug`;
+}
+
+function audit(sql: Queryable, orgId: string, type: string, data: Record<string, unknown>, memberId: string | null = null) {
+  return sql`insert into audit_events (org_id, member_id, actor, type, data)
+             values (${orgId}, ${memberId}, 'operator', ${type}, ${sql.json(data as never)})`;
+}

@@ -1,0 +1,68 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { createApp } from '../../api/app.ts';
+import { loadConfig, type Config } from '../../config/index.ts';
+import { createLogger } from '../../config/logger.ts';
+import { freePort } from '../../dev/ports.ts';
+import { startOidcProvider, type IdpAccount, type RunningIdp } from '../../dev/oidc-provider.ts';
+import { addDomain, configureSso, createOrg, type Org } from '../../operator/operations.ts';
+import { TestBrowser, type Page } from './browser.ts';
+import { uniqueSlug } from './fixtures.ts';
+import type { TestHarness } from './temporal.ts';
+
+export const CLIENT_ID = 'sso-app';
+export const CLIENT_SECRET = 'test-client-secret';
+
+export interface SsoWorld {
+  org: Org;
+  domain: string;
+  idp: RunningIdp;
+  config: Config;
+  appUrl: string;
+  /** Signs in at the IdP as `login`, following every redirect; stops before `until` if given. */
+  signIn(browser: TestBrowser, login: string, options?: { start?: string; until?: (url: string) => boolean }): Promise<Page>;
+  stop(): Promise<void>;
+}
+
+/** A fresh organisation with a verified domain, its own real OpenID Provider, and the api served over HTTP. */
+export async function startSsoWorld(h: TestHarness, accounts: (domain: string) => IdpAccount[]): Promise<SsoWorld> {
+  const slug = uniqueSlug('acme');
+  const domain = `${slug}.test`;
+  const port = await freePort();
+  const appUrl = `http://localhost:${port}`;
+  const config = loadConfig({
+    APP_ENV: 'test',
+    PUBLIC_URL: appUrl,
+    TASK_QUEUE: h.taskQueue,
+    LOG_LEVEL: 'silent',
+  });
+  const idp = await startOidcProvider({
+    accounts: accounts(domain),
+    clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [`${appUrl}/auth/callback`] }],
+  });
+  const org = await createOrg(h.sql, { slug, name: `Acme ${slug}` });
+  await addDomain(h.sql, { org: slug, domain });
+  await configureSso(h.sql, config, { org: slug, issuer: idp.issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, extraScopes: [] });
+
+  const app = createApp({ config, sql: h.sql, temporal: { client: h.client, connection: h.connection }, log: createLogger('silent') });
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+
+  return {
+    org,
+    domain,
+    idp,
+    config,
+    appUrl,
+    async signIn(browser, login, { start = `/auth/${slug}/login`, until } = {}) {
+      const loginPage = await browser.follow(`${appUrl}${start}`);
+      const consent = await browser.submit(loginPage, { login, password: 'any' }, until);
+      if (until?.(consent.url) || consent.url.startsWith(appUrl)) return consent;
+      return browser.submit(consent, {}, until);
+    },
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await idp.stop();
+    },
+  };
+}
