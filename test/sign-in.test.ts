@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256 } from '../auth/tokens.ts';
+import { memberStateQuery, memberWorkflowId } from '../workflows/definitions.ts';
 import { TestBrowser } from './support/browser.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
-import { memberStateQuery, memberWorkflowId } from '../workflows/definitions.ts';
 
 let h: TestHarness;
 let world: SsoWorld;
@@ -11,7 +12,11 @@ beforeAll(async () => {
   h = await startHarness();
   world = await startSsoWorld(h, (domain) => [
     { login: 'ada', email: `ada@${domain}`, email_verified: true, name: 'Ada Lovelace', groups: ['admins'], roles: ['org_admin', 'admin'] },
-    { login: 'grace', email: `Grace@${domain}`, email_verified: true, name: 'Grace Hopper' },
+    { login: 'grace', email: `grace@${domain}`, email_verified: true, name: 'Grace Hopper' },
+    { login: 'linus', email: `linus@${domain}`, email_verified: true, name: 'Linus' },
+    { login: 'entra', email: `entra@${domain}`, xms_edov: true, name: 'Entra User' },
+    { login: 'barbara', email: `barbara@${domain}`, email_verified: true, name: 'Barbara Liskov' },
+    { login: 'ken', email: `ken@${domain}`, email_verified: true, name: 'Ken' },
   ]);
 });
 afterAll(async () => {
@@ -19,36 +24,183 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const membersOf = (orgId: string) =>
+const membersWithEmail = (email: string) =>
   h.sql<{ id: string; email: string; name: string; org_role: string; source: string; status: string }[]>`
-    select id, email, name, org_role, source, status from members where org_id = ${orgId} order by email`;
+    select id, email, name, org_role, source, status from members where org_id = ${world.org.id} and email = ${email}`;
+const liveSessions = (memberId: string) =>
+  h.sql`select 1 from sessions where member_id = ${memberId} and revoked_at is null`;
+const me = (browser: TestBrowser) => browser.request(`${world.appUrl}/api/me`);
 
 describe('first SSO sign-in (JIT)', () => {
-  it('creates exactly one Member with a session and no sites, ignoring admin claims from the IdP', async () => {
-    const browser = new TestBrowser();
-    const me = await world.signIn(browser, 'ada');
-    expect(me.url).toBe(`${world.appUrl}/api/me`);
-    expect(me.status).toBe(200);
-    const body = JSON.parse(me.body);
+  it('creates exactly one Member with a session and no sites, ignoring admin roles and groups from the IdP', async () => {
+    const page = await world.signIn(new TestBrowser(), 'ada');
+    expect(page.url).toBe(`${world.appUrl}/api/me`);
+    const body = JSON.parse(page.body);
     expect(body).toMatchObject({
       member: { email: `ada@${world.domain}`, name: 'Ada Lovelace', status: 'active' },
       org: { slug: world.org.slug },
       orgRole: 'member',
       sites: [],
     });
-    expect(body.message).toMatch(/admins/);
+    expect(body.message).toMatch(/admins .* asked to assign you to a site/);
 
-    const members = await membersOf(world.org.id);
-    expect(members).toEqual([expect.objectContaining({ email: `ada@${world.domain}`, org_role: 'member', source: 'jit', status: 'active' })]);
-    const identities = await h.sql`select iss, sub from identities where member_id = ${members[0]!.id}`;
-    expect(identities).toEqual([{ iss: world.idp.issuer, sub: 'ada' }]);
-    const sessions = await h.sql`select 1 from sessions where member_id = ${members[0]!.id} and revoked_at is null`;
-    expect(sessions).toHaveLength(1);
-    const audit = await h.sql`select type from audit_events where member_id = ${members[0]!.id} order by id`;
+    const members = await membersWithEmail(`ada@${world.domain}`);
+    expect(members).toEqual([expect.objectContaining({ org_role: 'member', source: 'jit', status: 'active' })]);
+    const memberId = members[0]!.id;
+    expect(await h.sql`select iss, sub from identities where member_id = ${memberId}`).toEqual([{ iss: world.idp.issuer, sub: 'ada' }]);
+    expect(await liveSessions(memberId)).toHaveLength(1);
+    const audit = await h.sql`select type, actor from audit_events where member_id = ${memberId} order by id`;
     expect(audit.map((a) => a.type)).toEqual(expect.arrayContaining(['member.created', 'identity.linked']));
 
-    const lifecycle = h.client.workflow.getHandle(memberWorkflowId(world.org.slug, members[0]!.id));
+    const lifecycle = h.client.workflow.getHandle(memberWorkflowId(world.org.slug, memberId));
     const state = await eventually(() => lifecycle.query(memberStateQuery).catch(() => undefined));
-    expect(state).toMatchObject({ status: 'active', siteAccessPending: true });
+    expect(state).toMatchObject({ status: 'active', siteAccessPending: true, memberId });
+  });
+
+  it('reuses the member on a second sign-in and issues a new session id', async () => {
+    const first = new TestBrowser();
+    await world.signIn(first, 'grace');
+    const second = new TestBrowser();
+    const page = await world.signIn(second, 'grace');
+    expect(page.status).toBe(200);
+    const members = await membersWithEmail(`grace@${world.domain}`);
+    expect(members).toHaveLength(1);
+    expect(await h.sql`select 1 from identities where member_id = ${members[0]!.id}`).toHaveLength(1);
+    expect(first.cookie(world.appUrl, 'session')).not.toBe(second.cookie(world.appUrl, 'session'));
+    expect(await liveSessions(members[0]!.id)).toHaveLength(2);
+  });
+
+  it('creates one member and one identity when two tabs finish their first sign-in at the same moment', async () => {
+    const atCallback = (url: string) => url.startsWith(`${world.appUrl}/auth/callback`);
+    const tabA = new TestBrowser();
+    const tabB = new TestBrowser();
+    const [a, b] = await Promise.all([world.signIn(tabA, 'linus', { until: atCallback }), world.signIn(tabB, 'linus', { until: atCallback })]);
+    const [doneA, doneB] = await Promise.all([tabA.follow(a.url), tabB.follow(b.url)]);
+    expect([doneA.status, doneB.status]).toEqual([200, 200]);
+    const members = await membersWithEmail(`linus@${world.domain}`);
+    expect(members).toHaveLength(1);
+    expect(await h.sql`select 1 from identities where member_id = ${members[0]!.id}`).toHaveLength(1);
+    expect(await h.sql`select 1 from audit_events where member_id = ${members[0]!.id} and type = 'member.created'`).toHaveLength(1);
+  });
+
+  it("accepts Microsoft Entra's xms_edov in place of email_verified", async () => {
+    const page = await world.signIn(new TestBrowser(), 'entra');
+    expect(page.status).toBe(200);
+    expect(await membersWithEmail(`entra@${world.domain}`)).toHaveLength(1);
+  });
+
+  it('updates name and email when they change at the IdP, with an audit event', async () => {
+    await world.signIn(new TestBrowser(), 'barbara');
+    const [before] = await membersWithEmail(`barbara@${world.domain}`);
+    Object.assign(world.idp.accounts.get('barbara')!, { name: 'Barbara J. Liskov', email: `b.liskov@${world.domain}` });
+    const page = await world.signIn(new TestBrowser(), 'barbara');
+    expect(JSON.parse(page.body).member).toMatchObject({ id: before!.id, name: 'Barbara J. Liskov', email: `b.liskov@${world.domain}` });
+    const [event] = await h.sql`select data from audit_events where member_id = ${before!.id} and type = 'member.profile_updated'`;
+    expect(event!.data).toEqual({
+      name: { from: 'Barbara Liskov', to: 'Barbara J. Liskov' },
+      email: { from: `barbara@${world.domain}`, to: `b.liskov@${world.domain}` },
+    });
+  });
+});
+
+describe('sessions', () => {
+  it('sets an HttpOnly, SameSite=Lax, host-wide session cookie (not Secure over plain http)', async () => {
+    const browser = new TestBrowser();
+    const callback = await world.signIn(browser, 'ken', { until: (url) => url.startsWith(`${world.appUrl}/auth/callback`) });
+    const res = await fetch(callback.url, {
+      redirect: 'manual',
+      headers: { cookie: [...browser.cookies(world.appUrl)].map(([k, v]) => `${k}=${v.value}`).join('; ') },
+    });
+    expect(res.status).toBe(302);
+    const session = res.headers.getSetCookie().find((c) => c.startsWith('session='))!;
+    expect(session).toMatch(/HttpOnly/);
+    expect(session).toMatch(/SameSite=Lax/);
+    expect(session).toMatch(/Path=\//);
+    expect(session).not.toMatch(/Secure/);
+    expect(session.split(';')[0]!.slice('session='.length)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('stores only a hash of the session id', async () => {
+    const browser = new TestBrowser();
+    await world.signIn(browser, 'ada');
+    const raw = browser.cookie(world.appUrl, 'session')!;
+    expect(await h.sql`select 1 from sessions where id_hash = ${sha256(raw)}`).toHaveLength(1);
+    expect(await h.sql`select 1 from sessions where id_hash = ${Buffer.from(raw)} or encode(id_hash, 'base64') like ${`%${raw.slice(0, 20)}%`}`).toHaveLength(0);
+  });
+
+  it('refuses a tampered session cookie', async () => {
+    const browser = new TestBrowser();
+    await world.signIn(browser, 'ada');
+    const raw = browser.cookie(world.appUrl, 'session')!;
+    browser.setCookie(world.appUrl, 'session', `${raw.slice(0, -2)}AA`);
+    expect((await me(browser)).status).toBe(401);
+  });
+
+  it('logs out: the session stops working and is revoked in the database', async () => {
+    const browser = new TestBrowser();
+    await world.signIn(browser, 'ada');
+    expect((await me(browser)).status).toBe(200);
+    const session = browser.cookie(world.appUrl, 'session')!;
+    const out = await browser.request(`${world.appUrl}/logout`, { method: 'POST', headers: { origin: world.appUrl } });
+    expect(out.status).toBe(204);
+    expect((await me(browser)).status).toBe(401);
+    const [row] = await h.sql`select revoked_at from sessions where id_hash = ${sha256(session)}`;
+    expect(row!.revoked_at).toBeInstanceOf(Date);
+  });
+
+  it('refuses a cross-site logout form post', async () => {
+    const browser = new TestBrowser();
+    await world.signIn(browser, 'ada');
+    const out = await browser.request(`${world.appUrl}/logout`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'x=1',
+    });
+    expect(out.status).toBe(403);
+    expect((await me(browser)).status).toBe(200);
+  });
+
+  it('a disabled member loses live sessions at once and cannot sign in again', async () => {
+    const browser = new TestBrowser();
+    await world.signIn(browser, 'grace');
+    expect((await me(browser)).status).toBe(200);
+    const [grace] = await membersWithEmail(`grace@${world.domain}`);
+    await h.sql`update members set status = 'disabled' where id = ${grace!.id}`;
+    try {
+      expect((await me(browser)).status).toBe(401);
+      const sessionsBefore = await h.sql`select count(*)::int as n from sessions where member_id = ${grace!.id}`;
+      const again = await world.signIn(new TestBrowser(), 'grace');
+      expect(again.status).toBe(403);
+      expect(again.body).toContain('Your account is disabled. Contact your admin.');
+      expect(await h.sql`select count(*)::int as n from sessions where member_id = ${grace!.id}`).toEqual(sessionsBefore);
+    } finally {
+      await h.sql`update members set status = 'active' where id = ${grace!.id}`;
+    }
+  });
+
+  it('answers /api/me without a session with 401 and what to do', async () => {
+    const res = await me(new TestBrowser());
+    expect(res.status).toBe(401);
+    expect(JSON.parse(res.body)).toMatchObject({ error: 'not_signed_in', message: expect.stringContaining('/login') });
+  });
+});
+
+describe('email-first entry', () => {
+  it('finds the organisation by the verified domain of the email', async () => {
+    const res = await new TestBrowser().request(`${world.appUrl}/login?email=${encodeURIComponent(`Someone@${world.domain.toUpperCase()}`)}`);
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(`/auth/${world.org.slug}/login?login_hint=${encodeURIComponent(`someone@${world.domain}`)}`);
+  });
+
+  it('says clearly when the organisation does not use SSO here', async () => {
+    const res = await new TestBrowser().request(`${world.appUrl}/login?email=someone@not-here.example`);
+    expect(res.status).toBe(404);
+    expect(res.body).toContain('Your organisation does not use SSO here');
+  });
+
+  it('takes the user all the way from the email to /api/me', async () => {
+    const browser = new TestBrowser();
+    const page = await world.signIn(browser, 'ada', { start: `/login?email=ada@${world.domain}` });
+    expect(page.url).toBe(`${world.appUrl}/api/me`);
   });
 });
