@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { emailActivities } from '../activities/email.ts';
+import { provisioningActivities } from '../activities/provisioning.ts';
+import { createSql, type Sql } from '../db/client.ts';
+import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
+import { createMailer } from '../worker/mailer.ts';
+import type { ProvisionIdentityInput } from '../workflows/definitions.ts';
+import { insertOrg } from './support/fixtures.ts';
+
+let sql: Sql;
+let smtp: SmtpSink;
+
+beforeAll(async () => {
+  sql = createSql(inject('databaseUrl'), { max: 5 });
+  smtp = await startSmtpSink();
+});
+afterAll(async () => {
+  await smtp?.stop();
+  await sql?.end();
+});
+
+async function orgWithConnection() {
+  const org = await insertOrg(sql);
+  await sql`insert into verified_domains (domain, org_id) values (${`${org.slug}.test`}, ${org.id})`;
+  const [connection] = await sql`
+    insert into sso_connections (org_id, issuer, client_id, client_secret_encrypted)
+    values (${org.id}, 'https://idp.example', 'c', 'sealed') returning id`;
+  const input = (login: string): ProvisionIdentityInput => ({
+    orgId: org.id,
+    orgSlug: org.slug,
+    connectionId: connection!.id,
+    iss: 'https://idp.example',
+    sub: login,
+    email: `${login}@${org.slug}.test`,
+    emailVerified: true,
+    name: login,
+  });
+  return { org, input };
+}
+
+describe('activities are idempotent', () => {
+  it('provisionIdentity run twice (a retry after a crash) yields one member and one identity', async () => {
+    const { org, input } = await orgWithConnection();
+    const { provisionIdentity } = provisioningActivities(sql);
+    const first = await provisionIdentity(input('ada'));
+    const second = await provisionIdentity(input('ada'));
+    expect(first).toMatchObject({ outcome: 'created', orgRole: 'member', source: 'jit' });
+    expect(second).toMatchObject({ outcome: 'signed_in', memberId: (first as { memberId: string }).memberId });
+    expect(await sql`select 1 from members where org_id = ${org.id}`).toHaveLength(1);
+    expect(await sql`select 1 from audit_events where org_id = ${org.id} and type = 'member.created'`).toHaveLength(1);
+  });
+
+  it('provisionIdentity racing itself leaves one member; the loser succeeds on retry', async () => {
+    const { org, input } = await orgWithConnection();
+    const { provisionIdentity } = provisioningActivities(sql);
+    const raced = await Promise.allSettled([provisionIdentity(input('bob')), provisionIdentity(input('bob'))]);
+    const won = raced.filter((r) => r.status === 'fulfilled');
+    expect(won.length).toBeGreaterThanOrEqual(1);
+    const retried = await provisionIdentity(input('bob'));
+    expect(retried).toMatchObject({ outcome: 'signed_in' });
+    expect(await sql`select 1 from members where org_id = ${org.id}`).toHaveLength(1);
+    expect(await sql`select 1 from identities i join members m on m.id = i.member_id where m.org_id = ${org.id}`).toHaveLength(1);
+  });
+
+  it('provisionIdentity refuses an unverified email and an off-domain email without an invitation, writing nothing', async () => {
+    const { org, input } = await orgWithConnection();
+    const { provisionIdentity } = provisioningActivities(sql);
+    expect(await provisionIdentity({ ...input('eve'), emailVerified: false })).toEqual({ outcome: 'refused', reason: 'email_not_verified' });
+    expect(await provisionIdentity({ ...input('eve'), email: 'eve@elsewhere.example' })).toEqual({
+      outcome: 'refused',
+      reason: 'email_domain_not_verified',
+    });
+    expect(await sql`select 1 from members where org_id = ${org.id}`).toHaveLength(0);
+  });
+
+  it('sendEmail with the same idempotency key delivers one message', async () => {
+    const { sendEmail } = emailActivities(sql, createMailer(smtp.url, 'Test <t@test.local>'));
+    const email = { idempotencyKey: `test/${Date.now()}`, orgId: null, kind: 'test', to: ['x@y.example'], subject: 'Once only', text: 'hi' };
+    expect(await sendEmail(email)).toMatchObject({ alreadySent: false });
+    expect(await sendEmail(email)).toMatchObject({ alreadySent: true });
+    expect(smtp.messages.filter((m) => m.subject === 'Once only')).toHaveLength(1);
+    expect(smtp.messages[0]!.messageId).toBe(`<${email.idempotencyKey.replace('/', '.')}@sso-provisioning>`);
+  });
+});

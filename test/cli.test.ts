@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { decryptSecret } from '../auth/tokens.ts';
+import { loadConfig } from '../config/index.ts';
+import { createSql, type Sql } from '../db/client.ts';
+import { startOidcProvider, type RunningIdp } from '../dev/oidc-provider.ts';
+import { freePort } from '../dev/ports.ts';
+import { createOrg } from '../operator/operations.ts';
+import { uniqueSlug } from './support/fixtures.ts';
+
+const root = join(import.meta.dirname, '..');
+let sql: Sql;
+let idp: RunningIdp;
+
+/** Runs the real CLI process (asynchronously: the in-process IdP must keep answering meanwhile). */
+function cli(args: string[], env: Record<string, string> = {}, input = ''): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
+    cwd: root,
+    env: { ...process.env, APP_ENV: 'test', DATABASE_URL: inject('databaseUrl'), ...env },
+  });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  child.stdin.end(input);
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+}
+
+beforeAll(async () => {
+  sql = createSql(inject('databaseUrl'), { max: 2 });
+  idp = await startOidcProvider({ accounts: [], clients: [{ client_id: 'cli-app', client_secret: 'x', redirect_uris: ['http://localhost/cb'] }] });
+});
+afterAll(async () => {
+  await idp?.stop();
+  await sql?.end();
+});
+
+describe('operator CLI', () => {
+  it('prints help', async () => {
+    const { code, out } = await cli(['--help']);
+    expect(code).toBe(0);
+    expect(out).toContain('sso set <org>');
+  });
+
+  it('creates an organisation, refuses a duplicate and a bad slug', async () => {
+    const slug = uniqueSlug('cli');
+    expect(await cli(['org', 'create', slug, '--name', 'CLI Org'])).toMatchObject({ code: 0, out: expect.stringContaining(`created organisation ${slug}`) });
+    expect(await cli(['org', 'create', slug])).toMatchObject({ code: 2, err: expect.stringContaining(`organisation "${slug}" already exists`) });
+    expect(await cli(['org', 'create', 'Bad Slug!'])).toMatchObject({ code: 2, err: expect.stringContaining('is not a valid slug') });
+  });
+
+  it('gives a domain to one organisation only', async () => {
+    const [a, b] = [uniqueSlug('cli'), uniqueSlug('cli')];
+    await createOrg(sql, { slug: a, name: a });
+    await createOrg(sql, { slug: b, name: b });
+    const domain = `${a}.example`;
+    expect((await cli(['domain', 'add', a, domain.toUpperCase()])).code).toBe(0);
+    expect(await cli(['domain', 'add', b, domain])).toMatchObject({ code: 2, err: expect.stringContaining(`already belongs to organisation "${a}"`) });
+    expect(await cli(['domain', 'add', 'no-such-org', 'x.example'])).toMatchObject({ code: 2, err: expect.stringContaining('no organisation "no-such-org"') });
+    expect(await cli(['domain', 'remove', b, domain])).toMatchObject({ code: 2, err: expect.stringContaining('is not verified for') });
+    expect((await cli(['domain', 'remove', a, domain])).code).toBe(0);
+    expect((await cli(['domain', 'add', b, domain])).code).toBe(0);
+  });
+
+  it('configures SSO after checking discovery, never printing the secret and storing it encrypted', async () => {
+    const slug = uniqueSlug('cli');
+    await createOrg(sql, { slug: slug, name: slug });
+    const secret = 'super-secret-value-123';
+    const run = await cli(['sso', 'set', slug, '--issuer', idp.issuer, '--client-id', 'cli-app', '--scope', 'groups'], {}, `${secret}\n`);
+    expect(run.code).toBe(0);
+    expect(run.out + run.err).not.toContain(secret);
+    const [row] = await sql`select c.client_secret_encrypted, c.extra_scopes from sso_connections c join organisations o on o.id = c.org_id where o.slug = ${slug}`;
+    expect(row!.client_secret_encrypted).not.toContain(secret);
+    expect(decryptSecret(loadConfig({ APP_ENV: 'test' }).encryptionKey, row!.client_secret_encrypted)).toBe(secret);
+    expect(row!.extra_scopes).toEqual(['groups']);
+  });
+
+  it('refuses an unreachable issuer and saves nothing', async () => {
+    const slug = uniqueSlug('cli');
+    await createOrg(sql, { slug: slug, name: slug });
+    const run = await cli(['sso', 'set', slug, '--issuer', `http://127.0.0.1:${await freePort()}`, '--client-id', 'x'], { OIDC_CLIENT_SECRET: 's' });
+    expect(run).toMatchObject({ code: 2, err: expect.stringContaining('is unreachable or not an OpenID Provider') });
+    expect(await sql`select 1 from sso_connections c join organisations o on o.id = c.org_id where o.slug = ${slug}`).toHaveLength(0);
+  });
+
+  it('refuses a plain-http issuer that is not on loopback', async () => {
+    const slug = uniqueSlug('cli');
+    await createOrg(sql, { slug: slug, name: slug });
+    const run = await cli(['sso', 'set', slug, '--issuer', 'http://idp.example.com', '--client-id', 'x'], { OIDC_CLIENT_SECRET: 's' });
+    expect(run).toMatchObject({ code: 2, err: expect.stringContaining('must use https') });
+  });
+
+  it('promotes an existing member, or invites a new person as org admin', async () => {
+    const slug = uniqueSlug('cli');
+    await createOrg(sql, { slug: slug, name: slug });
+    const [org] = await sql`select id from organisations where slug = ${slug}`;
+    await sql`insert into members (org_id, email, source) values (${org!.id}, 'existing@x.example', 'operator')`;
+    expect(await cli(['admin', 'grant', slug, 'existing@x.example'])).toMatchObject({ code: 0, out: expect.stringContaining('is now an org admin') });
+    expect(await cli(['admin', 'grant', slug, 'new@x.example'])).toMatchObject({ code: 0, out: expect.stringContaining('invited as org admin') });
+    const [member] = await sql`select org_role from members where org_id = ${org!.id} and email = 'existing@x.example'`;
+    expect(member!.org_role).toBe('org_admin');
+    const [invitation] = await sql`select org_role, status from invitations where org_id = ${org!.id} and email = 'new@x.example'`;
+    expect(invitation).toEqual({ org_role: 'org_admin', status: 'pending' });
+    expect((await cli(['admin', 'grant', slug, 'not-an-email'])).code).toBe(2);
+  });
+
+  it('adds sites and IT contacts, refusing duplicates', async () => {
+    const slug = uniqueSlug('cli');
+    await createOrg(sql, { slug: slug, name: slug });
+    expect((await cli(['site', 'add', slug, 'Berlin HQ'])).code).toBe(0);
+    expect(await cli(['site', 'add', slug, 'Berlin HQ'])).toMatchObject({ code: 2, err: expect.stringContaining('already exists') });
+    expect((await cli(['it-contact', 'add', slug, 'it@x.example', '--name', 'IT desk'])).code).toBe(0);
+    expect(await cli(['it-contact', 'add', slug, 'it@x.example'])).toMatchObject({ code: 2, err: expect.stringContaining('already an IT contact') });
+    expect((await cli(['org', 'list'])).out).toContain(slug);
+  });
+
+  it('refuses unknown commands and options with usage', async () => {
+    expect(await cli(['frobnicate', 'now'])).toMatchObject({ code: 2, err: expect.stringContaining('unknown command') });
+    expect(await cli(['org', 'list', '--bogus'])).toMatchObject({ code: 2, err: expect.stringContaining("Unknown option '--bogus'") });
+  });
+});
