@@ -3,6 +3,8 @@ import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { makeOrgAdmin } from '../operator/operations.ts';
 import { TestBrowser } from './support/browser.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
+import { invitationWorkflowId } from '../workflows/definitions.ts';
+import { recordHistory } from './support/histories.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
 
 let h: TestHarness;
@@ -60,6 +62,7 @@ describe('invitations beside JIT', () => {
     expect(link).toBe(`${world.appUrl}/auth/${world.org.slug}/login?login_hint=contractor%40partner.example`);
     const [logged] = await h.sql`select status, kind from email_log where idempotency_key = ${`invitation/${invitation.id}`}`;
     expect(logged).toEqual({ status: 'sent', kind: 'invitation' });
+    await recordHistory(h.client.workflow.getHandle(invitationWorkflowId(world.org.slug, invitation.id)), 'send-invitation');
 
     const contractor = new TestBrowser();
     const page = await world.signIn(contractor, 'contractor', { start: new URL(link).pathname + new URL(link).search });

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../auth/tokens.ts';
-import { memberStateQuery, memberWorkflowId } from '../workflows/definitions.ts';
+import { identityKey } from '../api/temporal.ts';
+import { memberStateQuery, memberWorkflowId, signInWorkflowId } from '../workflows/definitions.ts';
+import { recordHistory } from './support/histories.ts';
 import { TestBrowser } from './support/browser.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
@@ -55,6 +57,10 @@ describe('first SSO sign-in (JIT)', () => {
     const lifecycle = h.client.workflow.getHandle(memberWorkflowId(world.org.slug, memberId));
     const state = await eventually(() => lifecycle.query(memberStateQuery).catch(() => undefined));
     expect(state).toMatchObject({ status: 'active', siteAccessPending: true, memberId });
+    const [connection] = await h.sql`select id from sso_connections where org_id = ${world.org.id}`;
+    const signIn = h.client.workflow.getHandle(signInWorkflowId(world.org.slug, identityKey(connection!.id, world.idp.issuer, 'ada')));
+    expect(await signIn.result()).toMatchObject({ outcome: 'created', memberId });
+    await recordHistory(signIn, 'provision-identity-created');
   });
 
   it('reuses the member on a second sign-in and issues a new session id', async () => {
