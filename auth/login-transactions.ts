@@ -10,6 +10,8 @@ export interface LoginTransaction {
 }
 
 export async function saveLoginTransaction(sql: Sql, state: string, tx: LoginTransaction & { loginHint?: string }) {
+  // Abandoned attempts are useless after expiry; clearing them here keeps the table small without a job.
+  await sql`delete from login_transactions where expires_at < now() - interval '1 hour'`;
   await sql`
     insert into login_transactions (state_hash, connection_id, nonce, code_verifier, login_hint, expires_at)
     values (${sha256(state)}, ${tx.connectionId}, ${tx.nonce}, ${tx.codeVerifier}, ${tx.loginHint ?? null},

@@ -77,7 +77,8 @@ export async function configureSso(sql: Sql, config: Config, settings: SsoSettin
     throw new OperatorError((err as Error).message);
   }
   const sealed = encryptSecret(config.encryptionKey, settings.clientSecret);
-  const issuer = settings.issuer.replace(/\/$/, '');
+  // Stored exactly as given: discovery requires the metadata's issuer to match it to the character.
+  const issuer = settings.issuer;
   await sql`
     insert into sso_connections (org_id, issuer, client_id, client_secret_encrypted, extra_scopes)
     values (${org.id}, ${issuer}, ${settings.clientId}, ${sealed}, ${settings.extraScopes})
