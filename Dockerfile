@@ -10,6 +10,8 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY worker ./worker
 COPY api ./api
+COPY auth ./auth
+COPY operator ./operator
 COPY cli ./cli
 USER node
 EXPOSE 3000
