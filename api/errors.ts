@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
+import { page } from './pages.ts';
 
 /** An error whose message is written for the person who made the request. */
 export class ClientError extends Error {
@@ -15,17 +16,21 @@ export class ClientError extends Error {
   }
 }
 
+/** Browser flows (sign-in pages) get a page; the JSON API gets JSON. */
+const wantsPage = (c: Context) => !c.req.path.startsWith('/api/') && (c.req.header('accept') ?? '').includes('text/html');
+
 /** One mapping from errors to HTTP: 4xx explain what to fix, 5xx reveal nothing. */
 export function errorHandler(log: Logger) {
   return (err: Error, c: Context) => {
     const requestId = c.get('requestId') as string | undefined;
+    const answer = (status: ContentfulStatusCode, error: string, message: string) =>
+      wantsPage(c) ? page(c, status, 'Something went wrong', `${message} (request ${requestId})`) : c.json({ error, message, requestId }, status);
     if (err instanceof ClientError) {
-      return c.json({ error: err.code, message: err.message, requestId }, err.status);
+      if (err.status >= 500) log.error({ err, requestId, path: c.req.path }, 'dependency unavailable');
+      return answer(err.status, err.code, err.message);
     }
-    if (err instanceof HTTPException && err.status < 500) {
-      return c.json({ error: 'http_error', message: err.message, requestId }, err.status);
-    }
+    if (err instanceof HTTPException && err.status < 500) return answer(err.status, 'http_error', err.message);
     log.error({ err, requestId, path: c.req.path }, 'unhandled error');
-    return c.json({ error: 'internal_error', message: 'Something went wrong on our side.', requestId }, 500);
+    return answer(500, 'internal_error', 'Something went wrong on our side.');
   };
 }

@@ -9,6 +9,7 @@ import {
 import { provisionIdentityWorkflow } from '../workflows/index.ts';
 import { ClientError } from './errors.ts';
 
+const START_DEADLINE_MS = 5_000;
 const PROVISION_WAIT_MS = 20_000;
 
 /** A stable, opaque key for (connection, iss, sub): the same person always maps to the same workflow ID. */
@@ -20,12 +21,19 @@ export const identityKey = (connectionId: string, iss: string, sub: string) =>
  * callbacks for the same identity attach to one execution (USE_EXISTING), so only one provisions.
  */
 export async function provisionSignIn(client: Client, taskQueue: string, input: ProvisionIdentityInput): Promise<ProvisionOutcome> {
-  const handle = await client.workflow.start(provisionIdentityWorkflow, {
-    taskQueue,
-    workflowId: signInWorkflowId(input.orgSlug, identityKey(input.connectionId, input.iss, input.sub)),
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    args: [input],
-  });
+  // The person is waiting in the browser: an unreachable Temporal gets a clear answer within seconds.
+  const handle = await client.connection
+    .withDeadline(Date.now() + START_DEADLINE_MS, () =>
+      client.workflow.start(provisionIdentityWorkflow, {
+        taskQueue,
+        workflowId: signInWorkflowId(input.orgSlug, identityKey(input.connectionId, input.iss, input.sub)),
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        args: [input],
+      }),
+    )
+    .catch((cause: unknown) => {
+      throw Object.assign(new ClientError(503, 'temporarily_unavailable', 'Sign-in is temporarily unavailable. Please try again in a minute.'), { cause });
+    });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from '../api/app.ts';
 import { sha256 } from '../auth/tokens.ts';
+import { createLogger } from '../config/logger.ts';
+import { freePort } from '../dev/ports.ts';
 import { TestBrowser, type Page } from './support/browser.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { startHarness, type TestHarness } from './support/temporal.ts';
@@ -148,6 +152,25 @@ describe('sign-in refusals: right status, clear message, nothing created', () =>
     const loginPage = await browser.follow(`${world.appUrl}/auth/${world.org.slug}/login`);
     const abort = /href="([^"]*\/abort)"/.exec(loginPage.body)![1]!;
     await expectRefusal(() => browser.follow(new URL(abort, loginPage.url).href), 403, /refused the sign-in \(access_denied\)/);
+  });
+
+  it('Temporal unreachable at the callback: 503 page, nothing created', async () => {
+    const { browser, url } = await pausedAtCallback();
+    const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 500 });
+    const app = createApp({ config: world.config, sql: h.sql, log: createLogger('silent'), temporal: { connection, client: new Client({ connection }) } });
+    const cookie = [...browser.cookies(world.appUrl)].map(([k, v]) => `${k}=${v.value}`).join('; ');
+    try {
+      await expectRefusal(
+        async () => {
+          const res = await app.request(url.href, { headers: { cookie, accept: 'text/html' } });
+          return { url: url.href, status: res.status, headers: res.headers, body: await res.text() };
+        },
+        503,
+        /temporarily unavailable/,
+      );
+    } finally {
+      await connection.close();
+    }
   });
 
   it('unknown organisation', async () => {

@@ -52,7 +52,7 @@ export function authRoutes(deps: AppDeps) {
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const codeVerifier = oidc.randomPKCECodeVerifier();
-    const loginHint = c.req.query('login_hint');
+    const loginHint = c.req.query('login_hint')?.slice(0, 320);
     await saveLoginTransaction(sql, state, { connectionId: connection.id, nonce, codeVerifier, ...(loginHint ? { loginHint } : {}) });
     setCookie(c, loginCookie(state), sign(config.sessionSecret, state), {
       httpOnly: true,
