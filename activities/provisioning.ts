@@ -41,12 +41,14 @@ export function provisioningActivities(sql: Sql) {
           where org_id = ${input.orgId} and email = ${input.email} and status = 'pending' and expires_at > now()
           for update`;
         const domainVerified = await isVerifiedDomain(tx, input.orgId, input.email);
-        // Linking or creating by email needs the org's verified domain, or an admin's invitation of this exact address.
-        if (!domainVerified && !invitation) return { outcome: 'refused', reason: 'email_domain_not_verified' };
-
         let [member]: [MemberRow?] = await tx`
           select id, email, name, status, org_role, source from members where org_id = ${input.orgId} and email = ${input.email}
           for update`;
+        // Linking a new identity to an existing member by email needs the org's verified domain; an
+        // invitation only lets an admin-chosen address create a member, never take over one.
+        if (member ? !domainVerified : !domainVerified && !invitation) {
+          return { outcome: 'refused', reason: 'email_domain_not_verified' };
+        }
         const outcome = member ? 'linked' : 'created';
         if (!member) {
           const source: MemberSource = invitation ? 'invitation' : 'jit';

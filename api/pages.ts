@@ -46,3 +46,26 @@ export function emailForm(c: Context, status: ContentfulStatusCode, error?: stri
     status,
   );
 }
+
+/** Asks before sending the person to their IdP when another site started the sign-in. */
+export function confirmPage(c: Context, orgName: string, action: string) {
+  return c.html(
+    html`<!doctype html>
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <title>Sign in to ${orgName}</title>
+        </head>
+        <body>
+          <main>
+            <h1>Sign in to ${orgName}?</h1>
+            <p>Another website sent you here. Continue only if you meant to sign in to ${orgName}.</p>
+            <form method="post" action="${action}">
+              <button type="submit">Continue to sign-in</button>
+            </form>
+          </main>
+        </body>
+      </html>`,
+    200,
+  );
+}

@@ -99,7 +99,7 @@ await serveMailPage(sink.messages, MAIL_PAGE_PORT);
 const idp = await startOidcProvider({
   port: IDP_PORT,
   accounts: demoAccounts,
-  clients: [{ client_id: DEMO_CLIENT.id, client_secret: DEMO_CLIENT.secret, redirect_uris: [new URL('/auth/callback', config.publicUrl).href] }],
+  clients: [{ client_id: DEMO_CLIENT.id, client_secret: DEMO_CLIENT.secret, redirect_uris: [new URL(`/auth/${DEMO_ORG}/callback`, config.publicUrl).href] }],
 });
 const sql = createSql(config.databaseUrl, { max: 1 });
 if (await seedDemo(sql, config, idp.issuer)) say(`seeded demo organisation "${DEMO_ORG}" (${DEMO_DOMAIN}) using the dev IdP`);

@@ -1,6 +1,7 @@
 /** Pure identity rules of DESIGN.md; the api and the provisioning activity both apply them. */
 
 export interface IdTokenClaims {
+  iss: string;
   sub: string;
   email?: unknown;
   email_verified?: unknown;
@@ -10,9 +11,23 @@ export interface IdTokenClaims {
 
 export type ClaimsRefusal = 'email_missing' | 'email_not_verified';
 
-/** The IdP must assert the email is verified; Microsoft Entra's `xms_edov: true` may stand in. */
+/** Microsoft Entra ID issuers (v2 and v1 token formats). */
+export function isEntraIssuer(iss: string): boolean {
+  try {
+    const { protocol, hostname } = new URL(iss);
+    return protocol === 'https:' && (hostname === 'login.microsoftonline.com' || hostname === 'sts.windows.net');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The IdP must assert the email is verified. Entra sends no `email_verified`; its `xms_edov: true`
+ * (domain-owner verified) stands in, from Entra only and never against an explicit `false`.
+ */
 export function isEmailVerified(claims: IdTokenClaims): boolean {
-  return claims.email_verified === true || claims.xms_edov === true;
+  if (claims.email_verified !== undefined) return claims.email_verified === true;
+  return claims.xms_edov === true && isEntraIssuer(claims.iss);
 }
 
 export function checkClaims(claims: IdTokenClaims): { email: string; name: string } | { refused: ClaimsRefusal } {

@@ -131,6 +131,15 @@ describe('invitations beside JIT', () => {
     expect(otherOrg.status).toBe(403);
   });
 
+  it("cannot revoke another organisation's invitation by id", async () => {
+    const [other] = await h.sql`insert into organisations (slug, name) values (${`${world.org.slug}-other`}, 'Other') returning id`;
+    const [theirs] = await h.sql`insert into invitations (org_id, email, org_role, expires_at)
+                                 values (${other!.id}, 'x@other.example', 'member', now() + interval '1 day') returning id`;
+    expect((await api(admin, `/${theirs!.id}`, { method: 'DELETE' })).status).toBe(404);
+    const [row] = await h.sql`select status from invitations where id = ${theirs!.id}`;
+    expect(row!.status).toBe('pending');
+  });
+
   it('answers 404 for an unknown invitation and 409 for revoking an accepted one', async () => {
     expect((await api(admin, '/00000000-0000-0000-0000-000000000000', { method: 'DELETE' })).status).toBe(404);
     expect((await api(admin, '/not-a-uuid', { method: 'DELETE' })).status).toBe(404);

@@ -30,10 +30,10 @@ it('logs each request with its id and path, never the query string', async () =>
   const connection = Connection.lazy({ address: '127.0.0.1:1' });
   const sql = createSql('postgres://postgres@127.0.0.1:1/none', { max: 1 });
   const app = createApp({ config: loadConfig({ APP_ENV: 'test' }), sql, log, temporal: { connection, client: new Client({ connection }) } });
-  const res = await app.request('/auth/callback?code=secret-code&state=secret-state', { headers: { 'x-request-id': 'req-123' } });
+  const res = await app.request('/auth/acme/callback?code=secret-code&state=secret-state', { headers: { 'x-request-id': 'req-123' } });
   expect(res.status).toBe(400);
   const entry = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'request');
-  expect(entry).toMatchObject({ requestId: 'req-123', path: '/auth/callback', status: 400 });
+  expect(entry).toMatchObject({ requestId: 'req-123', path: '/auth/acme/callback', status: 400 });
   expect(lines.join('')).not.toMatch(/secret-code|secret-state/);
   await connection.close();
   await sql.end({ timeout: 1 });

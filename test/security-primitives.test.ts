@@ -47,11 +47,22 @@ describe('security primitives', () => {
     expect(allowsInsecureIssuer(new URL('http://127.0.0.1.nip.io'), 'development')).toBe(false);
   });
 
-  it('accepts an email only when the IdP says it is verified (or Entra xms_edov)', () => {
-    expect(checkClaims({ sub: 's', email: 'A@X.example', email_verified: true })).toEqual({ email: 'a@x.example', name: '' });
-    expect(checkClaims({ sub: 's', email: 'a@x.example', xms_edov: true })).toMatchObject({ email: 'a@x.example' });
-    expect(checkClaims({ sub: 's', email: 'a@x.example', email_verified: 'true' })).toEqual({ refused: 'email_not_verified' });
-    expect(checkClaims({ sub: 's', email: 'a@x.example', xms_edov: 'true' })).toEqual({ refused: 'email_not_verified' });
-    expect(checkClaims({ sub: 's', email_verified: true })).toEqual({ refused: 'email_missing' });
+  it('accepts an email only when the IdP says it is verified (or Entra says xms_edov)', () => {
+    const okta = 'https://acme.okta.com';
+    const entra = 'https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0';
+    expect(checkClaims({ iss: okta, sub: 's', email: 'A@X.example', email_verified: true })).toEqual({ email: 'a@x.example', name: '' });
+    expect(checkClaims({ iss: entra, sub: 's', email: 'a@x.example', xms_edov: true })).toMatchObject({ email: 'a@x.example' });
+    expect(checkClaims({ iss: 'https://sts.windows.net/9188040d/', sub: 's', email: 'a@x.example', xms_edov: true })).toMatchObject({ email: 'a@x.example' });
+    expect(checkClaims({ iss: okta, sub: 's', email: 'a@x.example', email_verified: 'true' })).toEqual({ refused: 'email_not_verified' });
+    expect(checkClaims({ iss: entra, sub: 's', email: 'a@x.example', xms_edov: 'true' })).toEqual({ refused: 'email_not_verified' });
+    expect(checkClaims({ iss: okta, sub: 's', email_verified: true })).toEqual({ refused: 'email_missing' });
+  });
+
+  it('does not let xms_edov stand in outside Entra, nor against an explicit email_verified: false', () => {
+    const entra = 'https://login.microsoftonline.com/tid/v2.0';
+    expect(checkClaims({ iss: 'https://acme.okta.com', sub: 's', email: 'a@x.example', xms_edov: true })).toEqual({ refused: 'email_not_verified' });
+    expect(checkClaims({ iss: 'http://login.microsoftonline.com/tid/v2.0', sub: 's', email: 'a@x.example', xms_edov: true })).toEqual({ refused: 'email_not_verified' });
+    expect(checkClaims({ iss: 'https://login.microsoftonline.com.evil.example/', sub: 's', email: 'a@x.example', xms_edov: true })).toEqual({ refused: 'email_not_verified' });
+    expect(checkClaims({ iss: entra, sub: 's', email: 'a@x.example', xms_edov: true, email_verified: false })).toEqual({ refused: 'email_not_verified' });
   });
 });

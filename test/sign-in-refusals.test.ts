@@ -19,6 +19,7 @@ beforeAll(async () => {
     { login: 'silent', email: `silent@${domain}`, name: 'No verification claim' },
     { login: 'offdomain', email: 'mallory@elsewhere.example', email_verified: true, name: 'Mallory' },
     { login: 'noemail', name: 'No Email' },
+    { login: 'fake-entra', email: `fake-entra@${domain}`, xms_edov: true, name: 'Not Entra' },
   ]);
 });
 afterAll(async () => {
@@ -26,7 +27,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const atCallback = (url: string) => url.startsWith(`${world.appUrl}/auth/callback`);
+const atCallback = (url: string) => url.startsWith(`${world.appUrl}/auth/${world.org.slug}/callback`);
 
 /** Every row a sign-in could create; a refusal must leave all of them as they were. */
 async function footprint() {
@@ -66,6 +67,10 @@ describe('sign-in refusals: right status, clear message, nothing created', () =>
     await expectRefusal(() => world.signIn(new TestBrowser(), 'silent'), 403, /not marked verified/);
   });
 
+  it("xms_edov from an IdP that is not Microsoft Entra", async () => {
+    await expectRefusal(() => world.signIn(new TestBrowser(), 'fake-entra'), 403, /not marked verified/);
+  });
+
   it('no email claim at all', async () => {
     await expectRefusal(() => world.signIn(new TestBrowser(), 'noemail'), 403, /did not send an email address/);
   });
@@ -75,7 +80,7 @@ describe('sign-in refusals: right status, clear message, nothing created', () =>
   });
 
   it('callback without state', async () => {
-    await expectRefusal(() => new TestBrowser().request(`${world.appUrl}/auth/callback?code=abc`), 400, /no state/);
+    await expectRefusal(() => new TestBrowser().request(`${world.appUrl}/auth/${world.org.slug}/callback?code=abc`), 400, /no state/);
   });
 
   it('replayed state (the same callback a second time)', async () => {

@@ -7,7 +7,7 @@ import { createSession, revokeSession, sessionCookieName, sessionCookieOptions }
 import { sha256, sign, unsign } from '../../auth/tokens.ts';
 import { checkClaims, emailDomain, type IdTokenClaims } from '../../domain/sign-in.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
-import { emailForm, page } from '../pages.ts';
+import { confirmPage, emailForm, page } from '../pages.ts';
 import { provisionSignIn } from '../temporal.ts';
 
 const startAgain = { href: '/login', label: 'Start again' };
@@ -20,7 +20,9 @@ const refusals = {
 
 export function authRoutes(deps: AppDeps) {
   const { sql, config, log, temporal } = deps;
-  const callbackUrl = new URL('/auth/callback', config.publicUrl);
+  // A redirect URI per organisation: a code arriving here can only be meant for this org's IdP,
+  // which defeats mix-up even when the IdP sends no RFC 9207 `iss` (OAuth security BCP 4.4.2).
+  const callbackUrl = (orgSlug: string) => new URL(`/auth/${encodeURIComponent(orgSlug)}/callback`, config.publicUrl);
   const secure = config.publicUrl.protocol === 'https:';
   // One cookie per attempt (several tabs may sign in at once), named after the state's hash.
   const loginCookie = (state: string) =>
@@ -42,8 +44,22 @@ export function authRoutes(deps: AppDeps) {
     return c.redirect(`/auth/${encodeURIComponent(org.slug)}/login?login_hint=${encodeURIComponent(email)}`, 302);
   });
 
+  /**
+   * A sign-in started by another site could sign the visitor into an account of the attacker's
+   * choosing (login CSRF through a hostile IdP): such starts get a confirmation page whose POST
+   * comes from our origin. Typed URLs, bookmarks and our own pages go straight through.
+   */
   app.get('/auth/:org/login', async (c) => {
+    if (c.req.header('sec-fetch-site') !== 'cross-site') return startSignIn(c);
     const connection = await connectionByOrg(sql, c.req.param('org'));
+    if (!connection) return page(c, 404, 'Unknown organisation', 'This organisation does not exist or has no single sign-on configured.', startAgain);
+    const hint = c.req.query('login_hint');
+    return confirmPage(c, connection.orgName, `/auth/${encodeURIComponent(connection.orgSlug)}/login${hint ? `?login_hint=${encodeURIComponent(hint)}` : ''}`);
+  });
+  app.post('/auth/:org/login', (c) => startSignIn(c));
+
+  async function startSignIn(c: Context<AppEnv>) {
+    const connection = await connectionByOrg(sql, c.req.param('org')!);
     if (!connection) return page(c, 404, 'Unknown organisation', 'This organisation does not exist or has no single sign-on configured.', startAgain);
     const configuration = await idpConfiguration(c, connection);
     if (configuration instanceof Response) return configuration;
@@ -62,7 +78,7 @@ export function authRoutes(deps: AppDeps) {
       maxAge: LOGIN_TTL_MINUTES * 60,
     });
     const url = oidc.buildAuthorizationUrl(configuration, {
-      redirect_uri: callbackUrl.href,
+      redirect_uri: callbackUrl(connection.orgSlug).href,
       scope: ['openid', 'email', 'profile', ...connection.extraScopes].join(' '),
       state,
       nonce,
@@ -71,9 +87,9 @@ export function authRoutes(deps: AppDeps) {
       ...(loginHint ? { login_hint: loginHint } : {}),
     });
     return c.redirect(url.href, 302);
-  });
+  }
 
-  app.get('/auth/callback', async (c) => {
+  app.get('/auth/:org/callback', async (c) => {
     const state = c.req.query('state');
     if (!state) return page(c, 400, 'Sign-in failed', 'The sign-in response carries no state. Start again from the sign-in page.', startAgain);
     const cookieName = loginCookie(state);
@@ -91,17 +107,21 @@ export function authRoutes(deps: AppDeps) {
     }
     const connection = await connectionById(sql, tx.connectionId);
     if (!connection) return page(c, 400, 'Sign-in failed', 'Single sign-on was removed for this organisation while you were signing in.', startAgain);
+    if (connection.orgSlug !== c.req.param('org')) {
+      log.warn({ requestId: c.get('requestId'), org: c.req.param('org'), expected: connection.orgSlug }, 'authorization response at another organisation\'s redirect URI');
+      return page(c, 400, 'Sign-in failed', 'The answer from your identity provider could not be verified. Start again; if it keeps failing, contact your IT team.', startAgain);
+    }
     const configuration = await idpConfiguration(c, connection);
     if (configuration instanceof Response) return configuration;
 
-    let claims: IdTokenClaims & { iss: string };
+    let claims: IdTokenClaims;
     try {
       const tokens = await oidc.authorizationCodeGrant(
         configuration,
-        new URL(`${callbackUrl.href}?${new URL(c.req.url).searchParams}`),
+        new URL(`${callbackUrl(connection.orgSlug).href}?${new URL(c.req.url).searchParams}`),
         { pkceCodeVerifier: tx.codeVerifier, expectedState: state, expectedNonce: tx.nonce, idTokenExpected: true },
       );
-      claims = tokens.claims() as IdTokenClaims & { iss: string };
+      claims = tokens.claims() as IdTokenClaims;
     } catch (err) {
       // Mix-up (iss), nonce, PKCE, replayed code: all end here; details go to the log, not the page.
       log.warn({ requestId: c.get('requestId'), err: { name: (err as Error).name, code: (err as { code?: string }).code, message: (err as Error).message } }, 'authorization response rejected');

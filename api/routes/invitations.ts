@@ -42,11 +42,11 @@ export function invitationRoutes({ sql, config, temporal }: AppDeps) {
   app.post('/', validate('json', createInvitation), async (c) => {
     const member = c.get('member')!;
     const { email, orgRole } = c.req.valid('json');
-    const [existing] = await sql`select 1 from members where org_id = ${member.orgId} and email = ${email}`;
-    if (existing) throw new ClientError(409, 'already_member', `${email} is already a member; change their role instead.`);
     let invitation: InvitationRow;
     try {
       invitation = await sql.begin(async (tx) => {
+        const [existing] = await tx`select 1 from members where org_id = ${member.orgId} and email = ${email}`;
+        if (existing) throw new ClientError(409, 'already_member', `${email} is already a member; change their role instead.`);
         // An expired pending invitation gives way to the new one.
         await tx`update invitations set status = 'revoked', revoked_at = now()
                  where org_id = ${member.orgId} and email = ${email} and status = 'pending' and expires_at <= now()`;
@@ -90,17 +90,20 @@ export function invitationRoutes({ sql, config, temporal }: AppDeps) {
     const member = c.get('member')!;
     const id = c.req.param('id');
     if (!z.uuid().safeParse(id).success) throw new ClientError(404, 'not_found', 'No such invitation.');
-    const [row]: [{ status: string }?] = await sql`
-      select status from invitations where id = ${id} and org_id = ${member.orgId}`;
-    if (!row) throw new ClientError(404, 'not_found', 'No such invitation.');
-    if (row.status === 'accepted') throw new ClientError(409, 'already_accepted', 'This invitation was already accepted; disable the member instead.');
-    if (row.status === 'pending') {
-      await sql.begin(async (tx) => {
-        await tx`update invitations set status = 'revoked', revoked_at = now() where id = ${id} and status = 'pending'`;
+    // Decided by the update itself, so an acceptance committing meanwhile is never reported as revoked.
+    const status = await sql.begin(async (tx) => {
+      const [revoked] = await tx`update invitations set status = 'revoked', revoked_at = now()
+                                 where id = ${id} and org_id = ${member.orgId} and status = 'pending' returning id`;
+      if (revoked) {
         await tx`insert into audit_events (org_id, member_id, actor, type, data)
                  values (${member.orgId}, ${member.memberId}, ${`member:${member.memberId}`}, 'invitation.revoked', ${tx.json({ invitationId: id })})`;
-      });
-    }
+        return 'revoked';
+      }
+      const [row]: [{ status: string }?] = await tx`select status from invitations where id = ${id} and org_id = ${member.orgId}`;
+      return row?.status;
+    });
+    if (!status) throw new ClientError(404, 'not_found', 'No such invitation.');
+    if (status === 'accepted') throw new ClientError(409, 'already_accepted', 'This invitation was already accepted; disable the member instead.');
     return c.body(null, 204);
   });
 

@@ -37,7 +37,7 @@ export async function startSsoWorld(h: TestHarness, accounts: (domain: string) =
   });
   const idp = await startOidcProvider({
     accounts: accounts(domain),
-    clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [`${appUrl}/auth/callback`] }],
+    clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [`${appUrl}/auth/${slug}/callback`] }],
   });
   const org = await createOrg(h.sql, { slug, name: `Acme ${slug}` });
   await addDomain(h.sql, { org: slug, domain });
