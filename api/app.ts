@@ -24,7 +24,8 @@ export function createApp(deps: AppDeps) {
     '/',
     healthRoutes({
       postgres: () => sql`select 1`,
-      temporal: () => temporal.connection.healthService.check({}),
+      // A gRPC deadline, not only a timer: the client's retries must stop when the check gives up.
+      temporal: () => temporal.connection.withDeadline(Date.now() + 1_500, () => temporal.connection.healthService.check({})),
     }),
   );
   // Writes with a cookie must come from our own pages: cross-site form posts are refused.
