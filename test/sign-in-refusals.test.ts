@@ -6,7 +6,7 @@ import { createLogger } from '../config/logger.ts';
 import { freePort } from '../dev/ports.ts';
 import { TestBrowser, type Page } from './support/browser.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
-import { startHarness, type TestHarness } from './support/temporal.ts';
+import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
 
 let h: TestHarness;
 let world: SsoWorld;
@@ -40,7 +40,17 @@ async function footprint() {
   return row;
 }
 
+/** Waits until every member's lifecycle has written its start event, so only the attempt can change the footprint. */
+const settled = () =>
+  eventually(async () => {
+    const [row] = await h.sql`
+      select count(*)::int as n from members m where m.org_id = ${world.org.id}
+        and not exists (select 1 from audit_events a where a.member_id = m.id and a.type = 'member.lifecycle_started')`;
+    return row!.n === 0 ? true : undefined;
+  });
+
 async function expectRefusal(attempt: () => Promise<Page>, status: number, message: string | RegExp) {
+  await settled();
   const before = await footprint();
   const page = await attempt();
   expect(page.status).toBe(status);
