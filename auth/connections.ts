@@ -4,7 +4,7 @@ import type { Sql } from '../db/client.ts';
 import { discover } from './oidc.ts';
 import { decryptSecret } from './tokens.ts';
 
-export interface Connection {
+export interface SsoConnection {
   id: string;
   orgId: string;
   orgSlug: string;
@@ -21,13 +21,13 @@ const select = (sql: Sql) => sql`
     c.client_secret_encrypted as "sealedSecret", c.extra_scopes as "extraScopes", c.updated_at as "updatedAt"
   from sso_connections c join organisations o on o.id = c.org_id`;
 
-export async function connectionByOrg(sql: Sql, orgSlug: string): Promise<Connection | undefined> {
-  const [row]: [Connection?] = await sql`${select(sql)} where o.slug = ${orgSlug}`;
+export async function connectionByOrg(sql: Sql, orgSlug: string): Promise<SsoConnection | undefined> {
+  const [row]: [SsoConnection?] = await sql`${select(sql)} where o.slug = ${orgSlug}`;
   return row;
 }
 
-export async function connectionById(sql: Sql, id: string): Promise<Connection | undefined> {
-  const [row]: [Connection?] = await sql`${select(sql)} where c.id = ${id}`;
+export async function connectionById(sql: Sql, id: string): Promise<SsoConnection | undefined> {
+  const [row]: [SsoConnection?] = await sql`${select(sql)} where c.id = ${id}`;
   return row;
 }
 
@@ -38,7 +38,7 @@ const discovered = new Map<string, { at: number; configuration: Promise<Configur
  * Discovery results are cached per connection version for a few minutes: a cache, not state;
  * any api replica rebuilds it from PostgreSQL and the issuer.
  */
-export function oidcConfiguration(config: Config, connection: Connection): Promise<Configuration> {
+export function oidcConfiguration(config: Config, connection: SsoConnection): Promise<Configuration> {
   const key = `${connection.id}@${connection.updatedAt.toISOString()}`;
   const hit = discovered.get(key);
   if (hit && Date.now() - hit.at < DISCOVERY_TTL_MS) return hit.configuration;

@@ -1,8 +1,8 @@
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import * as oidc from 'openid-client';
-import { connectionById, connectionByOrg, oidcConfiguration } from '../../auth/connections.ts';
-import { consumeLoginTransaction, LOGIN_TTL_MINUTES, saveLoginTransaction } from '../../auth/login-transactions.ts';
+import { connectionById, connectionByOrg, oidcConfiguration, type SsoConnection } from '../../auth/connections.ts';
+import { consumeLoginTransaction, LOGIN_TTL_MINUTES, saveLoginTransaction, type LoginTransaction } from '../../auth/login-transactions.ts';
 import { createSession, revokeSession, sessionCookieName, sessionCookieOptions } from '../../auth/sessions.ts';
 import { sha256, sign, unsign } from '../../auth/tokens.ts';
 import { checkClaims, emailDomain, type IdTokenClaims } from '../../domain/sign-in.ts';
@@ -11,6 +11,8 @@ import { confirmPage, emailForm, page } from '../pages.ts';
 import { provisionSignIn } from '../temporal.ts';
 
 const startAgain = { href: '/login', label: 'Start again' };
+const unverifiable = 'The answer from your identity provider could not be verified. Start again; if it keeps failing, contact your IT team.';
+const unknownOrg = 'This organisation does not exist or has no single sign-on configured.';
 
 const refusals = {
   email_missing: 'Your identity provider did not send an email address. Ask your IT team to release the email claim to this app.',
@@ -52,7 +54,7 @@ export function authRoutes(deps: AppDeps) {
   app.get('/auth/:org/login', async (c) => {
     if (c.req.header('sec-fetch-site') !== 'cross-site') return startSignIn(c);
     const connection = await connectionByOrg(sql, c.req.param('org'));
-    if (!connection) return page(c, 404, 'Unknown organisation', 'This organisation does not exist or has no single sign-on configured.', startAgain);
+    if (!connection) return page(c, 404, 'Unknown organisation', unknownOrg, startAgain);
     const hint = c.req.query('login_hint');
     return confirmPage(c, connection.orgName, `/auth/${encodeURIComponent(connection.orgSlug)}/login${hint ? `?login_hint=${encodeURIComponent(hint)}` : ''}`);
   });
@@ -60,7 +62,7 @@ export function authRoutes(deps: AppDeps) {
 
   async function startSignIn(c: Context<AppEnv>) {
     const connection = await connectionByOrg(sql, c.req.param('org')!);
-    if (!connection) return page(c, 404, 'Unknown organisation', 'This organisation does not exist or has no single sign-on configured.', startAgain);
+    if (!connection) return page(c, 404, 'Unknown organisation', unknownOrg, startAgain);
     const configuration = await idpConfiguration(c, connection);
     if (configuration instanceof Response) return configuration;
 
@@ -109,24 +111,10 @@ export function authRoutes(deps: AppDeps) {
     if (!connection) return page(c, 400, 'Sign-in failed', 'Single sign-on was removed for this organisation while you were signing in.', startAgain);
     if (connection.orgSlug !== c.req.param('org')) {
       log.warn({ requestId: c.get('requestId'), org: c.req.param('org'), expected: connection.orgSlug }, 'authorization response at another organisation\'s redirect URI');
-      return page(c, 400, 'Sign-in failed', 'The answer from your identity provider could not be verified. Start again; if it keeps failing, contact your IT team.', startAgain);
+      return page(c, 400, 'Sign-in failed', unverifiable, startAgain);
     }
-    const configuration = await idpConfiguration(c, connection);
-    if (configuration instanceof Response) return configuration;
-
-    let claims: IdTokenClaims;
-    try {
-      const tokens = await oidc.authorizationCodeGrant(
-        configuration,
-        new URL(`${callbackUrl(connection.orgSlug).href}?${new URL(c.req.url).searchParams}`),
-        { pkceCodeVerifier: tx.codeVerifier, expectedState: state, expectedNonce: tx.nonce, idTokenExpected: true },
-      );
-      claims = tokens.claims() as IdTokenClaims;
-    } catch (err) {
-      // Mix-up (iss), nonce, PKCE, replayed code: all end here; details go to the log, not the page.
-      log.warn({ requestId: c.get('requestId'), err: { name: (err as Error).name, code: (err as { code?: string }).code, message: (err as Error).message } }, 'authorization response rejected');
-      return page(c, 400, 'Sign-in failed', 'The answer from your identity provider could not be verified. Start again; if it keeps failing, contact your IT team.', startAgain);
-    }
+    const claims = await verifiedClaims(c, connection, state, tx);
+    if (claims instanceof Response) return claims;
 
     const checked = checkClaims(claims);
     if ('refused' in checked) return page(c, 403, 'Sign-in refused', refusals[checked.refused], startAgain);
@@ -145,14 +133,7 @@ export function authRoutes(deps: AppDeps) {
       return page(c, 403, 'Account disabled', 'Your account is disabled. Contact your admin.');
     }
 
-    // Rotate: any session this browser had is revoked; the new one gets a new id.
-    const previous = getCookie(c, sessionCookieName(config));
-    if (previous) await revokeSession(sql, previous);
-    const sessionId = await createSession(sql, config, result.memberId);
-    setCookie(c, sessionCookieName(config), sessionId, {
-      ...sessionCookieOptions(config),
-      maxAge: config.session.absoluteHours * 3600,
-    });
+    await startSession(c, result.memberId);
     return c.redirect('/api/me', 302);
   });
 
@@ -163,7 +144,34 @@ export function authRoutes(deps: AppDeps) {
     return c.body(null, 204);
   });
 
-  async function idpConfiguration(c: Context, connection: Parameters<typeof oidcConfiguration>[1]) {
+  /** Code exchange with PKCE, state, nonce and issuer checks; any failure is one refusal page. */
+  async function verifiedClaims(c: Context<AppEnv>, connection: SsoConnection, state: string, tx: LoginTransaction) {
+    const configuration = await idpConfiguration(c, connection);
+    if (configuration instanceof Response) return configuration;
+    try {
+      const tokens = await oidc.authorizationCodeGrant(
+        configuration,
+        new URL(`${callbackUrl(connection.orgSlug).href}?${new URL(c.req.url).searchParams}`),
+        { pkceCodeVerifier: tx.codeVerifier, expectedState: state, expectedNonce: tx.nonce, idTokenExpected: true },
+      );
+      return tokens.claims() as IdTokenClaims;
+    } catch (err) {
+      // Mix-up (iss), nonce, PKCE, replayed code: all end here; details go to the log, not the page.
+      const { name, message, code } = err as Error & { code?: string };
+      log.warn({ requestId: c.get('requestId'), err: { name, code, message } }, 'authorization response rejected');
+      return page(c, 400, 'Sign-in failed', unverifiable, startAgain);
+    }
+  }
+
+  /** Rotation: any session this browser had is revoked; the new one gets a new id. */
+  async function startSession(c: Context<AppEnv>, memberId: string) {
+    const previous = getCookie(c, sessionCookieName(config));
+    if (previous) await revokeSession(sql, previous);
+    const sessionId = await createSession(sql, config, memberId);
+    setCookie(c, sessionCookieName(config), sessionId, { ...sessionCookieOptions(config), maxAge: config.session.absoluteHours * 3600 });
+  }
+
+  async function idpConfiguration(c: Context<AppEnv>, connection: SsoConnection) {
     try {
       return await oidcConfiguration(config, connection);
     } catch (err) {
