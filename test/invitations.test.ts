@@ -113,12 +113,25 @@ describe('invitations beside JIT', () => {
     expect(await h.sql`select count(*)::int as n from invitations where org_id = ${world.org.id}`).toEqual(before);
   });
 
-  it('refuses to invite an existing member or invite twice (409)', async () => {
-    expect((await api(admin, '', { method: 'POST', body: { email: `boss@${world.domain}` } })).status).toBe(409);
-    expect((await api(admin, '', { method: 'POST', body: { email: 'twice@partner.example' } })).status).toBe(201);
+  it('refuses to invite an existing member (409)', async () => {
+    const res = await api(admin, '', { method: 'POST', body: { email: `boss@${world.domain}` } });
+    expect(res.status).toBe(409);
+    expect(JSON.parse(res.body).message).toMatch(/already a member/);
+  });
+
+  it('treats a repeated invitation as the same one: 200, one email; another role is a 409', async () => {
+    const first = await api(admin, '', { method: 'POST', body: { email: 'twice@partner.example' } });
+    expect(first.status).toBe(201);
     const again = await api(admin, '', { method: 'POST', body: { email: 'twice@partner.example' } });
-    expect(again.status).toBe(409);
-    expect(JSON.parse(again.body).message).toMatch(/already has a pending invitation/);
+    expect(again.status).toBe(200);
+    const { invitation } = JSON.parse(first.body);
+    expect(JSON.parse(again.body).invitation.id).toBe(invitation.id);
+    await h.client.workflow.getHandle(invitationWorkflowId(world.org.slug, invitation.id)).result();
+    expect(smtp.messages.filter((m) => m.text?.includes('twice@partner.example'))).toHaveLength(1);
+
+    const otherRole = await api(admin, '', { method: 'POST', body: { email: 'twice@partner.example', orgRole: 'org_admin' } });
+    expect(otherRole.status).toBe(409);
+    expect(JSON.parse(otherRole.body).message).toMatch(/already has a pending invitation with another role/);
   });
 
   it('lets only org admins of this organisation manage invitations', async () => {

@@ -1,7 +1,10 @@
 import { Hono } from 'hono';
+import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import postgres from 'postgres';
 import { z } from 'zod';
-import { orgRoles } from '../../domain/member.ts';
+import type { SessionMember } from '../../auth/sessions.ts';
+import type { Queryable } from '../../db/client.ts';
+import { orgRoles, type OrgRole } from '../../domain/member.ts';
 import { invitationWorkflowId } from '../../workflows/definitions.ts';
 import { sendInvitationWorkflow } from '../../workflows/index.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
@@ -15,6 +18,9 @@ const createInvitation = z.object({
   email: z.email('must be an email address').transform((e) => e.toLowerCase()),
   orgRole: z.enum(orgRoles).default('member'),
 });
+
+const invitationColumns = (sql: Queryable) =>
+  sql`id, email, org_role as "orgRole", status, expires_at as "expiresAt", created_at as "createdAt"`;
 
 interface InvitationRow {
   id: string;
@@ -39,52 +45,73 @@ export function invitationRoutes({ sql, config, temporal }: AppDeps) {
     return c.json({ invitations: rows });
   });
 
+  /**
+   * Idempotent: repeating the same request (say after a timeout) returns the pending invitation
+   * with 200 and re-queues its email, which the email log sends at most once.
+   */
   app.post('/', validate('json', createInvitation), async (c) => {
     const member = c.get('member')!;
     const { email, orgRole } = c.req.valid('json');
-    let invitation: InvitationRow;
+    const { invitation, created } = await insertInvitation(member, email, orgRole);
+    const [org]: [{ name: string }?] = await sql`select name from organisations where id = ${member.orgId}`;
+    // The email is a durable workflow: it goes out even if SMTP is down right now.
+    await temporal.client.connection
+      .withDeadline(Date.now() + 5_000, () =>
+        temporal.client.workflow.start(sendInvitationWorkflow, {
+          taskQueue: config.temporal.taskQueue,
+          workflowId: invitationWorkflowId(member.orgSlug, invitation.id),
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+          args: [
+            {
+              orgId: member.orgId,
+              orgSlug: member.orgSlug,
+              orgName: org!.name,
+              invitationId: invitation.id,
+              email,
+              orgRole,
+              signInUrl: new URL(`/auth/${member.orgSlug}/login?login_hint=${encodeURIComponent(email)}`, config.publicUrl).href,
+              expiresAt: invitation.expiresAt.toISOString(),
+            },
+          ],
+        }),
+      )
+      .catch((cause: unknown) => {
+        throw Object.assign(
+          new ClientError(503, 'email_not_queued', 'The invitation is saved but its email could not be queued. Send the same request again to queue it.'),
+          { cause },
+        );
+      });
+    return c.json({ invitation }, created ? 201 : 200);
+  });
+
+  async function insertInvitation(member: SessionMember, email: string, orgRole: OrgRole) {
     try {
-      invitation = await sql.begin(async (tx) => {
+      const invitation = await sql.begin(async (tx) => {
         const [existing] = await tx`select 1 from members where org_id = ${member.orgId} and email = ${email}`;
         if (existing) throw new ClientError(409, 'already_member', `${email} is already a member; change their role instead.`);
         // An expired pending invitation gives way to the new one.
         await tx`update invitations set status = 'revoked', revoked_at = now()
                  where org_id = ${member.orgId} and email = ${email} and status = 'pending' and expires_at <= now()`;
-        const rows = await tx<InvitationRow[]>`
+        const [row] = await tx<InvitationRow[]>`
           insert into invitations (org_id, email, org_role, invited_by, expires_at)
           values (${member.orgId}, ${email}, ${orgRole}, ${member.memberId}, now() + ${`${INVITATION_DAYS} days`}::interval)
-          returning id, email, org_role as "orgRole", status, expires_at as "expiresAt", created_at as "createdAt"`;
+          returning ${invitationColumns(tx)}`;
         await tx`insert into audit_events (org_id, member_id, actor, type, data)
                  values (${member.orgId}, ${member.memberId}, ${`member:${member.memberId}`}, 'invitation.created',
-                         ${tx.json({ email, orgRole, invitationId: rows[0]!.id })})`;
-        return rows[0]!;
+                         ${tx.json({ email, orgRole, invitationId: row!.id })})`;
+        return row!;
       });
+      return { invitation, created: true };
     } catch (err) {
-      if (err instanceof postgres.PostgresError && err.code === '23505') {
-        throw new ClientError(409, 'already_invited', `${email} already has a pending invitation; revoke it first to change it.`);
+      if (!(err instanceof postgres.PostgresError && err.code === '23505')) throw err;
+      const [pending]: [InvitationRow?] = await sql`
+        select ${invitationColumns(sql)} from invitations where org_id = ${member.orgId} and email = ${email} and status = 'pending'`;
+      if (pending?.orgRole !== orgRole) {
+        throw new ClientError(409, 'already_invited', `${email} already has a pending invitation with another role; revoke it first to change it.`);
       }
-      throw err;
+      return { invitation: pending, created: false };
     }
-    const [org]: [{ name: string }?] = await sql`select name from organisations where id = ${member.orgId}`;
-    // The email is a durable workflow: it goes out even if SMTP is down right now.
-    await temporal.client.workflow.start(sendInvitationWorkflow, {
-      taskQueue: config.temporal.taskQueue,
-      workflowId: invitationWorkflowId(member.orgSlug, invitation.id),
-      args: [
-        {
-          orgId: member.orgId,
-          orgSlug: member.orgSlug,
-          orgName: org!.name,
-          invitationId: invitation.id,
-          email,
-          orgRole,
-          signInUrl: new URL(`/auth/${member.orgSlug}/login?login_hint=${encodeURIComponent(email)}`, config.publicUrl).href,
-          expiresAt: invitation.expiresAt.toISOString(),
-        },
-      ],
-    });
-    return c.json({ invitation }, 201);
-  });
+  }
 
   app.delete('/:id', async (c) => {
     const member = c.get('member')!;
