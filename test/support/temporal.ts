@@ -24,11 +24,10 @@ export interface TestHarness {
 }
 
 /** A real worker on its own task queue against the run's Temporal server and database (and SMTP server, if given). */
-export async function startHarness({ smtpUrl = 'smtp://127.0.0.1:1' } = {}): Promise<TestHarness> {
+export async function startHarness({ smtpUrl = 'smtp://127.0.0.1:1', taskQueue = `test-${randomUUID()}` } = {}): Promise<TestHarness> {
   quietRuntime();
   const address = inject('temporalAddress');
   const sql = createSql(inject('databaseUrl'), { max: 5 });
-  const taskQueue = `test-${randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address });
   const worker = await createWorker({
     connection: nativeConnection,
