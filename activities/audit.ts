@@ -1,23 +1,15 @@
+import { insertAuditEvent, type AuditEvent } from '../db/audit.ts';
 import type { Sql } from '../db/client.ts';
 
-export interface AuditEventInput {
+export interface AuditEventInput extends AuditEvent {
   /** Deterministic per event, so retries and replays write it once. */
   idempotencyKey: string;
-  orgId: string | null;
-  memberId: string | null;
-  actor: string;
-  type: string;
-  data?: Record<string, unknown>;
 }
 
 export function auditActivities(sql: Sql) {
   return {
     async recordAuditEvent(event: AuditEventInput): Promise<void> {
-      await sql`
-        insert into audit_events (idempotency_key, org_id, member_id, actor, type, data)
-        values (${event.idempotencyKey}, ${event.orgId}, ${event.memberId}, ${event.actor}, ${event.type},
-                ${sql.json((event.data ?? {}) as never)})
-        on conflict (idempotency_key) do nothing`;
+      await insertAuditEvent(sql, event);
     },
   };
 }

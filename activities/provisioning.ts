@@ -1,3 +1,4 @@
+import { insertAuditEvent } from '../db/audit.ts';
 import type { Queryable, Sql } from '../db/client.ts';
 import type { MemberSource, MemberStatus, OrgRole } from '../domain/member.ts';
 import { emailDomain } from '../domain/sign-in.ts';
@@ -103,6 +104,5 @@ async function refreshProfile(tx: Queryable, input: ProvisionIdentityInput, memb
 }
 
 function audit(tx: Queryable, input: ProvisionIdentityInput, memberId: string, type: string, data: Record<string, unknown>) {
-  return tx`insert into audit_events (org_id, member_id, actor, type, data)
-            values (${input.orgId}, ${memberId}, ${`idp:${input.iss}`}, ${type}, ${tx.json(data as never)})`;
+  return insertAuditEvent(tx, { orgId: input.orgId, memberId, actor: `idp:${input.iss}`, type, data });
 }

@@ -2,6 +2,7 @@ import postgres from 'postgres';
 import { discover } from '../auth/oidc.ts';
 import { encryptSecret } from '../auth/tokens.ts';
 import type { Config } from '../config/index.ts';
+import { insertAuditEvent } from '../db/audit.ts';
 import type { Queryable, Sql } from '../db/client.ts';
 import { OperatorError } from './errors.ts';
 
@@ -144,6 +145,5 @@ export async function listOrgs(sql: Sql) {
 }
 
 function audit(sql: Queryable, orgId: string, type: string, data: Record<string, unknown>, memberId: string | null = null) {
-  return sql`insert into audit_events (org_id, member_id, actor, type, data)
-             values (${orgId}, ${memberId}, 'operator', ${type}, ${sql.json(data as never)})`;
+  return insertAuditEvent(sql, { orgId, memberId, actor: 'operator', type, data });
 }

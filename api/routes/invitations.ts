@@ -3,6 +3,7 @@ import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import postgres from 'postgres';
 import { z } from 'zod';
 import type { SessionMember } from '../../auth/sessions.ts';
+import { insertAuditEvent } from '../../db/audit.ts';
 import type { Queryable } from '../../db/client.ts';
 import { orgRoles, type OrgRole } from '../../domain/member.ts';
 import { invitationWorkflowId } from '../../workflows/definitions.ts';
@@ -21,6 +22,9 @@ const createInvitation = z.object({
 
 const invitationColumns = (sql: Queryable) =>
   sql`id, email, org_role as "orgRole", status, expires_at as "expiresAt", created_at as "createdAt"`;
+
+const audit = (tx: Queryable, admin: SessionMember, type: string, data: Record<string, unknown>) =>
+  insertAuditEvent(tx, { orgId: admin.orgId, memberId: admin.memberId, actor: `member:${admin.memberId}`, type, data });
 
 interface InvitationRow {
   id: string;
@@ -96,9 +100,7 @@ export function invitationRoutes({ sql, config, temporal }: AppDeps) {
           insert into invitations (org_id, email, org_role, invited_by, expires_at)
           values (${member.orgId}, ${email}, ${orgRole}, ${member.memberId}, now() + ${`${INVITATION_DAYS} days`}::interval)
           returning ${invitationColumns(tx)}`;
-        await tx`insert into audit_events (org_id, member_id, actor, type, data)
-                 values (${member.orgId}, ${member.memberId}, ${`member:${member.memberId}`}, 'invitation.created',
-                         ${tx.json({ email, orgRole, invitationId: row!.id })})`;
+        await audit(tx, member, 'invitation.created', { email, orgRole, invitationId: row!.id });
         return row!;
       });
       return { invitation, created: true };
@@ -122,8 +124,7 @@ export function invitationRoutes({ sql, config, temporal }: AppDeps) {
       const [revoked] = await tx`update invitations set status = 'revoked', revoked_at = now()
                                  where id = ${id} and org_id = ${member.orgId} and status = 'pending' returning id`;
       if (revoked) {
-        await tx`insert into audit_events (org_id, member_id, actor, type, data)
-                 values (${member.orgId}, ${member.memberId}, ${`member:${member.memberId}`}, 'invitation.revoked', ${tx.json({ invitationId: id })})`;
+        await audit(tx, member, 'invitation.revoked', { invitationId: id });
         return 'revoked';
       }
       const [row]: [{ status: string }?] = await tx`select status from invitations where id = ${id} and org_id = ${member.orgId}`;
