@@ -1,4 +1,5 @@
 import * as oidc from 'openid-client';
+import type { Config } from '../config/index.ts';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -6,7 +7,7 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
  * openid-client refuses plain-http issuers; that is relaxed only for loopback issuers outside
  * production (the dev and test identity providers), never for anything reachable over a network.
  */
-export function allowsInsecureIssuer(issuer: URL, env: 'development' | 'test' | 'production'): boolean {
+export function allowsInsecureIssuer(issuer: URL, env: Config['env']): boolean {
   return env !== 'production' && issuer.protocol === 'http:' && LOOPBACK_HOSTS.has(issuer.hostname);
 }
 
@@ -21,7 +22,7 @@ export interface ConnectionSettings {
 }
 
 /** OIDC discovery from the issuer URL; the issuer in the metadata must equal it exactly. */
-export async function discover(settings: ConnectionSettings, env: 'development' | 'test' | 'production') {
+export async function discover(settings: ConnectionSettings, env: Config['env']) {
   const issuer = new URL(settings.issuer);
   const insecure = allowsInsecureIssuer(issuer, env);
   if (issuer.protocol !== 'https:' && !insecure) {

@@ -12,5 +12,8 @@ export function createSql(databaseUrl: string, options: postgres.Options<Record<
   });
 }
 
+/** A unique constraint refused the row: the caller turns that into a clear conflict. */
+export const isUniqueViolation = (err: unknown): boolean => err instanceof postgres.PostgresError && err.code === '23505';
+
 /** A pool or an open transaction: helpers that only run statements accept either. */
 export type Queryable = Sql | postgres.TransactionSql;

@@ -7,6 +7,9 @@ export type MemberStatus = (typeof memberStatuses)[number];
 export const memberSources = ['jit', 'invitation', 'directory', 'operator'] as const;
 export type MemberSource = (typeof memberSources)[number];
 
+/** How long an invitation stays acceptable, whoever issued it. */
+export const INVITATION_DAYS = 14;
+
 export const siteRoles = ['site_member', 'site_admin'] as const;
 export type SiteRole = (typeof siteRoles)[number];
 

@@ -9,6 +9,9 @@ export interface IdTokenClaims {
   name?: unknown;
 }
 
+/** Something, @, and a dotted domain: enough to route a sign-in; the IdP vouches for the rest. */
+export const isEmailAddress = (value: string): boolean => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value);
+
 export type ClaimsRefusal = 'email_missing' | 'email_not_verified';
 
 /** Microsoft Entra ID issuers (v2 and v1 token formats). */
@@ -31,7 +34,7 @@ export function isEmailVerified(claims: IdTokenClaims): boolean {
 }
 
 export function checkClaims(claims: IdTokenClaims): { email: string; name: string } | { refused: ClaimsRefusal } {
-  if (typeof claims.email !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(claims.email)) return { refused: 'email_missing' };
+  if (typeof claims.email !== 'string' || !isEmailAddress(claims.email)) return { refused: 'email_missing' };
   if (!isEmailVerified(claims)) return { refused: 'email_not_verified' };
   return { email: claims.email.toLowerCase(), name: typeof claims.name === 'string' ? claims.name.slice(0, 200) : '' };
 }

@@ -1,17 +1,14 @@
-import postgres from 'postgres';
 import { discover } from '../auth/oidc.ts';
 import { encryptSecret } from '../auth/tokens.ts';
 import type { Config } from '../config/index.ts';
 import { insertAuditEvent } from '../db/audit.ts';
-import type { Queryable, Sql } from '../db/client.ts';
+import { isUniqueViolation, type Queryable, type Sql } from '../db/client.ts';
+import { INVITATION_DAYS } from '../domain/member.ts';
 import { OperatorError } from './errors.ts';
 
-const INVITATION_DAYS = 14;
 const slugPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const domainPattern = /^[a-z0-9.-]+\.[a-z]{2,}$/;
 const emailPattern = /^[^@\s]+@[^@\s]+$/;
-
-const isUniqueViolation = (err: unknown) => err instanceof postgres.PostgresError && err.code === '23505';
 
 export interface Org {
   id: string;

@@ -5,7 +5,7 @@ import { connectionById, connectionByOrg, oidcConfiguration, type SsoConnection 
 import { consumeLoginTransaction, LOGIN_TTL_MINUTES, saveLoginTransaction, type LoginTransaction } from '../../auth/login-transactions.ts';
 import { createSession, revokeSession, sessionCookieName, sessionCookieOptions } from '../../auth/sessions.ts';
 import { sha256, sign, unsign } from '../../auth/tokens.ts';
-import { checkClaims, emailDomain, type IdTokenClaims } from '../../domain/sign-in.ts';
+import { checkClaims, emailDomain, isEmailAddress, type IdTokenClaims } from '../../domain/sign-in.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { confirmPage, emailForm, page } from '../pages.ts';
 import { provisionSignIn } from '../temporal.ts';
@@ -36,7 +36,7 @@ export function authRoutes(deps: AppDeps) {
   app.get('/login', async (c) => {
     const email = c.req.query('email')?.trim().toLowerCase();
     if (!email) return emailForm(c, 200);
-    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) return emailForm(c, 400, `"${email}" is not an email address.`);
+    if (!isEmailAddress(email)) return emailForm(c, 400, `"${email}" is not an email address.`);
     const [org]: [{ slug: string }?] = await sql`
       select o.slug from verified_domains d join organisations o on o.id = d.org_id
       join sso_connections s on s.org_id = o.id where d.domain = ${emailDomain(email)}`;

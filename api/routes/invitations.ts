@@ -1,19 +1,16 @@
 import { Hono } from 'hono';
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
-import postgres from 'postgres';
 import { z } from 'zod';
 import type { SessionMember } from '../../auth/sessions.ts';
 import { insertAuditEvent } from '../../db/audit.ts';
-import type { Queryable } from '../../db/client.ts';
-import { orgRoles, type OrgRole } from '../../domain/member.ts';
+import { isUniqueViolation, type Queryable } from '../../db/client.ts';
+import { INVITATION_DAYS, orgRoles, type OrgRole } from '../../domain/member.ts';
 import { invitationWorkflowId } from '../../workflows/definitions.ts';
 import { sendInvitationWorkflow } from '../../workflows/index.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { ClientError } from '../errors.ts';
 import { requireOrgAdmin } from '../session.ts';
 import { validate } from '../validate.ts';
-
-const INVITATION_DAYS = 14;
 
 const createInvitation = z.object({
   email: z.email('must be an email address').transform((e) => e.toLowerCase()),
@@ -105,7 +102,7 @@ export function invitationRoutes({ sql, config, temporal }: AppDeps) {
       });
       return { invitation, created: true };
     } catch (err) {
-      if (!(err instanceof postgres.PostgresError && err.code === '23505')) throw err;
+      if (!isUniqueViolation(err)) throw err;
       const [pending]: [InvitationRow?] = await sql`
         select ${invitationColumns(sql)} from invitations where org_id = ${member.orgId} and email = ${email} and status = 'pending'`;
       if (pending?.orgRole !== orgRole) {
