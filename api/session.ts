@@ -13,15 +13,17 @@ export function loadSession({ sql, config }: AppDeps): MiddlewareHandler<AppEnv>
   };
 }
 
+const notSignedIn = () => new ClientError(401, 'not_signed_in', 'Sign in first: GET /login?email=you@your-company.com');
+
 export const requireMember: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (!c.get('member')) throw new ClientError(401, 'not_signed_in', 'Sign in first: GET /login?email=you@your-company.com');
+  if (!c.get('member')) throw notSignedIn();
   await next();
 };
 
 /** Org-admin routes act only inside the admin's own organisation (`:org` in the path). */
 export const requireOrgAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   const member = c.get('member');
-  if (!member) throw new ClientError(401, 'not_signed_in', 'Sign in first: GET /login?email=you@your-company.com');
+  if (!member) throw notSignedIn();
   if (member.orgSlug !== c.req.param('org') || member.orgRole !== 'org_admin') {
     throw new ClientError(403, 'forbidden', `Only an org admin of "${c.req.param('org')}" may do this.`);
   }

@@ -13,13 +13,14 @@ export interface SessionMember {
   status: MemberStatus;
 }
 
-const isHttps = (config: Config) => config.publicUrl.protocol === 'https:';
+/** Attributes of every cookie we set (session and login attempts): Secure whenever PUBLIC_URL is https. */
+export const cookieOptions = (config: Config) =>
+  ({ httpOnly: true, sameSite: 'Lax', secure: config.publicUrl.protocol === 'https:', path: '/' }) as const;
 
-/** `__Host-` binds the cookie to this exact origin (Secure, Path=/, no Domain); only possible over https. */
-export const sessionCookieName = (config: Config) => (isHttps(config) ? '__Host-session' : 'session');
+/** `__Host-` binds a cookie to this exact origin (Secure, Path=/, no Domain); only possible over https. */
+export const cookieName = (config: Config, name: string) => (cookieOptions(config).secure ? `__Host-${name}` : name);
 
-export const sessionCookieOptions = (config: Config) =>
-  ({ httpOnly: true, sameSite: 'Lax', secure: isHttps(config), path: '/' }) as const;
+export const sessionCookieName = (config: Config) => cookieName(config, 'session');
 
 /** A fresh 256-bit id at every sign-in; only its SHA-256 is stored. */
 export async function createSession(sql: Sql, config: Config, memberId: string): Promise<string> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sessionCookieName, sessionCookieOptions } from '../auth/sessions.ts';
+import { cookieOptions, sessionCookieName } from '../auth/sessions.ts';
 import { allowsInsecureIssuer } from '../auth/oidc.ts';
 import { decryptSecret, encryptSecret, randomToken, sign, unsign } from '../auth/tokens.ts';
 import { loadConfig } from '../config/index.ts';
@@ -35,7 +35,7 @@ describe('security primitives', () => {
   it('uses a Secure __Host- session cookie when PUBLIC_URL is https', () => {
     const https = loadConfig({ PUBLIC_URL: 'https://sso.example.com' });
     expect(sessionCookieName(https)).toBe('__Host-session');
-    expect(sessionCookieOptions(https)).toEqual({ httpOnly: true, sameSite: 'Lax', secure: true, path: '/' });
+    expect(cookieOptions(https)).toEqual({ httpOnly: true, sameSite: 'Lax', secure: true, path: '/' });
     expect(sessionCookieName(loadConfig({}))).toBe('session');
   });
 

@@ -3,7 +3,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import * as oidc from 'openid-client';
 import { connectionById, connectionByOrg, oidcConfiguration, type SsoConnection } from '../../auth/connections.ts';
 import { consumeLoginTransaction, LOGIN_TTL_MINUTES, saveLoginTransaction, type LoginTransaction } from '../../auth/login-transactions.ts';
-import { createSession, revokeSession, sessionCookieName, sessionCookieOptions } from '../../auth/sessions.ts';
+import { cookieName, cookieOptions, createSession, revokeSession, sessionCookieName } from '../../auth/sessions.ts';
 import { sha256, sign, unsign } from '../../auth/tokens.ts';
 import { checkClaims, emailDomain, isEmailAddress, type IdTokenClaims } from '../../domain/sign-in.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
@@ -25,10 +25,8 @@ export function authRoutes(deps: AppDeps) {
   // A redirect URI per organisation: a code arriving here can only be meant for this org's IdP,
   // which defeats mix-up even when the IdP sends no RFC 9207 `iss` (OAuth security BCP 4.4.2).
   const callbackUrl = (orgSlug: string) => new URL(`/auth/${encodeURIComponent(orgSlug)}/callback`, config.publicUrl);
-  const secure = config.publicUrl.protocol === 'https:';
   // One cookie per attempt (several tabs may sign in at once), named after the state's hash.
-  const loginCookie = (state: string) =>
-    `${secure ? '__Host-' : ''}login-${sha256(state).toString('hex').slice(0, 16)}`;
+  const loginCookie = (state: string) => cookieName(config, `login-${sha256(state).toString('hex').slice(0, 16)}`);
 
   const app = new Hono<AppEnv>();
 
@@ -72,13 +70,7 @@ export function authRoutes(deps: AppDeps) {
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const loginHint = c.req.query('login_hint')?.slice(0, 320);
     await saveLoginTransaction(sql, state, { connectionId: connection.id, nonce, codeVerifier, ...(loginHint ? { loginHint } : {}) });
-    setCookie(c, loginCookie(state), sign(config.sessionSecret, state), {
-      httpOnly: true,
-      secure,
-      sameSite: 'Lax',
-      path: '/',
-      maxAge: LOGIN_TTL_MINUTES * 60,
-    });
+    setCookie(c, loginCookie(state), sign(config.sessionSecret, state), { ...cookieOptions(config), maxAge: LOGIN_TTL_MINUTES * 60 });
     const url = oidc.buildAuthorizationUrl(configuration, {
       redirect_uri: callbackUrl(connection.orgSlug).href,
       scope: ['openid', 'email', 'profile', ...connection.extraScopes].join(' '),
@@ -94,9 +86,9 @@ export function authRoutes(deps: AppDeps) {
   app.get('/auth/:org/callback', async (c) => {
     const state = c.req.query('state');
     if (!state) return page(c, 400, 'Sign-in failed', 'The sign-in response carries no state. Start again from the sign-in page.', startAgain);
-    const cookieName = loginCookie(state);
-    const bound = unsign(config.sessionSecret, getCookie(c, cookieName)) === state;
-    deleteCookie(c, cookieName, { path: '/', secure });
+    const attemptCookie = loginCookie(state);
+    const bound = unsign(config.sessionSecret, getCookie(c, attemptCookie)) === state;
+    deleteCookie(c, attemptCookie, cookieOptions(config));
     // The state must have started in this browser (login CSRF) and is usable once (replay).
     const tx = bound ? await consumeLoginTransaction(sql, state) : undefined;
     if (!tx) {
@@ -140,7 +132,7 @@ export function authRoutes(deps: AppDeps) {
   app.post('/logout', async (c) => {
     const id = getCookie(c, sessionCookieName(config));
     if (id) await revokeSession(sql, id);
-    deleteCookie(c, sessionCookieName(config), sessionCookieOptions(config));
+    deleteCookie(c, sessionCookieName(config), cookieOptions(config));
     return c.body(null, 204);
   });
 
@@ -168,7 +160,7 @@ export function authRoutes(deps: AppDeps) {
     const previous = getCookie(c, sessionCookieName(config));
     if (previous) await revokeSession(sql, previous);
     const sessionId = await createSession(sql, config, memberId);
-    setCookie(c, sessionCookieName(config), sessionId, { ...sessionCookieOptions(config), maxAge: config.session.absoluteHours * 3600 });
+    setCookie(c, sessionCookieName(config), sessionId, { ...cookieOptions(config), maxAge: config.session.absoluteHours * 3600 });
   }
 
   async function idpConfiguration(c: Context<AppEnv>, connection: SsoConnection) {

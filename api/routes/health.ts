@@ -1,15 +1,9 @@
 import { Hono } from 'hono';
+import { withTimeout } from '../timeout.ts';
 
 export type ReadinessCheck = () => Promise<unknown>;
 
 const CHECK_TIMEOUT_MS = 2_000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(resolve, reject).finally(() => clearTimeout(timer));
-  });
-}
 
 /** `/healthz`: the process answers. `/readyz`: its dependencies answer too, naming any that do not. */
 export function healthRoutes(checks: Record<string, ReadinessCheck>) {
@@ -17,7 +11,7 @@ export function healthRoutes(checks: Record<string, ReadinessCheck>) {
     .get('/healthz', (c) => c.json({ status: 'ok' }))
     .get('/readyz', async (c) => {
       const names = Object.keys(checks);
-      const results = await Promise.allSettled(names.map((name) => withTimeout(checks[name]!(), CHECK_TIMEOUT_MS)));
+      const results = await Promise.allSettled(names.map((name) => withTimeout(checks[name]!(), CHECK_TIMEOUT_MS, () => new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`))));
       const down = names.filter((_, i) => results[i]!.status === 'rejected');
       const body = Object.fromEntries(names.map((name) => [name, down.includes(name) ? 'down' : 'up']));
       if (down.length) return c.json({ status: 'unavailable', down, checks: body }, 503);

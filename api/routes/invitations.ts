@@ -9,6 +9,7 @@ import { invitationWorkflowId } from '../../workflows/definitions.ts';
 import { sendInvitationWorkflow } from '../../workflows/index.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { ClientError } from '../errors.ts';
+import { startOrUnavailable } from '../temporal.ts';
 import { requireOrgAdmin } from '../session.ts';
 import { validate } from '../validate.ts';
 
@@ -56,8 +57,9 @@ export function invitationRoutes({ sql, config, temporal }: AppDeps) {
     const { invitation, created } = await insertInvitation(member, email, orgRole);
     const [org]: [{ name: string }?] = await sql`select name from organisations where id = ${member.orgId}`;
     // The email is a durable workflow: it goes out even if SMTP is down right now.
-    await temporal.client.connection
-      .withDeadline(Date.now() + 5_000, () =>
+    await startOrUnavailable(
+      temporal.client,
+      () =>
         temporal.client.workflow.start(sendInvitationWorkflow, {
           taskQueue: config.temporal.taskQueue,
           workflowId: invitationWorkflowId(member.orgSlug, invitation.id),
@@ -75,13 +77,8 @@ export function invitationRoutes({ sql, config, temporal }: AppDeps) {
             },
           ],
         }),
-      )
-      .catch((cause: unknown) => {
-        throw Object.assign(
-          new ClientError(503, 'email_not_queued', 'The invitation is saved but its email could not be queued. Send the same request again to queue it.'),
-          { cause },
-        );
-      });
+      new ClientError(503, 'email_not_queued', 'The invitation is saved but its email could not be queued. Send the same request again to queue it.'),
+    );
     return c.json({ invitation }, created ? 201 : 200);
   });
 
