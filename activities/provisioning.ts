@@ -13,6 +13,10 @@ interface MemberRow {
   source: MemberSource;
 }
 
+/** The columns of MemberRow, optionally qualified (`m.`), for every select and returning below. */
+const memberColumns = (sql: Queryable, alias = '') =>
+  sql(['id', 'email', 'name', 'status', 'org_role', 'source'].map((column) => `${alias}${column}`));
+
 const memberResult = (outcome: 'signed_in' | 'linked' | 'created', m: MemberRow): ProvisionOutcome => ({
   outcome,
   memberId: m.id,
@@ -32,7 +36,7 @@ export function provisioningActivities(sql: Sql) {
       if (!input.emailVerified) return { outcome: 'refused', reason: 'email_not_verified' };
       return sql.begin(async (tx) => {
         const [known]: [MemberRow?] = await tx`
-          select m.id, m.email, m.name, m.status, m.org_role, m.source from identities i join members m on m.id = i.member_id
+          select ${memberColumns(tx, 'm.')} from identities i join members m on m.id = i.member_id
           where i.connection_id = ${input.connectionId} and i.iss = ${input.iss} and i.sub = ${input.sub}
           for update of m`;
         if (known) return memberResult('signed_in', await refreshProfile(tx, input, known));
@@ -43,7 +47,7 @@ export function provisioningActivities(sql: Sql) {
           for update`;
         const domainVerified = await isVerifiedDomain(tx, input.orgId, input.email);
         let [member]: [MemberRow?] = await tx`
-          select id, email, name, status, org_role, source from members where org_id = ${input.orgId} and email = ${input.email}
+          select ${memberColumns(tx)} from members where org_id = ${input.orgId} and email = ${input.email}
           for update`;
         // Linking a new identity to an existing member by email needs the org's verified domain; an
         // invitation only lets an admin-chosen address create a member, never take over one.
@@ -57,12 +61,12 @@ export function provisioningActivities(sql: Sql) {
           [member] = await tx<MemberRow[]>`
             insert into members (org_id, email, name, source, org_role)
             values (${input.orgId}, ${input.email}, ${input.name}, ${source}, ${invitation?.org_role ?? 'member'})
-            returning id, email, name, status, org_role, source`;
+            returning ${memberColumns(tx)}`;
           await audit(tx, input, member!.id, 'member.created', { source, email: input.email });
         } else if (invitation?.org_role === 'org_admin' && member.org_role !== 'org_admin') {
           [member] = await tx<MemberRow[]>`
             update members set org_role = 'org_admin', updated_at = now() where id = ${member.id}
-            returning id, email, name, status, org_role, source`;
+            returning ${memberColumns(tx)}`;
           await audit(tx, input, member!.id, 'member.role_changed', { orgRole: 'org_admin', via: 'invitation' });
         }
         await tx`
@@ -98,7 +102,7 @@ async function refreshProfile(tx: Queryable, input: ProvisionIdentityInput, memb
   if (!changes.name && !changes.email) return member;
   const [updated]: [MemberRow?] = await tx`
     update members set name = ${changes.name?.to ?? member.name}, email = ${changes.email?.to ?? member.email}, updated_at = now()
-    where id = ${member.id} returning id, email, name, status, org_role, source`;
+    where id = ${member.id} returning ${memberColumns(tx)}`;
   await audit(tx, input, member.id, 'member.profile_updated', changes);
   return updated!;
 }

@@ -15,7 +15,7 @@ import { resolveTemporalCli } from '../dev/temporal-cli.ts';
 import { startTemporalDevServer } from '../dev/temporal-server.ts';
 import { createWorker } from '../worker/create-worker.ts';
 import { createMailer } from '../worker/mailer.ts';
-import type { ProvisionIdentityInput } from '../workflows/definitions.ts';
+import { insertSsoOrg } from '../test/support/fixtures.ts';
 
 const N = Number(process.env.BENCH_N ?? 40);
 const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -45,14 +45,8 @@ const connection = await Connection.connect({ address: server.address });
 const client = new Client({ connection });
 
 try {
-  const [org] = await sql`insert into organisations (slug, name) values ('bench', 'Bench') returning id`;
-  await sql`insert into verified_domains (domain, org_id) values ('bench.test', ${org!.id})`;
-  const [conn] = await sql`insert into sso_connections (org_id, issuer, client_id, client_secret_encrypted)
-                           values (${org!.id}, 'https://idp.bench', 'c', 'sealed') returning id`;
-  const input = (prefix: string, i: number): ProvisionIdentityInput => ({
-    orgId: org!.id, orgSlug: 'bench', connectionId: conn!.id, iss: 'https://idp.bench',
-    sub: `${prefix}-${i}`, email: `${prefix}-${i}@bench.test`, emailVerified: true, name: `${prefix} ${i}`,
-  });
+  const { signIn } = await insertSsoOrg(sql, 'bench');
+  const input = (prefix: string, i: number) => signIn(`${prefix}-${i}`);
   const { provisionIdentity } = provisioningActivities(sql);
 
   await timed(5, (i) => provisionSignIn(client, 'bench', input('warm', i)));

@@ -5,8 +5,7 @@ import { provisioningActivities } from '../activities/provisioning.ts';
 import { createSql, type Sql } from '../db/client.ts';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { createMailer } from '../worker/mailer.ts';
-import type { ProvisionIdentityInput } from '../workflows/definitions.ts';
-import { insertOrg } from './support/fixtures.ts';
+import { insertSsoOrg } from './support/fixtures.ts';
 
 let sql: Sql;
 let smtp: SmtpSink;
@@ -20,28 +19,9 @@ afterAll(async () => {
   await sql?.end();
 });
 
-async function orgWithConnection() {
-  const org = await insertOrg(sql);
-  await sql`insert into verified_domains (domain, org_id) values (${`${org.slug}.test`}, ${org.id})`;
-  const [connection] = await sql`
-    insert into sso_connections (org_id, issuer, client_id, client_secret_encrypted)
-    values (${org.id}, 'https://idp.example', 'c', 'sealed') returning id`;
-  const input = (login: string): ProvisionIdentityInput => ({
-    orgId: org.id,
-    orgSlug: org.slug,
-    connectionId: connection!.id,
-    iss: 'https://idp.example',
-    sub: login,
-    email: `${login}@${org.slug}.test`,
-    emailVerified: true,
-    name: login,
-  });
-  return { org, input };
-}
-
 describe('activities are idempotent', () => {
   it('provisionIdentity run twice (a retry after a crash) yields one member and one identity', async () => {
-    const { org, input } = await orgWithConnection();
+    const { org, signIn: input } = await insertSsoOrg(sql);
     const { provisionIdentity } = provisioningActivities(sql);
     const first = await provisionIdentity(input('ada'));
     const second = await provisionIdentity(input('ada'));
@@ -52,7 +32,7 @@ describe('activities are idempotent', () => {
   });
 
   it('provisionIdentity racing itself leaves one member; the loser succeeds on retry', async () => {
-    const { org, input } = await orgWithConnection();
+    const { org, signIn: input } = await insertSsoOrg(sql);
     const { provisionIdentity } = provisioningActivities(sql);
     const raced = await Promise.allSettled([provisionIdentity(input('bob')), provisionIdentity(input('bob'))]);
     const won = raced.filter((r) => r.status === 'fulfilled');
@@ -64,7 +44,7 @@ describe('activities are idempotent', () => {
   });
 
   it('provisionIdentity refuses an unverified email and an off-domain email without an invitation, writing nothing', async () => {
-    const { org, input } = await orgWithConnection();
+    const { org, signIn: input } = await insertSsoOrg(sql);
     const { provisionIdentity } = provisioningActivities(sql);
     expect(await provisionIdentity({ ...input('eve'), emailVerified: false })).toEqual({ outcome: 'refused', reason: 'email_not_verified' });
     expect(await provisionIdentity({ ...input('eve'), email: 'eve@elsewhere.example' })).toEqual({

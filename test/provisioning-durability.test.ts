@@ -5,7 +5,7 @@ import { provisionIdentityWorkflow } from '../workflows/index.ts';
 import { memberStateQuery, memberWorkflowId } from '../workflows/definitions.ts';
 import { createSql } from '../db/client.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
-import { insertOrg } from './support/fixtures.ts';
+import { insertSsoOrg } from './support/fixtures.ts';
 
 let h: TestHarness | undefined;
 const connection = await Connection.connect({ address: inject('temporalAddress') });
@@ -18,15 +18,12 @@ afterAll(async () => {
 
 it('a sign-in handed to Temporal while no worker runs completes once a worker is back', async () => {
   const taskQueue = `durability-${randomUUID()}`;
-  const org = await insertOrg(sql);
-  await sql`insert into verified_domains (domain, org_id) values (${`${org.slug}.test`}, ${org.id})`;
-  const [conn] = await sql`insert into sso_connections (org_id, issuer, client_id, client_secret_encrypted)
-                           values (${org.id}, 'https://idp.example', 'c', 'sealed') returning id`;
+  const { org, signIn } = await insertSsoOrg(sql);
 
   const handle = await client.workflow.start(provisionIdentityWorkflow, {
     taskQueue,
     workflowId: `signin/${org.slug}/durability`,
-    args: [{ orgId: org.id, orgSlug: org.slug, connectionId: conn!.id, iss: 'https://idp.example', sub: 'late', email: `late@${org.slug}.test`, emailVerified: true, name: 'Late' }],
+    args: [signIn('late')],
   });
   await new Promise((r) => setTimeout(r, 1_000));
   expect((await handle.describe()).status.name).toBe('RUNNING');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Sql } from '../../db/client.ts';
 import type { MemberSource, OrgRole } from '../../domain/member.ts';
+import type { ProvisionIdentityInput } from '../../workflows/definitions.ts';
 
 export const uniqueSlug = (prefix = 'org') => `${prefix}-${randomBytes(4).toString('hex')}`;
 
@@ -8,6 +9,32 @@ export async function insertOrg(sql: Sql, slug = uniqueSlug()) {
   const [org] = await sql<{ id: string; slug: string }[]>`
     insert into organisations (slug, name) values (${slug}, ${`Org ${slug}`}) returning id, slug`;
   return org!;
+}
+
+const FAKE_ISSUER = 'https://idp.example';
+
+/**
+ * An org with the verified domain `{slug}.test` and an SSO connection row (no IdP behind it, for
+ * code that starts after the OIDC checks), and `signIn(sub)`: the verified sign-in of `{sub}@{slug}.test`.
+ */
+export async function insertSsoOrg(sql: Sql, slug = uniqueSlug()) {
+  const org = await insertOrg(sql, slug);
+  const domain = `${org.slug}.test`;
+  await sql`insert into verified_domains (domain, org_id) values (${domain}, ${org.id})`;
+  const [connection] = await sql<{ id: string }[]>`
+    insert into sso_connections (org_id, issuer, client_id, client_secret_encrypted)
+    values (${org.id}, ${FAKE_ISSUER}, 'c', 'sealed') returning id`;
+  const signIn = (sub: string): ProvisionIdentityInput => ({
+    orgId: org.id,
+    orgSlug: org.slug,
+    connectionId: connection!.id,
+    iss: FAKE_ISSUER,
+    sub,
+    email: `${sub}@${domain}`,
+    emailVerified: true,
+    name: sub,
+  });
+  return { org, signIn };
 }
 
 export async function insertMember(
