@@ -1,6 +1,7 @@
 import type { Sql } from '../db/client.ts';
 import { auditActivities } from './audit.ts';
 import { emailActivities, type Mailer } from './email.ts';
+import { memberActivities } from './members.ts';
 import { provisioningActivities } from './provisioning.ts';
 
 export interface ActivityDeps {
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...auditActivities(deps.sql),
     ...provisioningActivities(deps.sql),
+    ...memberActivities(deps.sql),
     ...emailActivities(deps.sql, deps.mailer),
   };
 }

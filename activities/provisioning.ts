@@ -1,5 +1,7 @@
+import { identityKey } from '../auth/tokens.ts';
 import { insertAuditEvent } from '../db/audit.ts';
 import type { Queryable, Sql } from '../db/client.ts';
+import { decideNewIdentity } from '../domain/identity-linking.ts';
 import type { MemberSource, MemberStatus, OrgRole } from '../domain/member.ts';
 import { emailDomain } from '../domain/sign-in.ts';
 import type { ProvisionIdentityInput, ProvisionOutcome } from '../workflows/definitions.ts';
@@ -11,11 +13,12 @@ interface MemberRow {
   status: MemberStatus;
   org_role: OrgRole;
   source: MemberSource;
+  lifecycle_started_at: Date | null;
 }
 
 /** The columns of MemberRow, optionally qualified (`m.`), for every select and returning below. */
 const memberColumns = (sql: Queryable, alias = '') =>
-  sql(['id', 'email', 'name', 'status', 'org_role', 'source'].map((column) => `${alias}${column}`));
+  sql(['id', 'email', 'name', 'status', 'org_role', 'source', 'lifecycle_started_at'].map((column) => `${alias}${column}`));
 
 const memberResult = (outcome: 'signed_in' | 'linked' | 'created', m: MemberRow): ProvisionOutcome => ({
   outcome,
@@ -23,6 +26,7 @@ const memberResult = (outcome: 'signed_in' | 'linked' | 'created', m: MemberRow)
   status: m.status,
   orgRole: m.org_role,
   source: m.source,
+  lifecycleStarted: m.lifecycle_started_at !== null,
 });
 
 /**
@@ -45,43 +49,73 @@ export function provisioningActivities(sql: Sql) {
           select id, org_role from invitations
           where org_id = ${input.orgId} and email = ${input.email} and status = 'pending' and expires_at > now()
           for update`;
-        const domainVerified = await isVerifiedDomain(tx, input.orgId, input.email);
-        let [member]: [MemberRow?] = await tx`
+        const [existing]: [MemberRow?] = await tx`
           select ${memberColumns(tx)} from members where org_id = ${input.orgId} and email = ${input.email}
           for update`;
-        // Linking a new identity to an existing member by email needs the org's verified domain; an
-        // invitation only lets an admin-chosen address create a member, never take over one.
-        if (member ? !domainVerified : !domainVerified && !invitation) {
-          return { outcome: 'refused', reason: 'email_domain_not_verified' };
+        const decision = decideNewIdentity({
+          domainVerified: await isVerifiedDomain(tx, input.orgId, input.email),
+          invited: Boolean(invitation),
+          ...(existing ? { member: { hasOtherIdentityAtThisIdp: await hasIdentityAt(tx, existing.id, input) } } : {}),
+        });
+        if (decision.action === 'refuse') {
+          if (existing && decision.reason === 'identity_conflict') await recordLinkRefused(tx, input, existing.id);
+          return { outcome: 'refused', reason: decision.reason };
         }
-        const outcome = member ? 'linked' : 'created';
-        if (!member) {
-          const source: MemberSource = invitation ? 'invitation' : 'jit';
-          // Org role comes from an invitation only; whatever roles or groups the IdP asserts are ignored.
-          [member] = await tx<MemberRow[]>`
-            insert into members (org_id, email, name, source, org_role)
-            values (${input.orgId}, ${input.email}, ${input.name}, ${source}, ${invitation?.org_role ?? 'member'})
-            returning ${memberColumns(tx)}`;
-          await audit(tx, input, member!.id, 'member.created', { source, email: input.email });
-        } else if (invitation?.org_role === 'org_admin' && member.org_role !== 'org_admin') {
-          [member] = await tx<MemberRow[]>`
-            update members set org_role = 'org_admin', updated_at = now() where id = ${member.id}
-            returning ${memberColumns(tx)}`;
-          await audit(tx, input, member!.id, 'member.role_changed', { orgRole: 'org_admin', via: 'invitation' });
+        let member = existing ?? (await createMember(tx, input, invitation));
+        if (existing && invitation?.org_role === 'org_admin' && existing.org_role !== 'org_admin') {
+          member = await promoteByInvitation(tx, input, existing);
         }
         await tx`
           insert into identities (member_id, connection_id, iss, sub, email, last_sign_in_at)
-          values (${member!.id}, ${input.connectionId}, ${input.iss}, ${input.sub}, ${input.email}, now())`;
-        await audit(tx, input, member!.id, 'identity.linked', { iss: input.iss, sub: input.sub });
+          values (${member.id}, ${input.connectionId}, ${input.iss}, ${input.sub}, ${input.email}, now())`;
+        await audit(tx, input, member.id, 'identity.linked', { iss: input.iss, sub: input.sub });
         if (invitation) {
-          await tx`update invitations set status = 'accepted', accepted_at = now(), accepted_member_id = ${member!.id}
+          await tx`update invitations set status = 'accepted', accepted_at = now(), accepted_member_id = ${member.id}
                    where id = ${invitation.id}`;
-          await audit(tx, input, member!.id, 'invitation.accepted', { invitationId: invitation.id });
+          await audit(tx, input, member.id, 'invitation.accepted', { invitationId: invitation.id });
         }
-        return memberResult(outcome, member!);
+        return memberResult(existing ? 'linked' : 'created', member);
       });
     },
   };
+}
+
+async function createMember(tx: Queryable, input: ProvisionIdentityInput, invitation: { org_role: OrgRole } | undefined) {
+  const source: MemberSource = invitation ? 'invitation' : 'jit';
+  // Org role comes from an invitation only; whatever roles or groups the IdP asserts are ignored.
+  const [member]: [MemberRow] = await tx`
+    insert into members (org_id, email, name, source, org_role)
+    values (${input.orgId}, ${input.email}, ${input.name}, ${source}, ${invitation?.org_role ?? 'member'})
+    returning ${memberColumns(tx)}`;
+  await audit(tx, input, member.id, 'member.created', { source, email: input.email });
+  return member;
+}
+
+async function promoteByInvitation(tx: Queryable, input: ProvisionIdentityInput, member: MemberRow) {
+  const [promoted]: [MemberRow] = await tx`
+    update members set org_role = 'org_admin', updated_at = now() where id = ${member.id}
+    returning ${memberColumns(tx)}`;
+  await audit(tx, input, member.id, 'member.role_changed', { orgRole: 'org_admin', via: 'invitation' });
+  return promoted;
+}
+
+/** Same connection and same issuer: the same IdP, where this member already signs in as another subject. */
+async function hasIdentityAt(tx: Queryable, memberId: string, input: ProvisionIdentityInput): Promise<boolean> {
+  const [row] = await tx`
+    select 1 from identities where member_id = ${memberId} and connection_id = ${input.connectionId} and iss = ${input.iss}`;
+  return Boolean(row);
+}
+
+/** Once per (identity, member): retries and repeated attempts of the same subject add no rows. */
+function recordLinkRefused(tx: Queryable, input: ProvisionIdentityInput, memberId: string) {
+  return insertAuditEvent(tx, {
+    orgId: input.orgId,
+    memberId,
+    actor: `idp:${input.iss}`,
+    type: 'identity.link_refused',
+    data: { reason: 'identity_conflict', iss: input.iss, sub: input.sub, email: input.email },
+    idempotencyKey: `identity.link_refused/${identityKey(input.connectionId, input.iss, input.sub)}/${memberId}`,
+  });
 }
 
 async function isVerifiedDomain(tx: Queryable, orgId: string, email: string): Promise<boolean> {
@@ -100,11 +134,11 @@ async function refreshProfile(tx: Queryable, input: ProvisionIdentityInput, memb
   await tx`update identities set last_sign_in_at = now(), email = ${input.email}
            where connection_id = ${input.connectionId} and iss = ${input.iss} and sub = ${input.sub}`;
   if (!changes.name && !changes.email) return member;
-  const [updated]: [MemberRow?] = await tx`
+  const [updated]: [MemberRow] = await tx`
     update members set name = ${changes.name?.to ?? member.name}, email = ${changes.email?.to ?? member.email}, updated_at = now()
     where id = ${member.id} returning ${memberColumns(tx)}`;
   await audit(tx, input, member.id, 'member.profile_updated', changes);
-  return updated!;
+  return updated;
 }
 
 function audit(tx: Queryable, input: ProvisionIdentityInput, memberId: string, type: string, data: Record<string, unknown>) {

@@ -8,7 +8,9 @@ import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { invitationRoutes } from './routes/invitations.ts';
 import { meRoutes } from './routes/me.ts';
+import { memberRoutes } from './routes/members.ts';
 import { loadSession } from './session.ts';
+import { checkTemporal } from './temporal.ts';
 
 export type { AppDeps } from './context.ts';
 
@@ -24,8 +26,7 @@ export function createApp(deps: AppDeps) {
     '/',
     healthRoutes({
       postgres: () => sql`select 1`,
-      // A gRPC deadline, not only a timer: the client's retries must stop when the check gives up.
-      temporal: () => temporal.connection.withDeadline(Date.now() + 1_500, () => temporal.connection.healthService.check({})),
+      temporal: () => checkTemporal(temporal.connection),
     }),
   );
   // Writes with a cookie must come from our own pages: cross-site form posts are refused.
@@ -34,5 +35,6 @@ export function createApp(deps: AppDeps) {
   app.route('/', authRoutes(deps));
   app.route('/api', meRoutes(deps));
   app.route('/api/orgs/:org/invitations', invitationRoutes(deps));
+  app.route('/api/orgs/:org/members', memberRoutes(deps));
   return app;
 }

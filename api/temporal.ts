@@ -1,21 +1,23 @@
-import type { Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, type Client, type Connection } from '@temporalio/client';
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
-import { createHash } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
+import { identityKey } from '../auth/tokens.ts';
 import {
+  signInOutcomeUpdate,
   signInWorkflowId,
   type ProvisionIdentityInput,
   type ProvisionOutcome,
 } from '../workflows/definitions.ts';
 import { provisionIdentityWorkflow } from '../workflows/index.ts';
+import type { AppDeps } from './context.ts';
 import { ClientError } from './errors.ts';
-import { withTimeout } from './timeout.ts';
+
+type TemporalClients = AppDeps['temporal'];
 
 const START_DEADLINE_MS = 5_000;
 const PROVISION_WAIT_MS = 20_000;
-
-/** A stable, opaque key for (connection, iss, sub): the same person always maps to the same workflow ID. */
-export const identityKey = (connectionId: string, iss: string, sub: string) =>
-  createHash('sha256').update(`${connectionId}\n${iss}\n${sub}`).digest('hex').slice(0, 32);
+const PROBE_AFTER_MS = 2_000;
+const HEALTH_DEADLINE_MS = 1_500;
 
 /**
  * Starts a workflow for a request someone is waiting on: an unreachable Temporal gets a clear
@@ -27,25 +29,46 @@ export function startOrUnavailable<T>(client: Client, start: () => Promise<T>, u
   });
 }
 
+/** One health check; a gRPC deadline, not only a timer, so the client's retries stop when it gives up. */
+export const checkTemporal = (connection: Connection) =>
+  connection.withDeadline(Date.now() + HEALTH_DEADLINE_MS, () => connection.healthService.check({}));
+
+const unavailable = () => new ClientError(503, 'temporarily_unavailable', 'Sign-in is temporarily unavailable. Please try again in a minute.');
+const slow = () => new ClientError(503, 'provisioning_slow', 'Setting up your account is taking longer than usual. Please sign in again in a minute.');
+
 /**
- * Runs (or joins) the sign-in workflow of one identity and waits for the account. Concurrent
+ * Runs (or joins) the sign-in workflow of one identity and answers as soon as the account is
+ * settled (update-with-start: the workflow goes on to ensure the member's lifecycle). Concurrent
  * callbacks for the same identity attach to one execution (USE_EXISTING), so only one provisions.
  */
-export async function provisionSignIn(client: Client, taskQueue: string, input: ProvisionIdentityInput): Promise<ProvisionOutcome> {
-  const handle = await startOrUnavailable(
-    client,
-    () =>
-      client.workflow.start(provisionIdentityWorkflow, {
-        taskQueue,
-        workflowId: signInWorkflowId(input.orgSlug, identityKey(input.connectionId, input.iss, input.sub)),
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        args: [input],
-      }),
-    new ClientError(503, 'temporarily_unavailable', 'Sign-in is temporarily unavailable. Please try again in a minute.'),
-  );
-  return withTimeout(
-    handle.result(),
-    PROVISION_WAIT_MS,
-    () => new ClientError(503, 'provisioning_slow', 'Setting up your account is taking longer than usual. Please sign in again in a minute.'),
-  );
+export async function provisionSignIn(temporal: TemporalClients, taskQueue: string, input: ProvisionIdentityInput): Promise<ProvisionOutcome> {
+  const { client, connection } = temporal;
+  const startWorkflowOperation = new WithStartWorkflowOperation(provisionIdentityWorkflow, {
+    taskQueue,
+    workflowId: signInWorkflowId(input.orgSlug, identityKey(input.connectionId, input.iss, input.sub)),
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    args: [input],
+  });
+  const outcome = connection
+    .withDeadline(Date.now() + PROVISION_WAIT_MS, () => client.workflow.executeUpdateWithStart(signInOutcomeUpdate, { startWorkflowOperation }))
+    .catch((cause: unknown) => Promise.reject(Object.assign(slow(), { cause })));
+  const probe = new AbortController();
+  try {
+    return await Promise.race([outcome, failIfUnreachable(connection, probe.signal)]);
+  } finally {
+    probe.abort();
+  }
+}
+
+/**
+ * A slow answer is a busy worker or an unreachable Temporal (whose client retries until the
+ * deadline): after a moment one health check tells them apart, so the second gets its 503 in seconds.
+ */
+async function failIfUnreachable(connection: Connection, signal: AbortSignal): Promise<never> {
+  await setTimeout(PROBE_AFTER_MS, undefined, { signal }).catch(() => undefined);
+  if (!signal.aborted) {
+    const reachable = await checkTemporal(connection).then(() => true, () => false);
+    if (!reachable) throw unavailable();
+  }
+  return new Promise<never>(() => {});
 }

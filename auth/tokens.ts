@@ -6,6 +6,10 @@ export const randomToken = (): string => randomBytes(32).toString('base64url');
 /** What the database stores instead of a bearer secret. */
 export const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
 
+/** A stable, opaque key for a sign-in identity (connection, iss, sub): workflow IDs and audit keys. */
+export const identityKey = (connectionId: string, iss: string, sub: string): string =>
+  createHash('sha256').update(`${connectionId}\n${iss}\n${sub}`).digest('hex').slice(0, 32);
+
 /** AES-256-GCM; the output carries iv and tag, so tampering fails decryption. */
 export function encryptSecret(key: Buffer, plaintext: string): string {
   const iv = randomBytes(12);

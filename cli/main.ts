@@ -15,6 +15,9 @@ const help = `Operator CLI: npm run cli -- <command> [arguments]
                                               secret is read from OIDC_CLIENT_SECRET or stdin,
                                               never from arguments, and is stored encrypted
   admin grant <org> <email>                   make a member org admin, or invite them as one
+  member reset-identity <org> <email>         unlink the member's sign-in identities and end their
+                                              sessions: their next SSO sign-in links by email again
+                                              (for a recreated IdP account)
   site add <org> "<name>"                     add a site
   it-contact add <org> <email> [--name "<name>"]
                                               add an IT contact (reached by later reminders)
@@ -79,6 +82,10 @@ async function run(argv: string[]): Promise<string> {
         return result.outcome === 'promoted'
           ? `${b} is now an org admin of ${a}`
           : `${b} is invited as org admin of ${a}; the role applies at their first SSO sign-in`;
+      }
+      case 'member reset-identity': {
+        const unlinked = await ops.resetIdentity(sql, { org: need(a, '<org>'), email: need(b, '<email>') });
+        return `unlinked ${unlinked} sign-in identit${unlinked === 1 ? 'y' : 'ies'} of ${b}; their sessions are revoked`;
       }
       case 'site add': {
         const site = await ops.addSite(sql, { org: need(a, '<org>'), name: need(b, '<name>') });

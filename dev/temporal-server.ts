@@ -14,6 +14,8 @@ export interface DevServerOptions {
   /** SQLite file to keep state across restarts; omit for in-memory (tests). */
   dbFile?: string;
   log?: (line: string) => void;
+  /** Server dynamic config, e.g. a low `limit.historyCount.suggestContinueAsNew` to force continue-as-new (tests). */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export interface DevServer {
@@ -36,6 +38,9 @@ const cliTypeNames: Record<SearchAttributeType, string> = {
 export function searchAttributeArgs(): string[] {
   return Object.values(searchAttributes).flatMap((key) => ['--search-attribute', `${key.name}=${cliTypeNames[key.type]}`]);
 }
+
+const dynamicConfigArgs = (values: DevServerOptions['dynamicConfig'] = {}) =>
+  Object.entries(values).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]);
 
 /**
  * Polls until the server answers. The SDK's own wait (~5 s) is too short for a cold start on a
@@ -91,7 +96,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
         ui: Boolean(options.uiPort),
         ...(options.uiPort ? { uiPort: options.uiPort } : {}),
         ...(options.dbFile ? { dbFilename: options.dbFile } : {}),
-        extraArgs: searchAttributeArgs(),
+        extraArgs: [...searchAttributeArgs(), ...dynamicConfigArgs(options.dynamicConfig)],
       },
     });
     return { address, ...(uiUrl ? { uiUrl } : {}), stop: () => env.teardown() };
@@ -104,6 +109,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
   if (options.dbFile) args.push('--db-filename', options.dbFile);
+  args.push(...dynamicConfigArgs(options.dynamicConfig));
 
   const child = spawn(options.cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

@@ -1,3 +1,4 @@
+import { resetIdentityLinks } from '../auth/identity-links.ts';
 import { discover } from '../auth/oidc.ts';
 import { encryptSecret } from '../auth/tokens.ts';
 import type { Config } from '../config/index.ts';
@@ -106,6 +107,15 @@ export async function makeOrgAdmin(sql: Sql, { org: slug, email }: { org: string
     await audit(sql, org.id, 'invitation.created', { email, orgRole: 'org_admin', by: 'operator' });
     return { outcome: 'invited' as const, invitationId: invitation!.id };
   });
+}
+
+/** The operator's reset of a member's sign-in link (see auth/identity-links.ts). */
+export async function resetIdentity(sql: Sql, { org: slug, email }: { org: string; email: string }) {
+  const org = await findOrg(sql, slug);
+  const [member]: [{ id: string }?] = await sql`select id from members where org_id = ${org.id} and email = ${email}`;
+  if (!member) throw new OperatorError(`no member ${email} in "${slug}"`);
+  const reset = await resetIdentityLinks(sql, { orgId: org.id, memberId: member.id, actor: 'operator' });
+  return reset?.unlinked ?? 0;
 }
 
 export async function addSite(sql: Sql, { org: slug, name }: { org: string; name: string }) {

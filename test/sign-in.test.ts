@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../auth/tokens.ts';
-import { identityKey } from '../api/temporal.ts';
+import { identityKey } from '../auth/tokens.ts';
 import { memberStateQuery, memberWorkflowId, signInWorkflowId } from '../workflows/definitions.ts';
 import { recordHistory } from './support/histories.ts';
 import { TestBrowser } from './support/browser.ts';

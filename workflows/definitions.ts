@@ -3,7 +3,8 @@
  * Wire names never change once shipped: running workflows and operators' saved filters depend on them.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { ProvisionRefusal } from '../domain/identity-linking.ts';
 import type { MemberRef, MemberSource, MemberStatus, OrgRole } from '../domain/member.ts';
 
 export const searchAttributes = {
@@ -51,8 +52,16 @@ export type ProvisionOutcome =
       status: MemberStatus;
       orgRole: OrgRole;
       source: MemberSource;
+      /** Whether the member's lifecycle has stamped the member; absent in histories recorded before it existed. */
+      lifecycleStarted?: boolean;
     }
-  | { outcome: 'refused'; reason: 'email_domain_not_verified' | 'email_not_verified' };
+  | { outcome: 'refused'; reason: ProvisionRefusal };
+
+/**
+ * The sign-in's early return: answers as soon as the account is settled, while the workflow goes
+ * on to make sure the member's lifecycle runs. Sent with update-with-start.
+ */
+export const signInOutcomeUpdate = defineUpdate<ProvisionOutcome>('signInOutcome');
 
 export const invitationWorkflowId = (orgSlug: string, invitationId: string): string => `invitation/${orgSlug}/${invitationId}`;
 

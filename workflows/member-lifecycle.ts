@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -15,7 +16,7 @@ import {
   type MemberLifecycleState,
 } from './definitions.ts';
 
-const { recordAuditEvent } = proxyActivities<Activities>({
+const { recordAuditEvent, recordLifecycleStarted } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['ValidationError'] },
 });
@@ -39,14 +40,17 @@ export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Prom
 
   if (!input.state) {
     // The key makes the event exactly-once even if this activity is retried or the worker crashes.
-    await recordAuditEvent({
+    const started = {
       idempotencyKey: `${workflowInfo().workflowId}/lifecycle-started`,
       orgId,
       memberId,
       actor: 'system',
       type: 'member.lifecycle_started',
       data: { source: input.source },
-    });
+    };
+    // The stamp tells sign-ins this member's lifecycle runs (see provision-identity.ts).
+    if (patched('lifecycle-started-stamp')) await recordLifecycleStarted(started);
+    else await recordAuditEvent(started);
   }
 
   await condition(() => workflowInfo().continueAsNewSuggested && allHandlersFinished());

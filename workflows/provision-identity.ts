@@ -1,10 +1,16 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ParentClosePolicy, proxyLocalActivities, startChild } from '@temporalio/workflow';
+import { allHandlersFinished, condition, ParentClosePolicy, patched, proxyLocalActivities, setHandler, startChild } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { memberWorkflowId, type ProvisionIdentityInput, type ProvisionOutcome } from './definitions.ts';
+import type { MemberSource } from '../domain/member.ts';
+import {
+  memberWorkflowId,
+  signInOutcomeUpdate,
+  type ProvisionIdentityInput,
+  type ProvisionOutcome,
+} from './definitions.ts';
 import { memberLifecycleWorkflow } from './member-lifecycle.ts';
 
-// Local: one short, idempotent transaction on the sign-in's critical path (halves its latency, see bench/).
+// Local: one short, idempotent transaction on the sign-in's critical path (bench/ compares it with a regular activity).
 const { provisionIdentity } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   scheduleToCloseTimeout: '5 minutes',
@@ -12,21 +18,39 @@ const { provisionIdentity } = proxyLocalActivities<Activities>({
 });
 
 /**
- * One sign-in of one identity. The api waits for the result, so the account exists before the
- * person lands; the member's lifecycle is started (or found running) before this completes.
+ * One sign-in of one identity. The api asks for the outcome with update-with-start and gets it as
+ * soon as the account exists; the member's lifecycle is started afterwards, durably, by this workflow.
  */
 export async function provisionIdentityWorkflow(input: ProvisionIdentityInput): Promise<ProvisionOutcome> {
-  const result = await provisionIdentity(input);
-  // A known identity's member already has a lifecycle: it was started when the identity was first linked.
-  if (result.outcome === 'refused' || result.outcome === 'signed_in') return result;
+  const outcome = provisionIdentity(input);
+  // Callbacks of the same identity arriving meanwhile attach here (USE_EXISTING) and share this outcome.
+  setHandler(signInOutcomeUpdate, () => outcome);
+  const result = await outcome;
+  if (result.outcome !== 'refused' && needsLifecycle(result)) {
+    await ensureLifecycle(input, result.memberId, result.source);
+  }
+  await condition(allHandlersFinished);
+  return result;
+}
+
+/**
+ * Every signed-in member gets a running lifecycle. Deciding by the member's stamp rather than by
+ * "created or linked" also heals a member whose first sign-in committed but failed before its
+ * lifecycle started: the retry, and every later sign-in, sees no stamp and starts it.
+ */
+function needsLifecycle(result: Exclude<ProvisionOutcome, { outcome: 'refused' }>): boolean {
+  if (patched('lifecycle-for-every-sign-in')) return !result.lifecycleStarted;
+  return result.outcome === 'created' || result.outcome === 'linked';
+}
+
+async function ensureLifecycle(input: ProvisionIdentityInput, memberId: string, source: MemberSource) {
   try {
     await startChild(memberLifecycleWorkflow, {
-      workflowId: memberWorkflowId(input.orgSlug, result.memberId),
-      args: [{ orgId: input.orgId, orgSlug: input.orgSlug, memberId: result.memberId, email: input.email, source: result.source }],
+      workflowId: memberWorkflowId(input.orgSlug, memberId),
+      args: [{ orgId: input.orgId, orgSlug: input.orgSlug, memberId, email: input.email, source }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
-  return result;
 }

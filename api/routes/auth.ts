@@ -18,6 +18,8 @@ const refusals = {
   email_missing: 'Your identity provider did not send an email address. Ask your IT team to release the email claim to this app.',
   email_not_verified: 'Your identity provider does not vouch for your email address (it is not marked verified), so no account can be matched or created. Ask your IT team.',
   email_domain_not_verified: 'Your email domain is not verified for this organisation. Ask your admin to invite you.',
+  identity_conflict:
+    'An account with your email address already signs in with a different account at your identity provider, so it was not linked to you. If your identity provider account was recreated, ask your admin to reset your sign-in link.',
 } as const;
 
 export function authRoutes(deps: AppDeps) {
@@ -110,7 +112,7 @@ export function authRoutes(deps: AppDeps) {
 
     const checked = checkClaims(claims);
     if ('refused' in checked) return page(c, 403, 'Sign-in refused', refusals[checked.refused], startAgain);
-    const result = await provisionSignIn(temporal.client, config.temporal.taskQueue, {
+    const result = await provisionSignIn(temporal, config.temporal.taskQueue, {
       orgId: connection.orgId,
       orgSlug: connection.orgSlug,
       connectionId: connection.id,

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createSql, type Sql } from '../../db/client.ts';
-import { createWorker } from '../../worker/create-worker.ts';
+import { createWorker, type CreateWorkerOptions } from '../../worker/create-worker.ts';
 import { createMailer } from '../../worker/mailer.ts';
 
 let runtimeInstalled = false;
@@ -23,10 +23,14 @@ export interface TestHarness {
   stop(): Promise<void>;
 }
 
-/** A real worker on its own task queue against the run's Temporal server and database (and SMTP server, if given). */
-export async function startHarness({ smtpUrl = 'smtp://127.0.0.1:1', taskQueue = `test-${randomUUID()}` } = {}): Promise<TestHarness> {
+/** A real worker on its own task queue against the run's (or the given) Temporal server and database (and SMTP server, if given). */
+export async function startHarness({
+  smtpUrl = 'smtp://127.0.0.1:1',
+  taskQueue = `test-${randomUUID()}`,
+  address = inject('temporalAddress'),
+  wrapActivities,
+}: { smtpUrl?: string; taskQueue?: string; address?: string } & Pick<CreateWorkerOptions, 'wrapActivities'> = {}): Promise<TestHarness> {
   quietRuntime();
-  const address = inject('temporalAddress');
   const sql = createSql(inject('databaseUrl'), { max: 5 });
   const nativeConnection = await NativeConnection.connect({ address });
   const worker = await createWorker({
@@ -36,6 +40,7 @@ export async function startHarness({ smtpUrl = 'smtp://127.0.0.1:1', taskQueue =
     sql,
     mailer: createMailer(smtpUrl, 'Test <no-reply@test.local>'),
     workflowBundle: { codePath: inject('workflowBundlePath') },
+    ...(wrapActivities ? { wrapActivities } : {}),
   });
   const running = worker.run();
   const connection = await Connection.connect({ address });
