@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { csrf } from 'hono/csrf';
 import { requestId } from 'hono/request-id';
 import type { AppDeps, AppEnv } from './context.ts';
+import { closeConnectionsWhileDraining } from './draining.ts';
 import { errorHandler } from './errors.ts';
 import { requestLogger } from './request-logger.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -13,10 +14,11 @@ import { loadSession } from './session.ts';
 export type { AppDeps } from './context.ts';
 
 export function createApp(deps: AppDeps) {
-  const { sql, temporal, log, config } = deps;
+  const { sql, temporal, log, config, draining = () => false } = deps;
   const app = new Hono<AppEnv>();
   app.use(requestId());
   app.use(requestLogger(log));
+  app.use(closeConnectionsWhileDraining(draining));
   app.onError(errorHandler(log));
   app.notFound((c) => c.json({ error: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` }, 404));
 
@@ -26,7 +28,7 @@ export function createApp(deps: AppDeps) {
       postgres: () => sql`select 1`,
       // A gRPC deadline, not only a timer: the client's retries must stop when the check gives up.
       temporal: () => temporal.connection.withDeadline(Date.now() + 1_500, () => temporal.connection.healthService.check({})),
-    }),
+    }, draining),
   );
   // Writes with a cookie must come from our own pages: cross-site form posts are refused.
   app.use(csrf({ origin: config.publicUrl.origin }));

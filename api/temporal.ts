@@ -12,6 +12,8 @@ import { withTimeout } from './timeout.ts';
 
 const START_DEADLINE_MS = 5_000;
 const PROVISION_WAIT_MS = 20_000;
+/** The longest a request waits on Temporal (a sign-in callback): shutdown lets such requests finish. */
+export const LONGEST_TEMPORAL_WAIT_MS = START_DEADLINE_MS + PROVISION_WAIT_MS;
 
 /** A stable, opaque key for (connection, iss, sub): the same person always maps to the same workflow ID. */
 export const identityKey = (connectionId: string, iss: string, sub: string) =>
