@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { csrf } from 'hono/csrf';
 import { requestId } from 'hono/request-id';
 import type { AppDeps, AppEnv } from './context.ts';
+import { closeConnectionsWhileDraining } from './draining.ts';
 import { errorHandler } from './errors.ts';
 import { requestLogger } from './request-logger.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -15,10 +16,11 @@ import { checkTemporal } from './temporal.ts';
 export type { AppDeps } from './context.ts';
 
 export function createApp(deps: AppDeps) {
-  const { sql, temporal, log, config } = deps;
+  const { sql, temporal, log, config, draining = () => false } = deps;
   const app = new Hono<AppEnv>();
   app.use(requestId());
   app.use(requestLogger(log));
+  app.use(closeConnectionsWhileDraining(draining));
   app.onError(errorHandler(log));
   app.notFound((c) => c.json({ error: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` }, 404));
 
@@ -27,7 +29,7 @@ export function createApp(deps: AppDeps) {
     healthRoutes({
       postgres: () => sql`select 1`,
       temporal: () => checkTemporal(temporal.connection),
-    }),
+    }, draining),
   );
   // Writes with a cookie must come from our own pages: cross-site form posts are refused.
   app.use(csrf({ origin: config.publicUrl.origin }));

@@ -9,6 +9,8 @@ export interface AppDeps {
   sql: Sql;
   temporal: { client: Client; connection: Connection };
   log: Logger;
+  /** True once the process is shutting down: /readyz turns 503 and answers close their connections. */
+  draining?: () => boolean;
 }
 
 export interface AppEnv {

@@ -1,9 +1,15 @@
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../config/index.ts';
 import { createLogger } from '../config/logger.ts';
 import { createSql } from '../db/client.ts';
 import { createApp } from './app.ts';
+import { closeServer } from './shutdown.ts';
+import { LONGEST_TEMPORAL_WAIT_MS } from './temporal.ts';
+
+// A sign-in callback that is already waiting on Temporal gets its answer; anything slower is cut.
+const DRAIN_DEADLINE_MS = LONGEST_TEMPORAL_WAIT_MS + 5_000;
 
 const config = loadConfig();
 const log = createLogger(config.logLevel).child({ component: 'api' });
@@ -11,19 +17,28 @@ const sql = createSql(config.databaseUrl);
 // Lazy: the api starts (and /readyz says so) even while Temporal is still coming up.
 const connection = Connection.lazy({ address: config.temporal.address });
 const client = new Client({ connection, namespace: config.temporal.namespace });
-const app = createApp({ config, sql, temporal: { client, connection }, log });
+let draining = false;
+const app = createApp({ config, sql, temporal: { client, connection }, log, draining: () => draining });
 
 const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
   log.info({ port: info.port, publicUrl: config.publicUrl.href }, 'api listening');
 });
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  log.info({ signal }, 'api shutting down');
-  server.close();
+/**
+ * /readyz turns 503 at once; on SIGTERM (orchestrators) the listener stays open for the grace
+ * period, until load balancers have seen that and send nothing new; SIGINT (a terminal) skips it.
+ * Requests in flight finish before PostgreSQL and Temporal close, bounded by the drain deadline.
+ */
+async function shutdown(signal: NodeJS.Signals) {
+  if (draining) return;
+  draining = true;
+  const graceMs = signal === 'SIGTERM' ? config.shutdownGraceSeconds * 1_000 : 0;
+  log.info({ signal, graceMs, drainDeadlineMs: DRAIN_DEADLINE_MS }, 'api draining');
+  await sleep(graceMs);
+  log.info('api closed to new connections; finishing requests in flight');
+  if (!(await closeServer(server, DRAIN_DEADLINE_MS))) log.warn({ drainDeadlineMs: DRAIN_DEADLINE_MS }, 'drain deadline passed; requests still in flight were cut');
   await Promise.allSettled([connection.close(), sql.end({ timeout: 5 })]);
+  log.info('api stopped');
   process.exit(0);
 }
 process.once('SIGINT', () => void shutdown('SIGINT'));

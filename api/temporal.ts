@@ -18,6 +18,8 @@ const START_DEADLINE_MS = 5_000;
 const PROVISION_WAIT_MS = 20_000;
 const PROBE_AFTER_MS = 2_000;
 const HEALTH_DEADLINE_MS = 1_500;
+/** The longest a request waits on Temporal (a sign-in callback): shutdown lets such requests finish. */
+export const LONGEST_TEMPORAL_WAIT_MS = Math.max(START_DEADLINE_MS, PROVISION_WAIT_MS);
 
 /**
  * Starts a workflow for a request someone is waiting on: an unreachable Temporal gets a clear

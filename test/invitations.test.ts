@@ -44,7 +44,7 @@ describe('invitations beside JIT', () => {
   it('makes the person the operator invited as org admin an org admin at first sign-in', async () => {
     const me = JSON.parse((await admin.request(`${world.appUrl}/api/me`)).body);
     expect(me.orgRole).toBe('org_admin');
-    const [member] = await h.sql`select source from members where email = ${`boss@${world.domain}`}`;
+    const [member] = await h.sql`select source from members where org_id = ${world.org.id} and email = ${`boss@${world.domain}`}`;
     expect(member!.source).toBe('invitation');
     const [invitation] = await h.sql`select status from invitations where org_id = ${world.org.id} and email = ${`boss@${world.domain}`}`;
     expect(invitation!.status).toBe('accepted');

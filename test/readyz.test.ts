@@ -61,6 +61,15 @@ describe('health endpoints', () => {
     expect(await res.json()).toMatchObject({ status: 'unavailable', down: ['temporal'] });
   });
 
+  it('/readyz is 503 saying it shuts down while draining, and every answer closes its connection', async () => {
+    const app = createApp({ config, log, sql: sqlAt(inject('databaseUrl')), temporal: temporalAt(inject('temporalAddress')), draining: () => true });
+    const res = await app.request('/readyz');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: 'draining', message: expect.stringContaining('shutting down') });
+    expect(res.headers.get('connection')).toBe('close');
+    expect((await app.request('/healthz')).headers.get('connection')).toBe('close');
+  });
+
   it('answers unknown routes with a JSON 404', async () => {
     const app = createApp({ config, log, sql: sqlAt(deadPostgres), temporal: temporalAt(deadTemporal) });
     const res = await app.request('/nope');

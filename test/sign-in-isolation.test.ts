@@ -22,9 +22,12 @@ afterAll(async () => {
   await h?.stop();
 });
 
+/** Rows of the two organisations under test only: other test files write to the same database at the same time. */
 const count = async (table: 'members' | 'identities') => {
+  const orgs = [a.org.id, b.org.id];
   const [row] = await h.sql`
-    select (select count(*) from members)::int as members, (select count(*) from identities)::int as identities`;
+    select (select count(*) from members where org_id in ${h.sql(orgs)})::int as members,
+           (select count(*) from identities i join sso_connections s on s.id = i.connection_id where s.org_id in ${h.sql(orgs)})::int as identities`;
   return row![table];
 };
 
@@ -49,7 +52,7 @@ describe('an IdP speaks only for its own organisation', () => {
     expect(page.status).toBe(403);
     const [invitation] = await h.sql`select status from invitations where org_id = ${a.org.id} and email = 'guest@partner.example'`;
     expect(invitation!.status).toBe('pending');
-    expect(await h.sql`select 1 from members where email = 'guest@partner.example'`).toHaveLength(0);
+    expect(await h.sql`select 1 from members where org_id in ${h.sql([a.org.id, b.org.id])} and email = 'guest@partner.example'`).toHaveLength(0);
   });
 
   // Per-org redirect URIs are the mix-up defence for IdPs that send no RFC 9207 `iss`; here the

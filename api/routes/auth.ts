@@ -151,8 +151,8 @@ export function authRoutes(deps: AppDeps) {
       return tokens.claims() as IdTokenClaims;
     } catch (err) {
       // Mix-up (iss), nonce, PKCE, replayed code: all end here; details go to the log, not the page.
-      const { name, message, code } = err as Error & { code?: string };
-      log.warn({ requestId: c.get('requestId'), err: { name, code, message } }, 'authorization response rejected');
+      // The cause chain names which check failed; openid-client's own message is the same for several.
+      log.warn({ requestId: c.get('requestId'), err }, 'authorization response rejected');
       return page(c, 400, 'Sign-in failed', unverifiable, startAgain);
     }
   }
