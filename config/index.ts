@@ -31,6 +31,7 @@ const schema = z
     SESSION_IDLE_MINUTES: z.coerce.number().int().positive().default(60 * 8),
     SESSION_ABSOLUTE_HOURS: z.coerce.number().int().positive().default(24 * 7),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    WORKER_HEALTH_FILE: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.APP_ENV !== 'production') return;
@@ -56,6 +57,7 @@ export type Config = Readonly<{
   encryptionKey: Buffer;
   session: Readonly<{ idleMinutes: number; absoluteHours: number }>;
   logLevel: string;
+  workerHealthFile: string | undefined;
 }>;
 
 /** Parses the environment once; the result is frozen so nothing rewrites config at run time. */
@@ -77,5 +79,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKey: Buffer.from(e.ENCRYPTION_KEY ?? DEV_KEY, 'base64'),
     session: Object.freeze({ idleMinutes: e.SESSION_IDLE_MINUTES, absoluteHours: e.SESSION_ABSOLUTE_HOURS }),
     logLevel: e.LOG_LEVEL,
+    workerHealthFile: e.WORKER_HEALTH_FILE,
   });
 }
