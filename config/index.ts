@@ -32,6 +32,7 @@ const schema = z
     SESSION_ABSOLUTE_HOURS: z.coerce.number().int().positive().default(24 * 7),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SHUTDOWN_GRACE_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).int().min(0).default(5),
+    WORKER_HEALTH_FILE: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.APP_ENV !== 'production') return;
@@ -58,6 +59,7 @@ export type Config = Readonly<{
   session: Readonly<{ idleMinutes: number; absoluteHours: number }>;
   logLevel: string;
   shutdownGraceSeconds: number;
+  workerHealthFile: string | undefined;
 }>;
 
 /** Parses the environment once; the result is frozen so nothing rewrites config at run time. */
@@ -80,5 +82,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     session: Object.freeze({ idleMinutes: e.SESSION_IDLE_MINUTES, absoluteHours: e.SESSION_ABSOLUTE_HOURS }),
     logLevel: e.LOG_LEVEL,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+    workerHealthFile: e.WORKER_HEALTH_FILE,
   });
 }

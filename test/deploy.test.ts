@@ -1,11 +1,64 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { searchAttributeArgs } from '../dev/temporal-server.ts';
+import { composeConfig, databaseUser, publishedPorts } from './support/compose.ts';
+
+const root = join(import.meta.dirname, '..');
+const { services } = composeConfig();
+const appServices = ['migrate', 'worker', 'api'];
+const loopback = ['127.0.0.1', '::1'];
 
 it('registers in docker-compose the same search attributes as the dev server', () => {
-  const script = readFileSync(join(import.meta.dirname, '..', 'deploy', 'temporal-namespace.sh'), 'utf8');
+  const script = readFileSync(join(root, 'deploy', 'temporal-namespace.sh'), 'utf8');
   const listed = script.match(/for attr in ([^;]+);/)?.[1]?.trim().split(/\s+/) ?? [];
   const fromDefinitions = searchAttributeArgs().filter((arg) => arg !== '--search-attribute');
   expect(listed.sort()).toEqual(fromDefinitions.sort());
+});
+
+describe('docker-compose.yml', () => {
+  it('publishes Temporal (frontend and UI, both without authentication) on loopback only', () => {
+    for (const name of ['temporal', 'temporal-ui']) {
+      for (const port of publishedPorts(services[name]!)) expect(loopback, `${name} ${port.target}`).toContain(port.hostIp);
+    }
+    const temporalPorts = [7233, 8233, 8080];
+    const exposed = Object.entries(services).flatMap(([name, service]) =>
+      publishedPorts(service)
+        .filter((port) => !loopback.includes(port.hostIp))
+        .filter((port) => temporalPorts.includes(port.target) || temporalPorts.includes(port.published ?? -1))
+        .map((port) => `${name}:${port.target}`),
+    );
+    expect(exposed).toEqual([]);
+  });
+
+  it('publishes no api port, so `--scale api=N` works; the proxy balances over every replica', () => {
+    expect(services.api!.ports ?? []).toEqual([]);
+    expect(publishedPorts(services.proxy!).map((port) => port.target)).toContain(443);
+    const caddyfile = readFileSync(join(root, 'deploy', 'Caddyfile'), 'utf8');
+    expect(caddyfile).toMatch(new RegExp(`dynamic a api ${services.api!.environment?.PORT}\\b`));
+  });
+
+  it('restarts api and worker and checks their health', () => {
+    for (const name of ['api', 'worker']) {
+      expect(['always', 'unless-stopped'], name).toContain(services[name]!.restart);
+      expect(services[name]!.healthcheck?.test[0], name).toMatch(/^CMD(-SHELL)?$/);
+    }
+  });
+
+  it('connects the app as its own role and migrates as the owner role, never as the superuser', () => {
+    const roles = services['database-roles']!;
+    expect(roles.command).toEqual(['psql', '--no-psqlrc', '--file', '/deploy/database-roles.sql']);
+    const env = roles.environment ?? {};
+    const superuser = services.postgres!.environment?.POSTGRES_USER;
+    for (const name of appServices) expect(databaseUser(services[name]!), name).not.toBe(superuser);
+    expect(databaseUser(services.migrate!)).toBe(env.DB_OWNER_ROLE);
+    expect(databaseUser(services.api!)).toBe(env.DB_APP_ROLE);
+    expect(databaseUser(services.worker!)).toBe(env.DB_APP_ROLE);
+    expect(new URL(String(services.api!.environment?.DATABASE_URL)).password).toBe(env.DB_APP_PASSWORD);
+    expect(new URL(String(services.migrate!.environment?.DATABASE_URL)).password).toBe(env.DB_OWNER_PASSWORD);
+  });
+
+  it('runs the compiled JavaScript with plain node, never tsx', () => {
+    for (const name of appServices) expect(services[name]!.command, name).toEqual(['node', expect.stringMatching(/^dist\/.+\.js$/)]);
+  });
 });

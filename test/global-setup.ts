@@ -7,7 +7,7 @@ import type { TestProject } from 'vitest/node';
 import { migrate } from '../db/migrate.ts';
 import { resolveTemporalCli } from '../dev/temporal-cli.ts';
 import { startTemporalDevServer } from '../dev/temporal-server.ts';
-import { workflowsPath } from '../worker/create-worker.ts';
+import { workflowsPath } from '../worker/workflow-code.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

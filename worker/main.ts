@@ -3,6 +3,7 @@ import { loadConfig } from '../config/index.ts';
 import { createSql } from '../db/client.ts';
 import { createLogger } from '../config/logger.ts';
 import { createWorker } from './create-worker.ts';
+import { keepHealthFile } from './health-file.ts';
 import { createMailer } from './mailer.ts';
 import { sdkLogger } from './sdk-logger.ts';
 
@@ -19,9 +20,11 @@ try {
     sql,
     mailer: createMailer(config.smtpUrl, config.mailFrom),
   });
-  log.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
   // The SDK runtime turns SIGINT/SIGTERM into worker.shutdown(); run() resolves once drained.
-  await worker.run();
+  const running = worker.run();
+  const stopHealthFile = config.workerHealthFile ? keepHealthFile(config.workerHealthFile, worker) : () => {};
+  log.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
+  await running.finally(stopHealthFile);
   log.info('worker drained and stopped');
 } finally {
   await connection.close();
