@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { allHandlersFinished, condition, ParentClosePolicy, patched, proxyLocalActivities, setHandler, startChild } from '@temporalio/workflow';
+import { allHandlersFinished, condition, ParentClosePolicy, proxyLocalActivities, setHandler, startChild } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { MemberSource } from '../domain/member.ts';
 import {
@@ -36,11 +36,13 @@ export async function provisionIdentityWorkflow(input: ProvisionIdentityInput): 
 /**
  * Every signed-in member gets a running lifecycle. Deciding by the member's stamp rather than by
  * "created or linked" also heals a member whose first sign-in committed but failed before its
- * lifecycle started: the retry, and every later sign-in, sees no stamp and starts it.
+ * lifecycle started: the retry, and every later sign-in, sees no stamp and starts it. Results
+ * recorded before the stamp existed carry no `lifecycleStarted` and replay the old rule; versioning
+ * by the recorded result instead of patched() spares every sign-in a search-attribute upsert.
  */
 function needsLifecycle(result: Exclude<ProvisionOutcome, { outcome: 'refused' }>): boolean {
-  if (patched('lifecycle-for-every-sign-in')) return !result.lifecycleStarted;
-  return result.outcome === 'created' || result.outcome === 'linked';
+  if (result.lifecycleStarted === undefined) return result.outcome === 'created' || result.outcome === 'linked';
+  return !result.lifecycleStarted;
 }
 
 async function ensureLifecycle(input: ProvisionIdentityInput, memberId: string, source: MemberSource) {
