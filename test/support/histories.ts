@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -7,11 +7,13 @@ export const historiesDir = join(import.meta.dirname, '..', 'histories');
 
 /**
  * With RECORD_HISTORIES=1, saves the workflow's history for the replay test. Committed histories
- * pin today's workflow code: a change that breaks their replay fails `npm test`.
+ * pin older workflow code, so an existing file is never overwritten: new code paths get new names.
  */
 export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
+  const file = join(historiesDir, `${name}.json`);
+  if (existsSync(file)) return;
   const history = await handle.fetchHistory();
   mkdirSync(historiesDir, { recursive: true });
-  writeFileSync(join(historiesDir, `${name}.json`), historyToJSON(history));
+  writeFileSync(file, historyToJSON(history), { flag: 'wx' });
 }
