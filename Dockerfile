@@ -14,6 +14,7 @@ COPY operator ./operator
 COPY api ./api
 COPY worker ./worker
 COPY cli ./cli
+COPY temporal ./temporal
 RUN npm run build
 
 # Runtime: production dependencies (no tsx, no TypeScript) and the compiled JavaScript only.

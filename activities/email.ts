@@ -1,5 +1,5 @@
 import type { Transporter } from 'nodemailer';
-import type { Sql } from '../db/client.ts';
+import type { Queryable, Sql } from '../db/client.ts';
 
 export interface Mailer {
   transport: Transporter;
@@ -16,21 +16,31 @@ export interface EmailInput {
   text: string;
 }
 
+export interface EmailSent {
+  messageId: string;
+  alreadySent: boolean;
+}
+
+/** Sends `email` unless the email log already has it as sent; `sql` may be a transaction that decided to send. */
+export async function sendLoggedEmail(sql: Queryable, mailer: Mailer, email: EmailInput): Promise<EmailSent> {
+  const messageId = `<${email.idempotencyKey.replace(/[^a-zA-Z0-9.-]/g, '.')}@sso-provisioning>`;
+  const [logged]: [{ status: string }?] = await sql`
+    insert into email_log (idempotency_key, org_id, kind, to_addresses, subject, message_id)
+    values (${email.idempotencyKey}, ${email.orgId}, ${email.kind}, ${email.to}, ${email.subject}, ${messageId})
+    on conflict (idempotency_key) do update set idempotency_key = excluded.idempotency_key
+    returning status`;
+  if (logged?.status === 'sent') return { messageId, alreadySent: true };
+  // A crash between SMTP acceptance and the update below resends once; the fixed Message-ID
+  // lets receiving systems drop that duplicate.
+  await mailer.transport.sendMail({ from: mailer.from, to: email.to, subject: email.subject, text: email.text, messageId });
+  await sql`update email_log set status = 'sent', sent_at = now() where idempotency_key = ${email.idempotencyKey}`;
+  return { messageId, alreadySent: false };
+}
+
 export function emailActivities(sql: Sql, mailer: Mailer) {
   return {
-    async sendEmail(email: EmailInput): Promise<{ messageId: string; alreadySent: boolean }> {
-      const messageId = `<${email.idempotencyKey.replace(/[^a-zA-Z0-9.-]/g, '.')}@sso-provisioning>`;
-      const [logged]: [{ status: string }?] = await sql`
-        insert into email_log (idempotency_key, org_id, kind, to_addresses, subject, message_id)
-        values (${email.idempotencyKey}, ${email.orgId}, ${email.kind}, ${email.to}, ${email.subject}, ${messageId})
-        on conflict (idempotency_key) do update set idempotency_key = excluded.idempotency_key
-        returning status`;
-      if (logged?.status === 'sent') return { messageId, alreadySent: true };
-      // A crash between SMTP acceptance and the update below resends once; the fixed Message-ID
-      // lets receiving systems drop that duplicate.
-      await mailer.transport.sendMail({ from: mailer.from, to: email.to, subject: email.subject, text: email.text, messageId });
-      await sql`update email_log set status = 'sent', sent_at = now() where idempotency_key = ${email.idempotencyKey}`;
-      return { messageId, alreadySent: false };
+    async sendEmail(email: EmailInput): Promise<EmailSent> {
+      return sendLoggedEmail(sql, mailer, email);
     },
   };
 }

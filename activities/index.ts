@@ -2,6 +2,7 @@ import type { Sql } from '../db/client.ts';
 import { auditActivities } from './audit.ts';
 import { emailActivities, type Mailer } from './email.ts';
 import { memberActivities } from './members.ts';
+import { invitationActivities } from './invitations.ts';
 import { provisioningActivities } from './provisioning.ts';
 
 export interface ActivityDeps {
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...provisioningActivities(deps.sql),
     ...memberActivities(deps.sql),
     ...emailActivities(deps.sql, deps.mailer),
+    ...invitationActivities(deps.sql, deps.mailer),
   };
 }
 

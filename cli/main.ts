@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.ts';
 import { createSql } from '../db/client.ts';
 import { OperatorError } from '../operator/errors.ts';
+import { queueInvitationEmail } from '../operator/invitation-email.ts';
 import * as ops from '../operator/operations.ts';
 
 const help = `Operator CLI: npm run cli -- <command> [arguments]
@@ -15,6 +16,8 @@ const help = `Operator CLI: npm run cli -- <command> [arguments]
                                               secret is read from OIDC_CLIENT_SECRET or stdin,
                                               never from arguments, and is stored encrypted
   admin grant <org> <email>                   make a member org admin, or invite them as one
+                                              (the invitation email goes through Temporal:
+                                              TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE)
   member reset-identity <org> <email>         unlink the member's sign-in identities and end their
                                               sessions: their next SSO sign-in links by email again
                                               (for a recreated IdP account)
@@ -79,9 +82,9 @@ async function run(argv: string[]): Promise<string> {
         return `SSO connection for ${a} saved (issuer ${values.issuer}, client ${values['client-id']}; secret stored encrypted)`;
       case 'admin grant': {
         const result = await ops.makeOrgAdmin(sql, { org: need(a, '<org>'), email: need(b, '<email>') });
-        return result.outcome === 'promoted'
-          ? `${b} is now an org admin of ${a}`
-          : `${b} is invited as org admin of ${a}; the role applies at their first SSO sign-in`;
+        if (result.outcome === 'promoted') return `${b} is now an org admin of ${a}`;
+        await queueInvitationEmail(config, result);
+        return `${b} is invited as org admin of ${a}; the invitation email is queued and the role applies at their first SSO sign-in`;
       }
       case 'member reset-identity': {
         const unlinked = await ops.resetIdentity(sql, { org: need(a, '<org>'), email: need(b, '<email>') });

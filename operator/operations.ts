@@ -5,6 +5,7 @@ import type { Config } from '../config/index.ts';
 import { insertAuditEvent } from '../db/audit.ts';
 import { isUniqueViolation, type Queryable, type Sql } from '../db/client.ts';
 import { INVITATION_DAYS } from '../domain/member.ts';
+import type { InvitationToMail } from '../temporal/invitation-email.ts';
 import { OperatorError } from './errors.ts';
 
 const slugPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -86,7 +87,10 @@ export async function configureSso(sql: Sql, config: Config, settings: SsoSettin
   await audit(sql, org.id, 'sso.configured', { issuer, clientId: settings.clientId, extraScopes: settings.extraScopes });
 }
 
-/** An existing member becomes org admin now; anyone else gets an org-admin invitation for their first sign-in. */
+/**
+ * An existing member becomes org admin now; anyone else gets an org-admin invitation for their
+ * first sign-in, whose email the caller queues (queueInvitationEmail).
+ */
 export async function makeOrgAdmin(sql: Sql, { org: slug, email }: { org: string; email: string }) {
   const org = await findOrg(sql, slug);
   if (!emailPattern.test(email)) throw new OperatorError(`"${email}" is not an email address`);
@@ -98,14 +102,14 @@ export async function makeOrgAdmin(sql: Sql, { org: slug, email }: { org: string
       await audit(sql, org.id, 'member.role_changed', { email, orgRole: 'org_admin' }, member.id);
       return { outcome: 'promoted' as const, memberId: member.id };
     }
-    const [invitation]: [{ id: string }?] = await sql`
+    const [invitation]: [InvitationToMail['invitation']] = await sql`
       insert into invitations (org_id, email, org_role, expires_at)
       values (${org.id}, ${email}, 'org_admin', now() + ${`${INVITATION_DAYS} days`}::interval)
       on conflict (org_id, email) where status = 'pending'
       do update set org_role = 'org_admin', expires_at = excluded.expires_at
-      returning id`;
+      returning id, email, org_role as "orgRole", expires_at as "expiresAt"`;
     await audit(sql, org.id, 'invitation.created', { email, orgRole: 'org_admin', by: 'operator' });
-    return { outcome: 'invited' as const, invitationId: invitation!.id };
+    return { outcome: 'invited' as const, org, invitation };
   });
 }
 

@@ -93,6 +93,14 @@ describe('npm run build', () => {
     for (const entry of entries) expect(existsSync(join(root, entry)), entry).toBe(true);
   });
 
+  it('compiles from the folders the image copies, and those cover every module the build emits', () => {
+    const copied = [...readFileSync(join(root, 'Dockerfile'), 'utf8').matchAll(/^COPY (\w[\w-]*) \.\/\1$/gm)].map((m) => m[1]);
+    const included = (JSON.parse(readFileSync(join(root, 'tsconfig.build.json'), 'utf8')) as { include: string[] }).include;
+    expect(copied.sort()).toEqual([...included].sort());
+    const emittedFolders = readdirSync(dist, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    expect(emittedFolders.sort()).toEqual([...included].sort());
+  });
+
   it('makes the compiled worker load the prebuilt bundle instead of bundling at start', async () => {
     const compiled = (await import(pathToFileURL(join(dist, 'worker', 'workflow-code.js')).href)) as typeof import('../worker/workflow-code.ts');
     expect(compiled.workflowCode()).toEqual({ workflowBundle: { codePath: join(dist, 'workflow-bundle.js') } });

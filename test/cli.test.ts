@@ -7,18 +7,32 @@ import { loadConfig } from '../config/index.ts';
 import { createSql, type Sql } from '../db/client.ts';
 import { startOidcProvider, type RunningIdp } from '../dev/oidc-provider.ts';
 import { freePort } from '../dev/ports.ts';
+import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { createOrg } from '../operator/operations.ts';
+import { invitationWorkflowId } from '../workflows/definitions.ts';
 import { uniqueSlug } from './support/fixtures.ts';
+import { startHarness, type TestHarness } from './support/temporal.ts';
 
 const root = join(import.meta.dirname, '..');
+const publicUrl = 'http://localhost:3999';
 let sql: Sql;
 let idp: RunningIdp;
+let smtp: SmtpSink;
+let h: TestHarness;
 
 /** Runs the real CLI process (asynchronously: the in-process IdP must keep answering meanwhile). */
 function cli(args: string[], env: Record<string, string> = {}, input = ''): Promise<{ code: number | null; out: string; err: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
     cwd: root,
-    env: { ...process.env, APP_ENV: 'test', DATABASE_URL: inject('databaseUrl'), ...env },
+    env: {
+      ...process.env,
+      APP_ENV: 'test',
+      DATABASE_URL: inject('databaseUrl'),
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TASK_QUEUE: h.taskQueue,
+      PUBLIC_URL: publicUrl,
+      ...env,
+    },
   });
   let out = '';
   let err = '';
@@ -31,8 +45,13 @@ function cli(args: string[], env: Record<string, string> = {}, input = ''): Prom
 beforeAll(async () => {
   sql = createSql(inject('databaseUrl'), { max: 2 });
   idp = await startOidcProvider({ accounts: [], clients: [{ client_id: 'cli-app', client_secret: 'x', redirect_uris: ['http://localhost/cb'] }] });
+  // The worker the CLI's invitation emails are queued for, mailing to a real SMTP server.
+  smtp = await startSmtpSink();
+  h = await startHarness({ smtpUrl: smtp.url });
 });
 afterAll(async () => {
+  await h?.stop();
+  await smtp?.stop();
   await idp?.stop();
   await sql?.end();
 });
@@ -104,6 +123,31 @@ describe('operator CLI', () => {
     const [invitation] = await sql`select org_role, status from invitations where org_id = ${org!.id} and email = 'new@x.example'`;
     expect(invitation).toEqual({ org_role: 'org_admin', status: 'pending' });
     expect((await cli(['admin', 'grant', slug, 'not-an-email'])).code).toBe(2);
+  });
+
+  it('emails an org-admin invitation with the sign-in link; when Temporal is down it says to rerun, and the rerun queues it once', async () => {
+    const slug = uniqueSlug('cli');
+    await createOrg(sql, { slug, name: 'Mail Org' });
+    const address = 'first-admin@x.example';
+
+    const down = await cli(['admin', 'grant', slug, address], { TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` });
+    expect(down).toMatchObject({ code: 2, err: expect.stringContaining('its email was NOT queued') });
+    expect(down.err).toContain('Rerun the same command');
+    const [saved] = await sql`select i.id, i.status from invitations i join organisations o on o.id = i.org_id
+                              where o.slug = ${slug} and i.email = ${address}`;
+    expect(saved!.status).toBe('pending');
+
+    expect(await cli(['admin', 'grant', slug, address])).toMatchObject({ code: 0, out: expect.stringContaining('the invitation email is queued') });
+    expect((await cli(['admin', 'grant', slug, address])).code).toBe(0);
+    const invitations = await sql`select i.id from invitations i join organisations o on o.id = i.org_id where o.slug = ${slug}`;
+    expect(invitations).toEqual([{ id: saved!.id }]);
+
+    expect(await h.client.workflow.getHandle(invitationWorkflowId(slug, saved!.id)).result()).toBe('sent');
+    const mails = smtp.messages.filter((m) => m.text?.includes(`(${address})`));
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.subject).toBe('You are invited to Mail Org');
+    expect(mails[0]!.text).toContain('as an org admin');
+    expect(mails[0]!.text).toContain(`${publicUrl}/auth/${slug}/login?login_hint=first-admin%40x.example`);
   });
 
   it('adds sites and IT contacts, refusing duplicates', async () => {

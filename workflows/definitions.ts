@@ -76,3 +76,10 @@ export interface InvitationEmailInput {
   signInUrl: string;
   expiresAt: string;
 }
+
+/**
+ * How an invitation's email workflow ended. Only `sent` means the email went out (in this run or an
+ * earlier one); the others end quietly without it: the invitation was revoked, accepted first or
+ * expired, or the workflow was cancelled (the api cancels it when an admin revokes).
+ */
+export type InvitationEmailOutcome = 'sent' | 'revoked' | 'accepted' | 'expired' | 'cancelled';

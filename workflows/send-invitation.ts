@@ -1,17 +1,51 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, RetryState } from '@temporalio/common';
+import { isCancellation, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import type { InvitationEmailInput } from './definitions.ts';
+import type { EmailInput } from '../activities/email.ts';
+import type { InvitationEmailInput, InvitationEmailOutcome } from './definitions.ts';
 
-const { sendEmail } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  // SMTP outages are waited out; the invitation row already exists, the email follows when it can.
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
-});
+// SMTP outages are waited out; the invitation row already exists, the email follows when it can.
+const retry = { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' } as const;
+
+/** Histories from before this patch mailed without looking at the invitation and retried without bound. */
+const SEND_ONLY_WHILE_PENDING = 'send-only-while-pending';
+
+const { sendEmail } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry });
 
 const roleNames = { member: 'a member', org_admin: 'an org admin' } as const;
 
-export async function sendInvitationWorkflow(input: InvitationEmailInput): Promise<void> {
-  await sendEmail({
+export async function sendInvitationWorkflow(input: InvitationEmailInput): Promise<InvitationEmailOutcome> {
+  const email = invitationEmail(input);
+  if (!patched(SEND_ONLY_WHILE_PENDING)) {
+    await sendEmail(email);
+    return 'sent';
+  }
+  return sendWhilePending(input, email);
+}
+
+/**
+ * Every attempt re-checks the invitation, and retries stop at its expiry: nobody can accept it
+ * afterwards. A cancel (the api's revoke) ends the workflow as quietly as a revoke seen by the check.
+ */
+async function sendWhilePending(input: InvitationEmailInput, email: EmailInput): Promise<InvitationEmailOutcome> {
+  const untilExpiry = Date.parse(input.expiresAt) - Date.now();
+  if (untilExpiry <= 0) return 'expired';
+  const { sendInvitationEmail } = proxyActivities<Activities>({
+    startToCloseTimeout: '1 minute',
+    scheduleToCloseTimeout: untilExpiry,
+    retry: { ...retry, nonRetryableErrorTypes: ['ValidationError'] },
+  });
+  try {
+    return await sendInvitationEmail({ invitationId: input.invitationId, email });
+  } catch (err) {
+    if (isCancellation(err)) return 'cancelled';
+    if (err instanceof ActivityFailure && err.retryState === RetryState.TIMEOUT) return 'expired';
+    throw err;
+  }
+}
+
+function invitationEmail(input: InvitationEmailInput): EmailInput {
+  return {
     idempotencyKey: `invitation/${input.invitationId}`,
     orgId: input.orgId,
     kind: 'invitation',
@@ -25,5 +59,5 @@ export async function sendInvitationWorkflow(input: InvitationEmailInput): Promi
       '',
       `The invitation expires on ${input.expiresAt.slice(0, 10)}.`,
     ].join('\n'),
-  });
+  };
 }

@@ -1,17 +1,17 @@
 import { Hono } from 'hono';
-import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import { z } from 'zod';
 import type { SessionMember } from '../../auth/sessions.ts';
 import { insertAuditEvent } from '../../db/audit.ts';
 import { isUniqueViolation, type Queryable } from '../../db/client.ts';
 import { INVITATION_DAYS, orgRoles, type OrgRole } from '../../domain/member.ts';
-import { invitationWorkflowId } from '../../workflows/definitions.ts';
-import { sendInvitationWorkflow } from '../../workflows/index.ts';
+import { cancelInvitationEmail, startInvitationEmail } from '../../temporal/invitation-email.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { ClientError } from '../errors.ts';
 import { startOrUnavailable } from '../temporal.ts';
 import { requireOrgAdmin } from '../session.ts';
 import { validate } from '../validate.ts';
+
+const CANCEL_DEADLINE_MS = 5_000;
 
 const createInvitation = z.object({
   email: z.email('must be an email address').transform((e) => e.toLowerCase()),
@@ -33,7 +33,7 @@ interface InvitationRow {
   createdAt: Date;
 }
 
-export function invitationRoutes({ sql, config, temporal }: AppDeps) {
+export function invitationRoutes({ sql, config, temporal, log }: AppDeps) {
   const app = new Hono<AppEnv>();
   app.use(requireOrgAdmin);
 
@@ -55,28 +55,19 @@ export function invitationRoutes({ sql, config, temporal }: AppDeps) {
     const member = c.get('member')!;
     const { email, orgRole } = c.req.valid('json');
     const { invitation, created } = await insertInvitation(member, email, orgRole);
-    const [org]: [{ name: string }?] = await sql`select name from organisations where id = ${member.orgId}`;
+    const [org]: [{ name: string }] = await sql`select name from organisations where id = ${member.orgId}`;
     // The email is a durable workflow: it goes out even if SMTP is down right now.
     await startOrUnavailable(
       temporal.client,
       () =>
-        temporal.client.workflow.start(sendInvitationWorkflow, {
-          taskQueue: config.temporal.taskQueue,
-          workflowId: invitationWorkflowId(member.orgSlug, invitation.id),
-          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-          args: [
-            {
-              orgId: member.orgId,
-              orgSlug: member.orgSlug,
-              orgName: org!.name,
-              invitationId: invitation.id,
-              email,
-              orgRole,
-              signInUrl: new URL(`/auth/${member.orgSlug}/login?login_hint=${encodeURIComponent(email)}`, config.publicUrl).href,
-              expiresAt: invitation.expiresAt.toISOString(),
-            },
-          ],
-        }),
+        startInvitationEmail(
+          temporal.client,
+          { taskQueue: config.temporal.taskQueue, publicUrl: config.publicUrl },
+          {
+            org: { id: member.orgId, slug: member.orgSlug, name: org.name },
+            invitation: { id: invitation.id, email, orgRole, expiresAt: invitation.expiresAt },
+          },
+        ),
       new ClientError(503, 'email_not_queued', 'The invitation is saved but its email could not be queued. Send the same request again to queue it.'),
     );
     return c.json({ invitation }, created ? 201 : 200);
@@ -126,8 +117,23 @@ export function invitationRoutes({ sql, config, temporal }: AppDeps) {
     });
     if (!status) throw new ClientError(404, 'not_found', 'No such invitation.');
     if (status === 'accepted') throw new ClientError(409, 'already_accepted', 'This invitation was already accepted; disable the member instead.');
+    await stopInvitationEmail(member.orgSlug, id);
     return c.body(null, 204);
   });
+
+  /**
+   * Best effort, after the revoke committed: the email's every attempt re-checks the invitation,
+   * so a cancel that does not get through only leaves one more attempt that ends without sending.
+   */
+  async function stopInvitationEmail(orgSlug: string, invitationId: string) {
+    try {
+      await temporal.client.connection.withDeadline(Date.now() + CANCEL_DEADLINE_MS, () =>
+        cancelInvitationEmail(temporal.client, orgSlug, invitationId),
+      );
+    } catch (err) {
+      log.warn({ err, invitationId }, 'invitation email workflow not cancelled; its next attempt sees the revoke');
+    }
+  }
 
   return app;
 }
