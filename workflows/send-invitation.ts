@@ -5,7 +5,7 @@ import type { InvitationEmailInput } from './definitions.ts';
 const { sendEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   // SMTP outages are waited out; the invitation row already exists, the email follows when it can.
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: ['ValidationError'] },
 });
 
 const roleNames = { member: 'a member', org_admin: 'an org admin' } as const;

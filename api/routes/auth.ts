@@ -5,7 +5,8 @@ import { connectionById, connectionByOrg, oidcConfiguration, type SsoConnection 
 import { consumeLoginTransaction, LOGIN_TTL_MINUTES, saveLoginTransaction, type LoginTransaction } from '../../auth/login-transactions.ts';
 import { cookieName, cookieOptions, createSession, revokeSession, sessionCookieName } from '../../auth/sessions.ts';
 import { sha256, sign, unsign } from '../../auth/tokens.ts';
-import { checkClaims, emailDomain, isEmailAddress, type IdTokenClaims } from '../../domain/sign-in.ts';
+import { isEmailAddress } from '../../domain/email.ts';
+import { checkClaims, emailDomain, type IdTokenClaims } from '../../domain/sign-in.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { confirmPage, emailForm, page } from '../pages.ts';
 import { provisionSignIn } from '../temporal.ts';

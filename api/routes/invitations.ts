@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { SessionMember } from '../../auth/sessions.ts';
 import { insertAuditEvent } from '../../db/audit.ts';
 import { isUniqueViolation, type Queryable } from '../../db/client.ts';
+import { emailAddress } from '../../domain/email.ts';
 import { INVITATION_DAYS, orgRoles, type OrgRole } from '../../domain/member.ts';
 import { invitationWorkflowId } from '../../workflows/definitions.ts';
 import { sendInvitationWorkflow } from '../../workflows/index.ts';
@@ -14,7 +15,7 @@ import { requireOrgAdmin } from '../session.ts';
 import { validate } from '../validate.ts';
 
 const createInvitation = z.object({
-  email: z.email('must be an email address').transform((e) => e.toLowerCase()),
+  email: emailAddress,
   orgRole: z.enum(orgRoles).default('member'),
 });
 
