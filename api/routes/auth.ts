@@ -5,8 +5,10 @@ import { connectionById, connectionByOrg, oidcConfiguration, type SsoConnection 
 import { consumeLoginTransaction, LOGIN_TTL_MINUTES, saveLoginTransaction, type LoginTransaction } from '../../auth/login-transactions.ts';
 import { cookieName, cookieOptions, createSession, revokeSession, sessionCookieName } from '../../auth/sessions.ts';
 import { sha256, sign, unsign } from '../../auth/tokens.ts';
+import { countSignInStart } from '../../auth/sign-in-rate-limit.ts';
 import { isEmailAddress } from '../../domain/email.ts';
 import { checkClaims, emailDomain, type IdTokenClaims } from '../../domain/sign-in.ts';
+import { clientAddress } from '../client-address.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { confirmPage, emailForm, page } from '../pages.ts';
 import { provisionSignIn } from '../temporal.ts';
@@ -62,6 +64,12 @@ export function authRoutes(deps: AppDeps) {
   async function startSignIn(c: Context<AppEnv>) {
     const connection = await connectionByOrg(sql, c.req.param('org')!);
     if (!connection) return page(c, 404, 'Unknown organisation', unknownOrg, startAgain);
+    // Counted before anything else is written or fetched: refused starts leave no login attempt behind.
+    const rate = await countSignInStart(sql, clientAddress(c, config.trustProxyHops), connection.orgId, config.signInRateLimit);
+    if (!rate.allowed) {
+      c.header('Retry-After', String(rate.retryAfterSeconds));
+      return page(c, 429, 'Too many sign-in attempts', `Too many sign-ins to ${connection.orgName} were started from your network just now. Try again in ${rate.retryAfterSeconds} seconds.`, startAgain);
+    }
     const configuration = await idpConfiguration(c, connection);
     if (configuration instanceof Response) return configuration;
 
