@@ -1,6 +1,7 @@
 import type { Sql } from '../db/client.ts';
 import { auditActivities } from './audit.ts';
 import { emailActivities, type Mailer } from './email.ts';
+import { maintenanceActivities } from './maintenance.ts';
 import { provisioningActivities } from './provisioning.ts';
 
 export interface ActivityDeps {
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...auditActivities(deps.sql),
     ...provisioningActivities(deps.sql),
     ...emailActivities(deps.sql, deps.mailer),
+    ...maintenanceActivities(deps.sql),
   };
 }
 
