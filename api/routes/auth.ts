@@ -10,7 +10,7 @@ import { isEmailAddress } from '../../domain/email.ts';
 import { checkClaims, emailDomain, type IdTokenClaims } from '../../domain/sign-in.ts';
 import { clientAddress } from '../client-address.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
-import { confirmPage, emailForm, page } from '../pages.ts';
+import { confirmPage, emailForm, organisationForm, page } from '../pages.ts';
 import { provisionSignIn } from '../temporal.ts';
 
 const startAgain = { href: '/login', label: 'Start again' };
@@ -33,19 +33,37 @@ export function authRoutes(deps: AppDeps) {
 
   const app = new Hono<AppEnv>();
 
-  /** Email-first entry: the email's verified domain names the organisation. */
+  /**
+   * Email-first entry: the email's verified domain names the organisation. Someone off every
+   * verified domain (an invited guest) names the organisation instead (`org`: a slug or one of its
+   * domains). Invitations are never consulted here, so no answer tells whether an address has one;
+   * the organisation's IdP and the invitation decide at the callback.
+   */
   app.get('/login', async (c) => {
     const email = c.req.query('email')?.trim().toLowerCase();
     if (!email) return emailForm(c, 200);
     if (!isEmailAddress(email)) return emailForm(c, 400, `"${email}" is not an email address.`);
-    const [org]: [{ slug: string }?] = await sql`
-      select o.slug from verified_domains d join organisations o on o.id = d.org_id
-      join sso_connections s on s.org_id = o.id where d.domain = ${emailDomain(email)}`;
+    const named = c.req.query('org')?.trim().toLowerCase().slice(0, 255);
+    const org = named ? await ssoOrgNamed(named) : await ssoOrgOfDomain(emailDomain(email));
     if (!org) {
-      return page(c, 404, 'No single sign-on here', `Your organisation does not use SSO here (${emailDomain(email)} is not a verified domain). If you were invited, use the link in your invitation email.`, startAgain);
+      return organisationForm(c, 404, email, named ? `No organisation with single sign-on here is called "${named}". Check the link in your invitation email.` : undefined);
     }
     return c.redirect(`/auth/${encodeURIComponent(org.slug)}/login?login_hint=${encodeURIComponent(email)}`, 302);
   });
+
+  async function ssoOrgOfDomain(domain: string) {
+    const [org]: [{ slug: string }?] = await sql`
+      select o.slug from verified_domains d join organisations o on o.id = d.org_id
+      join sso_connections s on s.org_id = o.id where d.domain = ${domain}`;
+    return org;
+  }
+
+  async function ssoOrgNamed(name: string) {
+    const [org]: [{ slug: string }?] = await sql`
+      select o.slug from organisations o join sso_connections s on s.org_id = o.id
+      where o.slug = ${name} or o.id = (select org_id from verified_domains where domain = ${name})`;
+    return org;
+  }
 
   /**
    * A sign-in started by another site could sign the visitor into an account of the attacker's
