@@ -1,5 +1,7 @@
 import type { Transporter } from 'nodemailer';
 import type { Queryable, Sql } from '../db/client.ts';
+import { isEmailAddress } from '../domain/email.ts';
+import { ValidationError } from './errors.ts';
 
 export interface Mailer {
   transport: Transporter;
@@ -23,6 +25,9 @@ export interface EmailSent {
 
 /** Sends `email` unless the email log already has it as sent; `sql` may be a transaction that decided to send. */
 export async function sendLoggedEmail(sql: Queryable, mailer: Mailer, email: EmailInput): Promise<EmailSent> {
+  if (email.to.length === 0) throw new ValidationError('an email needs at least one recipient');
+  const invalid = email.to.filter((to) => !isEmailAddress(to));
+  if (invalid.length > 0) throw new ValidationError(`not email addresses: ${invalid.join(', ')}`);
   const messageId = `<${email.idempotencyKey.replace(/[^a-zA-Z0-9.-]/g, '.')}@sso-provisioning>`;
   const [logged]: [{ status: string }?] = await sql`
     insert into email_log (idempotency_key, org_id, kind, to_addresses, subject, message_id)

@@ -3,6 +3,7 @@ import { auditActivities } from './audit.ts';
 import { emailActivities, type Mailer } from './email.ts';
 import { memberActivities } from './members.ts';
 import { invitationActivities } from './invitations.ts';
+import { maintenanceActivities } from './maintenance.ts';
 import { provisioningActivities } from './provisioning.ts';
 
 export interface ActivityDeps {
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...memberActivities(deps.sql),
     ...emailActivities(deps.sql, deps.mailer),
     ...invitationActivities(deps.sql, deps.mailer),
+    ...maintenanceActivities(deps.sql),
   };
 }
 

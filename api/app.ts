@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { csrf } from 'hono/csrf';
 import { requestId } from 'hono/request-id';
+import { canonicalHost } from './canonical-host.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { closeConnectionsWhileDraining } from './draining.ts';
 import { errorHandler } from './errors.ts';
@@ -31,6 +32,8 @@ export function createApp(deps: AppDeps) {
       temporal: () => checkTemporal(temporal.connection),
     }, draining),
   );
+  app.use('/login', canonicalHost(config));
+  app.use('/auth/:org/login', canonicalHost(config));
   // Writes with a cookie must come from our own pages: cross-site form posts are refused.
   app.use(csrf({ origin: config.publicUrl.origin }));
   app.use(loadSession(deps));

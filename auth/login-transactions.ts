@@ -1,6 +1,7 @@
 import type { Sql } from '../db/client.ts';
 import { sha256 } from './tokens.ts';
 
+/** Expired attempts are deleted by the scheduled prune (workflows/prune-expired-records.ts). */
 export const LOGIN_TTL_MINUTES = 10;
 
 export interface LoginTransaction {
@@ -10,8 +11,6 @@ export interface LoginTransaction {
 }
 
 export async function saveLoginTransaction(sql: Sql, state: string, tx: LoginTransaction & { loginHint?: string }) {
-  // Abandoned attempts are useless after expiry; clearing them here keeps the table small without a job.
-  await sql`delete from login_transactions where expires_at < now() - interval '1 hour'`;
   await sql`
     insert into login_transactions (state_hash, connection_id, nonce, code_verifier, login_hint, expires_at)
     values (${sha256(state)}, ${tx.connectionId}, ${tx.nonce}, ${tx.codeVerifier}, ${tx.loginHint ?? null},

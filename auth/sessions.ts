@@ -31,21 +31,32 @@ export async function createSession(sql: Sql, config: Config, memberId: string):
   return id;
 }
 
+/** A session's last_seen_at is written at most this often; most requests only read. */
+const TOUCH_INTERVAL = '1 minute';
+
 /**
  * The member behind a live session: not revoked, within absolute and idle expiry, and the
- * member still active, so a disabled member's sessions stop working at once.
+ * member still active, so a disabled member's sessions stop working at once. Idle time counts
+ * from last_seen_at, which trails the latest request by less than TOUCH_INTERVAL: a session may
+ * end that much before its idle limit, never after it.
  */
 export async function resolveSession(sql: Sql, config: Config, id: string): Promise<SessionMember | undefined> {
-  const [row]: [SessionMember?] = await sql`
-    update sessions s set last_seen_at = now()
-    from members m join organisations o on o.id = m.org_id
-    where s.id_hash = ${sha256(id)} and m.id = s.member_id
+  const idHash = sha256(id);
+  const [row]: [(SessionMember & { stale: boolean })?] = await sql`
+    select m.id as "memberId", m.org_id as "orgId", o.slug as "orgSlug", m.org_role as "orgRole", m.email, m.name, m.status,
+      s.last_seen_at < now() - ${TOUCH_INTERVAL}::interval as stale
+    from sessions s join members m on m.id = s.member_id join organisations o on o.id = m.org_id
+    where s.id_hash = ${idHash}
       and s.revoked_at is null and s.expires_at > now()
       and s.last_seen_at > now() - ${`${config.session.idleMinutes} minutes`}::interval
-      and m.status = 'active'
-    returning m.id as "memberId", m.org_id as "orgId", o.slug as "orgSlug", m.org_role as "orgRole",
-      m.email, m.name, m.status`;
-  return row;
+      and m.status = 'active'`;
+  if (!row) return undefined;
+  const { stale, ...member } = row;
+  if (stale) {
+    await sql`update sessions set last_seen_at = now()
+              where id_hash = ${idHash} and last_seen_at < now() - ${TOUCH_INTERVAL}::interval`;
+  }
+  return member;
 }
 
 export async function revokeSession(sql: Sql, id: string): Promise<void> {

@@ -1,4 +1,5 @@
 /** Pure identity rules of DESIGN.md; the api and the provisioning activity both apply them. */
+import { isEmailAddress } from './email.ts';
 
 export interface IdTokenClaims {
   iss: string;
@@ -8,9 +9,6 @@ export interface IdTokenClaims {
   xms_edov?: unknown;
   name?: unknown;
 }
-
-/** Something, @, and a dotted domain: enough to route a sign-in; the IdP vouches for the rest. */
-export const isEmailAddress = (value: string): boolean => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value);
 
 export type ClaimsRefusal = 'email_missing' | 'email_not_verified';
 

@@ -4,13 +4,13 @@ import { encryptSecret } from '../auth/tokens.ts';
 import type { Config } from '../config/index.ts';
 import { insertAuditEvent } from '../db/audit.ts';
 import { isUniqueViolation, type Queryable, type Sql } from '../db/client.ts';
+import { isEmailAddress } from '../domain/email.ts';
 import { INVITATION_DAYS } from '../domain/member.ts';
 import type { InvitationToMail } from '../temporal/invitation-email.ts';
 import { OperatorError } from './errors.ts';
 
 const slugPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const domainPattern = /^[a-z0-9.-]+\.[a-z]{2,}$/;
-const emailPattern = /^[^@\s]+@[^@\s]+$/;
 
 export interface Org {
   id: string;
@@ -93,7 +93,7 @@ export async function configureSso(sql: Sql, config: Config, settings: SsoSettin
  */
 export async function makeOrgAdmin(sql: Sql, { org: slug, email }: { org: string; email: string }) {
   const org = await findOrg(sql, slug);
-  if (!emailPattern.test(email)) throw new OperatorError(`"${email}" is not an email address`);
+  if (!isEmailAddress(email)) throw new OperatorError(`"${email}" is not an email address`);
   return sql.begin(async (sql) => {
     const [member]: [{ id: string }?] = await sql`
       update members set org_role = 'org_admin', updated_at = now()
@@ -136,7 +136,7 @@ export async function addSite(sql: Sql, { org: slug, name }: { org: string; name
 
 export async function addItContact(sql: Sql, { org: slug, email, name }: { org: string; email: string; name: string }) {
   const org = await findOrg(sql, slug);
-  if (!emailPattern.test(email)) throw new OperatorError(`"${email}" is not an email address`);
+  if (!isEmailAddress(email)) throw new OperatorError(`"${email}" is not an email address`);
   try {
     await sql`insert into it_contacts (org_id, email, name) values (${org.id}, ${email}, ${name})`;
   } catch (err) {

@@ -63,3 +63,14 @@ describe('activities are idempotent', () => {
     expect(smtp.messages[0]!.messageId).toBe(`<${email.idempotencyKey.replace('/', '.')}@sso-provisioning>`);
   });
 });
+
+describe('activities refuse input they can never succeed with', () => {
+  it('sendEmail throws ValidationError for a recipient that is not an email address, logging and sending nothing', async () => {
+    const { sendEmail } = emailActivities(sql, createMailer(smtp.url, 'Test <t@test.local>'));
+    const key = `test/invalid/${Date.now()}`;
+    const send = sendEmail({ idempotencyKey: key, orgId: null, kind: 'test', to: ['not-an-email'], subject: 'Never sent', text: 'x' });
+    await expect(send).rejects.toMatchObject({ name: 'ValidationError' });
+    expect(await sql`select 1 from email_log where idempotency_key = ${key}`).toHaveLength(0);
+    expect(smtp.messages.filter((m) => m.subject === 'Never sent')).toHaveLength(0);
+  });
+});

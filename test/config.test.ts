@@ -26,6 +26,8 @@ describe('config', () => {
     expect(config.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'provisioning' });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.temporal)).toBe(true);
+    expect(config.trustProxyHops).toBe(0);
+    expect(config.signInRateLimit).toEqual({ limit: 100, windowSeconds: 60 });
   });
 
   it.each([
@@ -37,6 +39,9 @@ describe('config', () => {
     [{ ENCRYPTION_KEY: 'short' }, 'ENCRYPTION_KEY must be 32 bytes'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ SHUTDOWN_GRACE_SECONDS: '-1' }, 'SHUTDOWN_GRACE_SECONDS'],
+    [{ SIGN_IN_RATE_LIMIT: 'lots' }, 'SIGN_IN_RATE_LIMIT must be a whole number'],
+    [{ SIGN_IN_RATE_WINDOW_SECONDS: '0' }, 'SIGN_IN_RATE_WINDOW_SECONDS'],
+    [{ TRUST_PROXY_HOPS: '-1' }, 'TRUST_PROXY_HOPS'],
   ])('refuses %o naming the variable', (env, expected) => {
     expect(issuesOf(env).join('\n')).toContain(expected);
   });

@@ -198,6 +198,30 @@ describe('sessions', () => {
     expect((await me(browser)).status).toBe(401);
   });
 
+  it('writes last_seen_at at most once a minute: requests in between only read', async () => {
+    const browser = new TestBrowser();
+    await world.signIn(browser, 'ada');
+    const id = sha256(browser.cookie(world.appUrl, 'session')!);
+    const lastSeen = async () => (await h.sql<{ at: Date }[]>`select last_seen_at as at from sessions where id_hash = ${id}`)[0]!.at;
+    const first = await lastSeen();
+    expect((await me(browser)).status).toBe(200);
+    expect((await me(browser)).status).toBe(200);
+    expect(await lastSeen()).toEqual(first);
+
+    await h.sql`update sessions set last_seen_at = now() - interval '2 minutes' where id_hash = ${id}`;
+    const stale = await lastSeen();
+    expect((await me(browser)).status).toBe(200);
+    expect((await lastSeen()).getTime()).toBeGreaterThan(stale.getTime());
+  });
+
+  it('still refuses a session idle a little longer than the idle timeout', async () => {
+    const browser = new TestBrowser();
+    await world.signIn(browser, 'ada');
+    const id = sha256(browser.cookie(world.appUrl, 'session')!);
+    await h.sql`update sessions set last_seen_at = now() - ${`${world.config.session.idleMinutes * 60 + 5} seconds`}::interval where id_hash = ${id}`;
+    expect((await me(browser)).status).toBe(401);
+  });
+
   it('expires a session at its absolute lifetime even while in use', async () => {
     const browser = new TestBrowser();
     await world.signIn(browser, 'ada');

@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config/index.ts';
 import { createSql } from '../db/client.ts';
@@ -5,6 +6,7 @@ import { createLogger } from '../config/logger.ts';
 import { createWorker } from './create-worker.ts';
 import { keepHealthFile } from './health-file.ts';
 import { createMailer } from './mailer.ts';
+import { ensurePruneSchedule } from './prune-schedule.ts';
 import { sdkLogger } from './sdk-logger.ts';
 
 const config = loadConfig();
@@ -20,6 +22,11 @@ try {
     sql,
     mailer: createMailer(config.smtpUrl, config.mailFrom),
   });
+  // Housekeeping must not keep the worker from serving: a failure is logged and retried at the next start.
+  await ensurePruneSchedule(new Client({ connection, namespace: config.temporal.namespace }), config.temporal.taskQueue).then(
+    (outcome) => log.info({ outcome }, 'prune schedule ensured'),
+    (err: unknown) => log.error({ err }, 'could not ensure the prune schedule; restart the worker to retry'),
+  );
   // The SDK runtime turns SIGINT/SIGTERM into worker.shutdown(); run() resolves once drained.
   const running = worker.run();
   const stopHealthFile = config.workerHealthFile ? keepHealthFile(config.workerHealthFile, worker) : () => {};

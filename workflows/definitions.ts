@@ -83,3 +83,16 @@ export interface InvitationEmailInput {
  * expired, or the workflow was cancelled (the api cancels it when an admin revokes).
  */
 export type InvitationEmailOutcome = 'sent' | 'revoked' | 'accepted' | 'expired' | 'cancelled';
+
+/**
+ * The prune schedule; one per task queue, so deployments (and test runs) sharing a namespace each
+ * prune their own database. Its runs get workflow IDs starting with the same string.
+ */
+export const pruneScheduleId = (taskQueue: string): string => `maintenance/prune-expired/${taskQueue}`;
+
+/** Rows deleted by one prune run, shown as the run's result in the Temporal UI. */
+export interface PruneResult {
+  sessions: number;
+  loginTransactions: number;
+  signInAttempts: number;
+}

@@ -14,7 +14,7 @@ import { memberLifecycleWorkflow } from './member-lifecycle.ts';
 const { provisionIdentity } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   scheduleToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: ['ValidationError'] },
 });
 
 /**

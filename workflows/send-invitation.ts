@@ -1,11 +1,11 @@
-import { ActivityFailure, RetryState } from '@temporalio/common';
+import { ActivityFailure, RetryState, type RetryPolicy } from '@temporalio/common';
 import { isCancellation, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { EmailInput } from '../activities/email.ts';
 import type { InvitationEmailInput, InvitationEmailOutcome } from './definitions.ts';
 
 // SMTP outages are waited out; the invitation row already exists, the email follows when it can.
-const retry = { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' } as const;
+const retry: RetryPolicy = { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: ['ValidationError'] };
 
 /** Histories from before this patch mailed without looking at the invitation and retried without bound. */
 const SEND_ONLY_WHILE_PENDING = 'send-only-while-pending';
@@ -33,7 +33,7 @@ async function sendWhilePending(input: InvitationEmailInput, email: EmailInput):
   const { sendInvitationEmail } = proxyActivities<Activities>({
     startToCloseTimeout: '1 minute',
     scheduleToCloseTimeout: untilExpiry,
-    retry: { ...retry, nonRetryableErrorTypes: ['ValidationError'] },
+    retry,
   });
   try {
     return await sendInvitationEmail({ invitationId: input.invitationId, email });

@@ -5,9 +5,12 @@ import { connectionById, connectionByOrg, oidcConfiguration, type SsoConnection 
 import { consumeLoginTransaction, LOGIN_TTL_MINUTES, saveLoginTransaction, type LoginTransaction } from '../../auth/login-transactions.ts';
 import { cookieName, cookieOptions, createSession, revokeSession, sessionCookieName } from '../../auth/sessions.ts';
 import { sha256, sign, unsign } from '../../auth/tokens.ts';
-import { checkClaims, emailDomain, isEmailAddress, type IdTokenClaims } from '../../domain/sign-in.ts';
+import { countSignInStart } from '../../auth/sign-in-rate-limit.ts';
+import { isEmailAddress } from '../../domain/email.ts';
+import { checkClaims, emailDomain, type IdTokenClaims } from '../../domain/sign-in.ts';
+import { clientAddress } from '../client-address.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
-import { confirmPage, emailForm, page } from '../pages.ts';
+import { confirmPage, emailForm, organisationForm, page } from '../pages.ts';
 import { provisionSignIn } from '../temporal.ts';
 
 const startAgain = { href: '/login', label: 'Start again' };
@@ -32,19 +35,37 @@ export function authRoutes(deps: AppDeps) {
 
   const app = new Hono<AppEnv>();
 
-  /** Email-first entry: the email's verified domain names the organisation. */
+  /**
+   * Email-first entry: the email's verified domain names the organisation. Someone off every
+   * verified domain (an invited guest) names the organisation instead (`org`: a slug or one of its
+   * domains). Invitations are never consulted here, so no answer tells whether an address has one;
+   * the organisation's IdP and the invitation decide at the callback.
+   */
   app.get('/login', async (c) => {
     const email = c.req.query('email')?.trim().toLowerCase();
     if (!email) return emailForm(c, 200);
     if (!isEmailAddress(email)) return emailForm(c, 400, `"${email}" is not an email address.`);
-    const [org]: [{ slug: string }?] = await sql`
-      select o.slug from verified_domains d join organisations o on o.id = d.org_id
-      join sso_connections s on s.org_id = o.id where d.domain = ${emailDomain(email)}`;
+    const named = c.req.query('org')?.trim().toLowerCase().slice(0, 255);
+    const org = named ? await ssoOrgNamed(named) : await ssoOrgOfDomain(emailDomain(email));
     if (!org) {
-      return page(c, 404, 'No single sign-on here', `Your organisation does not use SSO here (${emailDomain(email)} is not a verified domain). If you were invited, use the link in your invitation email.`, startAgain);
+      return organisationForm(c, 404, email, named ? `No organisation with single sign-on here is called "${named}". Check the link in your invitation email.` : undefined);
     }
     return c.redirect(`/auth/${encodeURIComponent(org.slug)}/login?login_hint=${encodeURIComponent(email)}`, 302);
   });
+
+  async function ssoOrgOfDomain(domain: string) {
+    const [org]: [{ slug: string }?] = await sql`
+      select o.slug from verified_domains d join organisations o on o.id = d.org_id
+      join sso_connections s on s.org_id = o.id where d.domain = ${domain}`;
+    return org;
+  }
+
+  async function ssoOrgNamed(name: string) {
+    const [org]: [{ slug: string }?] = await sql`
+      select o.slug from organisations o join sso_connections s on s.org_id = o.id
+      where o.slug = ${name} or o.id = (select org_id from verified_domains where domain = ${name})`;
+    return org;
+  }
 
   /**
    * A sign-in started by another site could sign the visitor into an account of the attacker's
@@ -63,6 +84,12 @@ export function authRoutes(deps: AppDeps) {
   async function startSignIn(c: Context<AppEnv>) {
     const connection = await connectionByOrg(sql, c.req.param('org')!);
     if (!connection) return page(c, 404, 'Unknown organisation', unknownOrg, startAgain);
+    // Counted before anything else is written or fetched: refused starts leave no login attempt behind.
+    const rate = await countSignInStart(sql, clientAddress(c, config.trustProxyHops), connection.orgId, config.signInRateLimit);
+    if (!rate.allowed) {
+      c.header('Retry-After', String(rate.retryAfterSeconds));
+      return page(c, 429, 'Too many sign-in attempts', `Too many sign-ins to ${connection.orgName} were started from your network just now. Try again in ${rate.retryAfterSeconds} seconds.`, startAgain);
+    }
     const configuration = await idpConfiguration(c, connection);
     if (configuration instanceof Response) return configuration;
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { SessionMember } from '../../auth/sessions.ts';
 import { insertAuditEvent } from '../../db/audit.ts';
 import { isUniqueViolation, type Queryable } from '../../db/client.ts';
+import { emailAddress } from '../../domain/email.ts';
 import { INVITATION_DAYS, orgRoles, type OrgRole } from '../../domain/member.ts';
 import { cancelInvitationEmail, startInvitationEmail } from '../../temporal/invitation-email.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
@@ -14,7 +15,7 @@ import { validate } from '../validate.ts';
 const CANCEL_DEADLINE_MS = 5_000;
 
 const createInvitation = z.object({
-  email: z.email('must be an email address').transform((e) => e.toLowerCase()),
+  email: emailAddress,
   orgRole: z.enum(orgRoles).default('member'),
 });
 

@@ -24,7 +24,7 @@ export interface SsoWorld {
 }
 
 /** A fresh organisation with a verified domain, its own real OpenID Provider, and the api served over HTTP. */
-export async function startSsoWorld(h: TestHarness, accounts: (domain: string) => IdpAccount[]): Promise<SsoWorld> {
+export async function startSsoWorld(h: TestHarness, accounts: (domain: string) => IdpAccount[], env: Record<string, string> = {}): Promise<SsoWorld> {
   const slug = uniqueSlug('acme');
   const domain = `${slug}.test`;
   const port = await freePort();
@@ -34,6 +34,7 @@ export async function startSsoWorld(h: TestHarness, accounts: (domain: string) =
     PUBLIC_URL: appUrl,
     TASK_QUEUE: h.taskQueue,
     LOG_LEVEL: 'silent',
+    ...env,
   });
   const idp = await startOidcProvider({
     accounts: accounts(domain),

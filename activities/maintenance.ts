@@ -1,0 +1,47 @@
+import type { Sql } from '../db/client.ts';
+import { SESSION_RETENTION_DAYS } from '../domain/retention.ts';
+import type { PruneResult } from '../workflows/definitions.ts';
+
+/** Rows per delete statement: short transactions, no long locks on tables sign-ins use. */
+const BATCH = 5_000;
+
+async function deleteInBatches(deleteBatch: () => Promise<{ count: number }>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const { count } = await deleteBatch();
+    total += count;
+    if (count < BATCH) return total;
+  }
+}
+
+/**
+ * Deletes records nobody can use any more. Idempotent: every statement matches only rows already
+ * past their end, so a retry, or a run overlapping another, deletes what is left and nothing else.
+ */
+export function maintenanceActivities(sql: Sql) {
+  return {
+    async pruneExpiredRecords(): Promise<PruneResult> {
+      // A session is dead from its absolute expiry or its revocation; an idle-expired one goes
+      // once its absolute expiry is as old as the retention period.
+      const sessions = await deleteInBatches(
+        () => sql`
+          delete from sessions where id_hash in (
+            select id_hash from sessions
+            where least(expires_at, revoked_at) < now() - ${`${SESSION_RETENTION_DAYS} days`}::interval
+            limit ${BATCH})`,
+      );
+      // An expired attempt can no longer be consumed; it has nothing to keep for.
+      const loginTransactions = await deleteInBatches(
+        () => sql`
+          delete from login_transactions where id in (
+            select id from login_transactions where expires_at < now() limit ${BATCH})`,
+      );
+      const signInAttempts = await deleteInBatches(
+        () => sql`
+          delete from sign_in_attempts where (client_network, org_id, window_ends_at) in (
+            select client_network, org_id, window_ends_at from sign_in_attempts where window_ends_at < now() limit ${BATCH})`,
+      );
+      return { sessions, loginTransactions, signInAttempts };
+    },
+  };
+}
