@@ -29,6 +29,23 @@ export default tseslint.config(
           ],
         },
       ],
+      // Every activity proxy sets a timeout and a retry policy built by retryPolicy() (activity-retry.ts),
+      // so errors no retry can fix are named non-retryable everywhere.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.name=/^proxy(Local)?Activities$/] > ObjectExpression:not(:has(Property[key.name='startToCloseTimeout']))",
+          message: 'Every activity proxy sets startToCloseTimeout.',
+        },
+        {
+          selector: "CallExpression[callee.name=/^proxy(Local)?Activities$/] > ObjectExpression:not(:has(Property[key.name='retry']))",
+          message: 'Every activity proxy sets retry: retryPolicy({...}).',
+        },
+        {
+          selector: "Property[key.name='retry'] > ObjectExpression",
+          message: 'Build retry policies with retryPolicy() from workflows/activity-retry.ts.',
+        },
+      ],
     },
   },
 );

@@ -36,6 +36,8 @@ describe('docker-compose.yml', () => {
     expect(publishedPorts(services.proxy!).map((port) => port.target)).toContain(443);
     const caddyfile = readFileSync(join(root, 'deploy', 'Caddyfile'), 'utf8');
     expect(caddyfile).toMatch(new RegExp(`dynamic a api ${services.api!.environment?.PORT}\\b`));
+    // Behind exactly one proxy: rate limits count the client's address, not the proxy's.
+    expect(String(services.api!.environment?.TRUST_PROXY_HOPS)).toBe('1');
   });
 
   it('restarts api and worker and checks their health', () => {

@@ -9,6 +9,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { retryPolicy } from './activity-retry.ts';
 import {
   memberStateQuery,
   searchAttributes,
@@ -18,7 +19,7 @@ import {
 
 const { recordAuditEvent, recordLifecycleStarted } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['ValidationError'] },
+  retry: retryPolicy({ initialInterval: '1 second', maximumInterval: '1 minute' }),
 });
 
 /** Single writer of one member's lifecycle; lives as long as the member does. */

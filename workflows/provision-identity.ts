@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { allHandlersFinished, condition, ParentClosePolicy, proxyLocalActivities, setHandler, startChild } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { retryPolicy } from './activity-retry.ts';
 import type { MemberSource } from '../domain/member.ts';
 import {
   memberWorkflowId,
@@ -14,7 +15,7 @@ import { memberLifecycleWorkflow } from './member-lifecycle.ts';
 const { provisionIdentity } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   scheduleToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: ['ValidationError'] },
+  retry: retryPolicy({ initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' }),
 });
 
 /**

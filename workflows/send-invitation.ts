@@ -1,11 +1,12 @@
-import { ActivityFailure, RetryState, type RetryPolicy } from '@temporalio/common';
+import { ActivityFailure, RetryState } from '@temporalio/common';
 import { isCancellation, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { retryPolicy } from './activity-retry.ts';
 import type { EmailInput } from '../activities/email.ts';
 import type { InvitationEmailInput, InvitationEmailOutcome } from './definitions.ts';
 
 // SMTP outages are waited out; the invitation row already exists, the email follows when it can.
-const retry: RetryPolicy = { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: ['ValidationError'] };
+const retry = retryPolicy({ initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' });
 
 /** Histories from before this patch mailed without looking at the invitation and retried without bound. */
 const SEND_ONLY_WHILE_PENDING = 'send-only-while-pending';
