@@ -34,6 +34,10 @@ it('a lifecycle whose history grows continues as new, keeping its state and writ
   });
 
   const firstRun = h.client.workflow.getHandle(first.workflowId, first.firstExecutionRunId);
+  await eventually(async () => ((await firstRun.fetchHistory()).events?.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity') ? true : undefined));
+  // The lifecycle has no messages of its own yet; any signal gives it a workflow task, which is
+  // where the server suggests continue-as-new.
+  await firstRun.signal('nudge');
   await eventually(async () => ((await firstRun.describe()).status.name === 'CONTINUED_AS_NEW' ? true : undefined));
   const latest = h.client.workflow.getHandle(first.workflowId);
   expect((await latest.describe()).runId).not.toBe(first.firstExecutionRunId);

@@ -4,6 +4,7 @@ import {
   continueAsNew,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -17,10 +18,11 @@ import {
   type MemberLifecycleState,
 } from './definitions.ts';
 
-const { recordAuditEvent, recordLifecycleStarted } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: retryPolicy({ initialInterval: '1 second', maximumInterval: '1 minute' }),
-});
+const retry = retryPolicy({ initialInterval: '1 second', maximumInterval: '1 minute' });
+const { recordAuditEvent } = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry });
+// Local: one short transaction in the first workflow task, so starting a lifecycle (at every first
+// sign-in) costs no activity task and no second workflow task.
+const { recordLifecycleStarted } = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry });
 
 /** Single writer of one member's lifecycle; lives as long as the member does. */
 export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Promise<void> {
