@@ -60,7 +60,11 @@ describe('invitations beside JIT', () => {
     expect(mail.to).toMatchObject({ value: [{ address: 'contractor@partner.example' }] });
     const link = /(http:\/\/\S+)/.exec(mail.text ?? '')![1]!;
     expect(link).toBe(`${world.appUrl}/auth/${world.org.slug}/login?login_hint=contractor%40partner.example`);
-    const [logged] = await h.sql`select status, kind from email_log where idempotency_key = ${`invitation/${invitation.id}`}`;
+    // The send commits its log row after SMTP accepted the message, so the row may trail the mail by a moment.
+    const logged = await eventually(async () => {
+      const [row] = await h.sql`select status, kind from email_log where idempotency_key = ${`invitation/${invitation.id}`} and status = 'sent'`;
+      return row;
+    });
     expect(logged).toEqual({ status: 'sent', kind: 'invitation' });
     await recordHistory(h.client.workflow.getHandle(invitationWorkflowId(world.org.slug, invitation.id)), 'send-invitation');
 

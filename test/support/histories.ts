@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { eventually } from './temporal.ts';
 
 export const historiesDir = join(import.meta.dirname, '..', 'histories');
 
@@ -20,7 +21,12 @@ function freeFile(name: string): string {
  */
 export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await handle.fetchHistory();
+  // At rest: a history cut inside a workflow task would replay that task as new work, unchecked.
+  const history = await eventually(async () => {
+    const fetched = await handle.fetchHistory();
+    const last = fetched.events?.at(-1);
+    return last?.workflowTaskScheduledEventAttributes || last?.workflowTaskStartedEventAttributes ? undefined : fetched;
+  });
   mkdirSync(historiesDir, { recursive: true });
   writeFileSync(freeFile(name), historyToJSON(history), { flag: 'wx' });
 }
