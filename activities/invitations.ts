@@ -26,23 +26,21 @@ function reasonNotToSend(invitation: InvitationState | undefined): Exclude<Invit
 export function invitationActivities(sql: Sql, mailer: Mailer) {
   return {
     /**
-     * Mails the invitation only while it is pending and unexpired, checked at every attempt. The row
-     * stays locked FOR SHARE until SMTP has accepted the message, so a revoke or acceptance committed
-     * before the send is seen here, and one arriving during the send waits for it (SMTP timeouts in
-     * worker/mailer.ts bound that wait). Idempotent: the email log sends the key once, and a retry
-     * after a revoke finds the revoke.
+     * Mails the invitation only while it is pending and unexpired, checked at every attempt, so a
+     * revoke or acceptance committed before the attempt is honoured. No lock is held across SMTP: a
+     * slow mail server must not hold up the invitee's sign-in or an admin's revoke, and a revoke
+     * landing during the SMTP exchange could not recall the message anyway. Idempotent: the email
+     * log sends the key once, and a retry after a revoke finds the revoke.
      */
     async sendInvitationEmail({ invitationId, email }: InvitationEmailRequest): Promise<Exclude<InvitationEmailOutcome, 'cancelled'>> {
       // Otherwise every retry until expiry fails on the same cast error.
       if (!z.uuid().safeParse(invitationId).success) throw new ValidationError(`invitation id ${invitationId} is not a UUID`);
-      return sql.begin(async (tx) => {
-        const [invitation]: [InvitationState?] = await tx`
-          select status, expires_at <= now() as expired from invitations where id = ${invitationId} for share`;
-        const reason = reasonNotToSend(invitation);
-        if (reason) return reason;
-        await sendLoggedEmail(tx, mailer, email);
-        return 'sent';
-      });
+      const [invitation]: [InvitationState?] = await sql`
+        select status, expires_at <= now() as expired from invitations where id = ${invitationId}`;
+      const reason = reasonNotToSend(invitation);
+      if (reason) return reason;
+      await sendLoggedEmail(sql, mailer, email);
+      return 'sent';
     },
   };
 }

@@ -106,7 +106,7 @@ async function hasIdentityAt(tx: Queryable, memberId: string, input: ProvisionId
   return Boolean(row);
 }
 
-/** Once per (identity, member): retries and repeated attempts of the same subject add no rows. */
+/** Once per (identity, member) and day: retries add no rows, a subject trying again another day does. */
 function recordLinkRefused(tx: Queryable, input: ProvisionIdentityInput, memberId: string) {
   return insertAuditEvent(tx, {
     orgId: input.orgId,
@@ -114,7 +114,7 @@ function recordLinkRefused(tx: Queryable, input: ProvisionIdentityInput, memberI
     actor: `idp:${input.iss}`,
     type: 'identity.link_refused',
     data: { reason: 'identity_conflict', iss: input.iss, sub: input.sub, email: input.email },
-    idempotencyKey: `identity.link_refused/${identityKey(input.connectionId, input.iss, input.sub)}/${memberId}`,
+    idempotencyKey: `identity.link_refused/${identityKey(input.connectionId, input.iss, input.sub)}/${memberId}/${new Date().toISOString().slice(0, 10)}`,
   });
 }
 

@@ -58,11 +58,11 @@ async function seedRecords() {
   };
 }
 
-async function remaining(records: Awaited<ReturnType<typeof seedRecords>>['go']) {
+async function remaining(orgId: string, records: Awaited<ReturnType<typeof seedRecords>>['go']) {
   const [row] = await h.sql<{ sessions: number; attempts: number; counters: number }[]>`
     select (select count(*) from sessions where id_hash in ${h.sql(records.sessions)})::int as sessions,
            (select count(*) from login_transactions where state_hash in ${h.sql(records.attempts)})::int as attempts,
-           (select count(*) from sign_in_attempts where client_network::text in ${h.sql(records.counters)})::int as counters`;
+           (select count(*) from sign_in_attempts where org_id = ${orgId} and client_network::text in ${h.sql(records.counters)})::int as counters`;
   return row!;
 }
 
@@ -81,11 +81,11 @@ describe('pruning expired records on a Temporal schedule', () => {
 
     const gone = { sessions: 0, attempts: 0, counters: 0 };
     await eventually(async () => {
-      const left = await remaining(records.go);
+      const left = await remaining(records.org.id, records.go);
       return left.sessions + left.attempts + left.counters === 0 ? true : undefined;
     });
-    expect(await remaining(records.go)).toEqual(gone);
-    expect(await remaining(records.stay)).toEqual({ sessions: 3, attempts: 2, counters: 1 });
+    expect(await remaining(records.org.id, records.go)).toEqual(gone);
+    expect(await remaining(records.org.id, records.stay)).toEqual({ sessions: 3, attempts: 2, counters: 1 });
 
     // Operators see every run, with what it deleted, under the schedule's ID in the Temporal UI.
     const run = await eventually(async () => {

@@ -6,14 +6,22 @@ import { CLIENT_ID, CLIENT_SECRET, startSsoWorld, type SsoWorld } from './suppor
 import { startHarness, type TestHarness } from './support/temporal.ts';
 
 const LIMIT = 3;
-// A day-long window: the test never straddles a window boundary in practice.
-const limits = { SIGN_IN_RATE_LIMIT: String(LIMIT), SIGN_IN_RATE_WINDOW_SECONDS: '86400' };
+// The longest window there is, a day, aligned to the epoch: it ends at midnight UTC.
+const WINDOW_SECONDS = 86_400;
+const limits = { SIGN_IN_RATE_LIMIT: String(LIMIT), SIGN_IN_RATE_WINDOW_SECONDS: String(WINDOW_SECONDS) };
+
+/** A run that would straddle a window boundary waits until just past it, so its counts share one window. */
+async function clearOfWindowBoundary(marginMs: number) {
+  const untilBoundary = WINDOW_SECONDS * 1000 - (Date.now() % (WINDOW_SECONDS * 1000));
+  if (untilBoundary < marginMs) await new Promise((r) => setTimeout(r, untilBoundary + 1_000));
+}
 
 let h: TestHarness;
 let direct: SsoWorld;
 let proxied: SsoWorld;
 
 beforeAll(async () => {
+  await clearOfWindowBoundary(90_000);
   h = await startHarness();
   direct = await startSsoWorld(h, () => [], limits);
   proxied = await startSsoWorld(h, () => [], { ...limits, TRUST_PROXY_HOPS: '1' });

@@ -19,6 +19,8 @@ export interface TestHarness {
   sql: Sql;
   client: Client;
   connection: Connection;
+  /** For extra workers a test starts beside the harness's own. */
+  nativeConnection: NativeConnection;
   taskQueue: string;
   stop(): Promise<void>;
 }
@@ -49,6 +51,7 @@ export async function startHarness({
     sql,
     client,
     connection,
+    nativeConnection,
     taskQueue,
     async stop() {
       worker.shutdown();
