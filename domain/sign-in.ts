@@ -25,7 +25,10 @@ export interface IdTokenClaims {
   name?: unknown;
 }
 
-export type ClaimsRefusal = 'email_missing' | 'email_not_verified';
+export type ClaimsRefusal = 'subject_unusable' | 'email_missing' | 'email_not_verified';
+
+/** OpenID Connect Core: `sub` is at most 255 ASCII characters; anything else is no identifier to store. */
+export const isUsableSubject = (sub: string): boolean => /^[\x20-\x7e]{1,255}$/.test(sub);
 
 /** Microsoft Entra ID issuers (v2 and v1 token formats). */
 export function isEntraIssuer(iss: string): boolean {
@@ -47,6 +50,7 @@ export function isEmailVerified(claims: IdTokenClaims): boolean {
 }
 
 export function checkClaims(claims: IdTokenClaims): { email: string; name: string } | { refused: ClaimsRefusal } {
+  if (!isUsableSubject(claims.sub)) return { refused: 'subject_unusable' };
   if (typeof claims.email !== 'string' || !isEmailAddress(claims.email)) return { refused: 'email_missing' };
   if (!isEmailVerified(claims)) return { refused: 'email_not_verified' };
   return { email: claims.email.toLowerCase(), name: typeof claims.name === 'string' ? cleanName(claims.name, MAX_NAME_LENGTH) : '' };

@@ -45,6 +45,14 @@ describe('field limits defined once in domain/', () => {
   });
 });
 
+describe('IdP subjects', () => {
+  it('refuses a sub that is not printable ASCII of 1 to 255 characters before it is stored', () => {
+    const claims = { iss: 'https://idp.example', email: 'ada@acme.example', email_verified: true };
+    expect(checkClaims({ ...claims, sub: '00u1abc-_.|x' })).toMatchObject({ email: 'ada@acme.example' });
+    for (const sub of ['', 'a\u0000b', 's'.repeat(256), 'süb']) expect(checkClaims({ ...claims, sub }), JSON.stringify(sub)).toEqual({ refused: 'subject_unusable' });
+  });
+});
+
 describe('IdP error codes on pages', () => {
   it('shows registered-style codes and drops anything else', () => {
     expect(displayableOAuthError('access_denied')).toBe('access_denied');

@@ -21,6 +21,7 @@ const unverifiable = 'The answer from your identity provider could not be verifi
 const unknownOrg = 'This organisation does not exist or has no single sign-on configured.';
 
 const refusals = {
+  subject_unusable: 'Your identity provider sent a user identifier (sub) that is not plain text of at most 255 characters, so no account can be matched. Ask your IT team.',
   email_missing: 'Your identity provider did not send an email address. Ask your IT team to release the email claim to this app.',
   email_not_verified: 'Your identity provider does not vouch for your email address (it is not marked verified), so no account can be matched or created. Ask your IT team.',
   email_domain_not_verified: 'Your email domain is not verified for this organisation. Ask your admin to invite you.',
