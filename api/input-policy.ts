@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { hasControlCharacter } from '../domain/text.ts';
+import { hasControlCharacter, hasControlCharacterInText } from '../domain/text.ts';
 import { ClientError } from './errors.ts';
 import { decodeComponent, parseUrlEncoded, quoted } from './url-encoded.ts';
 
@@ -25,6 +25,12 @@ export const INPUT_LIMITS = {
 const invalid = (message: string) => new ClientError(400, 'invalid_input', message);
 const noControls = 'remove it (NUL, line breaks and other control characters are never accepted)';
 
+/**
+ * Prose an IdP puts in its OAuth error response, with line breaks (Microsoft Entra's carries its
+ * trace and correlation ids on lines of their own). Never stored or shown; other controls are refused.
+ */
+const MULTI_LINE_QUERY_PARAMETERS = new Set(['error_description']);
+
 /** Tabs are legal in header values, C1 bytes are how UTF-8 in a header reads; other controls and DEL are not. */
 const HEADER_CONTROL = /(?![\t\u0080-\u009f])\p{Cc}/u;
 
@@ -47,7 +53,8 @@ function checkQuery(search: string) {
     if (seen.has(name)) throw invalid(`${param} is given more than once; send it once.`);
     seen.add(name);
     if (value.length > INPUT_LIMITS.queryValueLength) throw invalid(`${param} is longer than ${INPUT_LIMITS.queryValueLength} characters.`);
-    if (hasControlCharacter(value)) throw invalid(`${param} contains a control character: ${noControls}.`);
+    const controlled = MULTI_LINE_QUERY_PARAMETERS.has(name) ? hasControlCharacterInText(value) : hasControlCharacter(value);
+    if (controlled) throw invalid(`${param} contains a control character: ${noControls}.`);
   }
 }
 

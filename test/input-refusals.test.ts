@@ -166,6 +166,14 @@ describe('refusals say what to do', () => {
     expect(res.body).toContain('refused the sign-in (access_denied)');
   });
 
+  it("still shows the refusal page for Microsoft Entra's error_description, whose lines break", async () => {
+    const description = encodeURIComponent('AADSTS50105: Your administrator has configured the application to block users.\r\nTrace ID: 0f1c\r\nCorrelation ID: 9a2b');
+    const res = await callbackWithError(`access_denied&error_description=${description}`);
+    expect(res.status).toBe(403);
+    expect(res.body).toContain('refused the sign-in (access_denied)');
+    expect(res.body).not.toContain('AADSTS');
+  });
+
   it('drops an IdP error value outside the error-code alphabet instead of showing it', async () => {
     const res = await callbackWithError(encodeURIComponent('Call +1 555 0100 to restore access'));
     expect(res.status).toBe(403);
