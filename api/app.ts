@@ -1,16 +1,19 @@
 import { Hono } from 'hono';
-import { csrf } from 'hono/csrf';
 import { requestId } from 'hono/request-id';
+import { bodySizeLimit, bodyTextPolicy } from './body-policy.ts';
 import { canonicalHost } from './canonical-host.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { closeConnectionsWhileDraining } from './draining.ts';
 import { errorHandler } from './errors.ts';
+import { INPUT_LIMITS, requestTextPolicy } from './input-policy.ts';
+import { orgSlugParam } from './org-param.ts';
 import { requestLogger } from './request-logger.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { invitationRoutes } from './routes/invitations.ts';
 import { meRoutes } from './routes/me.ts';
 import { memberRoutes } from './routes/members.ts';
+import { sameOriginForms } from './same-origin-forms.ts';
 import { loadSession } from './session.ts';
 import { checkTemporal } from './temporal.ts';
 
@@ -23,7 +26,10 @@ export function createApp(deps: AppDeps) {
   app.use(requestLogger(log));
   app.use(closeConnectionsWhileDraining(draining));
   app.onError(errorHandler(log));
-  app.notFound((c) => c.json({ error: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` }, 404));
+  app.notFound((c) => c.json({ error: 'not_found', message: `No route for ${c.req.method} ${c.req.path}`, requestId: c.get('requestId') }, 404));
+  // The input policy comes before every route, present and future (README: Input policy).
+  app.use(requestTextPolicy());
+  app.use(bodySizeLimit(INPUT_LIMITS.bodyBytes));
 
   app.route(
     '/',
@@ -34,8 +40,10 @@ export function createApp(deps: AppDeps) {
   );
   app.use('/login', canonicalHost(config));
   app.use('/auth/:org/login', canonicalHost(config));
-  // Writes with a cookie must come from our own pages: cross-site form posts are refused.
-  app.use(csrf({ origin: config.publicUrl.origin }));
+  app.use(sameOriginForms(config.publicUrl.origin));
+  app.use(bodyTextPolicy(INPUT_LIMITS.jsonDepth));
+  app.use('/auth/:org/*', orgSlugParam);
+  app.use('/api/orgs/:org/*', orgSlugParam);
   app.use(loadSession(deps));
   app.route('/', authRoutes(deps));
   app.route('/api', meRoutes(deps));

@@ -24,12 +24,16 @@ export function errorHandler(log: Logger) {
   return (err: Error, c: Context) => {
     const requestId = c.get('requestId') as string | undefined;
     const answer = (status: ContentfulStatusCode, error: string, message: string) =>
-      wantsPage(c) ? page(c, status, 'Something went wrong', `${message} (request ${requestId})`) : c.json({ error, message, requestId }, status);
+      wantsPage(c)
+        ? page(c, status, status < 500 ? 'Request refused' : 'Something went wrong', `${message} (request ${requestId})`)
+        : c.json({ error, message, requestId }, status);
     if (err instanceof ClientError) {
       if (err.status >= 500) log.error({ err, requestId, path: c.req.path }, 'dependency unavailable');
       return answer(err.status, err.code, err.message);
     }
-    if (err instanceof HTTPException && err.status < 500) return answer(err.status, 'http_error', err.message);
+    if (err instanceof HTTPException && err.status < 500) {
+      return answer(err.status, 'http_error', err.message || `The request was refused (HTTP ${err.status}).`);
+    }
     log.error({ err, requestId, path: c.req.path }, 'unhandled error');
     return answer(500, 'internal_error', 'Something went wrong on our side.');
   };

@@ -4,13 +4,12 @@ import { encryptSecret } from '../auth/tokens.ts';
 import type { Config } from '../config/index.ts';
 import { insertAuditEvent } from '../db/audit.ts';
 import { isUniqueViolation, type Queryable, type Sql } from '../db/client.ts';
+import { isDomainName } from '../domain/domain-name.ts';
 import { isEmailAddress } from '../domain/email.ts';
 import { INVITATION_DAYS } from '../domain/member.ts';
+import { isOrgSlug, ORG_SLUG_RULE } from '../domain/org-slug.ts';
 import type { InvitationToMail } from '../temporal/invitation-email.ts';
 import { OperatorError } from './errors.ts';
-
-const slugPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const domainPattern = /^[a-z0-9.-]+\.[a-z]{2,}$/;
 
 export interface Org {
   id: string;
@@ -18,14 +17,17 @@ export interface Org {
   name: string;
 }
 
+const notASlug = (slug: string) => new OperatorError(`"${slug}" is not a valid slug: use ${ORG_SLUG_RULE}`);
+
 export async function findOrg(sql: Sql, slug: string): Promise<Org> {
+  if (!isOrgSlug(slug)) throw notASlug(slug);
   const [org]: [Org?] = await sql`select id, slug, name from organisations where slug = ${slug}`;
   if (!org) throw new OperatorError(`no organisation "${slug}" (see: org list)`);
   return org;
 }
 
 export async function createOrg(sql: Sql, { slug, name }: { slug: string; name: string }): Promise<Org> {
-  if (!slugPattern.test(slug)) throw new OperatorError(`"${slug}" is not a valid slug: use a-z, 0-9 and -, up to 63 characters`);
+  if (!isOrgSlug(slug)) throw notASlug(slug);
   try {
     const [org]: [Org?] = await sql`insert into organisations (slug, name) values (${slug}, ${name}) returning id, slug, name`;
     await audit(sql, org!.id, 'org.created', { slug, name });
@@ -39,7 +41,7 @@ export async function createOrg(sql: Sql, { slug, name }: { slug: string; name: 
 export async function addDomain(sql: Sql, { org: slug, domain }: { org: string; domain: string }) {
   const org = await findOrg(sql, slug);
   const normalised = domain.trim().toLowerCase();
-  if (!domainPattern.test(normalised)) throw new OperatorError(`"${domain}" is not a domain name`);
+  if (!isDomainName(normalised)) throw new OperatorError(`"${domain}" is not a domain name`);
   try {
     await sql`insert into verified_domains (domain, org_id) values (${normalised}, ${org.id})`;
   } catch (err) {

@@ -6,10 +6,13 @@ import { consumeLoginTransaction, LOGIN_TTL_MINUTES, saveLoginTransaction, type 
 import { cookieName, cookieOptions, createSession, revokeSession, sessionCookieName } from '../../auth/sessions.ts';
 import { sha256, sign, unsign } from '../../auth/tokens.ts';
 import { countSignInStart } from '../../auth/sign-in-rate-limit.ts';
+import { isDomainName } from '../../domain/domain-name.ts';
 import { isEmailAddress } from '../../domain/email.ts';
-import { checkClaims, emailDomain, type IdTokenClaims } from '../../domain/sign-in.ts';
+import { isOrgSlug } from '../../domain/org-slug.ts';
+import { checkClaims, displayableOAuthError, emailDomain, MAX_LOGIN_HINT_LENGTH, type IdTokenClaims } from '../../domain/sign-in.ts';
 import { clientAddress } from '../client-address.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
+import { ClientError } from '../errors.ts';
 import { confirmPage, emailForm, organisationForm, page } from '../pages.ts';
 import { provisionSignIn } from '../temporal.ts';
 
@@ -18,12 +21,22 @@ const unverifiable = 'The answer from your identity provider could not be verifi
 const unknownOrg = 'This organisation does not exist or has no single sign-on configured.';
 
 const refusals = {
+  subject_unusable: 'Your identity provider sent a user identifier (sub) that is not plain text of at most 255 characters, so no account can be matched. Ask your IT team.',
   email_missing: 'Your identity provider did not send an email address. Ask your IT team to release the email claim to this app.',
   email_not_verified: 'Your identity provider does not vouch for your email address (it is not marked verified), so no account can be matched or created. Ask your IT team.',
   email_domain_not_verified: 'Your email domain is not verified for this organisation. Ask your admin to invite you.',
   identity_conflict:
     'An account with your email address already signs in with a different account at your identity provider, so it was not linked to you. If your identity provider account was recreated, ask your admin to reset your sign-in link.',
 } as const;
+
+/** The optional login_hint, passed on to the IdP; longer than an email address is refused, not cut. */
+function loginHint(c: Context): string | undefined {
+  const hint = c.req.query('login_hint');
+  if (hint && hint.length > MAX_LOGIN_HINT_LENGTH) {
+    throw new ClientError(400, 'invalid_login_hint', `The login_hint is longer than ${MAX_LOGIN_HINT_LENGTH} characters. Start again from the sign-in page.`);
+  }
+  return hint || undefined;
+}
 
 export function authRoutes(deps: AppDeps) {
   const { sql, config, log, temporal } = deps;
@@ -45,7 +58,10 @@ export function authRoutes(deps: AppDeps) {
     const email = c.req.query('email')?.trim().toLowerCase();
     if (!email) return emailForm(c, 200);
     if (!isEmailAddress(email)) return emailForm(c, 400, `"${email}" is not an email address.`);
-    const named = c.req.query('org')?.trim().toLowerCase().slice(0, 255);
+    const named = c.req.query('org')?.trim().toLowerCase();
+    if (named && !isOrgSlug(named) && !isDomainName(named)) {
+      return organisationForm(c, 400, email, 'That is neither an organisation name nor a domain: type the domain of its email addresses (such as acme.com) or the name in your invitation link.');
+    }
     const org = named ? await ssoOrgNamed(named) : await ssoOrgOfDomain(emailDomain(email));
     if (!org) {
       return organisationForm(c, 404, email, named ? `No organisation with single sign-on here is called "${named}". Check the link in your invitation email.` : undefined);
@@ -76,12 +92,13 @@ export function authRoutes(deps: AppDeps) {
     if (c.req.header('sec-fetch-site') !== 'cross-site') return startSignIn(c);
     const connection = await connectionByOrg(sql, c.req.param('org'));
     if (!connection) return page(c, 404, 'Unknown organisation', unknownOrg, startAgain);
-    const hint = c.req.query('login_hint');
+    const hint = loginHint(c);
     return confirmPage(c, connection.orgName, `/auth/${encodeURIComponent(connection.orgSlug)}/login${hint ? `?login_hint=${encodeURIComponent(hint)}` : ''}`);
   });
   app.post('/auth/:org/login', (c) => startSignIn(c));
 
   async function startSignIn(c: Context<AppEnv>) {
+    const hint = loginHint(c);
     const connection = await connectionByOrg(sql, c.req.param('org')!);
     if (!connection) return page(c, 404, 'Unknown organisation', unknownOrg, startAgain);
     // Counted before anything else is written or fetched: refused starts leave no login attempt behind.
@@ -97,8 +114,7 @@ export function authRoutes(deps: AppDeps) {
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const codeVerifier = oidc.randomPKCECodeVerifier();
-    const loginHint = c.req.query('login_hint')?.slice(0, 320);
-    await saveLoginTransaction(sql, state, { connectionId: connection.id, nonce, codeVerifier, ...(loginHint ? { loginHint } : {}) });
+    await saveLoginTransaction(sql, state, { connectionId: connection.id, nonce, codeVerifier, ...(hint ? { loginHint: hint } : {}) });
     setCookie(c, loginCookie(state), sign(config.sessionSecret, state), { ...cookieOptions(config), maxAge: LOGIN_TTL_MINUTES * 60 });
     const url = oidc.buildAuthorizationUrl(configuration, {
       redirect_uri: callbackUrl(connection.orgSlug).href,
@@ -107,7 +123,7 @@ export function authRoutes(deps: AppDeps) {
       nonce,
       code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
       code_challenge_method: 'S256',
-      ...(loginHint ? { login_hint: loginHint } : {}),
+      ...(hint ? { login_hint: hint } : {}),
     });
     return c.redirect(url.href, 302);
   }
@@ -124,9 +140,10 @@ export function authRoutes(deps: AppDeps) {
       return page(c, 400, 'Sign-in expired', 'This sign-in was already used, has expired, or did not start in this browser. Start again.', startAgain);
     }
     const idpError = c.req.query('error');
-    if (idpError) {
+    if (idpError !== undefined) {
       log.warn({ requestId: c.get('requestId'), idpError }, 'identity provider refused the sign-in');
-      return page(c, 403, 'Sign-in refused', `Your identity provider refused the sign-in (${idpError}). If you think you should have access, ask your IT team.`, startAgain);
+      const code = displayableOAuthError(idpError);
+      return page(c, 403, 'Sign-in refused', `Your identity provider refused the sign-in${code ? ` (${code})` : ''}. If you think you should have access, ask your IT team.`, startAgain);
     }
     const connection = await connectionById(sql, tx.connectionId);
     if (!connection) return page(c, 400, 'Sign-in failed', 'Single sign-on was removed for this organisation while you were signing in.', startAgain);

@@ -1,0 +1,445 @@
+import { randomInt } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../api/app.ts';
+import { createLogger } from '../config/logger.ts';
+import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
+import { makeOrgAdmin } from '../operator/operations.ts';
+import { TestBrowser } from './support/browser.ts';
+import { rawRequest, type RawRequest, type RawResponse } from './support/raw-http.ts';
+import { startSsoWorld, type SsoWorld } from './support/sso.ts';
+import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+
+/**
+ * Malformed requests against every route of the app, over real HTTP, signed in as an org admin:
+ * every answer must be a 4xx within 5 s and the organisation's tables must not change. Each
+ * request starts from a well-formed one and gets one or more mutations that the input policy or
+ * the route must refuse. FUZZ_SEED repeats a run; FUZZ_REQUESTS changes its size.
+ */
+const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 1000);
+const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : randomInt(2 ** 31);
+
+/** mulberry32: small, seeded, and the same on every machine. */
+class Rng {
+  constructor(private state: number) {}
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(below: number): number {
+    return Math.floor(this.next() * below);
+  }
+  pick<T>(items: readonly T[]): T {
+    if (items.length === 0) throw new Error('pick from an empty list');
+    return items[this.int(items.length)] as T;
+  }
+  /** A well-formed v4 UUID, so "unknown id" cases repeat with the seed too. */
+  uuid(): string {
+    const hex = Array.from({ length: 32 }, () => this.int(16).toString(16)).join('');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
+  }
+  word(max = 12): string {
+    return Array.from({ length: 1 + this.int(max) }, () => this.pick('abcdefghijklmnopqrstuvwxyz0123456789-_.'.split(''))).join('');
+  }
+}
+
+interface Draft {
+  method: string;
+  /** Path segments and query parts exactly as sent (already percent-encoded). */
+  segments: string[];
+  query: [string, string][];
+  headers: [string, string][];
+  cookies: [string, string][];
+  body?: string;
+  chunked?: boolean;
+}
+
+interface World {
+  slug: string;
+  domain: string;
+  origin: string;
+  session: [string, string];
+  invitationId: string;
+  adminId: string;
+}
+
+interface Mutation {
+  name: string;
+  applies?: (draft: Draft) => boolean;
+  apply: (draft: Draft, rng: Rng, w: World) => void;
+}
+
+interface RouteFuzz {
+  /** A well-formed request of the signed-in org admin; never sent without a mutation. */
+  base: (w: World) => Draft;
+  session?: 'member' | 'org_admin';
+  /** Mutations that only this route refuses: its own fields and rules. */
+  own?: Mutation[];
+}
+
+const CONTROLS = ['%00', '%01', '%07', '%08', '%09', '%0A', '%0D', '%1B', '%1F', '%7F', '%C2%85', '%C2%9F'];
+/** Inside body text, tab and line breaks are legitimate (multi-line fields); every other control is refused. */
+const BODY_CONTROLS = CONTROLS.filter((c) => !['%09', '%0A', '%0D'].includes(c));
+const MALFORMED_ESCAPES = ['%', '%Z1', '%4', '%C0%80', '%E0%A4%A', '%FF', '%ED%A0%80', '%%30'];
+const BAD_SLUGS = ['..%2F..%2Fetc%2Fpasswd', '%2e%2e%2fadmin', '..%5C..%5Cwindows', '....', 'ACME', '-acme', 'a'.repeat(64), 'acme%20corp', 'acme.example', '%C3%A4cme', '_', 'acme%2Fmembers'];
+const WRONG_TYPES = ['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/octet-stream', 'text/html', 'image/png'];
+
+/** NUL half of the time: it is the one PostgreSQL refuses outright. */
+const control = (rng: Rng, from = CONTROLS) => (rng.next() < 0.5 ? '%00' : rng.pick(from));
+const withControl = (rng: Rng) => `${rng.word()}${control(rng)}${rng.word()}`;
+const setHeader = (d: Draft, name: string, value: string) => {
+  d.headers = [...d.headers.filter(([k]) => k !== name), [name, value]];
+};
+const setBody = (d: Draft, contentType: string | undefined, body: string, chunked = false) => {
+  d.headers = d.headers.filter(([k]) => k !== 'content-type');
+  if (contentType) d.headers.push(['content-type', contentType]);
+  d.body = body;
+  d.chunked = chunked;
+};
+const setQuery = (d: Draft, name: string, value: string) => {
+  d.query = [...d.query.filter(([k]) => k !== name), [name, value]];
+};
+const pickSegment = (d: Draft, rng: Rng) => rng.int(d.segments.length);
+const hasBody = (d: Draft) => d.method !== 'GET';
+const json = JSON.stringify;
+
+/** Refused by the input policy whatever the route. */
+const everyRoute: Mutation[] = [
+  { name: 'control character in a query value', apply: (d, rng) => setQuery(d, d.query.length ? rng.pick(d.query)[0] : 'q', withControl(rng)) },
+  { name: 'control character in a query name', apply: (d, rng) => d.query.push([withControl(rng), '1']) },
+  { name: 'overlong query value', apply: (d, rng) => setQuery(d, d.query.length ? rng.pick(d.query)[0] : 'q', 'v'.repeat(4097 + rng.int(4000))) },
+  { name: 'overlong query name', apply: (d, rng) => d.query.push(['n'.repeat(65 + rng.int(500)), '1']) },
+  {
+    name: 'repeated query parameter',
+    apply: (d, rng) => {
+      const [name, value] = d.query.length ? rng.pick(d.query) : ['x', '1'];
+      d.query.push([name, value], [name, rng.word()]);
+    },
+  },
+  { name: 'malformed escape in the query', apply: (d, rng) => d.query.push([rng.word(), `${rng.word()}${rng.pick(MALFORMED_ESCAPES)}`]) },
+  {
+    name: 'malformed escape in the path',
+    apply: (d, rng) => {
+      const i = pickSegment(d, rng);
+      d.segments[i] = `${d.segments[i]}${rng.pick(MALFORMED_ESCAPES)}`;
+    },
+  },
+  {
+    name: 'control character in the path',
+    apply: (d, rng) => {
+      const i = pickSegment(d, rng);
+      d.segments[i] = `${d.segments[i]}${control(rng)}`;
+    },
+  },
+  {
+    name: 'overlong path segment',
+    apply: (d, rng) => {
+      const i = pickSegment(d, rng);
+      d.segments[i] = `${d.segments[i]}${'s'.repeat(256 + rng.int(1000))}`;
+    },
+  },
+  { name: 'URL too long', apply: (d, rng) => d.query.push(['a', 'x'.repeat(3000)], ['b', 'x'.repeat(3000)], ['c', 'x'.repeat(2200 + rng.int(900))]) },
+  {
+    name: 'raw control byte in the request line',
+    apply: (d, rng) => {
+      const i = pickSegment(d, rng);
+      d.segments[i] = `${d.segments[i]}${rng.pick(['\u0000', '\u0001', '\u001b', '\u007f', ' x'])}`;
+    },
+  },
+  { name: 'control character in a cookie', apply: (d, rng) => d.cookies.push([`fuzz${rng.int(10)}`, withControl(rng)]) },
+  { name: 'oversized cookie', apply: (d, rng) => d.cookies.push(['fuzz', 'c'.repeat(4097 + rng.int(4000))]) },
+  { name: 'cookie header over the server limit', apply: (d, rng) => d.cookies.push(['fuzz', 'c'.repeat(17_000 + rng.int(10_000))]) },
+  { name: 'control byte in a header', apply: (d, rng) => setHeader(d, 'x-fuzz', `${rng.word()}${rng.pick(['\u0001', '\u0000', '\u007f', '\u001b'])}${rng.word()}`) },
+  { name: 'overlong header', apply: (d, rng) => setHeader(d, rng.pick(['x-fuzz', 'user-agent', 'accept-language', 'x-request-id']), 'h'.repeat(8193 + rng.int(4000))) },
+  {
+    name: 'oversize body',
+    applies: hasBody,
+    apply: (d, rng) => {
+      const size = rng.pick([64 * 1024 + 1, 64 * 1024 + rng.int(200_000), 2 * 1024 * 1024]);
+      setBody(d, 'application/json', json({ email: 'padded@partner.example', orgRole: 'member', padding: 'x'.repeat(size) }), rng.next() < 0.5);
+    },
+  },
+  {
+    name: 'broken JSON',
+    applies: hasBody,
+    apply: (d, rng) =>
+      setBody(d, rng.pick(['application/json', 'application/json; charset=utf-8', 'application/scim+json']), rng.pick(['{', '{"email":', '[1,2', 'nul', '{"a":1}}', "{'email':'a@b.example'}", '\u0000', '{"email":"a@b.example",}', `{"email":"a\u0001b@c.example"}`])),
+  },
+  { name: 'wrong content type', applies: hasBody, apply: (d, rng) => setBody(d, rng.pick([...WRONG_TYPES, undefined]), json({ email: `${rng.word()}@partner.example` })) },
+  {
+    name: 'control character in a JSON string',
+    applies: hasBody,
+    apply: (d, rng) => {
+      const bad = decodeURIComponent(control(rng, BODY_CONTROLS));
+      setBody(d, 'application/json', rng.pick([json({ email: `a${bad}b@partner.example` }), json({ [`k${bad}`]: 1 }), json({ deep: [{ name: `x${bad}` }] })]));
+    },
+  },
+  {
+    name: 'deeply nested JSON',
+    applies: hasBody,
+    apply: (d, rng) => {
+      const depth = 33 + rng.int(3000);
+      setBody(d, 'application/json', rng.next() < 0.5 ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
+    },
+  },
+  { name: 'control character in a form field', applies: hasBody, apply: (d, rng) => setBody(d, 'application/x-www-form-urlencoded', `${rng.word()}=${rng.word()}${control(rng, BODY_CONTROLS)}`) },
+  {
+    name: 'form posted from another origin',
+    applies: hasBody,
+    apply: (d, rng) => {
+      setHeader(d, 'origin', rng.pick(['https://evil.example', 'null', 'http://localhost']));
+      setBody(d, rng.pick(['application/x-www-form-urlencoded', 'text/plain', undefined]), '');
+    },
+  },
+];
+
+const replaceSlug = (d: Draft, w: World, by: (slug: string) => string) => void (d.segments = d.segments.map((s) => (s === w.slug ? by(s) : s)));
+
+const orgMutations: Mutation[] = [
+  { name: 'organisation that is no slug (path traversal)', apply: (d, rng, w) => replaceSlug(d, w, () => rng.pick(BAD_SLUGS)) },
+  { name: 'control character in the organisation', apply: (d, rng, w) => replaceSlug(d, w, (slug) => `${slug}${control(rng)}`) },
+];
+const signedOut: Mutation = { name: 'signed out', apply: (d, _rng, w) => void (d.cookies = d.cookies.filter(([k]) => k !== w.session[0])) };
+const forgedSession: Mutation = {
+  name: 'forged session cookie',
+  apply: (d, rng, w) => {
+    d.cookies = [...d.cookies.filter(([k]) => k !== w.session[0]), [w.session[0], rng.pick([rng.uuid(), 'x'.repeat(43), ''])]];
+  },
+};
+const otherOrg: Mutation = { name: "another organisation's URL", apply: (d, rng, w) => replaceSlug(d, w, () => `other-${rng.int(1e6)}`) };
+
+const signInStart: Mutation[] = [
+  { name: 'overlong login_hint', apply: (d, rng) => setQuery(d, 'login_hint', 'h'.repeat(321 + rng.int(3000))) },
+  { name: 'control character in login_hint', apply: (d, rng, w) => setQuery(d, 'login_hint', `ada${control(rng)}%40${w.domain}`) },
+  { name: 'unknown organisation', apply: (d, rng, w) => replaceSlug(d, w, () => `nobody-${rng.int(1e6)}`) },
+];
+
+const base = (method: string, path: string, w: World, extra: Partial<Draft> = {}): Draft => ({
+  method,
+  segments: path.split('/').slice(1),
+  query: [],
+  headers: [['origin', w.origin]],
+  cookies: [w.session],
+  ...extra,
+});
+const jsonBody = (body: unknown): Partial<Draft> => ({ body: json(body) });
+const withJson = (d: Draft) => ({ ...d, headers: [...d.headers, ['content-type', 'application/json'] as [string, string]] });
+
+const badEmails = ['not-an-email', 'a%20b%40acme.example', '%40acme.example', 'ada%40', `${'a'.repeat(321)}%40acme.example`, 'ada%40localhost', 'a%40b%40acme.example'];
+const badIds = ['1', 'not-a-uuid', '..%2F..%2Fmembers', '6be494c1-89a8-4183-9986-f66290770d07x', "'%20or%201%3D1--"];
+
+/** Every route of the app; the test fails when a route has no entry. */
+const routes: Record<string, RouteFuzz> = {
+  'GET /healthz': { base: (w) => base('GET', '/healthz', w) },
+  'GET /readyz': { base: (w) => base('GET', '/readyz', w) },
+  'GET /login': {
+    base: (w) => base('GET', '/login', w, { query: [['email', `ada%40${w.domain}`]] }),
+    own: [
+      { name: 'not an email address', apply: (d, rng) => setQuery(d, 'email', rng.pick(badEmails)) },
+      { name: 'control character inside an email address', apply: (d, rng, w) => setQuery(d, 'email', rng.pick([`a${control(rng)}b%40${w.domain}`, `ada%40${w.domain}${control(rng)}`])) },
+      { name: 'organisation neither slug nor domain', apply: (d, rng) => setQuery(d, 'org', rng.pick(['a%20b', '-x', '..%2Fetc', `${'d'.repeat(250)}.example`, 'acme_corp', '%2e'])) },
+    ],
+  },
+  'GET /auth/:org/login': {
+    base: (w) => base('GET', `/auth/${w.slug}/login`, w, { query: [['login_hint', `ada%40${w.domain}`]] }),
+    own: signInStart,
+  },
+  'POST /auth/:org/login': {
+    base: (w) => base('POST', `/auth/${w.slug}/login`, w, { headers: [['origin', w.origin], ['content-type', 'application/x-www-form-urlencoded']], body: '' }),
+    own: signInStart,
+  },
+  'GET /auth/:org/callback': {
+    base: (w) => base('GET', `/auth/${w.slug}/callback`, w, { query: [['code', 'abc'], ['state', 's'.repeat(43)], ['iss', 'http%3A%2F%2F127.0.0.1']] }),
+    own: [
+      { name: 'forged state', apply: (d, rng) => setQuery(d, 'state', rng.word(60)) },
+      { name: 'no state', apply: (d) => void (d.query = d.query.filter(([k]) => k !== 'state')) },
+      { name: 'IdP error without a sign-in', apply: (d, rng) => setQuery(d, 'error', rng.pick(['access_denied', 'Call%20%2B1%20555', '%3Cscript%3E'])) },
+    ],
+  },
+  'POST /logout': { base: (w) => base('POST', '/logout', w) },
+  'GET /api/me': { base: (w) => base('GET', '/api/me', w), session: 'member' },
+  'GET /api/orgs/:org/invitations': { base: (w) => base('GET', `/api/orgs/${w.slug}/invitations`, w), session: 'org_admin' },
+  'POST /api/orgs/:org/invitations': {
+    base: (w) => withJson(base('POST', `/api/orgs/${w.slug}/invitations`, w, jsonBody({ email: 'fuzz@partner.example', orgRole: 'member' }))),
+    session: 'org_admin',
+    own: [
+      {
+        name: 'invalid invitation fields',
+        apply: (d, rng) =>
+          setBody(
+            d,
+            'application/json',
+            rng.pick([
+              json({ email: 'nope' }),
+              json({ email: `${'a'.repeat(310)}@partner.example` }),
+              json({ email: 'fuzz@partner.example', orgRole: 'owner' }),
+              json({ email: 42 }),
+              json({ email: ['fuzz@partner.example'] }),
+              json({}),
+              json(null),
+              json(['fuzz@partner.example']),
+              json('fuzz@partner.example'),
+              json({ email: 'fu zz@partner.example' }),
+            ]),
+          ),
+      },
+      { name: 'form body to the JSON API', apply: (d) => setBody(d, 'application/x-www-form-urlencoded', 'email=fuzz%40partner.example') },
+    ],
+  },
+  'DELETE /api/orgs/:org/invitations/:id': {
+    base: (w) => base('DELETE', `/api/orgs/${w.slug}/invitations/${w.invitationId}`, w),
+    session: 'org_admin',
+    own: [
+      { name: 'not an invitation id', apply: (d, rng, w) => void (d.segments = d.segments.map((s) => (s === w.invitationId ? rng.pick(badIds) : s))) },
+      { name: 'unknown invitation id', apply: (d, rng, w) => void (d.segments = d.segments.map((s) => (s === w.invitationId ? rng.uuid() : s))) },
+    ],
+  },
+  'DELETE /api/orgs/:org/members/:id/identities': {
+    base: (w) => base('DELETE', `/api/orgs/${w.slug}/members/${w.adminId}/identities`, w),
+    session: 'org_admin',
+    own: [
+      { name: 'not a member id', apply: (d, rng, w) => void (d.segments = d.segments.map((s) => (s === w.adminId ? rng.pick(badIds) : s))) },
+      { name: 'unknown member id', apply: (d, rng, w) => void (d.segments = d.segments.map((s) => (s === w.adminId ? rng.uuid() : s))) },
+    ],
+  },
+};
+
+function mutationsFor(key: string, fuzz: RouteFuzz): Mutation[] {
+  return [
+    ...everyRoute,
+    ...(fuzz.own ?? []),
+    ...(key.includes(':org') ? orgMutations : []),
+    ...(fuzz.session ? [signedOut, forgedSession] : []),
+    ...(fuzz.session === 'org_admin' ? [otherOrg] : []),
+  ];
+}
+
+function render(d: Draft, accept: string | undefined): RawRequest {
+  const query = d.query.map(([k, v]) => `${k}=${v}`).join('&');
+  const cookie = d.cookies.map(([k, v]) => `${k}=${v}`).join('; ');
+  return {
+    method: d.method,
+    target: `/${d.segments.join('/')}${query ? `?${query}` : ''}`,
+    headers: [...d.headers, ...(accept ? [['accept', accept] as [string, string]] : []), ...(cookie ? [['cookie', cookie] as [string, string]] : [])],
+    ...(d.body !== undefined ? { body: d.body } : {}),
+    chunked: Boolean(d.chunked),
+  };
+}
+
+/** A 4xx from the app has the usual shape; Node's own parser answers some with no body at all. */
+function shapeProblem(res: RawResponse): string | undefined {
+  const type = res.headers.get('content-type') ?? '';
+  if (type.includes('application/json')) {
+    const body = JSON.parse(res.body) as Record<string, unknown>;
+    if (typeof body.error !== 'string' || typeof body.message !== 'string' || !body.message || typeof body.requestId !== 'string') return `JSON without error/message/requestId: ${res.body.slice(0, 200)}`;
+  } else if (type.includes('text/html')) {
+    if (!res.body.includes('<h1>')) return 'page without a heading';
+  } else if (res.body !== '') {
+    return `unexpected ${type || 'untyped'} answer: ${res.body.slice(0, 200)}`;
+  }
+  return undefined;
+}
+
+let h: TestHarness;
+let smtp: SmtpSink;
+let world: SsoWorld;
+let w: World;
+
+beforeAll(async () => {
+  smtp = await startSmtpSink();
+  h = await startHarness({ smtpUrl: smtp.url });
+  world = await startSsoWorld(h, (domain) => [{ login: 'boss', email: `boss@${domain}`, email_verified: true, name: 'The Boss' }]);
+  await makeOrgAdmin(h.sql, { org: world.org.slug, email: `boss@${world.domain}` });
+  const admin = new TestBrowser();
+  await world.signIn(admin, 'boss');
+  const session = [...admin.cookies(world.appUrl)].find(([name]) => name === 'session');
+  const [invitation] = await h.sql<{ id: string }[]>`
+    insert into invitations (org_id, email, org_role, expires_at)
+    values (${world.org.id}, 'pending@partner.example', 'member', now() + interval '1 day') returning id`;
+  const [member] = await h.sql<{ id: string }[]>`select id from members where org_id = ${world.org.id} and email = ${`boss@${world.domain}`}`;
+  if (!session || !invitation || !member) throw new Error('fuzz world incomplete');
+  w = { slug: world.org.slug, domain: world.domain, origin: world.appUrl, session: ['session', session[1].value], invitationId: invitation.id, adminId: member.id };
+  // The sign-in's lifecycle writes its start event a moment later; the snapshot is taken after it.
+  await eventually(async () => {
+    const rows = await h.sql`select 1 from audit_events where org_id = ${world.org.id} and type = 'member.lifecycle_started'`;
+    return rows.length > 0 ? true : undefined;
+  });
+});
+afterAll(async () => {
+  await world?.stop();
+  await h?.stop();
+  await smtp?.stop();
+});
+
+/**
+ * The organisation's records as a request could change them. sessions.last_seen_at is left out:
+ * a request that gets as far as the session check may touch it (at most once a minute), which
+ * records activity and changes no state.
+ */
+async function snapshot() {
+  const org = world.org.id;
+  const [tables] = await h.sql`
+    select
+      (select coalesce(json_agg(m order by m.id), '[]') from members m where org_id = ${org}) as members,
+      (select coalesce(json_agg(i order by i.id), '[]') from identities i join members m on m.id = i.member_id where m.org_id = ${org}) as identities,
+      (select coalesce(json_agg(i order by i.id), '[]') from invitations i where org_id = ${org}) as invitations,
+      (select coalesce(json_agg(json_build_object('id', encode(s.id_hash, 'hex'), 'member', s.member_id, 'created', s.created_at, 'expires', s.expires_at, 'revoked', s.revoked_at) order by s.id_hash), '[]')
+         from sessions s join members m on m.id = s.member_id where m.org_id = ${org}) as sessions,
+      (select coalesce(json_agg(json_build_object('id', t.id, 'consumed', t.consumed_at) order by t.id), '[]')
+         from login_transactions t join sso_connections c on c.id = t.connection_id where c.org_id = ${org}) as "loginTransactions",
+      (select coalesce(json_agg(e order by e.id), '[]') from email_log e where org_id = ${org}) as "emailLog",
+      (select coalesce(json_agg(a order by a.id), '[]') from audit_events a where org_id = ${org}) as "auditEvents",
+      (select coalesce(json_agg(s order by s.window_ends_at), '[]') from sign_in_attempts s where org_id = ${org}) as "signInAttempts"`;
+  return tables;
+}
+
+describe('input fuzz', () => {
+  it('has a generator for every route of the app', () => {
+    const connection = Connection.lazy({ address: '127.0.0.1:1' });
+    const app = createApp({ config: world.config, sql: h.sql, log: createLogger('silent'), temporal: { connection, client: new Client({ connection }) } });
+    // Middleware registers as ALL; handlers carry their method.
+    const present = [...new Set(app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`))];
+    expect(present.filter((key) => !routes[key]), 'routes without a fuzz generator: add them to `routes` in this file').toEqual([]);
+    expect(Object.keys(routes).filter((key) => !present.includes(key)), 'generators for routes that no longer exist').toEqual([]);
+  });
+
+  it(`answers ${REQUESTS} malformed requests with 4xx within 5 s each and changes nothing (seed ${SEED})`, { timeout: 240_000 }, async () => {
+    const rng = new Rng(SEED);
+    const port = Number(new URL(world.appUrl).port);
+    const keys = Object.keys(routes);
+    const before = await snapshot();
+    const mailBefore = smtp.messages.length;
+    const statuses = new Map<number, number>();
+    const failures: string[] = [];
+    for (let n = 0; n < REQUESTS; n++) {
+      const key = keys[n % keys.length]!;
+      const fuzz = routes[key]!;
+      const candidates = mutationsFor(key, fuzz);
+      const draft = fuzz.base(w);
+      const applied: string[] = [];
+      for (let i = 0; i === 0 || (i < 3 && rng.next() < 0.3); i++) {
+        const mutation = rng.pick(candidates.filter((m) => !m.applies || m.applies(draft)));
+        mutation.apply(draft, rng, w);
+        applied.push(mutation.name);
+      }
+      const request = render(draft, rng.pick(['text/html,application/xhtml+xml', 'application/json', '*/*', undefined]));
+      const what = `#${n} ${key} [${applied.join(' + ')}] ${request.method} ${request.target.slice(0, 160)}`;
+      try {
+        const res = await rawRequest(port, request, 5_000);
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        const problem = res.status >= 400 && res.status < 500 ? shapeProblem(res) : `status ${res.status}: ${res.body.slice(0, 200)}`;
+        if (problem) failures.push(`${what}: ${problem}`);
+      } catch (err) {
+        failures.push(`${what}: ${(err as Error).message}`);
+      }
+    }
+    const histogram = Object.fromEntries([...statuses].sort(([a], [b]) => a - b));
+    console.log(`input fuzz: FUZZ_SEED=${SEED}, ${REQUESTS} requests, statuses ${JSON.stringify(histogram)}`);
+    expect(failures, `repeat with FUZZ_SEED=${SEED}`).toEqual([]);
+    expect(await snapshot(), `tables changed; repeat with FUZZ_SEED=${SEED}`).toEqual(before);
+    expect(smtp.messages.length, `mail was sent; repeat with FUZZ_SEED=${SEED}`).toBe(mailBefore);
+  });
+});
