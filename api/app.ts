@@ -13,6 +13,8 @@ import { healthRoutes } from './routes/health.ts';
 import { invitationRoutes } from './routes/invitations.ts';
 import { meRoutes } from './routes/me.ts';
 import { memberRoutes } from './routes/members.ts';
+import { orgSiteRoutes } from './routes/org-sites.ts';
+import { siteRoutes } from './routes/sites.ts';
 import { sameOriginForms } from './same-origin-forms.ts';
 import { loadSession } from './session.ts';
 import { checkTemporal } from './temporal.ts';
@@ -49,5 +51,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api', meRoutes(deps));
   app.route('/api/orgs/:org/invitations', invitationRoutes(deps));
   app.route('/api/orgs/:org/members', memberRoutes(deps));
+  app.route('/api/orgs/:org/sites', orgSiteRoutes(deps));
+  app.route('/api/sites', siteRoutes(deps));
   return app;
 }

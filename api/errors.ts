@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
+import { LastOrgAdminError, MemberDisabledError, MemberNotFoundError, SiteNotFoundError } from '../domain/member-errors.ts';
 import { page } from './pages.ts';
 
 /** An error whose message is written for the person who made the request. */
@@ -15,6 +16,14 @@ export class ClientError extends Error {
     super(message);
   }
 }
+
+/** Refusals raised below the api (db/, domain/), each with the status and code it answers with. */
+const refusals: [new (...args: never[]) => Error, ContentfulStatusCode, string][] = [
+  [MemberNotFoundError, 404, 'not_found'],
+  [SiteNotFoundError, 404, 'site_not_found'],
+  [MemberDisabledError, 409, 'member_disabled'],
+  [LastOrgAdminError, 409, 'last_org_admin'],
+];
 
 /** Browser flows (sign-in pages) get a page; the JSON API gets JSON. */
 const wantsPage = (c: Context) => !c.req.path.startsWith('/api/') && (c.req.header('accept') ?? '').includes('text/html');
@@ -31,6 +40,8 @@ export function errorHandler(log: Logger) {
       if (err.status >= 500) log.error({ err, requestId, path: c.req.path }, 'dependency unavailable');
       return answer(err.status, err.code, err.message);
     }
+    const refusal = refusals.find(([type]) => err instanceof type);
+    if (refusal) return answer(refusal[1], refusal[2], err.message);
     if (err instanceof HTTPException && err.status < 500) {
       return answer(err.status, 'http_error', err.message || `The request was refused (HTTP ${err.status}).`);
     }

@@ -12,6 +12,7 @@ import { migrate } from '../db/migrate.ts';
 import { serveMailPage } from './mail-page.ts';
 import { startOidcProvider } from './oidc-provider.ts';
 import { DEMO_CLIENT, DEMO_DOMAIN, DEMO_ORG, demoAccounts, seedDemo } from './seed.ts';
+import { seedSiteContent } from './seed-site-content.ts';
 import { startSmtpSink } from './smtp-sink.ts';
 import { resolveTemporalCli } from './temporal-cli.ts';
 import { startTemporalDevServer, waitForTemporal, type DevServer } from './temporal-server.ts';
@@ -103,6 +104,7 @@ const idp = await startOidcProvider({
 });
 const sql = createSql(config.databaseUrl, { max: 1 });
 if (await seedDemo(sql, config, idp.issuer)) say(`seeded demo organisation "${DEMO_ORG}" (${DEMO_DOMAIN}) using the dev IdP`);
+if (await seedSiteContent(sql, DEMO_ORG)) say(`seeded announcements, bookings and visitors for the sites of "${DEMO_ORG}"`);
 await sql.end();
 
 children.push(startChild('worker', 'worker/main.ts'), startChild('api', 'api/main.ts'));

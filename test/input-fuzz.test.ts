@@ -64,6 +64,7 @@ interface World {
   session: [string, string];
   invitationId: string;
   adminId: string;
+  siteId: string;
 }
 
 interface Mutation {
@@ -307,6 +308,89 @@ const routes: Record<string, RouteFuzz> = {
   },
 };
 
+const replaceId = (d: Draft, id: string, by: string) => void (d.segments = d.segments.map((s) => (s === id ? by : s)));
+const memberIdMutations: Mutation[] = [
+  { name: 'not a member id', apply: (d, rng, w) => replaceId(d, w.adminId, rng.pick(badIds)) },
+  { name: 'unknown member id', apply: (d, rng, w) => replaceId(d, w.adminId, rng.uuid()) },
+];
+const siteIdMutations: Mutation[] = [
+  { name: 'not a site id', apply: (d, rng, w) => replaceId(d, w.siteId, rng.pick(badIds)) },
+  { name: 'unknown site id', apply: (d, rng, w) => replaceId(d, w.siteId, rng.uuid()) },
+];
+const jsonMutation = (name: string, bodies: (w: World, rng: Rng) => unknown[]): Mutation => ({
+  name,
+  apply: (d, rng, w) => setBody(d, 'application/json', json(rng.pick(bodies(w, rng)))),
+});
+const badGrants = (w: World, rng: Rng) => [
+  { siteId: w.siteId, role: 'owner' },
+  { siteId: rng.pick(['1', 'x', '']), role: 'site_member' },
+  { siteId: rng.uuid(), role: 'site_member' },
+  { siteId: w.siteId },
+  { siteId: w.siteId, role: 'site_member', extra: true },
+  [],
+  null,
+  'site_member',
+];
+const listFilters: Mutation = {
+  name: 'invalid list filter',
+  apply: (d, rng) => {
+    const [name, value] = rng.pick([
+      ['siteAccess', 'maybe'],
+      ['status', 'gone'],
+      ['source', 'ldap'],
+      ['limit', rng.pick(['0', '201', '-1', 'abc', '1.5'])],
+      ['cursor', rng.word(30)],
+      ['q', 'q'.repeat(101)],
+      ['unknown', '1'],
+    ] as const);
+    setQuery(d, name, value);
+  },
+};
+
+Object.assign(routes, {
+  'GET /api/orgs/:org/members': {
+    base: (w) => base('GET', `/api/orgs/${w.slug}/members`, w, { query: [['siteAccess', 'none'], ['limit', '10']] }),
+    session: 'org_admin',
+    own: [listFilters],
+  },
+  'GET /api/orgs/:org/members/:id': { base: (w) => base('GET', `/api/orgs/${w.slug}/members/${w.adminId}`, w), session: 'org_admin', own: memberIdMutations },
+  'PATCH /api/orgs/:org/members/:id': {
+    base: (w) => withJson(base('PATCH', `/api/orgs/${w.slug}/members/${w.adminId}`, w, jsonBody({ orgRole: 'org_admin' }))),
+    session: 'org_admin',
+    own: [...memberIdMutations, jsonMutation('invalid role change', () => [{ orgRole: 'owner' }, { orgRole: 'member', extra: 1 }, {}, null, 'org_admin', { orgRole: 'member' }])],
+  },
+  'PUT /api/orgs/:org/members/:id/sites': {
+    base: (w) => withJson(base('PUT', `/api/orgs/${w.slug}/members/${w.adminId}/sites`, w, jsonBody({ sites: [] }))),
+    session: 'org_admin',
+    own: [
+      ...memberIdMutations,
+      jsonMutation('invalid site set', (w, rng) => [{ sites: [rng.pick(badGrants(w, rng))] }, { sites: [{ siteId: w.siteId, role: 'site_member' }, { siteId: w.siteId, role: 'site_admin' }] }, { sites: 'all' }, {}]),
+    ],
+  },
+  'POST /api/orgs/:org/members/:id/sites': {
+    base: (w) => withJson(base('POST', `/api/orgs/${w.slug}/members/${w.adminId}/sites`, w, jsonBody({ siteId: w.siteId, role: 'site_member' }))),
+    session: 'org_admin',
+    own: [...memberIdMutations, jsonMutation('invalid site grant', (w, rng) => badGrants(w, rng))],
+  },
+  'DELETE /api/orgs/:org/members/:id/sites/:siteId': {
+    base: (w) => base('DELETE', `/api/orgs/${w.slug}/members/${w.adminId}/sites/${w.siteId}`, w),
+    session: 'org_admin',
+    own: [...memberIdMutations, ...siteIdMutations],
+  },
+  'GET /api/orgs/:org/sites': { base: (w) => base('GET', `/api/orgs/${w.slug}/sites`, w), session: 'org_admin' },
+  'GET /api/sites/:siteId/announcements': { base: (w) => base('GET', `/api/sites/${w.siteId}/announcements`, w), session: 'member', own: siteIdMutations },
+  'GET /api/sites/:siteId/bookings': { base: (w) => base('GET', `/api/sites/${w.siteId}/bookings`, w), session: 'member', own: siteIdMutations },
+  'GET /api/sites/:siteId/visitors': { base: (w) => base('GET', `/api/sites/${w.siteId}/visitors`, w), session: 'member', own: siteIdMutations },
+  'POST /api/sites/:siteId/announcements': {
+    base: (w) => withJson(base('POST', `/api/sites/${w.siteId}/announcements`, w, jsonBody({ title: 'Fuzz', body: 'Fuzz' }))),
+    session: 'member',
+    own: [
+      ...siteIdMutations,
+      jsonMutation('invalid announcement', () => [{ title: '' , body: 'x' }, { title: 't'.repeat(201), body: 'x' }, { title: 'x', body: 'b'.repeat(5001) }, { title: 'x' }, { title: 'x', body: 'y', pinned: true }, [], null]),
+    ],
+  },
+} satisfies Record<string, RouteFuzz>);
+
 function mutationsFor(key: string, fuzz: RouteFuzz): Mutation[] {
   return [
     ...everyRoute,
@@ -360,8 +444,17 @@ beforeAll(async () => {
     insert into invitations (org_id, email, org_role, expires_at)
     values (${world.org.id}, 'pending@partner.example', 'member', now() + interval '1 day') returning id`;
   const [member] = await h.sql<{ id: string }[]>`select id from members where org_id = ${world.org.id} and email = ${`boss@${world.domain}`}`;
-  if (!session || !invitation || !member) throw new Error('fuzz world incomplete');
-  w = { slug: world.org.slug, domain: world.domain, origin: world.appUrl, session: ['session', session[1].value], invitationId: invitation.id, adminId: member.id };
+  const [site] = await h.sql<{ id: string }[]>`insert into sites (org_id, name) values (${world.org.id}, 'Fuzz HQ') returning id`;
+  if (!session || !invitation || !member || !site) throw new Error('fuzz world incomplete');
+  w = {
+    slug: world.org.slug,
+    domain: world.domain,
+    origin: world.appUrl,
+    session: ['session', session[1].value],
+    invitationId: invitation.id,
+    adminId: member.id,
+    siteId: site.id,
+  };
   // The sign-in's lifecycle writes its start event a moment later; the snapshot is taken after it.
   await eventually(async () => {
     const rows = await h.sql`select 1 from audit_events where org_id = ${world.org.id} and type = 'member.lifecycle_started'`;
@@ -392,7 +485,9 @@ async function snapshot() {
          from login_transactions t join sso_connections c on c.id = t.connection_id where c.org_id = ${org}) as "loginTransactions",
       (select coalesce(json_agg(e order by e.id), '[]') from email_log e where org_id = ${org}) as "emailLog",
       (select coalesce(json_agg(a order by a.id), '[]') from audit_events a where org_id = ${org}) as "auditEvents",
-      (select coalesce(json_agg(s order by s.window_ends_at), '[]') from sign_in_attempts s where org_id = ${org}) as "signInAttempts"`;
+      (select coalesce(json_agg(s order by s.window_ends_at), '[]') from sign_in_attempts s where org_id = ${org}) as "signInAttempts",
+      (select coalesce(json_agg(a order by a.member_id, a.site_id), '[]') from site_assignments a where org_id = ${org}) as "siteAssignments",
+      (select coalesce(json_agg(a order by a.id), '[]') from announcements a join sites s on s.id = a.site_id where s.org_id = ${org}) as announcements`;
   return tables;
 }
 

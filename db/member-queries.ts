@@ -1,0 +1,77 @@
+import type { MemberSource, MemberStatus, OrgRole } from '../domain/member.ts';
+import type { Queryable } from './client.ts';
+import { memberSites, type MemberSite } from './site-assignments.ts';
+
+export interface MemberFilters {
+  siteAccess?: 'none' | 'some';
+  status?: MemberStatus;
+  source?: MemberSource;
+  /** Case-insensitive substring of the email or the name. */
+  q?: string;
+}
+
+/**
+ * Where a page ends: created_at to the microsecond (ISO, UTC) and the id that breaks ties. It goes
+ * back to PostgreSQL as text, because a timestamptz parameter passes through a JS Date (milliseconds).
+ */
+export interface MemberKey {
+  createdAt: string;
+  id: string;
+}
+
+export interface MemberRow {
+  id: string;
+  email: string;
+  name: string;
+  orgRole: OrgRole;
+  status: MemberStatus;
+  source: MemberSource;
+  createdAt: Date;
+  siteCount: number;
+  /** Null while the member has a site; else the later of joining and losing the last site. */
+  waitingForSiteSince: Date | null;
+}
+
+const memberColumns = (sql: Queryable) => sql`
+  m.id, m.email, m.name, m.org_role as "orgRole", m.status, m.source, m.created_at as "createdAt",
+  (select count(*)::int from site_assignments a where a.member_id = m.id) as "siteCount",
+  m.site_access_pending_since as "waitingForSiteSince"`;
+
+const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, '\\$&')}%`;
+
+function filterConditions(sql: Queryable, { siteAccess, status, source, q }: MemberFilters) {
+  const none = sql``;
+  return sql`
+    ${siteAccess === 'none' ? sql`and m.site_access_pending_since is not null` : none}
+    ${siteAccess === 'some' ? sql`and m.site_access_pending_since is null` : none}
+    ${status ? sql`and m.status = ${status}` : none}
+    ${source ? sql`and m.source = ${source}` : none}
+    ${q ? sql`and (m.email::text ilike ${likePattern(q)} or m.name ilike ${likePattern(q)})` : none}`;
+}
+
+/** One page of the organisation's members, newest first, by keyset: rows that join meanwhile never shift a page. */
+export async function listMembers(
+  sql: Queryable,
+  orgId: string,
+  filters: MemberFilters,
+  { limit, after }: { limit: number; after?: MemberKey | undefined },
+): Promise<{ members: MemberRow[]; next: MemberKey | undefined }> {
+  const rows = await sql<(MemberRow & { keyAt: string })[]>`
+    select ${memberColumns(sql)},
+      to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "keyAt"
+    from members m
+    where m.org_id = ${orgId} ${filterConditions(sql, filters)}
+      ${after ? sql`and (m.created_at, m.id) < (${after.createdAt}::text::timestamptz, ${after.id}::uuid)` : sql``}
+    order by m.created_at desc, m.id desc
+    limit ${limit + 1}`;
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const next = rows.length > limit && last ? { createdAt: last.keyAt, id: last.id } : undefined;
+  return { members: page.map(({ keyAt: _keyAt, ...member }) => member), next };
+}
+
+export async function findMember(sql: Queryable, orgId: string, memberId: string): Promise<{ member: MemberRow; sites: MemberSite[] } | undefined> {
+  const [member]: [MemberRow?] = await sql`select ${memberColumns(sql)} from members m where m.id = ${memberId} and m.org_id = ${orgId}`;
+  if (!member) return undefined;
+  return { member, sites: await memberSites(sql, memberId) };
+}
