@@ -56,7 +56,8 @@ afterAll(async () => {
   await sql?.end();
 });
 
-describe('operator CLI', () => {
+// Each case spawns CLI processes (tsx compiles at every start): slow on a busy 2-core machine.
+describe('operator CLI', { timeout: 90_000 }, () => {
   it('prints help', async () => {
     const { code, out } = await cli(['--help']);
     expect(code).toBe(0);
