@@ -16,6 +16,8 @@ export interface EmailInput {
   to: string[];
   subject: string;
   text: string;
+  /** An HTML alternative to `text`, same content; everything interpolated into it must be escaped. */
+  html?: string;
 }
 
 export interface EmailSent {
@@ -37,9 +39,34 @@ export async function sendLoggedEmail(sql: Queryable, mailer: Mailer, email: Ema
   if (logged?.status === 'sent') return { messageId, alreadySent: true };
   // A crash between SMTP acceptance and the update below resends once; the fixed Message-ID
   // lets receiving systems drop that duplicate.
-  await mailer.transport.sendMail({ from: mailer.from, to: email.to, subject: email.subject, text: email.text, messageId });
+  await mailer.transport.sendMail({ from: mailer.from, to: email.to, subject: email.subject, text: email.text, html: email.html, messageId });
   await sql`update email_log set status = 'sent', sent_at = now() where idempotency_key = ${email.idempotencyKey}`;
   return { messageId, alreadySent: false };
+}
+
+/** The mail server refused for good (a 5xx reply, e.g. an unknown mailbox): no retry delivers it. */
+export function isPermanentRejection(err: unknown): boolean {
+  const code = (err as { responseCode?: unknown } | null)?.responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600;
+}
+
+/**
+ * sendLoggedEmail for one recipient of several: a permanent refusal is logged as `rejected` (with
+ * the server's answer) and reported instead of thrown, so it neither blocks the other recipients
+ * nor is tried again by a retry. Transient failures still throw, for the activity's retries.
+ */
+export async function sendOrRecordRejection(sql: Queryable, mailer: Mailer, email: EmailInput): Promise<'sent' | 'rejected'> {
+  const [logged]: [{ status: string }?] = await sql`select status from email_log where idempotency_key = ${email.idempotencyKey}`;
+  if (logged?.status === 'rejected') return 'rejected';
+  try {
+    await sendLoggedEmail(sql, mailer, email);
+    return 'sent';
+  } catch (err) {
+    if (!isPermanentRejection(err)) throw err;
+    const answer = String((err as { response?: unknown }).response ?? (err as Error).message).slice(0, 500);
+    await sql`update email_log set status = 'rejected', error = ${answer} where idempotency_key = ${email.idempotencyKey}`;
+    return 'rejected';
+  }
 }
 
 export function emailActivities(sql: Sql, mailer: Mailer) {

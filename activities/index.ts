@@ -1,24 +1,32 @@
+import type { Client } from '@temporalio/client';
 import type { Sql } from '../db/client.ts';
+import { nudgeReminders } from '../temporal/site-access.ts';
 import { auditActivities } from './audit.ts';
 import { emailActivities, type Mailer } from './email.ts';
 import { memberActivities } from './members.ts';
 import { invitationActivities } from './invitations.ts';
 import { maintenanceActivities } from './maintenance.ts';
 import { provisioningActivities } from './provisioning.ts';
+import { reminderActivities, type ReminderSettings } from './reminders.ts';
 
 export interface ActivityDeps {
   sql: Sql;
   mailer: Mailer;
+  /** For activities that start or signal workflows (the reminders' nudge), on the worker's own task queue. */
+  client: Client;
+  taskQueue: string;
+  reminders: ReminderSettings;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...auditActivities(deps.sql),
     ...provisioningActivities(deps.sql),
-    ...memberActivities(deps.sql),
+    ...memberActivities(deps.sql, (org) => nudgeReminders(deps.client, org, deps.taskQueue)),
     ...emailActivities(deps.sql, deps.mailer),
     ...invitationActivities(deps.sql, deps.mailer),
     ...maintenanceActivities(deps.sql),
+    ...reminderActivities(deps.sql, deps.mailer, deps.reminders),
   };
 }
 

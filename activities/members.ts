@@ -1,18 +1,40 @@
 import { insertAuditEvent } from '../db/audit.ts';
 import type { Sql } from '../db/client.ts';
+import { waitingMembers } from '../db/site-access.ts';
+import type { OrgRef } from '../temporal/site-access.ts';
 import type { AuditEventInput } from './audit.ts';
 
-export function memberActivities(sql: Sql) {
+export interface LifecycleStarted {
+  /** Since when the member has waited for a site (ISO), or null if they have one (or are disabled). */
+  waitingSince: string | null;
+  /** When that was read (ISO, the database's clock): orders it against later site-access changes. */
+  readAt: string;
+}
+
+export function memberActivities(sql: Sql, nudgeReminders: (org: OrgRef) => Promise<void>) {
   return {
     /**
-     * Stamps the member as having a running lifecycle, with its audit event, in one transaction.
-     * Idempotent: the event is keyed and the stamp keeps its first value, so a retry changes nothing.
+     * Stamps the member as having a running lifecycle, with its audit event, in one transaction, and
+     * reads whether they wait for a site; if so, nudges the org's site-access reminders. Every route
+     * in (JIT, invitation, operator, directory) starts a lifecycle, so every new member is covered.
+     * Idempotent: the event is keyed and the stamp keeps its first value, so a retry changes
+     * nothing; a repeated nudge only makes the reminders re-read who waits.
      */
-    async recordLifecycleStarted(event: AuditEventInput & { memberId: string }): Promise<void> {
-      await sql.begin(async (tx) => {
+    async recordLifecycleStarted(event: AuditEventInput & { memberId: string }): Promise<LifecycleStarted | undefined> {
+      const started = await sql.begin(async (tx) => {
         await insertAuditEvent(tx, event);
-        await tx`update members set lifecycle_started_at = coalesce(lifecycle_started_at, now()) where id = ${event.memberId}`;
+        const [member]: [(OrgRef & { readAt: Date })?] = await tx`
+          update members m set lifecycle_started_at = coalesce(m.lifecycle_started_at, now())
+          from organisations o
+          where m.id = ${event.memberId} and o.id = m.org_id
+          returning m.org_id as "orgId", o.slug as "orgSlug", now() as "readAt"`;
+        if (!member) return undefined;
+        const [waiting] = await waitingMembers(tx, member.orgId, event.memberId);
+        return { org: member, waitingSince: waiting?.waitingSince ?? null, readAt: member.readAt.toISOString() };
       });
+      if (!started) return undefined;
+      if (started.waitingSince) await nudgeReminders({ orgId: started.org.orgId, orgSlug: started.org.orgSlug });
+      return { waitingSince: started.waitingSince, readAt: started.readAt };
     },
   };
 }

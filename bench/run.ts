@@ -12,6 +12,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import postgres from 'postgres';
 import { createActivities } from '../activities/index.ts';
 import { provisionSignIn } from '../api/temporal.ts';
+import { loadConfig } from '../config/index.ts';
 import { createSql } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { resolveTemporalCli } from '../dev/temporal-cli.ts';
@@ -45,18 +46,21 @@ await migrate(databaseUrl);
 const sql = createSql(databaseUrl);
 const mailer = createMailer('smtp://127.0.0.1:1', 'x@y');
 const native = await NativeConnection.connect({ address: server.address });
+const connection = await Connection.connect({ address: server.address });
+const client = new Client({ connection });
+// The defaults: no reminder falls due during a run.
+const { reminders: policy, publicUrl } = loadConfig({ APP_ENV: 'test' });
+const deps = { sql, mailer, client, reminders: { policy, publicUrl } };
 const workers = [
-  await createWorker({ connection: native, namespace: 'default', taskQueue: 'bench', sql, mailer }),
+  await createWorker({ connection: native, namespace: 'default', taskQueue: 'bench', ...deps }),
   await Worker.create({
     connection: native,
     taskQueue: 'bench-floor',
     workflowsPath: fileURLToPath(new URL('./floor-workflows.ts', import.meta.url)),
-    activities: createActivities({ sql, mailer }),
+    activities: createActivities({ ...deps, taskQueue: 'bench-floor' }),
   }),
 ];
 const running = workers.map((w) => w.run());
-const connection = await Connection.connect({ address: server.address });
-const client = new Client({ connection });
 
 try {
   const { signIn } = await insertSsoOrg(sql, 'bench');

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parseDuration } from '../domain/duration.ts';
+import { parseSchedule, type ReminderPolicy } from '../domain/reminders.ts';
 
 /** Start-up refuses a bad environment with the variable named, so operators fix the right thing. */
 export class ConfigError extends Error {
@@ -14,6 +16,20 @@ const DEV_KEY = Buffer.alloc(32, 7).toString('base64');
 const base64Key = z
   .string()
   .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+
+const reminderSchedule = z.string().transform((value, ctx) => {
+  const parsed = parseSchedule(value);
+  if ('scheduleMs' in parsed) return parsed.scheduleMs;
+  ctx.addIssue({ code: 'custom', message: parsed.error });
+  return z.NEVER;
+});
+
+const duration = z.string().transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms !== undefined) return ms;
+  ctx.addIssue({ code: 'custom', message: 'must be a duration such as 30s, 15m or 1h' });
+  return z.NEVER;
+});
 
 const schema = z
   .object({
@@ -37,8 +53,14 @@ const schema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SHUTDOWN_GRACE_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).int().min(0).default(5),
     WORKER_HEALTH_FILE: z.string().min(1).optional(),
+    REMINDER_SCHEDULE: reminderSchedule.prefault('1h,1d,3d,7d,14d'),
+    REMINDER_DIGEST_WINDOW: duration.prefault('1h'),
   })
   .superRefine((env, ctx) => {
+    // Otherwise a window could hold back a member's first reminder past the schedule's first step.
+    if (env.REMINDER_DIGEST_WINDOW > (env.REMINDER_SCHEDULE[0] ?? 0)) {
+      ctx.addIssue({ code: 'custom', path: ['REMINDER_DIGEST_WINDOW'], message: "must not be longer than REMINDER_SCHEDULE's first step" });
+    }
     if (env.APP_ENV !== 'production') return;
     // Production never runs on the embedded development secrets or in plain http.
     if (!env.SESSION_SECRET) ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required in production' });
@@ -68,6 +90,8 @@ export type Config = Readonly<{
   logLevel: string;
   shutdownGraceSeconds: number;
   workerHealthFile: string | undefined;
+  /** Site-access reminder steps and digest window (read by the reminder workflow through an activity). */
+  reminders: Readonly<ReminderPolicy>;
 }>;
 
 /** Parses the environment once; the result is frozen so nothing rewrites config at run time. */
@@ -93,5 +117,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     workerHealthFile: e.WORKER_HEALTH_FILE,
+    reminders: Object.freeze({ scheduleMs: e.REMINDER_SCHEDULE, digestWindowMs: e.REMINDER_DIGEST_WINDOW }),
   });
 }

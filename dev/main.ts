@@ -22,8 +22,15 @@ const dataDir = `${root}.data`;
 const UI_PORT = 8233;
 const IDP_PORT = Number(process.env.DEV_IDP_PORT ?? 9000);
 const MAIL_PAGE_PORT = 8025;
+// Seconds instead of days, so a fresh sign-in's first reminder digest shows on the mail page within
+// a minute; the environment (REMINDER_SCHEDULE, REMINDER_DIGEST_WINDOW) overrides either.
+const devEnv = {
+  REMINDER_SCHEDULE: '15s,30s,1m,2m,3m',
+  REMINDER_DIGEST_WINDOW: '10s',
+  ...process.env,
+};
 
-const config = loadConfig();
+const config = loadConfig(devEnv);
 const say = (line: string) => console.log(`[dev] ${line}`);
 if (config.env === 'production') {
   console.error('npm run dev embeds a dev identity provider and mail sink; it refuses APP_ENV=production.');
@@ -51,7 +58,7 @@ async function ensureTemporal(): Promise<DevServer | undefined> {
 }
 
 function startChild(name: string, entry: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, stdio: 'inherit', env: process.env });
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, stdio: 'inherit', env: devEnv });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       say(`${name} exited (${code ?? signal}); stopping everything`);
@@ -114,4 +121,5 @@ if (temporal?.uiUrl) say(`Temporal UI: ${temporal.uiUrl}`);
 say(`Dev IdP:     ${idp.issuer}  (log in as ${demoAccounts.map((a) => a.login).join(', ')}; any password)`);
 say(`Dev mail:    http://127.0.0.1:${MAIL_PAGE_PORT}  (SMTP sink on ${config.smtpUrl})`);
 say(`Try JIT:     ${new URL(`/login?email=alice@${DEMO_DOMAIN}`, config.publicUrl).href}  then log in as "alice"`);
+say(`Reminders:   a member without a site is reminded to the admins after ${devEnv.REMINDER_SCHEDULE} (REMINDER_SCHEDULE); see the mail page`);
 say('Ctrl-C stops everything.');

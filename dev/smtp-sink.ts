@@ -9,12 +9,23 @@ export interface SmtpSink {
 }
 
 /** A real SMTP server on loopback that parses and keeps what it receives (dev mail sink and tests). */
-export async function startSmtpSink(options: { port?: number; onMessage?: (mail: ParsedMail) => void } = {}): Promise<SmtpSink> {
+export async function startSmtpSink(
+  options: {
+    port?: number;
+    onMessage?: (mail: ParsedMail) => void;
+    /** Refuses these recipients for good (550), like a mail server that knows no such mailbox (tests). */
+    rejects?: (address: string) => boolean;
+  } = {},
+): Promise<SmtpSink> {
   const messages: ParsedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (!options.rejects?.(address.address)) return callback();
+      callback(Object.assign(new Error(`no mailbox ${address.address}`), { responseCode: 550 }));
+    },
     onData(stream, _session, callback) {
       simpleParser(stream).then((mail) => {
         messages.push(mail);

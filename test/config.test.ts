@@ -28,6 +28,15 @@ describe('config', () => {
     expect(Object.isFrozen(config.temporal)).toBe(true);
     expect(config.trustProxyHops).toBe(0);
     expect(config.signInRateLimit).toEqual({ limit: 100, windowSeconds: 60 });
+    const [hour, day] = [3_600_000, 86_400_000];
+    expect(config.reminders).toEqual({ scheduleMs: [hour, day, 3 * day, 7 * day, 14 * day], digestWindowMs: hour });
+  });
+
+  it('reads a short reminder schedule and digest window (dev, tests)', () => {
+    expect(loadConfig({ REMINDER_SCHEDULE: '15s,30s,1m,2m,3m', REMINDER_DIGEST_WINDOW: '10s' }).reminders).toEqual({
+      scheduleMs: [15_000, 30_000, 60_000, 120_000, 180_000],
+      digestWindowMs: 10_000,
+    });
   });
 
   it.each([
@@ -42,6 +51,10 @@ describe('config', () => {
     [{ SIGN_IN_RATE_LIMIT: 'lots' }, 'SIGN_IN_RATE_LIMIT must be a whole number'],
     [{ SIGN_IN_RATE_WINDOW_SECONDS: '0' }, 'SIGN_IN_RATE_WINDOW_SECONDS'],
     [{ TRUST_PROXY_HOPS: '-1' }, 'TRUST_PROXY_HOPS'],
+    [{ REMINDER_SCHEDULE: '1h,soon' }, 'REMINDER_SCHEDULE has "soon"'],
+    [{ REMINDER_SCHEDULE: '1d,1h' }, 'REMINDER_SCHEDULE must list increasing durations'],
+    [{ REMINDER_DIGEST_WINDOW: 'hourly' }, 'REMINDER_DIGEST_WINDOW must be a duration'],
+    [{ REMINDER_DIGEST_WINDOW: '2h' }, "REMINDER_DIGEST_WINDOW must not be longer than REMINDER_SCHEDULE's first step"],
   ])('refuses %o naming the variable', (env, expected) => {
     expect(issuesOf(env).join('\n')).toContain(expected);
   });

@@ -41,7 +41,15 @@ it('a lifecycle whose history grows continues as new, keeping its state and writ
   await eventually(async () => ((await firstRun.describe()).status.name === 'CONTINUED_AS_NEW' ? true : undefined));
   const latest = h.client.workflow.getHandle(first.workflowId);
   expect((await latest.describe()).runId).not.toBe(first.firstExecutionRunId);
-  expect(await latest.query(memberStateQuery)).toEqual({ ...ref, email: member.email, status: 'active', siteAccessPending: true });
+  const [{ createdAt }]: [{ createdAt: Date }] = await h.sql`select created_at as "createdAt" from members where id = ${member.id}`;
+  expect(await latest.query(memberStateQuery)).toEqual({
+    ...ref,
+    email: member.email,
+    status: 'active',
+    siteAccessPending: true,
+    siteAccessPendingSince: createdAt.toISOString(),
+    siteAccessChangedAt: expect.any(String),
+  });
   expect(await h.sql`select type from audit_events where member_id = ${member.id}`).toEqual([{ type: 'member.lifecycle_started' }]);
 
   await recordHistory(firstRun, 'member-lifecycle-continued-as-new');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memberStateQuery, memberWorkflowId, searchAttributes } from '../workflows/definitions.ts';
+import { memberStateQuery, memberWorkflowId, searchAttributes, siteAccessChangedSignal } from '../workflows/definitions.ts';
 import { memberLifecycleWorkflow } from '../workflows/index.ts';
 import { insertMember, insertOrg } from './support/fixtures.ts';
 import { recordHistory } from './support/histories.ts';
@@ -16,14 +16,21 @@ afterAll(async () => {
 async function startLifecycle() {
   const org = await insertOrg(h.sql);
   const member = await insertMember(h.sql, org.id, `ada@${org.slug}.test`);
+  const [{ createdAt }]: [{ createdAt: Date }] = await h.sql`select created_at as "createdAt" from members where id = ${member.id}`;
   const ref = { orgId: org.id, orgSlug: org.slug, memberId: member.id };
   const handle = await h.client.workflow.start(memberLifecycleWorkflow, {
     taskQueue: h.taskQueue,
     workflowId: memberWorkflowId(org.slug, member.id),
     args: [{ ...ref, email: member.email, source: 'operator' }],
   });
-  return { org, member, ref, handle };
+  return { org, member, ref, handle, waitingSince: createdAt.toISOString() };
 }
+
+const findOne = (query: string) =>
+  eventually(async () => {
+    for await (const wf of h.client.workflow.list({ query })) return wf;
+    return undefined;
+  });
 
 describe('member lifecycle workflow', () => {
   it('records one audit event in PostgreSQL through a real activity', async () => {
@@ -37,20 +44,46 @@ describe('member lifecycle workflow', () => {
     await handle.terminate('test finished');
   });
 
-  it('answers the state query with the member and pending site access', async () => {
-    const { ref, member, handle } = await startLifecycle();
-    const state = await handle.query(memberStateQuery);
-    expect(state).toEqual({ ...ref, email: member.email, status: 'active', siteAccessPending: true });
+  it('answers the state query with the member and pending site access since the member was created', async () => {
+    const { ref, member, handle, waitingSince } = await startLifecycle();
+    const state = await eventually(async () => {
+      const answer = await handle.query(memberStateQuery);
+      return answer.siteAccessPendingSince ? answer : undefined;
+    });
+    expect(state).toEqual({
+      ...ref,
+      email: member.email,
+      status: 'active',
+      siteAccessPending: true,
+      siteAccessPendingSince: waitingSince,
+      siteAccessChangedAt: expect.any(String),
+    });
+    await handle.terminate('test finished');
+  });
+
+  it('follows site-access changes in its search attributes, ignoring a change that arrives after a newer one', async () => {
+    const { org, member, handle, waitingSince } = await startLifecycle();
+    const pendingSince = `OrgSlug = '${org.slug}' AND SiteAccessPending = true AND SiteAccessPendingSince = '${waitingSince}'`;
+    expect((await findOne(pendingSince)).workflowId).toBe(handle.workflowId);
+
+    const granted = new Date(Date.now() + 1_000).toISOString();
+    await handle.signal(siteAccessChangedSignal, { pendingSince: null, changedAt: granted });
+    await handle.signal(siteAccessChangedSignal, { pendingSince: waitingSince, changedAt: new Date(Date.parse(granted) - 500).toISOString() });
+    const found = await findOne(`OrgSlug = '${org.slug}' AND SiteAccessPending = false`);
+    expect(found.typedSearchAttributes.get(searchAttributes.siteAccessPendingSince)).toBeUndefined();
+    expect(await handle.query(memberStateQuery)).toMatchObject({ memberId: member.id, siteAccessPending: false, siteAccessChangedAt: granted });
+
+    const removed = new Date(Date.parse(granted) + 60_000).toISOString();
+    await handle.signal(siteAccessChangedSignal, { pendingSince: removed, changedAt: removed });
+    const waitingAgain = await findOne(`OrgSlug = '${org.slug}' AND SiteAccessPending = true AND SiteAccessPendingSince = '${removed}'`);
+    expect(waitingAgain.workflowId).toBe(handle.workflowId);
+    await recordHistory(handle, 'member-lifecycle-site-access-changed');
     await handle.terminate('test finished');
   });
 
   it('is findable by operators through its search attributes', async () => {
     const { org, handle } = await startLifecycle();
-    const query = `OrgSlug = '${org.slug}' AND SiteAccessPending = true AND MemberStatus = 'active'`;
-    const found = await eventually(async () => {
-      for await (const wf of h.client.workflow.list({ query })) return wf;
-      return undefined;
-    });
+    const found = await findOne(`OrgSlug = '${org.slug}' AND SiteAccessPending = true AND MemberStatus = 'active'`);
     expect(found.workflowId).toBe(handle.workflowId);
     expect(found.typedSearchAttributes.get(searchAttributes.memberEmail)).toBe(`ada@${org.slug}.test`);
     await handle.terminate('test finished');

@@ -6,7 +6,7 @@ import { createActivities } from '../activities/index.ts';
 import { provisionSignIn } from '../api/temporal.ts';
 import { createMailer } from '../worker/mailer.ts';
 import { insertSsoOrg } from './support/fixtures.ts';
-import { startHarness, type TestHarness } from './support/temporal.ts';
+import { reminderSettings, startHarness, type TestHarness } from './support/temporal.ts';
 
 // The harness's own worker polls another queue; the legacy worker below serves `taskQueue`.
 let h: TestHarness;
@@ -20,7 +20,13 @@ beforeAll(async () => {
     connection: h.nativeConnection,
     taskQueue,
     workflowsPath: fileURLToPath(new URL('./support/legacy/sign-in-workflow.ts', import.meta.url)),
-    activities: createActivities({ sql: h.sql, mailer: createMailer('smtp://127.0.0.1:1', 'x@y.example') }),
+    activities: createActivities({
+      sql: h.sql,
+      mailer: createMailer('smtp://127.0.0.1:1', 'x@y.example'),
+      client: h.client,
+      taskQueue,
+      reminders: reminderSettings(),
+    }),
   });
   running = legacy.run();
 });

@@ -5,7 +5,6 @@ import { workflowCode } from './workflow-code.ts';
 export interface CreateWorkerOptions extends ActivityDeps {
   connection: NativeConnection;
   namespace: string;
-  taskQueue: string;
   /** A bundle to load (tests build one per run); otherwise see workflowCode(). */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Wraps the activities, e.g. to inject a fault after the real work (tests). */
@@ -18,7 +17,7 @@ export function createWorker({ connection, namespace, taskQueue, workflowBundle,
     namespace,
     taskQueue,
     ...(workflowBundle ? { workflowBundle } : workflowCode()),
-    activities: wrapActivities(createActivities(deps)),
+    activities: wrapActivities(createActivities({ ...deps, taskQueue })),
     // Draining: in-flight activities get this long to finish after SIGTERM before being cancelled.
     shutdownGraceTime: '20 seconds',
   });

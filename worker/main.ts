@@ -15,15 +15,18 @@ Runtime.install({ logger: sdkLogger(log.child({ component: 'temporal-sdk' })) })
 const sql = createSql(config.databaseUrl);
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 try {
+  const client = new Client({ connection, namespace: config.temporal.namespace });
   const worker = await createWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     sql,
     mailer: createMailer(config.smtpUrl, config.mailFrom),
+    client,
+    reminders: { policy: config.reminders, publicUrl: config.publicUrl },
   });
   // Housekeeping must not keep the worker from serving: a failure is logged and retried at the next start.
-  await ensurePruneSchedule(new Client({ connection, namespace: config.temporal.namespace }), config.temporal.taskQueue).then(
+  await ensurePruneSchedule(client, config.temporal.taskQueue).then(
     (outcome) => log.info({ outcome }, 'prune schedule ensured'),
     (err: unknown) => log.error({ err }, 'could not ensure the prune schedule; restart the worker to retry'),
   );

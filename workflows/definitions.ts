@@ -3,15 +3,19 @@
  * Wire names never change once shipped: running workflows and operators' saved filters depend on them.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProvisionRefusal } from '../domain/identity-linking.ts';
 import type { MemberRef, MemberSource, MemberStatus, OrgRole } from '../domain/member.ts';
+import type { ReminderOutlook } from '../domain/reminder-outlook.ts';
+import type { ReminderDecisions } from '../domain/reminders.ts';
 
 export const searchAttributes = {
   orgSlug: defineSearchAttributeKey('OrgSlug', SearchAttributeType.KEYWORD),
   memberEmail: defineSearchAttributeKey('MemberEmail', SearchAttributeType.KEYWORD),
   memberStatus: defineSearchAttributeKey('MemberStatus', SearchAttributeType.KEYWORD),
   siteAccessPending: defineSearchAttributeKey('SiteAccessPending', SearchAttributeType.BOOL),
+  /** Since when the member has had no site; unset while they have one. */
+  siteAccessPendingSince: defineSearchAttributeKey('SiteAccessPendingSince', SearchAttributeType.DATETIME),
 } as const;
 
 export const memberWorkflowId = (orgSlug: string, memberId: string): string => `member/${orgSlug}/${memberId}`;
@@ -27,9 +31,38 @@ export interface MemberLifecycleState {
   status: MemberStatus;
   siteAccessPending: boolean;
   email: string;
+  /** ISO; absent while the member has a site, and in lifecycles started before it was tracked. */
+  siteAccessPendingSince?: string;
+  /** When the last applied site-access change was committed (ISO): older changes arriving late are ignored. */
+  siteAccessChangedAt?: string;
 }
 
 export const memberStateQuery = defineQuery<MemberLifecycleState & MemberRef>('memberState');
+
+export interface SiteAccessChange {
+  /** Since when the member has had no site (ISO), or null now that they have one. */
+  pendingSince: string | null;
+  /** When the change was committed (ISO, the database's clock). */
+  changedAt: string;
+}
+
+/** Sent by whoever changes a member's site assignments, after the change commits. */
+export const siteAccessChangedSignal = defineSignal<[SiteAccessChange]>('siteAccessChanged');
+
+/** One reminder workflow per organisation (see workflows/site-access-reminders.ts). */
+export const siteAccessRemindersWorkflowId = (orgSlug: string): string => `site-access-reminders/${orgSlug}`;
+
+export interface SiteAccessRemindersInput {
+  orgId: string;
+  orgSlug: string;
+  /** Carried across continue-as-new; absent on a fresh start. */
+  decisions?: ReminderDecisions;
+}
+
+/** "Someone may have started or stopped waiting for a site": the workflow re-reads who waits. */
+export const remindersNudgeSignal = defineSignal('remindersNudge');
+
+export const reminderStateQuery = defineQuery<ReminderOutlook & { orgSlug: string }>('reminderState');
 
 /** One sign-in identity, keyed by (connection, iss, sub); `identityKey` is a hash of that triple. */
 export const signInWorkflowId = (orgSlug: string, identityKey: string): string => `signin/${orgSlug}/${identityKey}`;

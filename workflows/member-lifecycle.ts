@@ -9,13 +9,16 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities/index.ts';
 import { retryPolicy } from './activity-retry.ts';
 import {
   memberStateQuery,
   searchAttributes,
+  siteAccessChangedSignal,
   type MemberLifecycleInput,
   type MemberLifecycleState,
+  type SiteAccessChange,
 } from './definitions.ts';
 
 const retry = retryPolicy({ initialInterval: '1 second', maximumInterval: '1 minute' });
@@ -23,6 +26,11 @@ const { recordAuditEvent } = proxyActivities<Activities>({ startToCloseTimeout: 
 // Local: one short transaction in the first workflow task, so starting a lifecycle (at every first
 // sign-in) costs no activity task and no second workflow task.
 const { recordLifecycleStarted } = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry });
+
+const pendingSinceAttribute = (state: MemberLifecycleState): SearchAttributeUpdatePair => ({
+  key: searchAttributes.siteAccessPendingSince,
+  value: state.siteAccessPendingSince ? new Date(state.siteAccessPendingSince) : null,
+});
 
 /** Single writer of one member's lifecycle; lives as long as the member does. */
 export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Promise<void> {
@@ -34,11 +42,13 @@ export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Prom
   };
 
   setHandler(memberStateQuery, () => ({ orgId, orgSlug, memberId, ...state }));
+  setHandler(siteAccessChangedSignal, (change) => applySiteAccessChange(state, change));
   upsertSearchAttributes([
     { key: searchAttributes.orgSlug, value: orgSlug },
     { key: searchAttributes.memberEmail, value: state.email },
     { key: searchAttributes.memberStatus, value: state.status },
     { key: searchAttributes.siteAccessPending, value: state.siteAccessPending },
+    ...(state.siteAccessPendingSince ? [pendingSinceAttribute(state)] : []),
   ]);
 
   if (!input.state) {
@@ -51,11 +61,31 @@ export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Prom
       type: 'member.lifecycle_started',
       data: { source: input.source },
     };
-    // The stamp tells sign-ins this member's lifecycle runs (see provision-identity.ts).
-    if (patched('lifecycle-started-stamp')) await recordLifecycleStarted(started);
-    else await recordAuditEvent(started);
+    // The stamp tells sign-ins this member's lifecycle runs (see provision-identity.ts); the same
+    // activity nudges the org's site-access reminders and reads since when the member waits.
+    if (patched('lifecycle-started-stamp')) {
+      const stamped = await recordLifecycleStarted(started);
+      // Versioned by the recorded result, not by patched() (which costs every lifecycle another
+      // search-attribute upsert): results recorded before the wait was read are undefined.
+      if (stamped) applySiteAccessChange(state, { pendingSince: stamped.waitingSince, changedAt: stamped.readAt });
+    } else await recordAuditEvent(started);
   }
 
   await condition(() => workflowInfo().continueAsNewSuggested && allHandlersFinished());
   await continueAsNew<typeof memberLifecycleWorkflow>({ ...input, state });
+}
+
+/**
+ * Projects the member's site access (read at start, then each committed change the api signals)
+ * into the search attributes operators filter on. Signals from different api replicas may overtake
+ * each other: an older change is ignored, and one that changes nothing costs no upsert.
+ */
+function applySiteAccessChange(state: MemberLifecycleState, { pendingSince, changedAt }: SiteAccessChange): void {
+  if (state.siteAccessChangedAt && Date.parse(changedAt) <= Date.parse(state.siteAccessChangedAt)) return;
+  state.siteAccessChangedAt = changedAt;
+  const pending = pendingSince !== null;
+  if (pending === state.siteAccessPending && (pendingSince ?? undefined) === state.siteAccessPendingSince) return;
+  state.siteAccessPending = pending;
+  state.siteAccessPendingSince = pendingSince ?? undefined;
+  upsertSearchAttributes([{ key: searchAttributes.siteAccessPending, value: pending }, pendingSinceAttribute(state)]);
 }

@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { requireMember } from '../session.ts';
+import { siteAccessStatus } from '../site-access-status.ts';
 
-export function meRoutes({ sql }: AppDeps) {
+export function meRoutes({ sql, config }: AppDeps) {
   return new Hono<AppEnv>().get('/me', requireMember, async (c) => {
     const member = c.get('member')!;
     const [org]: [{ slug: string; name: string }?] = await sql`select slug, name from organisations where id = ${member.orgId}`;
@@ -14,9 +15,7 @@ export function meRoutes({ sql }: AppDeps) {
       org: org!,
       orgRole: member.orgRole,
       sites,
-      ...(sites.length === 0
-        ? { message: 'You have no site access yet. The admins of your organisation have been asked to assign you to a site.' }
-        : {}),
+      ...(sites.length === 0 ? await siteAccessStatus(sql, config, member) : {}),
     });
   });
 }

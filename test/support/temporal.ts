@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { inject } from 'vitest';
+import type { ReminderSettings } from '../../activities/reminders.ts';
+import { loadConfig } from '../../config/index.ts';
 import { createSql, type Sql } from '../../db/client.ts';
 import { createWorker, type CreateWorkerOptions } from '../../worker/create-worker.ts';
 import { createMailer } from '../../worker/mailer.ts';
@@ -25,28 +27,37 @@ export interface TestHarness {
   stop(): Promise<void>;
 }
 
+/** The production defaults (a first reminder after an hour): tests that do not look at reminders never see one. */
+export function reminderSettings(env: Record<string, string> = {}): ReminderSettings {
+  const config = loadConfig({ APP_ENV: 'test', ...env });
+  return { policy: config.reminders, publicUrl: config.publicUrl };
+}
+
 /** A real worker on its own task queue against the run's (or the given) Temporal server and database (and SMTP server, if given). */
 export async function startHarness({
   smtpUrl = 'smtp://127.0.0.1:1',
   taskQueue = `test-${randomUUID()}`,
   address = inject('temporalAddress'),
+  reminders = reminderSettings(),
   wrapActivities,
-}: { smtpUrl?: string; taskQueue?: string; address?: string } & Pick<CreateWorkerOptions, 'wrapActivities'> = {}): Promise<TestHarness> {
+}: { smtpUrl?: string; taskQueue?: string; address?: string; reminders?: ReminderSettings } & Pick<CreateWorkerOptions, 'wrapActivities'> = {}): Promise<TestHarness> {
   quietRuntime();
   const sql = createSql(inject('databaseUrl'), { max: 5 });
   const nativeConnection = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
   const worker = await createWorker({
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
     sql,
     mailer: createMailer(smtpUrl, 'Test <no-reply@test.local>'),
+    client,
+    reminders,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     ...(wrapActivities ? { wrapActivities } : {}),
   });
   const running = worker.run();
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
   return {
     sql,
     client,

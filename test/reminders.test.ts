@@ -1,0 +1,253 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ParsedMail } from 'mailparser';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { siteAccessStatus } from '../api/site-access-status.ts';
+import { loadConfig } from '../config/index.ts';
+import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
+import { formatUtc } from '../domain/reminder-email.ts';
+import { announceSiteAccessChange, nudgeReminders, reminderState } from '../temporal/site-access.ts';
+import { memberWorkflowId, siteAccessRemindersWorkflowId } from '../workflows/definitions.ts';
+import { memberLifecycleWorkflow } from '../workflows/index.ts';
+import { countWorkflowActions } from './support/actions.ts';
+import { insertOrg } from './support/fixtures.ts';
+import { recordHistory } from './support/histories.ts';
+import { eventually, reminderSettings, startHarness, type TestHarness } from './support/temporal.ts';
+
+// Seconds instead of days, through the same config as production.
+const env = { REMINDER_SCHEDULE: '3s,5s,7s,9s,11s', REMINDER_DIGEST_WINDOW: '1s', PUBLIC_URL: 'https://sso.example.test' };
+const config = loadConfig({ APP_ENV: 'test', ...env });
+const FIRST_STEP_MS = 3_000;
+
+let h: TestHarness;
+let smtp: SmtpSink;
+beforeAll(async () => {
+  smtp = await startSmtpSink({ rejects: (address) => address.startsWith('bounce@') });
+  h = await startHarness({ smtpUrl: smtp.url, reminders: reminderSettings(env) });
+});
+afterAll(async () => {
+  await h?.stop();
+  await smtp?.stop();
+});
+
+interface Org {
+  id: string;
+  slug: string;
+  name: string;
+  siteId: string;
+}
+interface Member {
+  id: string;
+  email: string;
+  createdAt: Date;
+}
+
+const address = (org: Org, login: string) => `${login}@${org.slug}.test`;
+const recipients = (mail: ParsedMail) => [mail.to].flat().flatMap((to) => to?.value.map((v) => v.address) ?? []);
+const mailsTo = (to: string) => smtp.messages.filter((mail) => recipients(mail).includes(to));
+const subjects = (to: string) => mailsTo(to).map((mail) => mail.subject);
+const reminders = (org: Org) => h.client.workflow.getHandle(siteAccessRemindersWorkflowId(org.slug));
+
+async function insertMember(org: Org, login: string, { orgRole = 'member', name = login } = {}): Promise<Member> {
+  const [member]: [Member] = await h.sql`
+    insert into members (org_id, email, name, source, org_role) values (${org.id}, ${address(org, login)}, ${name}, 'jit', ${orgRole})
+    returning id, email, created_at as "createdAt"`;
+  return member;
+}
+
+/** Admins and plain members already have a site, so only the newcomers of a test wait. */
+async function orgWith({ admins = [] as string[], itContacts = [] as string[], plain = [] as string[] } = {}): Promise<Org> {
+  const created = await insertOrg(h.sql);
+  const [site]: [{ id: string }] = await h.sql`insert into sites (org_id, name) values (${created.id}, 'HQ') returning id`;
+  const org = { ...created, name: `Org ${created.slug}`, siteId: site.id };
+  for (const login of admins) await assignSite(org, await insertMember(org, login, { orgRole: 'org_admin' }));
+  for (const login of plain) await assignSite(org, await insertMember(org, login));
+  for (const login of itContacts) await h.sql`insert into it_contacts (org_id, email, name) values (${org.id}, ${address(org, login)}, 'IT')`;
+  return org;
+}
+
+function assignSite(org: Org, member: Member) {
+  return h.sql<{ createdAt: Date }[]>`
+    insert into site_assignments (org_id, member_id, site_id, site_role) values (${org.id}, ${member.id}, ${org.siteId}, 'site_member')
+    returning created_at as "createdAt"`;
+}
+
+/** A new member, whose lifecycle starts as at a first sign-in (and nudges the reminders). */
+async function join(org: Org, login: string, name = login): Promise<Member> {
+  const member = await insertMember(org, login, { name });
+  await h.client.workflow.start(memberLifecycleWorkflow, {
+    taskQueue: h.taskQueue,
+    workflowId: memberWorkflowId(org.slug, member.id),
+    args: [{ orgId: org.id, orgSlug: org.slug, memberId: member.id, email: member.email, source: 'jit' }],
+  });
+  return member;
+}
+
+/** What the member API will do: assign, then tell the lifecycle and the reminders. */
+async function grant(org: Org, member: Member) {
+  const [assigned] = await assignSite(org, member);
+  const ref = { orgId: org.id, orgSlug: org.slug, memberId: member.id };
+  await announceSiteAccessChange(h.client, ref, { pendingSince: null, changedAt: assigned!.createdAt.toISOString() }, h.taskQueue);
+}
+
+const mailsFor = (to: string, atLeast: number, timeoutMs = 30_000) =>
+  eventually(async () => (mailsTo(to).length >= atLeast ? mailsTo(to) : undefined), timeoutMs);
+
+const untilAfter = (member: Member, ms: number) => sleep(Math.max(0, member.createdAt.getTime() + ms - Date.now()));
+
+describe.concurrent('site-access reminders', () => {
+  it('remind the admins at every step in order, copy the IT contacts from step 3, then fall silent', async ({ expect }) => {
+    const org = await orgWith({ admins: ['boss', 'deputy'], itContacts: ['it'], plain: ['pat'] });
+    const other = await orgWith({ admins: ['rival'], itContacts: ['otherit'] });
+    const ann = await join(org, 'ann', `Ann <b>&</b> O'Neil`);
+    const before = await siteAccessStatus(h.sql, config, { orgId: org.id, memberId: ann.id });
+    expect(before?.siteAccess.adminsNotifiedBy).toBe(new Date(ann.createdAt.getTime() + FIRST_STEP_MS).toISOString());
+
+    await mailsFor(address(org, 'boss'), 5);
+    await untilAfter(ann, 11_000 + 3_000);
+    const who = `1 member of ${org.name}`;
+    const steps = [
+      `${who} waiting for site access`,
+      `Reminder: ${who} waiting for site access`,
+      `Urgent: ${who} still without site access`,
+      `Urgent: ${who} still without site access`,
+      `Final notice: ${who} still without site access`,
+    ];
+    expect(subjects(address(org, 'boss'))).toEqual(steps);
+    expect(subjects(address(org, 'deputy'))).toEqual(steps);
+    expect(subjects(address(org, 'it'))).toEqual(steps.slice(2));
+    for (const nobody of [address(org, 'pat'), ann.email, address(other, 'rival'), address(other, 'otherit')]) expect(mailsTo(nobody)).toEqual([]);
+
+    const [first] = mailsTo(address(org, 'boss'));
+    const link = `https://sso.example.test/admin/members/${ann.id}`;
+    expect(first!.text).toContain(`- Ann <b>&</b> O'Neil <${ann.email}>: waiting since ${formatUtc(ann.createdAt.toISOString())}, reminder 1 of 5\n  ${link}`);
+    expect(first!.html).toContain(`<a href="${link}">Ann &#60;b&#62;&#38;&#60;/b&#62; O&#39;Neil &#60;${ann.email}&#62;</a>`);
+    expect(first!.html).not.toContain('<b>');
+    expect(first!.text).toContain(`You receive this as an org admin of ${org.name}`);
+    expect(mailsTo(address(org, 'it'))[0]!.text).toContain(`You are copied as an IT contact of ${org.name}`);
+    expect(mailsTo(address(org, 'boss'))[4]!.text).toContain('reminder 5 of 5 (final notice)');
+    const logged = await h.sql`select count(*)::int as n from email_log where org_id = ${org.id} and kind = 'site_access_reminder' and status = 'sent'`;
+    expect(logged).toEqual([{ n: 5 + 5 + 3 }]);
+
+    const after = await siteAccessStatus(h.sql, config, { orgId: org.id, memberId: ann.id });
+    expect(after?.siteAccess.adminsNotifiedAt).toEqual(expect.any(String));
+    expect(after?.message).toMatch(/were asked to assign you to a site on /);
+    const state = await reminderState(h.client, org.slug);
+    expect(state?.members).toEqual([expect.objectContaining({ memberId: ann.id, remindersSent: 5, nextStep: null, nextSendAt: null })]);
+    expect(state?.recipients).toEqual({ admins: [address(org, 'boss'), address(org, 'deputy')], itContacts: [address(org, 'it')] });
+
+    const escalation = await countWorkflowActions(h.client, reminders(org).workflowId);
+    await grant(org, ann);
+    await reminders(org).result();
+    const whole = await countWorkflowActions(h.client, reminders(org).workflowId);
+    console.info('Actions, one member through the whole escalation:', { toFinalNotice: escalation, grantedAfterwards: whole });
+    expect(whole.total).toBeLessThanOrEqual(15);
+    await recordHistory(reminders(org), 'site-access-reminders-escalation');
+  }, 60_000);
+
+  it('five members joining within a second: one digest per admin and step, listing all five', async ({ expect }) => {
+    const org = await orgWith({ admins: ['boss'] });
+    const five = await Promise.all(['a1', 'a2', 'a3', 'a4', 'a5'].map((login) => join(org, login)));
+    const [step1, step2] = await mailsFor(address(org, 'boss'), 2);
+    for (const member of five) {
+      expect(step1!.text).toContain(`<${member.email}>: waiting since`);
+      expect(step2!.text).toContain(`<${member.email}>: waiting since`);
+    }
+    expect(step1!.text!.match(/reminder 1 of 5/g)).toHaveLength(5);
+    expect(step2!.text!.match(/reminder 2 of 5/g)).toHaveLength(5);
+    expect(step1!.subject).toBe(`5 members of ${org.name} waiting for site access`);
+
+    await Promise.all(five.map((member) => grant(org, member)));
+    await reminders(org).result();
+    await untilAfter(five[4]!, 7_000 + 2_000);
+    expect(mailsTo(address(org, 'boss'))).toHaveLength(2);
+  }, 60_000);
+
+  it('a site granted before the first reminder: no email, the workflow ends, at most 6 Actions', async ({ expect }) => {
+    const org = await orgWith({ admins: ['boss'] });
+    const bea = await join(org, 'bea');
+    // Granted while the workflow waits for the first step, as a real admin would.
+    await eventually(async () => (await reminderState(h.client, org.slug))?.members.find((m) => m.memberId === bea.id && m.nextSendAt));
+    await grant(org, bea);
+    await reminders(org).result();
+    await untilAfter(bea, FIRST_STEP_MS + 2_000);
+    expect(mailsTo(address(org, 'boss'))).toEqual([]);
+
+    const actions = await countWorkflowActions(h.client, reminders(org).workflowId);
+    const lifecycle = await countWorkflowActions(h.client, memberWorkflowId(org.slug, bea.id));
+    console.info('Actions, one member granted a site before the first reminder:', { reminders: actions, lifecycle });
+    expect(actions.total).toBeLessThanOrEqual(6);
+    await recordHistory(reminders(org), 'site-access-reminders-granted-early');
+  }, 60_000);
+
+  it('a member granted a site while another still waits: only the one still waiting is reminded', async ({ expect }) => {
+    const org = await orgWith({ admins: ['boss'] });
+    const dee = await join(org, 'dee');
+    await sleep(1_500);
+    const eli = await join(org, 'eli');
+    await eventually(async () => ((await reminderState(h.client, org.slug))?.members.length === 2 ? true : undefined));
+    // The workflow's timer was set for dee's first step; it moves to eli's.
+    await grant(org, dee);
+    const [mail] = await mailsFor(address(org, 'boss'), 1);
+    expect(mail!.text).toContain(`<${eli.email}>: waiting since`);
+    expect(mail!.text).not.toContain(dee.email);
+    await grant(org, eli);
+    await reminders(org).result();
+    expect(mailsTo(address(org, 'boss'))).toHaveLength(1);
+    await recordHistory(reminders(org), 'site-access-reminders-one-granted');
+  }, 60_000);
+
+  it('disabling a member stops the reminders about them, even before anyone nudges the workflow', async ({ expect }) => {
+    const org = await orgWith({ admins: ['boss'] });
+    const cy = await join(org, 'cy');
+    await mailsFor(address(org, 'boss'), 1);
+    await h.sql`update members set status = 'disabled' where id = ${cy.id}`;
+    // At step 2 the digest re-reads who waits, finds nobody and the workflow ends.
+    await reminders(org).result();
+    await untilAfter(cy, 7_000);
+    expect(mailsTo(address(org, 'boss'))).toHaveLength(1);
+  }, 60_000);
+
+  it('an org without an admin: IT contacts get the reminders; with nobody to mail, the state says so until someone can be', async ({ expect }) => {
+    const itOnly = await orgWith({ itContacts: ['it'] });
+    const nobody = await orgWith();
+    const jo = await join(itOnly, 'jo');
+    const kim = await join(nobody, 'kim');
+
+    const [mail] = await mailsFor(address(itOnly, 'it'), 1);
+    expect(mail!.subject).toBe(`1 member of ${itOnly.name} waiting for site access`);
+    expect(mail!.text).toContain(`which has no org admin with an email address yet`);
+    expect((await reminderState(h.client, itOnly.slug))?.warnings.map((w) => w.code)).toEqual(['no_admin']);
+
+    await untilAfter(kim, FIRST_STEP_MS + 2_000);
+    const held = await reminderState(h.client, nobody.slug);
+    expect(held?.warnings.map((w) => w.code)).toEqual(['no_recipients']);
+    expect(held?.nextDigestAt).toBeNull();
+    expect(held?.members).toEqual([expect.objectContaining({ memberId: kim.id, remindersSent: 0, nextSendAt: null })]);
+    expect((await siteAccessStatus(h.sql, config, { orgId: nobody.id, memberId: kim.id }))?.message).toMatch(/no admin who could be asked/);
+    expect(await h.sql`select 1 from email_log where org_id = ${nobody.id}`).toEqual([]);
+
+    // An admin appears; the next nudge lets the held reminder go out.
+    await assignSite(nobody, await insertMember(nobody, 'late', { orgRole: 'org_admin' }));
+    await nudgeReminders(h.client, { orgId: nobody.id, orgSlug: nobody.slug }, h.taskQueue);
+    const [late] = await mailsFor(address(nobody, 'late'), 1);
+    expect(late!.text).toContain(`<${kim.email}>: waiting since`);
+
+    await Promise.all([grant(itOnly, jo), grant(nobody, kim)]);
+    await Promise.all([reminders(itOnly).result(), reminders(nobody).result()]);
+  }, 60_000);
+
+  it('a recipient the mail server refuses is logged as rejected and holds up nobody', async ({ expect }) => {
+    const org = await orgWith({ admins: ['bounce', 'good'] });
+    const lou = await join(org, 'lou');
+    await mailsFor(address(org, 'good'), 2);
+    await grant(org, lou);
+    await reminders(org).result();
+    const log = await h.sql<{ to: string[]; status: string; error: string | null }[]>`
+      select to_addresses as to, status, error from email_log where org_id = ${org.id} order by id`;
+    expect(log.filter((row) => row.to[0] === address(org, 'bounce'))).toEqual([
+      { to: [address(org, 'bounce')], status: 'rejected', error: expect.stringContaining('550') },
+      { to: [address(org, 'bounce')], status: 'rejected', error: expect.stringContaining('550') },
+    ]);
+    expect(log.filter((row) => row.to[0] === address(org, 'good')).map((row) => row.status)).toEqual(['sent', 'sent']);
+  }, 60_000);
+});
