@@ -7,17 +7,18 @@ import type { ReminderContacts, WaitingMember } from '../domain/reminders.ts';
 export const REMINDER_SENT_EVENT = 'site_access.reminder_sent';
 
 /**
- * A member waits for site access while active and assigned to no site. Until members carry their
- * own pending-since column, the wait counts from the member's creation.
+ * A member waits for site access while active, a plain member (org admins reach every site of
+ * their organisation) and assigned to no site; the wait counts from `site_access_pending_since`,
+ * which the assignment code keeps (creation, or the removal of the last site).
  */
 export async function waitingMembers(sql: Queryable, orgId: string, memberId?: string): Promise<WaitingMember[]> {
   const rows = await sql<(Omit<WaitingMember, 'waitingSince'> & { waitingSince: Date })[]>`
-    select m.id as "memberId", m.name, m.email::text as email, m.created_at as "waitingSince"
+    select m.id as "memberId", m.name, m.email::text as email, coalesce(m.site_access_pending_since, m.created_at) as "waitingSince"
     from members m
-    where m.org_id = ${orgId} and m.status = 'active'
+    where m.org_id = ${orgId} and m.status = 'active' and m.org_role = 'member'
       and not exists (select 1 from site_assignments a where a.member_id = m.id)
       ${memberId === undefined ? sql`` : sql`and m.id = ${memberId}`}
-    order by m.created_at, m.id`;
+    order by 4, m.id`;
   return rows.map((row) => ({ ...row, waitingSince: row.waitingSince.toISOString() }));
 }
 

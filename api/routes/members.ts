@@ -10,8 +10,11 @@ import type { AppDeps, AppEnv } from '../context.ts';
 import { encodeMemberCursor, memberCursor } from '../cursor.ts';
 import { requireOrgAdmin } from '../session.ts';
 import { validate } from '../validate.ts';
+import { announceSiteAccessChange, reminderState } from '../../temporal/site-access.ts';
 
 const MAX_SITES_PER_REQUEST = 200;
+/** Temporal is told of site-access changes within this, or the change stands and a warning is logged. */
+const NUDGE_DEADLINE_MS = 3_000;
 
 const listQuery = z.strictObject({
   siteAccess: z.enum(['none', 'some']).optional(),
@@ -41,9 +44,28 @@ const target = (c: Context<AppEnv>, memberId: string) => {
 
 const siteAnswer = ({ changed, sites }: SiteAccessChange) => ({ changed, sites });
 
-export function memberRoutes({ sql }: AppDeps) {
+export function memberRoutes({ sql, temporal, config, log }: AppDeps) {
   const app = new Hono<AppEnv>();
   app.use(requireOrgAdmin);
+
+  /**
+   * After a change that may start or end a member's wait for a site has committed: the lifecycle's
+   * search attributes follow, and the org's reminders re-read who waits. Best effort within a
+   * deadline: the change stands either way, and a digest re-reads PostgreSQL before it is sent,
+   * so a missed nudge can delay a reminder's recalculation but never mail about a granted member.
+   */
+  async function announce(c: Context<AppEnv>, memberId: string, flipped: boolean) {
+    if (!flipped) return;
+    const admin = c.get('member')!;
+    const member = { orgId: admin.orgId, orgSlug: admin.orgSlug, memberId };
+    const [row]: [{ pendingSince: Date | null; changedAt: Date }?] = await sql`
+      select site_access_pending_since as "pendingSince", now() as "changedAt" from members where id = ${memberId}`;
+    if (!row) return;
+    const change = { pendingSince: row.pendingSince?.toISOString() ?? null, changedAt: row.changedAt.toISOString() };
+    await temporal.connection
+      .withDeadline(Date.now() + NUDGE_DEADLINE_MS, () => announceSiteAccessChange(temporal.client, member, change, config.temporal.taskQueue))
+      .catch((err: unknown) => log.warn({ err, requestId: c.get('requestId'), memberId }, 'site access changed but Temporal was not told; reminders catch up at their next read'));
+  }
 
   /** Resets the member's sign-in link: their next sign-in may link by email again (a recreated IdP account). */
   app.delete('/:id/identities', async (c) => {
@@ -61,10 +83,19 @@ export function memberRoutes({ sql }: AppDeps) {
     return c.json({ members: page.members, nextCursor: page.next ? encodeMemberCursor(page.next) : null });
   });
 
+  /** The member, their sites and, while they wait, what the org's reminders will do about them next. */
   app.get('/:id', validate('param', memberParam), async (c) => {
-    const found = await findMember(sql, c.get('member')!.orgId, c.req.valid('param').id);
+    const admin = c.get('member')!;
+    const found = await findMember(sql, admin.orgId, c.req.valid('param').id);
     if (!found) throw new MemberNotFoundError();
-    return c.json(found);
+    const state = await temporal.connection
+      .withDeadline(Date.now() + NUDGE_DEADLINE_MS, () => reminderState(temporal.client, admin.orgSlug))
+      .catch((err: unknown) => {
+        log.warn({ err, requestId: c.get('requestId') }, 'reminder state unavailable');
+        return null;
+      });
+    const reminders = state?.members.find((m) => m.memberId === found.member.id);
+    return c.json({ ...found, reminders: reminders ? { ...reminders, warnings: state?.warnings ?? [] } : null });
   });
 
   app.patch('/:id', validate('param', memberParam), validate('json', roleChange), async (c) => {
@@ -72,23 +103,30 @@ export function memberRoutes({ sql }: AppDeps) {
     const { changed } = await changeOrgRole(sql, target(c, id), c.req.valid('json').orgRole);
     const found = await findMember(sql, c.get('member')!.orgId, id);
     if (!found) throw new MemberNotFoundError();
+    // Org admins reach every site: a role change starts or ends the wait of a member without sites.
+    await announce(c, id, changed && found.sites.length === 0);
     return c.json({ changed, ...found });
   });
 
   /** The full set: the same set again changes nothing and writes no audit event. */
   app.put('/:id/sites', validate('param', memberParam), validate('json', siteSet), async (c) => {
-    const change = await setMemberSites(sql, target(c, c.req.valid('param').id), c.req.valid('json').sites);
+    const { id } = c.req.valid('param');
+    const change = await setMemberSites(sql, target(c, id), c.req.valid('json').sites);
+    await announce(c, id, change.hadSites !== change.hasSites);
     return c.json(siteAnswer(change));
   });
 
   app.post('/:id/sites', validate('param', memberParam), validate('json', siteGrant), async (c) => {
-    const change = await assignSite(sql, target(c, c.req.valid('param').id), c.req.valid('json'));
+    const { id } = c.req.valid('param');
+    const change = await assignSite(sql, target(c, id), c.req.valid('json'));
+    await announce(c, id, change.hadSites !== change.hasSites);
     return c.json(siteAnswer(change));
   });
 
   app.delete('/:id/sites/:siteId', validate('param', memberSiteParam), async (c) => {
     const { id, siteId } = c.req.valid('param');
     const change = await unassignSite(sql, target(c, id), siteId);
+    await announce(c, id, change.hadSites !== change.hasSites);
     return c.json(siteAnswer(change));
   });
 
