@@ -28,22 +28,25 @@ export interface MemberRow {
   source: MemberSource;
   createdAt: Date;
   siteCount: number;
-  /** Null while the member has a site; else the later of joining and losing the last site. */
+  /** Null while the member has a site or is an org admin (who reaches every site); else the later of joining and losing the last site. */
   waitingForSiteSince: Date | null;
 }
+
+/** Waiting for site access: a plain member with no site (org admins reach every site of their organisation). */
+const waiting = (sql: Queryable) => sql`(m.org_role = 'member' and m.site_access_pending_since is not null)`;
 
 const memberColumns = (sql: Queryable) => sql`
   m.id, m.email, m.name, m.org_role as "orgRole", m.status, m.source, m.created_at as "createdAt",
   (select count(*)::int from site_assignments a where a.member_id = m.id) as "siteCount",
-  m.site_access_pending_since as "waitingForSiteSince"`;
+  case when ${waiting(sql)} then m.site_access_pending_since end as "waitingForSiteSince"`;
 
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, '\\$&')}%`;
 
 function filterConditions(sql: Queryable, { siteAccess, status, source, q }: MemberFilters) {
   const none = sql``;
   return sql`
-    ${siteAccess === 'none' ? sql`and m.site_access_pending_since is not null` : none}
-    ${siteAccess === 'some' ? sql`and m.site_access_pending_since is null` : none}
+    ${siteAccess === 'none' ? sql`and ${waiting(sql)}` : none}
+    ${siteAccess === 'some' ? sql`and not ${waiting(sql)}` : none}
     ${status ? sql`and m.status = ${status}` : none}
     ${source ? sql`and m.source = ${source}` : none}
     ${q ? sql`and (m.email::text ilike ${likePattern(q)} or m.name ilike ${likePattern(q)})` : none}`;

@@ -65,6 +65,18 @@ const listed = async (query: string) => {
 };
 
 describe('org-admin member list', () => {
+  it('never lists an org admin without sites as waiting: org admins reach every site', async () => {
+    const chief = await newMember('chief-without-sites', { orgRole: 'org_admin' });
+    try {
+      expect(await listed('q=chief-without&siteAccess=none')).toEqual([]);
+      expect(await listed('q=chief-without&siteAccess=some')).toEqual(['chief-without-sites']);
+      expect((await api(boss, `/${chief.id}`)).json.member.waitingForSiteSince).toBeNull();
+    } finally {
+      // Out of the last-admin counts of later tests.
+      await h.sql`update members set status = 'disabled' where id = ${chief.id}`;
+    }
+  });
+
   it('lists each member with org role, source, site count and since when it waits for a site', async () => {
     const { json } = await api(boss, '?q=plain');
     expect(json.members).toEqual([

@@ -60,6 +60,8 @@ it('an assignment through the member API stops the reminders, updates the lifecy
 
   const granted = await api('/sites', { method: 'PUT', body: JSON.stringify({ sites: [{ siteId: site!.id, role: 'site_member' }] }) });
   expect(granted.status).toBe(200);
+  // At once, whether or not the workflow has read the grant yet.
+  expect(JSON.parse((await api('')).body).reminders).toBeNull();
   const pending = await eventually(async () => {
     const value = (await lifecycle.describe()).typedSearchAttributes.get(searchAttributes.siteAccessPending);
     return value === false ? value : undefined;

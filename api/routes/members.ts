@@ -94,7 +94,8 @@ export function memberRoutes({ sql, temporal, config, log }: AppDeps) {
         log.warn({ err, requestId: c.get('requestId') }, 'reminder state unavailable');
         return null;
       });
-    const reminders = state?.members.find((m) => m.memberId === found.member.id);
+    // PostgreSQL decides who waits; the workflow may not have read a grant of a moment ago yet.
+    const reminders = found.member.waitingForSiteSince ? state?.members.find((m) => m.memberId === found.member.id) : undefined;
     return c.json({ ...found, reminders: reminders ? { ...reminders, warnings: state?.warnings ?? [] } : null });
   });
 
