@@ -15,7 +15,8 @@ export function memberActivities(sql: Sql, nudgeReminders: (org: OrgRef) => Prom
   return {
     /**
      * Stamps the member as having a running lifecycle, with its audit event, in one transaction, and
-     * reads whether they wait for a site; if so, nudges the org's site-access reminders. Every route
+     * reads whether they wait for a site; if so, or if they are an org admin (a recipient), nudges the
+     * org's site-access reminders. Every route
      * in (JIT, invitation, operator, directory) starts a lifecycle, so every new member is covered.
      * Idempotent: the event is keyed and the stamp keeps its first value, so a retry changes
      * nothing; a repeated nudge only makes the reminders re-read who waits.
@@ -23,17 +24,18 @@ export function memberActivities(sql: Sql, nudgeReminders: (org: OrgRef) => Prom
     async recordLifecycleStarted(event: AuditEventInput & { memberId: string }): Promise<LifecycleStarted | undefined> {
       const started = await sql.begin(async (tx) => {
         await insertAuditEvent(tx, event);
-        const [member]: [(OrgRef & { readAt: Date })?] = await tx`
+        const [member]: [(OrgRef & { readAt: Date; isAdmin: boolean })?] = await tx`
           update members m set lifecycle_started_at = coalesce(m.lifecycle_started_at, now())
           from organisations o
           where m.id = ${event.memberId} and o.id = m.org_id
-          returning m.org_id as "orgId", o.slug as "orgSlug", now() as "readAt"`;
+          returning m.org_id as "orgId", o.slug as "orgSlug", now() as "readAt", m.org_role = 'org_admin' as "isAdmin"`;
         if (!member) return undefined;
         const [waiting] = await waitingMembers(tx, member.orgId, event.memberId);
         return { org: member, waitingSince: waiting?.waitingSince ?? null, readAt: member.readAt.toISOString() };
       });
       if (!started) return undefined;
-      if (started.waitingSince) await nudgeReminders({ orgId: started.org.orgId, orgSlug: started.org.orgSlug });
+      // A new admin is a new recipient: reminders held for want of one may go out now.
+      if (started.waitingSince || started.org.isAdmin) await nudgeReminders({ orgId: started.org.orgId, orgSlug: started.org.orgSlug });
       return { waitingSince: started.waitingSince, readAt: started.readAt };
     },
   };

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { MemberKey } from '../db/member-queries.ts';
 
-const memberKey = z.tuple([z.iso.datetime(), z.uuid()]);
+// Members are created in this era: a well-formed date PostgreSQL cannot hold (year 0) is no cursor either.
+const memberTime = z.iso.datetime().refine((at) => /^(19[7-9]\d|2\d{3})-/.test(at), 'outside the years members exist');
+const memberKey = z.tuple([memberTime, z.uuid()]);
 
 /** Opaque to clients: they pass back what the previous page gave them. */
 export const encodeMemberCursor = ({ createdAt, id }: MemberKey): string =>

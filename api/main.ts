@@ -1,3 +1,4 @@
+import { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,6 +24,11 @@ const app = createApp({ config, sql, temporal: { client, connection }, log, drai
 const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
   log.info({ port: info.port, publicUrl: config.publicUrl.href }, 'api listening');
 });
+// A client trickling its headers or its (at most 64 kB) body holds a connection only this long.
+if (server instanceof Server) {
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+}
 
 /**
  * /readyz turns 503 at once; on SIGTERM (orchestrators) the listener stays open for the grace

@@ -1,6 +1,6 @@
 import { zValidator } from '@hono/zod-validator';
 import type { ValidationTargets } from 'hono';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ClientError } from './errors.ts';
 
 export const describeIssues = (issues: readonly z.core.$ZodIssue[]) =>
@@ -11,3 +11,6 @@ export const validate = <T extends keyof ValidationTargets, S extends z.ZodType>
   zValidator(target, schema, (result) => {
     if (!result.success) throw new ClientError(400, 'invalid_request', describeIssues(result.error.issues));
   });
+
+/** An id as PostgreSQL prints it: a UUID in any case, compared in lower case. */
+export const uuidId = () => z.uuid().transform((id) => id.toLowerCase());

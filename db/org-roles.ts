@@ -32,7 +32,11 @@ export function changeOrgRole(sql: Sql, { orgId, memberId, actor }: OrgRoleTarge
     const previous = target.orgRole;
     if (previous === orgRole) return { changed: false, orgRole, previous };
     if (removesLastActiveAdmin({ target, newRole: orgRole, activeAdmins: admins.length })) throw new LastOrgAdminError();
-    await tx`update members set org_role = ${orgRole}, updated_at = now() where id = ${memberId}`;
+    // A member without sites starts waiting when demoted (org admins reach every site), from now.
+    await tx`
+      update members set org_role = ${orgRole}, updated_at = now(),
+        site_access_pending_since = case when exists (select 1 from site_assignments a where a.member_id = members.id) then null else now() end
+      where id = ${memberId}`;
     await insertAuditEvent(tx, { orgId, memberId, actor, type: 'member.role_changed', data: { email: target.email, orgRole, previous } });
     return { changed: true, orgRole, previous };
   });

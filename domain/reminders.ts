@@ -114,17 +114,20 @@ export function planDigest(decisions: ReminderDecisions, policy: ReminderPolicy,
 }
 
 /**
- * Records the steps a digest sent. One that sent nothing (everyone in it got a site meanwhile)
- * neither starts a window nor uses up its number: no email carries that number yet.
+ * Records the steps a digest sent. Its number is used up either way: a crashed earlier attempt of
+ * the same digest may already have mailed some recipients under it, and a later digest reusing the
+ * number would find those keys sent and skip them. One that sent nothing (everyone in it got a
+ * site meanwhile) starts no window.
  */
 export function applyDigest(decisions: ReminderDecisions, sent: DigestEntry[], at: string): ReminderDecisions {
-  if (!sent.some((entry) => entry.advances)) return decisions;
+  const digests = decisions.digests + 1;
+  if (!sent.some((entry) => entry.advances)) return { ...decisions, digests };
   const members = { ...decisions.members };
   for (const entry of sent) {
     const reminder = members[entry.memberId];
     if (reminder && entry.advances) members[entry.memberId] = { ...reminder, step: entry.step };
   }
-  return { members, lastDigestAt: at, digests: decisions.digests + 1 };
+  return { members, lastDigestAt: at, digests };
 }
 
 export interface ReminderContacts {

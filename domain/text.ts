@@ -11,5 +11,12 @@ export const hasControlCharacter = (value: string): boolean => CONTROL.test(valu
 
 export const hasControlCharacterInText = (value: string): boolean => CONTROL_EXCEPT_LINE_BREAKS.test(value);
 
-/** A display name from outside (an IdP's `name` claim): controls become spaces, at most `max` characters. */
-export const cleanName = (value: string, max: number): string => value.replace(/[\p{Cc}\p{Cs}]/gu, ' ').trim().slice(0, max);
+/**
+ * Bidirectional embeddings, overrides and isolates: a name carrying U+202E shows text reversed in an
+ * admin's email or page ("moc.elgoog@..."). Other format characters (ZWJ in emoji, soft hyphens) stay.
+ */
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/gu;
+
+/** A display name from outside (an IdP's `name` claim): controls become spaces, bidi controls go, at most `max` characters. */
+export const cleanName = (value: string, max: number): string =>
+  value.replace(/[\p{Cc}\p{Cs}]/gu, ' ').replace(BIDI_CONTROL, '').trim().slice(0, max);

@@ -340,6 +340,8 @@ const listFilters: Mutation = {
       ['source', 'ldap'],
       ['limit', rng.pick(['0', '201', '-1', 'abc', '1.5'])],
       ['cursor', rng.word(30)],
+      // Well-formed, but a date PostgreSQL cannot hold: once a 500.
+      ['cursor', Buffer.from(JSON.stringify([rng.pick(['0000-01-01T00:00:00Z', '-000001-01-01T00:00:00Z', '9999-12-31T23:59:59Z']), rng.uuid()])).toString('base64url')],
       ['q', 'q'.repeat(101)],
       ['unknown', '1'],
     ] as const);

@@ -87,6 +87,16 @@ describe('a NUL byte in request text is refused before it reaches PostgreSQL', (
   });
 });
 
+describe('methods that must not start a sign-in', () => {
+  it('HEAD on the sign-in start (a link checker, a preview) answers 405 and stores no attempt', async () => {
+    const before = await footprint();
+    const res = await fetch(`${world.appUrl}/auth/${world.org.slug}/login`, { method: 'HEAD', redirect: 'manual' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, POST');
+    expect(await footprint()).toEqual(before);
+  });
+});
+
 describe('oversize input', () => {
   it('refuses a 2 MB email with 413 before parsing it, in the usual JSON error shape', async () => {
     const before = await footprint();

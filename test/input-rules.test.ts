@@ -42,6 +42,9 @@ describe('field limits defined once in domain/', () => {
     const claims = { iss: 'https://idp.example', sub: '1', email: 'ada@acme.example', email_verified: true };
     expect(checkClaims({ ...claims, name: 'Ada\u0000 Love\nlace' })).toEqual({ email: 'ada@acme.example', name: 'Ada  Love lace' });
     expect(checkClaims({ ...claims, name: 'x'.repeat(5000) })).toMatchObject({ name: 'x'.repeat(200) });
+    // A right-to-left override would show the name reversed in admins' emails and pages; a ZWJ emoji stays whole.
+    expect(checkClaims({ ...claims, name: 'Ada \u202Eecalevol\u202C' })).toMatchObject({ name: 'Ada ecalevol' });
+    expect(checkClaims({ ...claims, name: 'Ada \u{1F469}\u200D\u{1F4BB}' })).toMatchObject({ name: 'Ada \u{1F469}\u200D\u{1F4BB}' });
   });
 });
 

@@ -144,6 +144,7 @@ describe('org-admin member list', () => {
       ['source=ldap', 'source'],
       [`q=${'x'.repeat(101)}`, 'q'],
       ['cursor=not-a-cursor', 'not a cursor from this API'],
+      [`cursor=${Buffer.from(JSON.stringify(['0000-01-01T00:00:00Z', '6be494c1-89a8-4183-9986-f66290770d07'])).toString('base64url')}`, 'not a cursor from this API'],
       ['sitesAccess=none', 'sitesAccess'],
     ] as const) {
       const res = await api(boss, `?${query}`);
@@ -200,6 +201,8 @@ describe('org-admin member detail and site assignments', () => {
     const replaced = await api(boss, `/${m.id}/sites`, { method: 'POST', body: { siteId: berlin, role: 'site_admin' } });
     expect(replaced.json).toEqual({ changed: true, sites: [{ id: berlin, name: 'Berlin HQ', role: 'site_admin' }] });
     expect((await api(boss, `/${m.id}/sites`, { method: 'POST', body: { siteId: berlin, role: 'site_admin' } })).json.changed).toBe(false);
+    // The same id in upper case is the same site (UUIDs are case-insensitive).
+    expect((await api(boss, `/${m.id}/sites`, { method: 'POST', body: { siteId: berlin.toUpperCase(), role: 'site_admin' } })).json.changed).toBe(false);
 
     expect((await api(boss, `/${m.id}/sites/${lisbon}`, { method: 'DELETE' })).json).toMatchObject({ changed: false });
     const [{ beforeRemoval }]: [{ beforeRemoval: Date }] = await h.sql`select now() as "beforeRemoval"`;

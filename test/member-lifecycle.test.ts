@@ -26,11 +26,12 @@ async function startLifecycle() {
   return { org, member, ref, handle, waitingSince: createdAt.toISOString() };
 }
 
+// Visibility (the dev server's SQLite) trails the workflow; slower still on a busy machine.
 const findOne = (query: string) =>
   eventually(async () => {
     for await (const wf of h.client.workflow.list({ query })) return wf;
     return undefined;
-  });
+  }, 30_000);
 
 describe('member lifecycle workflow', () => {
   it('records one audit event in PostgreSQL through a real activity', async () => {
@@ -70,7 +71,8 @@ describe('member lifecycle workflow', () => {
     await handle.signal(siteAccessChangedSignal, { pendingSince: null, changedAt: granted });
     await handle.signal(siteAccessChangedSignal, { pendingSince: waitingSince, changedAt: new Date(Date.parse(granted) - 500).toISOString() });
     const found = await findOne(`OrgSlug = '${org.slug}' AND SiteAccessPending = false`);
-    expect(found.typedSearchAttributes.get(searchAttributes.siteAccessPendingSince)).toBeUndefined();
+    // Cleared: SQL visibility (the dev server's SQLite) shows a removed datetime as the epoch, or not at all.
+    expect(found.typedSearchAttributes.get(searchAttributes.siteAccessPendingSince)?.getTime() ?? 0).toBe(0);
     expect(await handle.query(memberStateQuery)).toMatchObject({ memberId: member.id, siteAccessPending: false, siteAccessChangedAt: granted });
 
     const removed = new Date(Date.parse(granted) + 60_000).toISOString();

@@ -113,9 +113,9 @@ describe('reminder decisions', () => {
     expect(reconcile(later, []).members).toEqual({});
   });
 
-  it('a digest that sent nothing keeps the window and the digest number', () => {
+  it('a digest that sent nothing starts no window but uses up its number (a crashed attempt may have mailed under it)', () => {
     const decisions = reconcile(noDecisions(), [waiting('a', 0)]);
-    expect(applyDigest(decisions, [], at(3 * S))).toBe(decisions);
+    expect(applyDigest(decisions, [], at(3 * S))).toEqual({ ...decisions, digests: decisions.digests + 1 });
   });
 
   it('nothing is due once everyone is silenced', () => {

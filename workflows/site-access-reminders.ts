@@ -55,9 +55,10 @@ export async function siteAccessRemindersWorkflow(input: SiteAccessRemindersInpu
     }
     const plan = planDigest(decisions, known.policy, Date.now());
     if (plan && recipientsFor(plan.level, known.contacts).length > 0) {
-      const at = new Date().toISOString();
       const digestKey = `${workflowInfo().firstExecutionRunId}/${decisions.digests + 1}`;
       const sent = await sendReminderDigest({ orgId, digestKey, plan });
+      // The window starts when the digest went out, not when it was planned: a slow send must not shorten it.
+      const at = new Date().toISOString();
       known = { ...known, waiting: sent.waiting, contacts: sent.contacts };
       decisions = reconcile(applyDigest(decisions, sent.entries, at), sent.waiting);
       continue;

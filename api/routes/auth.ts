@@ -89,6 +89,8 @@ export function authRoutes(deps: AppDeps) {
    * comes from our origin. Typed URLs, bookmarks and our own pages go straight through.
    */
   app.get('/auth/:org/login', async (c) => {
+    // HEAD (link checkers, previews) must not start a sign-in: that stores an attempt and counts toward the rate limit.
+    if (c.req.method === 'HEAD') return c.body(null, 405, { allow: 'GET, POST' });
     if (c.req.header('sec-fetch-site') !== 'cross-site') return startSignIn(c);
     const connection = await connectionByOrg(sql, c.req.param('org'));
     if (!connection) return page(c, 404, 'Unknown organisation', unknownOrg, startAgain);

@@ -9,8 +9,8 @@ import { memberSources, memberStatuses, orgRoles, siteRoles } from '../../domain
 import type { AppDeps, AppEnv } from '../context.ts';
 import { encodeMemberCursor, memberCursor } from '../cursor.ts';
 import { requireOrgAdmin } from '../session.ts';
-import { validate } from '../validate.ts';
-import { announceSiteAccessChange, reminderState } from '../../temporal/site-access.ts';
+import { uuidId, validate } from '../validate.ts';
+import { announceSiteAccessChange, nudgeReminders, reminderState } from '../../temporal/site-access.ts';
 
 const MAX_SITES_PER_REQUEST = 200;
 /** Temporal is told of site-access changes within this, or the change stands and a warning is logged. */
@@ -25,9 +25,9 @@ const listQuery = z.strictObject({
   cursor: memberCursor.optional(),
 });
 
-const memberParam = z.object({ id: z.uuid() });
-const memberSiteParam = z.object({ id: z.uuid(), siteId: z.uuid() });
-const siteGrant = z.strictObject({ siteId: z.uuid(), role: z.enum(siteRoles) });
+const memberParam = z.object({ id: uuidId() });
+const memberSiteParam = z.object({ id: uuidId(), siteId: uuidId() });
+const siteGrant = z.strictObject({ siteId: uuidId(), role: z.enum(siteRoles) });
 const siteSet = z.strictObject({
   sites: z
     .array(siteGrant)
@@ -59,12 +59,17 @@ export function memberRoutes({ sql, temporal, config, log }: AppDeps) {
     const admin = c.get('member')!;
     const member = { orgId: admin.orgId, orgSlug: admin.orgSlug, memberId };
     const [row]: [{ pendingSince: Date | null; changedAt: Date }?] = await sql`
-      select site_access_pending_since as "pendingSince", now() as "changedAt" from members where id = ${memberId}`;
+      select case when org_role = 'member' then site_access_pending_since end as "pendingSince", now() as "changedAt"
+      from members where id = ${memberId}`;
     if (!row) return;
     const change = { pendingSince: row.pendingSince?.toISOString() ?? null, changedAt: row.changedAt.toISOString() };
-    await temporal.connection
-      .withDeadline(Date.now() + NUDGE_DEADLINE_MS, () => announceSiteAccessChange(temporal.client, member, change, config.temporal.taskQueue))
-      .catch((err: unknown) => log.warn({ err, requestId: c.get('requestId'), memberId }, 'site access changed but Temporal was not told; reminders catch up at their next read'));
+    await told(c, memberId, () => announceSiteAccessChange(temporal.client, member, change, config.temporal.taskQueue));
+  }
+
+  function told(c: Context<AppEnv>, memberId: string, tell: () => Promise<void>) {
+    return temporal.connection
+      .withDeadline(Date.now() + NUDGE_DEADLINE_MS, tell)
+      .catch((err: unknown) => log.warn({ err, requestId: c.get('requestId'), memberId }, 'site access or recipients changed but Temporal was not told in time; the change stands'));
   }
 
   /** Resets the member's sign-in link: their next sign-in may link by email again (a recreated IdP account). */
@@ -105,7 +110,9 @@ export function memberRoutes({ sql, temporal, config, log }: AppDeps) {
     const found = await findMember(sql, c.get('member')!.orgId, id);
     if (!found) throw new MemberNotFoundError();
     // Org admins reach every site: a role change starts or ends the wait of a member without sites.
-    await announce(c, id, changed && found.sites.length === 0);
+    // Either way the org's reminder recipients changed, so held reminders may go out now.
+    if (changed && found.sites.length === 0) await announce(c, id, true);
+    else if (changed) await told(c, id, () => nudgeReminders(temporal.client, c.get('member')!, config.temporal.taskQueue));
     return c.json({ changed, ...found });
   });
 

@@ -5,9 +5,9 @@ import { canPostAnnouncement, canReadSite, effectiveSiteRole, type SiteStanding 
 import type { AppDeps, AppEnv } from '../context.ts';
 import { ClientError } from '../errors.ts';
 import { requireMember } from '../session.ts';
-import { validate } from '../validate.ts';
+import { uuidId, validate } from '../validate.ts';
 
-const siteParam = z.object({ siteId: z.uuid() });
+const siteParam = z.object({ siteId: uuidId() });
 const newAnnouncement = z.strictObject({
   title: z.string().trim().min(1).max(200),
   body: z.string().trim().min(1).max(5000),
