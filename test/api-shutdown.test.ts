@@ -1,16 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { get } from 'node:http';
-import { join } from 'node:path';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { identityKey } from '../auth/tokens.ts';
 import { freePort } from '../dev/ports.ts';
 import { signInWorkflowId } from '../workflows/definitions.ts';
 import { TestBrowser } from './support/browser.ts';
+import { spawnEntry } from './support/processes.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
 
-const root = join(import.meta.dirname, '..');
 // No worker polls this queue until the test starts one: the api's sign-in waits on it meanwhile.
 const apiQueue = `shutdown-${randomUUID()}`;
 
@@ -39,19 +38,12 @@ beforeAll(async () => {
   const port = await freePort();
   apiUrl = `http://localhost:${port}`;
   // The api process answers for the world's public URL (the redirect URI registered at the IdP), as behind a proxy.
-  api = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      APP_ENV: 'test',
-      DATABASE_URL: inject('databaseUrl'),
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TASK_QUEUE: apiQueue,
-      PORT: String(port),
-      PUBLIC_URL: world.appUrl,
-      SHUTDOWN_GRACE_SECONDS: '2',
-      LOG_LEVEL: 'info',
-    },
+  api = spawnEntry('api/main.ts', [], {
+    TASK_QUEUE: apiQueue,
+    PORT: String(port),
+    PUBLIC_URL: world.appUrl,
+    SHUTDOWN_GRACE_SECONDS: '2',
+    LOG_LEVEL: 'info',
   });
   api.stdout!.setEncoding('utf8').on('data', (d: string) => (apiOutput += d));
   api.stderr!.setEncoding('utf8').on('data', (d: string) => (apiOutput += d));

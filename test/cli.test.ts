@@ -1,7 +1,4 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decryptSecret } from '../auth/tokens.ts';
 import { loadConfig } from '../config/index.ts';
 import { createSql, type Sql } from '../db/client.ts';
@@ -11,9 +8,9 @@ import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { createOrg } from '../operator/operations.ts';
 import { invitationWorkflowId } from '../workflows/definitions.ts';
 import { uniqueSlug } from './support/fixtures.ts';
+import { spawnEntry } from './support/processes.ts';
 import { startHarness, type TestHarness } from './support/temporal.ts';
 
-const root = join(import.meta.dirname, '..');
 const publicUrl = 'http://localhost:3999';
 let sql: Sql;
 let idp: RunningIdp;
@@ -22,18 +19,7 @@ let h: TestHarness;
 
 /** Runs the real CLI process (asynchronously: the in-process IdP must keep answering meanwhile). */
 function cli(args: string[], env: Record<string, string> = {}, input = ''): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
-    cwd: root,
-    env: {
-      ...process.env,
-      APP_ENV: 'test',
-      DATABASE_URL: inject('databaseUrl'),
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TASK_QUEUE: h.taskQueue,
-      PUBLIC_URL: publicUrl,
-      ...env,
-    },
-  });
+  const child = spawnEntry('cli/main.ts', args, { TASK_QUEUE: h.taskQueue, PUBLIC_URL: publicUrl, ...env });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

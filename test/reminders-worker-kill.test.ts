@@ -1,17 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ParsedMail } from 'mailparser';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { announceSiteAccessChange } from '../temporal/site-access.ts';
 import { memberWorkflowId, pruneScheduleId, siteAccessRemindersWorkflowId } from '../workflows/definitions.ts';
 import { memberLifecycleWorkflow } from '../workflows/index.ts';
 import { insertMember, insertOrg } from './support/fixtures.ts';
+import { spawnEntry } from './support/processes.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
 
-const root = join(import.meta.dirname, '..');
 // Served only by the worker processes below; the harness's own worker polls another queue.
 const taskQueue = `worker-kill-${randomUUID()}`;
 const workers = new Set<ChildProcess>();
@@ -31,20 +30,13 @@ afterAll(async () => {
 
 /** `npm run start:worker` as a process of its own, on the short schedule; resolves once it polls. */
 async function startWorker(): Promise<ChildProcess> {
-  const worker = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      APP_ENV: 'test',
-      DATABASE_URL: inject('databaseUrl'),
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TASK_QUEUE: taskQueue,
-      SMTP_URL: smtp.url,
-      PUBLIC_URL: 'https://sso.example.test',
-      REMINDER_SCHEDULE: '4s,8s,12s',
-      REMINDER_DIGEST_WINDOW: '1s',
-      LOG_LEVEL: 'info',
-    },
+  const worker = spawnEntry('worker/main.ts', [], {
+    TASK_QUEUE: taskQueue,
+    SMTP_URL: smtp.url,
+    PUBLIC_URL: 'https://sso.example.test',
+    REMINDER_SCHEDULE: '4s,8s,12s',
+    REMINDER_DIGEST_WINDOW: '1s',
+    LOG_LEVEL: 'info',
   });
   workers.add(worker);
   worker.once('exit', () => workers.delete(worker));
