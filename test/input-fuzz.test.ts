@@ -8,7 +8,7 @@ import { makeOrgAdmin } from '../operator/operations.ts';
 import { TestBrowser } from './support/browser.ts';
 import { rawRequest, type RawRequest, type RawResponse } from './support/raw-http.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
-import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { startHarness, untilLifecycleStarted, type TestHarness } from './support/temporal.ts';
 
 /**
  * Malformed requests against every route of the app, over real HTTP, signed in as an org admin:
@@ -458,10 +458,7 @@ beforeAll(async () => {
     siteId: site.id,
   };
   // The sign-in's lifecycle writes its start event a moment later; the snapshot is taken after it.
-  await eventually(async () => {
-    const rows = await h.sql`select 1 from audit_events where org_id = ${world.org.id} and type = 'member.lifecycle_started'`;
-    return rows.length > 0 ? true : undefined;
-  });
+  await untilLifecycleStarted(h.sql, world.org.id);
 });
 afterAll(async () => {
   await world?.stop();

@@ -4,7 +4,7 @@ import { makeOrgAdmin } from '../operator/operations.ts';
 import { TestBrowser } from './support/browser.ts';
 import { rawRequest } from './support/raw-http.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
-import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { startHarness, untilLifecycleStarted, type TestHarness } from './support/temporal.ts';
 
 let h: TestHarness;
 let smtp: SmtpSink;
@@ -19,10 +19,7 @@ beforeAll(async () => {
   admin = new TestBrowser();
   await world.signIn(admin, 'boss');
   // The sign-in's lifecycle writes its start event a moment later; footprints compare after it.
-  await eventually(async () => {
-    const rows = await h.sql`select 1 from audit_events where org_id = ${world.org.id} and type = 'member.lifecycle_started'`;
-    return rows.length > 0 ? true : undefined;
-  });
+  await untilLifecycleStarted(h.sql, world.org.id);
 });
 afterAll(async () => {
   await world?.stop();

@@ -30,14 +30,13 @@ afterAll(async () => {
 const signInHandle = (input: ProvisionIdentityInput) =>
   h.client.workflow.getHandle(signInWorkflowId(input.orgSlug, identityKey(input.connectionId, input.iss, input.sub)));
 
+const untilStamped = (memberId: string) =>
+  eventually(async () => (await h.sql`select 1 from members where id = ${memberId} and lifecycle_started_at is not null`)[0]);
+
 async function expectLifecycle(input: ProvisionIdentityInput, memberId: string) {
   const lifecycle = h.client.workflow.getHandle(memberWorkflowId(input.orgSlug, memberId));
   expect(await eventually(() => lifecycle.query(memberStateQuery).catch(() => undefined))).toMatchObject({ memberId, status: 'active' });
-  const stamped = await eventually(async () => {
-    const [row] = await h.sql`select 1 from members where id = ${memberId} and lifecycle_started_at is not null`;
-    return row;
-  });
-  expect(stamped).toBeDefined();
+  expect(await untilStamped(memberId)).toBeDefined();
   await lifecycle.terminate('test finished');
 }
 
@@ -72,7 +71,7 @@ describe('every signed-in member has a running lifecycle', () => {
     const first = await provisionSignIn(h, h.taskQueue, input);
     expect(first).toMatchObject({ outcome: 'created' });
     const memberId = (first as { memberId: string }).memberId;
-    await eventually(async () => (await h.sql`select 1 from members where id = ${memberId} and lifecycle_started_at is not null`)[0]);
+    await untilStamped(memberId);
     await signInHandle(input).result();
 
     const again = await provisionSignIn(h, h.taskQueue, input);

@@ -82,3 +82,13 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * Until the organisation has a member whose lifecycle recorded its start: a sign-in's lifecycle
+ * writes that audit event a moment after the sign-in answers, so snapshots of the org wait for it.
+ */
+export const untilLifecycleStarted = (sql: Sql, orgId: string) =>
+  eventually(async () => {
+    const rows = await sql`select 1 from audit_events where org_id = ${orgId} and type = 'member.lifecycle_started'`;
+    return rows.length > 0 ? true : undefined;
+  });
