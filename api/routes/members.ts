@@ -93,14 +93,17 @@ export function memberRoutes({ sql, temporal, config, log }: AppDeps) {
     const admin = c.get('member')!;
     const found = await findMember(sql, admin.orgId, c.req.valid('param').id);
     if (!found) throw new MemberNotFoundError();
-    const state = await temporal.connection
-      .withDeadline(Date.now() + NUDGE_DEADLINE_MS, () => reminderState(temporal.client, admin.orgSlug))
-      .catch((err: unknown) => {
-        log.warn({ err, requestId: c.get('requestId') }, 'reminder state unavailable');
-        return null;
-      });
-    // PostgreSQL decides who waits; the workflow may not have read a grant of a moment ago yet.
-    const reminders = found.member.waitingForSiteSince ? state?.members.find((m) => m.memberId === found.member.id) : undefined;
+    // PostgreSQL decides who waits (the workflow may not have read a grant of a moment ago yet), and
+    // only a waiting member is worth the billable query.
+    const state = found.member.waitingForSiteSince
+      ? await temporal.connection
+          .withDeadline(Date.now() + NUDGE_DEADLINE_MS, () => reminderState(temporal.client, admin.orgSlug))
+          .catch((err: unknown) => {
+            log.warn({ err, requestId: c.get('requestId') }, 'reminder state unavailable');
+            return null;
+          })
+      : null;
+    const reminders = state?.members.find((m) => m.memberId === found.member.id);
     return c.json({ ...found, reminders: reminders ? { ...reminders, warnings: state?.warnings ?? [] } : null });
   });
 
