@@ -50,23 +50,41 @@ export function isPermanentRejection(err: unknown): boolean {
   return typeof code === 'number' && code >= 500 && code < 600;
 }
 
+export type RecipientOutcome = 'sent' | 'rejected' | 'failed';
+
 /**
  * sendLoggedEmail for one recipient of several: a permanent refusal is logged as `rejected` (with
  * the server's answer) and reported instead of thrown, so it neither blocks the other recipients
- * nor is tried again by a retry. Transient failures still throw, for the activity's retries.
+ * nor is tried again by a retry; so is one given up on (`failed`, see giveUpOn). Transient
+ * failures are counted in the log's `attempts` and thrown, for the activity's retries.
  */
-export async function sendOrRecordRejection(sql: Queryable, mailer: Mailer, email: EmailInput): Promise<'sent' | 'rejected'> {
+export async function sendToOneOfMany(sql: Queryable, mailer: Mailer, email: EmailInput): Promise<RecipientOutcome> {
   const [logged]: [{ status: string }?] = await sql`select status from email_log where idempotency_key = ${email.idempotencyKey}`;
-  if (logged?.status === 'rejected') return 'rejected';
+  if (logged?.status === 'rejected' || logged?.status === 'failed') return logged.status;
   try {
     await sendLoggedEmail(sql, mailer, email);
     return 'sent';
   } catch (err) {
-    if (!isPermanentRejection(err)) throw err;
     const answer = String((err as { response?: unknown }).response ?? (err as Error).message).slice(0, 500);
+    if (!isPermanentRejection(err)) {
+      await sql`update email_log set attempts = attempts + 1, error = ${answer} where idempotency_key = ${email.idempotencyKey}`;
+      throw err;
+    }
     await sql`update email_log set status = 'rejected', error = ${answer} where idempotency_key = ${email.idempotencyKey}`;
     return 'rejected';
   }
+}
+
+/**
+ * Gives up on an email that failed transiently at least `attempts` times (a mailbox the server
+ * keeps deferring, say): it is logged as `failed` and no retry tries it again. Returns whether it
+ * was given up on.
+ */
+export async function giveUpOn(sql: Queryable, idempotencyKey: string, attempts: number): Promise<boolean> {
+  const given = await sql`
+    update email_log set status = 'failed'
+    where idempotency_key = ${idempotencyKey} and status = 'pending' and attempts >= ${attempts}`;
+  return given.count > 0;
 }
 
 export function emailActivities(sql: Sql, mailer: Mailer) {

@@ -7,6 +7,7 @@ import { memberActivities } from './members.ts';
 import { invitationActivities } from './invitations.ts';
 import { maintenanceActivities } from './maintenance.ts';
 import { provisioningActivities } from './provisioning.ts';
+import { reminderSweepActivities } from './reminder-sweep.ts';
 import { reminderActivities, type ReminderSettings } from './reminders.ts';
 
 export interface ActivityDeps {
@@ -22,11 +23,12 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...auditActivities(deps.sql),
     ...provisioningActivities(deps.sql),
-    ...memberActivities(deps.sql, (org) => nudgeReminders(deps.client, org, deps.taskQueue)),
+    ...memberActivities(deps.sql, deps.reminders.policy, (org, nudge) => nudgeReminders(deps.client, org, deps.taskQueue, nudge)),
     ...emailActivities(deps.sql, deps.mailer),
     ...invitationActivities(deps.sql, deps.mailer),
     ...maintenanceActivities(deps.sql),
     ...reminderActivities(deps.sql, deps.mailer, deps.reminders),
+    ...reminderSweepActivities(deps.sql, deps.client, deps.taskQueue, deps.reminders.policy),
   };
 }
 

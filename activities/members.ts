@@ -1,7 +1,9 @@
 import { insertAuditEvent } from '../db/audit.ts';
 import type { Sql } from '../db/client.ts';
 import { waitingMembers } from '../db/site-access.ts';
+import { dueAt, type ReminderPolicy } from '../domain/reminders.ts';
 import type { OrgRef } from '../temporal/site-access.ts';
+import type { RemindersNudge } from '../workflows/definitions.ts';
 import type { AuditEventInput } from './audit.ts';
 
 export interface LifecycleStarted {
@@ -11,15 +13,15 @@ export interface LifecycleStarted {
   readAt: string;
 }
 
-export function memberActivities(sql: Sql, nudgeReminders: (org: OrgRef) => Promise<void>) {
+export function memberActivities(sql: Sql, policy: ReminderPolicy, nudgeReminders: (org: OrgRef, nudge: RemindersNudge) => Promise<void>) {
   return {
     /**
      * Stamps the member as having a running lifecycle, with its audit event, in one transaction, and
-     * reads whether they wait for a site; if so, or if they are an org admin (a recipient), nudges the
-     * org's site-access reminders. Every route
+     * reads whether they wait for a site; if so, tells the org's site-access reminders when their
+     * reminder falls due, and if they are an org admin (a recipient), that held reminders may go. Every route
      * in (JIT, invitation, operator, directory) starts a lifecycle, so every new member is covered.
      * Idempotent: the event is keyed and the stamp keeps its first value, so a retry changes
-     * nothing; a repeated nudge only makes the reminders re-read who waits.
+     * nothing; a repeated nudge at worst makes the reminders try a digest that finds nothing due.
      */
     async recordLifecycleStarted(event: AuditEventInput & { memberId: string }): Promise<LifecycleStarted | undefined> {
       const started = await sql.begin(async (tx) => {
@@ -31,11 +33,14 @@ export function memberActivities(sql: Sql, nudgeReminders: (org: OrgRef) => Prom
           returning m.org_id as "orgId", o.slug as "orgSlug", now() as "readAt", m.org_role = 'org_admin' as "isAdmin"`;
         if (!member) return undefined;
         const [waiting] = await waitingMembers(tx, member.orgId, event.memberId);
-        return { org: member, waitingSince: waiting?.waitingSince ?? null, readAt: member.readAt.toISOString() };
+        const due = waiting && dueAt(waiting, policy);
+        return { org: member, waitingSince: waiting?.waitingSince ?? null, due, readAt: member.readAt.toISOString() };
       });
       if (!started) return undefined;
+      const org = { orgId: started.org.orgId, orgSlug: started.org.orgSlug };
+      if (started.due !== undefined) await nudgeReminders(org, { dueAt: new Date(started.due).toISOString() });
       // A new admin is a new recipient: reminders held for want of one may go out now.
-      if (started.waitingSince || started.org.isAdmin) await nudgeReminders({ orgId: started.org.orgId, orgSlug: started.org.orgSlug });
+      if (started.org.isAdmin) await nudgeReminders(org, {});
       return { waitingSince: started.waitingSince, readAt: started.readAt };
     },
   };

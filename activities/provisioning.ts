@@ -14,11 +14,12 @@ interface MemberRow {
   org_role: OrgRole;
   source: MemberSource;
   lifecycle_started_at: Date | null;
+  site_access_pending_since: Date | null;
 }
 
 /** The columns of MemberRow, optionally qualified (`m.`), for every select and returning below. */
 const memberColumns = (sql: Queryable, alias = '') =>
-  sql(['id', 'email', 'name', 'status', 'org_role', 'source', 'lifecycle_started_at'].map((column) => `${alias}${column}`));
+  sql(['id', 'email', 'name', 'status', 'org_role', 'source', 'lifecycle_started_at', 'site_access_pending_since'].map((column) => `${alias}${column}`));
 
 const memberResult = (outcome: 'signed_in' | 'linked' | 'created', m: MemberRow): ProvisionOutcome => ({
   outcome,
@@ -27,6 +28,8 @@ const memberResult = (outcome: 'signed_in' | 'linked' | 'created', m: MemberRow)
   orgRole: m.org_role,
   source: m.source,
   lifecycleStarted: m.lifecycle_started_at !== null,
+  // As db/site-access.ts waitingMembers decides it: org admins reach every site.
+  waitingSince: m.status === 'active' && m.org_role === 'member' ? (m.site_access_pending_since?.toISOString() ?? null) : null,
 });
 
 /**

@@ -1,124 +1,184 @@
 import { log } from '@temporalio/activity';
-import { insertAuditEvent } from '../db/audit.ts';
-import type { Sql } from '../db/client.ts';
-import { REMINDER_SENT_EVENT, reminderContacts, waitingMembers } from '../db/site-access.ts';
+import { insertAuditEvents } from '../db/audit.ts';
+import type { Queryable, Sql } from '../db/client.ts';
+import { lastDigestAt, recordDigest, REMINDER_SENT_EVENT, reminderContacts, waitingMembers, type WaitingWithProgress } from '../db/site-access.ts';
 import { digestEmail, type DigestLine, type EmailContent } from '../domain/reminder-email.ts';
+import type { ReminderOutlook } from '../domain/reminder-outlook.ts';
 import {
   contactWarnings,
-  digestLevel,
+  earliestDue,
+  isSilenced,
+  planDigest,
   recipientsFor,
-  type DigestEntry,
-  type DigestPlan,
   type Recipient,
   type ReminderContacts,
   type ReminderPolicy,
-  type WaitingMember,
 } from '../domain/reminders.ts';
-import { sendOrRecordRejection, type Mailer } from './email.ts';
+import { giveUpOn, sendToOneOfMany, type Mailer } from './email.ts';
 
 export interface ReminderSettings {
   policy: ReminderPolicy;
   /** The api's external URL: digests link to each member's admin page there. */
   publicUrl: URL;
-}
-
-export interface ReminderInputs {
-  policy: ReminderPolicy;
-  waiting: WaitingMember[];
-  contacts: ReminderContacts;
+  /**
+   * A recipient whose mailbox the server keeps deferring (4xx) is given up on after this many
+   * tries, once the server has taken the digest for someone else: one bad mailbox must not hold the
+   * org's digests back for ever, while an outage (nobody gets through) is still waited out.
+   */
+  recipientAttempts: number;
 }
 
 export interface DigestRequest {
   orgId: string;
-  /** Unique per digest of an organisation: keys its emails and audit events. */
+  /** Unique per digest of an organisation: keys its record, emails and audit events. */
   digestKey: string;
-  plan: DigestPlan;
 }
 
-export interface DigestResult {
-  /** What the digest listed: the planned members who still wait; empty when it sent nothing. */
-  entries: DigestEntry[];
+/** What a digest attempt did, and what the workflow needs to plan the next one (kept small: no member lists). */
+export interface DigestResult extends Omit<ReminderOutlook, 'nextDigestAt' | 'digestsSent'> {
+  /** The digest key was used: the next digest takes the next number. */
+  sent: boolean;
+  level: number;
   delivered: string[];
   rejected: string[];
-  /** Who waits and who can be mailed, read at send time. */
-  waiting: WaitingMember[];
-  contacts: ReminderContacts;
+  failed: string[];
+  /** The earliest step due among the members still waiting (ISO), or null when none is. */
+  nextDueAt: string | null;
+  /** No digest may go before this (the window since the last), or null. */
+  notBefore: string | null;
+  /** Someone is due but nobody can be mailed: the workflow waits for a nudge. */
+  held: boolean;
 }
 
-/** The planned members who still wait, in waiting order, with what the digest says about each. */
-function linesStillWaiting(plan: DigestPlan, waiting: WaitingMember[]): DigestLine[] {
-  const planned = new Map(plan.entries.map((entry) => [entry.memberId, entry]));
-  return waiting.flatMap((member) => {
-    const entry = planned.get(member.memberId);
-    return entry ? [{ ...member, ...entry }] : [];
-  });
+interface Decision {
+  lines: DigestLine[];
+  level: number;
+  waiting: WaitingWithProgress[];
+  contacts: ReminderContacts;
+  lastDigestAt: Date | undefined;
+  held: boolean;
+  /** The digest is recorded under its key (now or by an earlier attempt). */
+  recorded: boolean;
 }
+
+/** Advancing members first, highest step first; then the others in waiting order. */
+const byUrgency = (a: DigestLine, b: DigestLine) => Number(b.advances) - Number(a.advances) || b.step - a.step;
 
 export function reminderActivities(sql: Sql, mailer: Mailer, settings: ReminderSettings) {
-  const memberUrl = (memberId: string) => `${settings.publicUrl.href.replace(/\/$/, '')}/admin/members/${memberId}`;
+  const { policy } = settings;
+  const base = settings.publicUrl.href.replace(/\/$/, '');
+  const links = { member: (memberId: string) => `${base}/admin/members/${memberId}`, waitingList: `${base}/admin/members?siteAccess=none` };
 
+  /**
+   * Decides the digest in one transaction holding the organisation's row lock, so retries and
+   * overlapping attempts decide one after the other. A digest key already recorded is a retry: the
+   * members it advanced carry its key, and it is rebuilt from them instead of advancing anyone again.
+   */
+  async function decide(tx: Queryable, { orgId, digestKey }: DigestRequest): Promise<Decision> {
+    await tx`select 1 from organisations where id = ${orgId} for update`;
+    const waiting = await waitingMembers(tx, orgId);
+    const contacts = await reminderContacts(tx, orgId);
+    const last = await lastDigestAt(tx, orgId);
+    const none = { lines: [], level: 0, waiting, contacts, lastDigestAt: last, held: false, recorded: false };
+    const [done]: [{ level: number }?] = await tx`select level from site_access_digests where digest_key = ${digestKey}`;
+    if (done) {
+      const lines = waiting
+        .filter((m) => m.digestKey === digestKey || !isSilenced(m, policy))
+        .map((m) => ({ ...m, advances: m.digestKey === digestKey }));
+      return { ...none, lines, level: done.level, recorded: true };
+    }
+    const [{ now }]: [{ now: Date }] = await tx`select now()`;
+    if (last && now.getTime() < last.getTime() + policy.digestWindowMs) return none;
+    const plan = planDigest(waiting, policy, now.getTime());
+    if (!plan) return none;
+    if (recipientsFor(plan.level, contacts).length === 0) return { ...none, held: true };
+    const advanced = plan.entries.filter((e) => e.advances);
+    await recordDigest(tx, { orgId, digestKey, level: plan.level, advanced });
+    const steps = new Map(plan.entries.map((e) => [e.memberId, e]));
+    const lines = waiting.flatMap((m) => {
+      const entry = steps.get(m.memberId);
+      return entry ? [{ ...m, step: entry.step, advances: entry.advances, digestKey: entry.advances ? digestKey : m.digestKey }] : [];
+    });
+    const after = new Map(lines.map((l) => [l.memberId, l]));
+    return { lines, level: plan.level, waiting: waiting.map((m) => after.get(m.memberId) ?? m), contacts, lastDigestAt: now, held: false, recorded: true };
+  }
+
+  /** One email per recipient, each keyed in the email log, so a retry sends only what is missing. */
   async function mailEach(orgId: string, digestKey: string, recipients: Recipient[], compose: (recipient: Recipient) => EmailContent) {
-    const delivered: string[] = [];
-    const rejected: string[] = [];
-    let transient: unknown;
+    const outcomes = { delivered: [] as string[], rejected: [] as string[], failed: [] as string[] };
+    const deferred: { key: string; address: string; err: unknown }[] = [];
     for (const recipient of recipients) {
+      const key = `site-access-reminder/${orgId}/${digestKey}/${recipient.address}`;
       try {
-        const outcome = await sendOrRecordRejection(sql, mailer, {
-          idempotencyKey: `site-access-reminder/${orgId}/${digestKey}/${recipient.address}`,
-          orgId,
-          kind: 'site_access_reminder',
-          to: [recipient.address],
-          ...compose(recipient),
-        });
-        (outcome === 'sent' ? delivered : rejected).push(recipient.address);
-        if (outcome === 'rejected') log.warn('reminder recipient rejected by the mail server; see email_log', { orgId, recipient: recipient.address });
+        const outcome = await sendToOneOfMany(sql, mailer, { idempotencyKey: key, orgId, kind: 'site_access_reminder', to: [recipient.address], ...compose(recipient) });
+        ({ sent: outcomes.delivered, rejected: outcomes.rejected, failed: outcomes.failed })[outcome].push(recipient.address);
+        if (outcome !== 'sent') log.warn(`reminder recipient ${outcome}; see email_log`, { orgId, recipient: recipient.address });
       } catch (err) {
         // The others still get theirs now; the retry sends only what is missing.
-        transient ??= err;
+        deferred.push({ key, address: recipient.address, err });
       }
     }
-    if (transient) throw transient;
-    return { delivered, rejected };
+    const serverWorks = outcomes.delivered.length > 0;
+    for (const { key, address, err } of deferred) {
+      if (serverWorks && (await giveUpOn(sql, key, settings.recipientAttempts))) {
+        outcomes.failed.push(address);
+        log.warn('reminder recipient given up on after repeated deferrals; see email_log', { orgId, recipient: address, err });
+      } else throw err;
+    }
+    return outcomes;
   }
 
   return {
-    /** Read-only, so retries are harmless. The policy comes along because workflows read no config. */
-    async loadWaitingMembers({ orgId }: { orgId: string }): Promise<ReminderInputs> {
-      return { policy: settings.policy, waiting: await waitingMembers(sql, orgId), contacts: await reminderContacts(sql, orgId) };
-    },
-
     /**
-     * Sends the planned digest, one email per recipient, about the planned members who still wait
-     * now. Idempotent: each email is keyed by (org, digest, recipient) in the email log, so a retry
-     * sends only what is missing, and the audit events are keyed alike. At-least-once remains
-     * between the mail server accepting a message and the log recording it: a crash there resends
-     * that one message, with the same Message-ID.
+     * Sends the organisation's digest if one is due: one email per recipient about every member
+     * who waits and is not yet silenced, advancing those whose step is due. Idempotent: the digest
+     * is recorded under its key with the steps it sends before any email goes out, each email is
+     * keyed by (org, digest, recipient) in the email log and the audit events alike, so a retry
+     * rebuilds the same digest and sends only what is missing. At-least-once remains between the
+     * mail server accepting a message and the log recording it: a crash there resends that one
+     * message, with the same Message-ID.
      */
-    async sendReminderDigest({ orgId, digestKey, plan }: DigestRequest): Promise<DigestResult> {
-      const waiting = await waitingMembers(sql, orgId);
-      const contacts = await reminderContacts(sql, orgId);
-      const lines = linesStillWaiting(plan, waiting);
-      const level = digestLevel(lines);
-      const recipients = recipientsFor(level, contacts);
-      if (level === 0 || recipients.length === 0) return { entries: [], delivered: [], rejected: [], waiting, contacts };
-      for (const warning of contactWarnings(contacts)) log.warn(`site-access reminders: ${warning.message}`, { orgId, code: warning.code });
-
-      const [org]: [{ name: string }?] = await sql`select name from organisations where id = ${orgId}`;
-      const steps = settings.policy.scheduleMs.length;
-      const compose = (recipient: Recipient) => digestEmail({ orgName: org?.name ?? '', level, steps, lines, role: recipient.role, memberUrl });
-      const { delivered, rejected } = await mailEach(orgId, digestKey, recipients, compose);
-      for (const line of lines.filter((l) => l.advances)) {
-        await insertAuditEvent(sql, {
-          idempotencyKey: `${REMINDER_SENT_EVENT}/${digestKey}/${line.memberId}`,
-          orgId,
-          memberId: line.memberId,
-          actor: 'system',
-          type: REMINDER_SENT_EVENT,
-          data: { step: line.step, of: steps, digest: digestKey, delivered, rejected },
-        });
+    async sendReminderDigest(request: DigestRequest): Promise<DigestResult> {
+      const { orgId, digestKey } = request;
+      const decision = await sql.begin((tx) => decide(tx, request));
+      const { lines, level, waiting, contacts } = decision;
+      let outcomes = { delivered: [] as string[], rejected: [] as string[], failed: [] as string[] };
+      // A retry whose members all got a site meanwhile has nothing left to say.
+      if (lines.some((l) => l.advances)) {
+        for (const warning of contactWarnings(contacts)) log.warn(`site-access reminders: ${warning.message}`, { orgId, code: warning.code });
+        const [org]: [{ name: string }?] = await sql`select name from organisations where id = ${orgId}`;
+        const ordered = [...lines].sort(byUrgency);
+        const steps = policy.scheduleMs.length;
+        const compose = (recipient: Recipient) => digestEmail({ orgName: org?.name ?? '', level, steps, lines: ordered, role: recipient.role, links });
+        outcomes = await mailEach(orgId, digestKey, recipientsFor(level, contacts), compose);
+        const data = { of: steps, digest: digestKey, ...outcomes };
+        await insertAuditEvents(
+          sql,
+          lines.filter((l) => l.advances).map((l) => ({
+            idempotencyKey: `${REMINDER_SENT_EVENT}/${digestKey}/${l.memberId}`,
+            orgId,
+            memberId: l.memberId,
+            actor: 'system',
+            type: REMINDER_SENT_EVENT,
+            data: { step: l.step, ...data },
+          })),
+        );
       }
-      const entries = lines.map(({ memberId, step, advances }) => ({ memberId, step, advances }));
-      return { entries, delivered, rejected, waiting, contacts };
+      const due = earliestDue(waiting, policy);
+      const last = decision.lastDigestAt?.getTime();
+      return {
+        sent: decision.recorded,
+        level,
+        ...outcomes,
+        nextDueAt: due === undefined ? null : new Date(due).toISOString(),
+        notBefore: last === undefined ? null : new Date(last + policy.digestWindowMs).toISOString(),
+        lastDigestAt: last === undefined ? null : new Date(last).toISOString(),
+        held: decision.held,
+        waiting: waiting.length,
+        pending: waiting.filter((m) => !isSilenced(m, policy)).length,
+        recipients: { admins: contacts.admins, itContacts: contacts.itContacts },
+        warnings: contactWarnings(contacts),
+      };
     },
   };
 }

@@ -1,9 +1,10 @@
 import type { SessionMember } from '../auth/sessions.ts';
 import type { Config } from '../config/index.ts';
 import type { Sql } from '../db/client.ts';
-import { firstReminderAt, reminderContacts, waitingMembers } from '../db/site-access.ts';
+import { firstReminderAt, lastDigestAt, reminderContacts, waitingMembers } from '../db/site-access.ts';
+import { memberReminderOutlook, type MemberReminderOutlook } from '../domain/reminder-outlook.ts';
 import { formatUtc } from '../domain/reminder-email.ts';
-import { recipientsFor } from '../domain/reminders.ts';
+import { recipientsFor, type ReminderPolicy } from '../domain/reminders.ts';
 
 export interface SiteAccessStatus {
   message: string;
@@ -44,4 +45,12 @@ export async function siteAccessStatus(sql: Sql, config: Config, member: Pick<Se
     message: `You have no site access yet. The admins of your organisation will be asked to assign you to a site by ${formatUtc(by)}.`,
     siteAccess: { waitingSince, adminsNotifiedAt: null, adminsNotifiedBy: by },
   };
+}
+
+/** What the org's reminders will do about a member next, read from PostgreSQL; null unless the member waits. */
+export async function memberReminders(sql: Sql, policy: ReminderPolicy, orgId: string, memberId: string): Promise<MemberReminderOutlook | null> {
+  const [progress] = await waitingMembers(sql, orgId, memberId);
+  if (!progress) return null;
+  const last = await lastDigestAt(sql, orgId);
+  return memberReminderOutlook(progress, { policy, lastDigestAt: last?.getTime(), contacts: await reminderContacts(sql, orgId), now: Date.now() });
 }

@@ -4,6 +4,7 @@ import { createSql } from '../db/client.ts';
 import { OperatorError } from '../operator/errors.ts';
 import { queueInvitationEmail } from '../operator/invitation-email.ts';
 import * as ops from '../operator/operations.ts';
+import { tellReminders } from '../operator/reminders.ts';
 
 const help = `Operator CLI: npm run cli -- <command> [arguments]
 
@@ -82,7 +83,7 @@ async function run(argv: string[]): Promise<string> {
         return `SSO connection for ${a} saved (issuer ${values.issuer}, client ${values['client-id']}; secret stored encrypted)`;
       case 'admin grant': {
         const result = await ops.makeOrgAdmin(sql, { org: need(a, '<org>'), email: need(b, '<email>') });
-        if (result.outcome === 'promoted') return `${b} is now an org admin of ${a}`;
+        if (result.outcome === 'promoted') return `${b} is now an org admin of ${a}${await tellReminders(config, await ops.findOrg(sql, need(a, '<org>')))}`;
         await queueInvitationEmail(config, result);
         return `${b} is invited as org admin of ${a}; the invitation email is queued and the role applies at their first SSO sign-in`;
       }
@@ -96,7 +97,7 @@ async function run(argv: string[]): Promise<string> {
       }
       case 'it-contact add':
         await ops.addItContact(sql, { org: need(a, '<org>'), email: need(b, '<email>'), name: values.name ?? '' });
-        return `added IT contact ${b} to ${a}`;
+        return `added IT contact ${b} to ${a}${await tellReminders(config, await ops.findOrg(sql, need(a, '<org>')))}`;
       default:
         throw new OperatorError(`unknown command "${positionals.join(' ')}"\n\n${help}`);
     }

@@ -55,6 +55,7 @@ const schema = z
     WORKER_HEALTH_FILE: z.string().min(1).optional(),
     REMINDER_SCHEDULE: reminderSchedule.prefault('1h,1d,3d,7d,14d'),
     REMINDER_DIGEST_WINDOW: duration.prefault('1h'),
+    REMINDER_RECIPIENT_ATTEMPTS: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(100).default(6),
   })
   .superRefine((env, ctx) => {
     // Otherwise a window could hold back a member's first reminder past the schedule's first step.
@@ -92,6 +93,8 @@ export type Config = Readonly<{
   workerHealthFile: string | undefined;
   /** Site-access reminder steps and digest window (read by the reminder workflow through an activity). */
   reminders: Readonly<ReminderPolicy>;
+  /** Tries of a reminder email to one recipient the mail server keeps deferring, before giving up on it. */
+  reminderRecipientAttempts: number;
 }>;
 
 /** Parses the environment once; the result is frozen so nothing rewrites config at run time. */
@@ -118,5 +121,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     workerHealthFile: e.WORKER_HEALTH_FILE,
     reminders: Object.freeze({ scheduleMs: e.REMINDER_SCHEDULE, digestWindowMs: e.REMINDER_DIGEST_WINDOW }),
+    reminderRecipientAttempts: e.REMINDER_RECIPIENT_ATTEMPTS,
   });
 }

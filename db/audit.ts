@@ -18,3 +18,24 @@ export async function insertAuditEvent(sql: Queryable, event: AuditEvent): Promi
             ${sql.json((event.data ?? {}) as never)})
     on conflict (idempotency_key) do nothing`;
 }
+
+/** Many events at once (a digest about thousands of members), in chunks; the same rules as insertAuditEvent. */
+export async function insertAuditEvents(sql: Queryable, events: AuditEvent[]): Promise<void> {
+  const CHUNK = 1_000;
+  for (let i = 0; i < events.length; i += CHUNK) {
+    const rows = events.slice(i, i + CHUNK).map((e) => ({
+      idempotency_key: e.idempotencyKey ?? null,
+      org_id: e.orgId,
+      member_id: e.memberId,
+      actor: e.actor,
+      type: e.type,
+      data: e.data ?? {},
+    }));
+    await sql`
+      insert into audit_events (idempotency_key, org_id, member_id, actor, type, data)
+      select idempotency_key, org_id, member_id, actor, type, data
+      from jsonb_to_recordset(${sql.json(rows as never)})
+        as x(idempotency_key text, org_id uuid, member_id uuid, actor text, type text, data jsonb)
+      on conflict (idempotency_key) do nothing`;
+  }
+}

@@ -1,25 +1,60 @@
 /** Reads behind site-access reminders, shared by the reminder activities and the api. */
 import type { Queryable } from './client.ts';
 import { isEmailAddress } from '../domain/email.ts';
-import type { ReminderContacts, WaitingMember } from '../domain/reminders.ts';
+import { dueAt, type ReminderContacts, type ReminderPolicy, type ReminderProgress, type WaitingMember } from '../domain/reminders.ts';
 
 /** The audit event written for each member a reminder digest was sent about. */
 export const REMINDER_SENT_EVENT = 'site_access.reminder_sent';
 
+/** Members `m`, with `w.since` their wait's start and `r` the reminder progress of that wait (if any). */
+const waitingFrom = (sql: Queryable) => sql`
+  from members m
+  cross join lateral (select coalesce(m.site_access_pending_since, m.created_at) as since) w
+  left join site_access_reminders r on r.member_id = m.id and r.waiting_since = w.since`;
+
+const isWaiting = (sql: Queryable) => sql`
+  m.status = 'active' and m.org_role = 'member' and not exists (select 1 from site_assignments a where a.member_id = m.id)`;
+
+export interface WaitingWithProgress extends WaitingMember, ReminderProgress {
+  /** The digest that sent `step`, or null before the first reminder of this wait. */
+  digestKey: string | null;
+}
+
 /**
  * A member waits for site access while active, a plain member (org admins reach every site of
  * their organisation) and assigned to no site; the wait counts from `site_access_pending_since`,
- * which the assignment code keeps (creation, or the removal of the last site).
+ * which the assignment code keeps (creation, or the removal of the last site). Each comes with the
+ * reminder step sent about this wait; progress recorded for an earlier wait does not count.
  */
-export async function waitingMembers(sql: Queryable, orgId: string, memberId?: string): Promise<WaitingMember[]> {
-  const rows = await sql<(Omit<WaitingMember, 'waitingSince'> & { waitingSince: Date })[]>`
-    select m.id as "memberId", m.name, m.email::text as email, coalesce(m.site_access_pending_since, m.created_at) as "waitingSince"
-    from members m
-    where m.org_id = ${orgId} and m.status = 'active' and m.org_role = 'member'
-      and not exists (select 1 from site_assignments a where a.member_id = m.id)
-      ${memberId === undefined ? sql`` : sql`and m.id = ${memberId}`}
-    order by 4, m.id`;
+export async function waitingMembers(sql: Queryable, orgId: string, memberId?: string): Promise<WaitingWithProgress[]> {
+  const rows = await sql<(Omit<WaitingWithProgress, 'waitingSince'> & { waitingSince: Date })[]>`
+    select m.id as "memberId", m.name, m.email::text as email, w.since as "waitingSince",
+           coalesce(r.step, 0) as step, r.digest_key as "digestKey"
+    ${waitingFrom(sql)}
+    where m.org_id = ${orgId} and ${isWaiting(sql)} ${memberId === undefined ? sql`` : sql`and m.id = ${memberId}`}
+    order by w.since, m.id`;
   return rows.map((row) => ({ ...row, waitingSince: row.waitingSince.toISOString() }));
+}
+
+/** When the org's last digest went out, if one has. */
+export async function lastDigestAt(sql: Queryable, orgId: string): Promise<Date | undefined> {
+  const [row]: [{ at: Date | null }?] = await sql`select max(created_at) as at from site_access_digests where org_id = ${orgId}`;
+  return row?.at ?? undefined;
+}
+
+/**
+ * Records a digest and the step it sent about each member it advances, against the member's
+ * current wait (read here, so it matches `waitingMembers` to the microsecond).
+ */
+export async function recordDigest(sql: Queryable, digest: { orgId: string; digestKey: string; level: number; advanced: { memberId: string; step: number }[] }) {
+  await sql`insert into site_access_digests (digest_key, org_id, level) values (${digest.digestKey}, ${digest.orgId}, ${digest.level})`;
+  await sql`
+    insert into site_access_reminders (member_id, org_id, waiting_since, step, digest_key)
+    select m.id, m.org_id, coalesce(m.site_access_pending_since, m.created_at), x.step, ${digest.digestKey}
+    from jsonb_to_recordset(${sql.json(digest.advanced as never)}) as x("memberId" uuid, step integer)
+    join members m on m.id = x."memberId" and m.org_id = ${digest.orgId}
+    on conflict (member_id) do update
+      set waiting_since = excluded.waiting_since, step = excluded.step, digest_key = excluded.digest_key, updated_at = now()`;
 }
 
 /** Everyone who may receive an org's reminders; addresses that cannot receive mail are set aside, never guessed at. */
@@ -41,4 +76,28 @@ export async function firstReminderAt(sql: Queryable, memberId: string, waitingS
     select min(created_at) as at from audit_events
     where member_id = ${memberId} and type = ${REMINDER_SENT_EVENT} and created_at >= ${waitingSince}::timestamptz`;
   return row?.at?.toISOString() ?? null;
+}
+
+/** When the member's next reminder falls due (ISO), for the nudge that tells the reminders; undefined unless they wait for one. */
+export async function reminderDueAt(sql: Queryable, orgId: string, memberId: string, policy: ReminderPolicy): Promise<string | undefined> {
+  const [waiting] = await waitingMembers(sql, orgId, memberId);
+  const due = waiting && dueAt(waiting, policy);
+  return due === undefined ? undefined : new Date(due).toISOString();
+}
+
+/**
+ * Organisations where someone waits for a reminder step that is still to come and somebody can be
+ * mailed, with the earliest such step's due time: the ones whose reminders should be running.
+ */
+export async function orgsWithRemindersDue(sql: Queryable, policy: ReminderPolicy): Promise<{ orgId: string; orgSlug: string; dueAt: Date }[]> {
+  return sql`
+    select o.id as "orgId", o.slug as "orgSlug",
+           min(w.since + (${policy.scheduleMs}::bigint[])[coalesce(r.step, 0) + 1] * interval '1 millisecond') as "dueAt"
+    ${waitingFrom(sql)}
+    join organisations o on o.id = m.org_id
+    where ${isWaiting(sql)} and coalesce(r.step, 0) < ${policy.scheduleMs.length}
+      and (exists (select 1 from members a where a.org_id = o.id and a.org_role = 'org_admin' and a.status = 'active')
+           or exists (select 1 from it_contacts c where c.org_id = o.id))
+    group by o.id, o.slug
+    order by o.slug`;
 }

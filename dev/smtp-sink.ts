@@ -15,6 +15,8 @@ export async function startSmtpSink(
     onMessage?: (mail: ParsedMail) => void;
     /** Refuses these recipients for good (550), like a mail server that knows no such mailbox (tests). */
     rejects?: (address: string) => boolean;
+    /** Defers these recipients every time (451), like a full or misconfigured mailbox (tests). */
+    defers?: (address: string) => boolean;
   } = {},
 ): Promise<SmtpSink> {
   const messages: ParsedMail[] = [];
@@ -23,6 +25,7 @@ export async function startSmtpSink(
     disabledCommands: ['STARTTLS'],
     logger: false,
     onRcptTo(address, _session, callback) {
+      if (options.defers?.(address.address)) return callback(Object.assign(new Error(`mailbox ${address.address} busy, try later`), { responseCode: 451 }));
       if (!options.rejects?.(address.address)) return callback();
       callback(Object.assign(new Error(`no mailbox ${address.address}`), { responseCode: 550 }));
     },

@@ -9,11 +9,15 @@ export interface DigestEmailInput {
   level: number;
   /** Steps in the schedule; the last is the final notice. */
   steps: number;
+  /** Everyone the digest is about, most urgent first: the email names the first MAX_DIGEST_LINES. */
   lines: DigestLine[];
   role: RecipientRole;
-  /** The admin page of a member, built from PUBLIC_URL. */
-  memberUrl: (memberId: string) => string;
+  /** Admin pages built from PUBLIC_URL: a member's, and the list of everyone waiting. */
+  links: { member: (memberId: string) => string; waitingList: string };
 }
+
+/** Members named in one email; a digest about more says how many more and links to the full list. */
+export const MAX_DIGEST_LINES = 50;
 
 export interface EmailContent {
   subject: string;
@@ -57,24 +61,32 @@ const footers: Record<RecipientRole, (orgName: string) => string> = {
 };
 
 function memberLines(input: DigestEmailInput) {
-  return input.lines.map((line) => ({
+  return input.lines.slice(0, MAX_DIGEST_LINES).map((line) => ({
     who: line.name ? `${line.name} <${line.email}>` : line.email,
     detail: `waiting since ${formatUtc(line.waitingSince)}, ${stepLabel(line, input.steps)}`,
-    url: input.memberUrl(line.memberId),
+    url: input.links.member(line.memberId),
   }));
+}
+
+function moreLine(input: DigestEmailInput): string | undefined {
+  const more = input.lines.length - MAX_DIGEST_LINES;
+  return more > 0 ? `...and ${members(more)} more waiting for site access: ${input.links.waitingList}` : undefined;
 }
 
 export function digestEmail(input: DigestEmailInput): EmailContent {
   const lines = memberLines(input);
   const footer = footers[input.role](input.orgName);
+  const more = moreLine(input);
   const text = [
     intro(input),
     '',
     ...lines.flatMap(({ who, detail, url }) => [`- ${who}: ${detail}`, `  ${url}`]),
+    ...(more ? [more] : []),
     '',
     footer,
   ].join('\n');
   const items = lines.map(({ who, detail, url }) => `<li><a href="${escapeHtml(url)}">${escapeHtml(who)}</a>: ${escapeHtml(detail)}</li>`);
-  const html = `<!doctype html><html><body><p>${escapeHtml(intro(input))}</p><ul>${items.join('')}</ul><p>${escapeHtml(footer)}</p></body></html>`;
+  const moreHtml = more ? `<p><a href="${escapeHtml(input.links.waitingList)}">${escapeHtml(more)}</a></p>` : '';
+  const html = `<!doctype html><html><body><p>${escapeHtml(intro(input))}</p><ul>${items.join('')}</ul>${moreHtml}<p>${escapeHtml(footer)}</p></body></html>`;
   return { subject: digestSubject(input.level, input.steps, input.lines.length, input.orgName), text, html };
 }

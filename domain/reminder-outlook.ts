@@ -1,18 +1,18 @@
-/** What an organisation's reminders will do next, for operators (the workflow's query) and admin pages. */
+/** What site-access reminders will do next: for one member (admin API and pages) and for an org (the workflow's query). */
 import {
   contactWarnings,
   dueAt,
   isSilenced,
   nextDigestAt,
   recipientsFor,
+  stepDueBy,
   type ReminderContacts,
-  type ReminderDecisions,
   type ReminderPolicy,
+  type ReminderProgress,
   type ReminderWarning,
-  type WaitingMember,
 } from './reminders.ts';
 
-export interface MemberReminderOutlook extends WaitingMember {
+export interface MemberReminderOutlook {
   remindersSent: number;
   /** The next step (1-based), or null once the final notice went out. */
   nextStep: number | null;
@@ -22,50 +22,38 @@ export interface MemberReminderOutlook extends WaitingMember {
    */
   nextSendAt: string | null;
   nextRecipients: string[];
-}
-
-export interface ReminderOutlook {
-  /** Null when nothing is due any more (everyone silenced) or nobody can be mailed. */
-  nextDigestAt: string | null;
-  lastDigestAt: string | null;
-  digestsSent: number;
-  recipients: { admins: string[]; itContacts: string[] };
   warnings: ReminderWarning[];
-  members: MemberReminderOutlook[];
 }
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
-export function reminderOutlook(
-  decisions: ReminderDecisions,
-  known: { policy: ReminderPolicy; waiting: WaitingMember[]; contacts: ReminderContacts } | undefined,
-): ReminderOutlook {
-  const empty = { admins: [], itContacts: [], adminsWithoutEmail: [] };
-  const { policy, waiting = [], contacts = empty } = known ?? {};
+export function memberReminderOutlook(
+  progress: ReminderProgress,
+  { policy, lastDigestAt, contacts, now }: { policy: ReminderPolicy; lastDigestAt: number | undefined; contacts: ReminderContacts; now: number },
+): MemberReminderOutlook {
+  const warnings = contactWarnings(contacts);
+  if (isSilenced(progress, policy)) return { remindersSent: progress.step, nextStep: null, nextSendAt: null, nextRecipients: [], warnings };
   const reachable = recipientsFor(1, contacts).length > 0;
-  const digestAt = policy && reachable ? nextDigestAt(decisions, policy) : undefined;
-  const members = waiting.flatMap((member): MemberReminderOutlook[] => {
-    const reminder = decisions.members[member.memberId];
-    if (!reminder || !policy) return [];
-    const silenced = isSilenced(reminder, policy);
-    const due = dueAt(reminder, policy);
-    const sendAt = due === undefined || digestAt === undefined ? undefined : due <= digestAt + policy.digestWindowMs ? digestAt : due;
-    return [
-      {
-        ...member,
-        remindersSent: reminder.step,
-        nextStep: silenced ? null : reminder.step + 1,
-        nextSendAt: iso(sendAt),
-        nextRecipients: silenced ? [] : recipientsFor(reminder.step + 1, contacts).map((r) => r.address),
-      },
-    ];
-  });
+  const sendAt = reachable ? nextDigestAt(Math.max(dueAt(progress, policy) ?? now, now), lastDigestAt, policy) : undefined;
+  const nextStep = stepDueBy(progress, policy, sendAt ?? now) ?? progress.step + 1;
   return {
-    nextDigestAt: iso(digestAt),
-    lastDigestAt: decisions.lastDigestAt,
-    digestsSent: decisions.digests,
-    recipients: { admins: contacts.admins, itContacts: contacts.itContacts },
-    warnings: contactWarnings(contacts),
-    members,
+    remindersSent: progress.step,
+    nextStep,
+    nextSendAt: iso(sendAt),
+    nextRecipients: recipientsFor(nextStep, contacts).map((r) => r.address),
+    warnings,
   };
+}
+
+/** An organisation's reminders as its workflow sees them; per-member detail is in PostgreSQL (see above). */
+export interface ReminderOutlook {
+  /** Null when nothing is due any more (everyone silenced or granted) or nobody can be mailed. */
+  nextDigestAt: string | null;
+  lastDigestAt: string | null;
+  digestsSent: number;
+  /** Members waiting for a site when the workflow last looked, and those of them not yet silenced. */
+  waiting: number;
+  pending: number;
+  recipients: { admins: string[]; itContacts: string[] };
+  warnings: ReminderWarning[];
 }

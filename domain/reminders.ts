@@ -1,7 +1,7 @@
 /**
  * Site-access reminders as pure rules: the schedule, the step each waiting member is due for,
- * when an organisation's next digest may go out and who receives it. The per-org workflow applies
- * them (workflows/site-access-reminders.ts); nothing here reads a clock or does I/O.
+ * when an organisation's next digest may go out and who receives it. The digest activity applies
+ * them (activities/reminders.ts) for the per-org workflow; nothing here reads a clock or does I/O.
  */
 import { parseDuration } from './duration.ts';
 
@@ -35,49 +35,50 @@ export interface WaitingMember {
   waitingSince: string;
 }
 
-/** The workflow's decision about one member's current wait. */
-export interface MemberReminder {
-  /** The wait these steps belong to: a member who waits anew (all sites removed later) starts over. */
+/** Where a waiting member's reminders stand: the last step sent about their current wait (0: none). */
+export interface ReminderProgress {
+  memberId: string;
   waitingSince: string;
-  /** Reminders already sent about this wait: 0 for none, the schedule's length once silenced. */
   step: number;
 }
 
-export interface ReminderDecisions {
-  members: Record<string, MemberReminder>;
-  lastDigestAt: string | null;
-  /** Digests sent so far; the next one's number keys its emails. */
-  digests: number;
-}
-
-export const noDecisions = (): ReminderDecisions => ({ members: {}, lastDigestAt: null, digests: 0 });
-
-/** Decisions for exactly the members who wait now: others are forgotten, newcomers start at step 0. */
-export function reconcile(decisions: ReminderDecisions, waiting: WaitingMember[]): ReminderDecisions {
-  const members: Record<string, MemberReminder> = {};
-  for (const { memberId, waitingSince } of waiting) {
-    const known = decisions.members[memberId];
-    members[memberId] = known?.waitingSince === waitingSince ? known : { waitingSince, step: 0 };
-  }
-  return { ...decisions, members };
-}
-
-export const isSilenced = (reminder: MemberReminder, policy: ReminderPolicy): boolean => reminder.step >= policy.scheduleMs.length;
+export const isSilenced = (progress: ReminderProgress, policy: ReminderPolicy): boolean => progress.step >= policy.scheduleMs.length;
 
 /** When the member's next step falls due; undefined once silenced. */
-export function dueAt(reminder: MemberReminder, policy: ReminderPolicy): number | undefined {
-  const delay = policy.scheduleMs[reminder.step];
-  return delay === undefined ? undefined : Date.parse(reminder.waitingSince) + delay;
+export function dueAt(progress: ReminderProgress, policy: ReminderPolicy): number | undefined {
+  const delay = policy.scheduleMs[progress.step];
+  return delay === undefined ? undefined : Date.parse(progress.waitingSince) + delay;
 }
 
-const windowEnd = (decisions: ReminderDecisions, policy: ReminderPolicy): number =>
-  decisions.lastDigestAt === null ? -Infinity : Date.parse(decisions.lastDigestAt) + policy.digestWindowMs;
+/** The earliest step due among the members; undefined when all are silenced (or none wait). */
+export function earliestDue(progress: ReminderProgress[], policy: ReminderPolicy): number | undefined {
+  let earliest: number | undefined;
+  for (const member of progress) {
+    const due = dueAt(member, policy);
+    if (due !== undefined && (earliest === undefined || due < earliest)) earliest = due;
+  }
+  return earliest;
+}
 
-/** The earliest moment the next digest may go: someone is due and the window since the last one has passed. */
-export function nextDigestAt(decisions: ReminderDecisions, policy: ReminderPolicy): number | undefined {
-  const dues = Object.values(decisions.members).flatMap((reminder) => dueAt(reminder, policy) ?? []);
-  if (dues.length === 0) return undefined;
-  return Math.max(Math.min(...dues), windowEnd(decisions, policy));
+/** The earliest moment a digest may go: someone is due and the window since the last digest has passed. */
+export function nextDigestAt(due: number | undefined, lastDigestAt: number | undefined, policy: ReminderPolicy): number | undefined {
+  if (due === undefined) return undefined;
+  return lastDigestAt === undefined ? due : Math.max(due, lastDigestAt + policy.digestWindowMs);
+}
+
+/**
+ * The step a digest at `now` sends about the member, or undefined if none is due. A member whose
+ * next step falls due within one window goes now rather than a window late; one who waited through
+ * several steps unreminded (already waiting when reminders were deployed, or through an outage) is
+ * reminded once, at the latest step already due, instead of at every earlier step a window apart.
+ */
+export function stepDueBy(progress: ReminderProgress, policy: ReminderPolicy, now: number): number | undefined {
+  const since = Date.parse(progress.waitingSince);
+  const dueBy = (step: number, time: number) => step < policy.scheduleMs.length && since + policy.scheduleMs[step]! <= time;
+  let step = progress.step;
+  while (dueBy(step, now)) step++;
+  if (step === progress.step && dueBy(step, now + policy.digestWindowMs)) step++;
+  return step > progress.step ? step : undefined;
 }
 
 export interface DigestEntry {
@@ -93,41 +94,20 @@ export interface DigestPlan {
   entries: DigestEntry[];
 }
 
-export const digestLevel = (entries: DigestEntry[]): number => Math.max(0, ...entries.filter((e) => e.advances).map((e) => e.step));
+export const digestLevel = (entries: DigestEntry[]): number => entries.reduce((level, e) => (e.advances && e.step > level ? e.step : level), 0);
 
 /**
- * The digest due at `now`, or undefined. It lists every member not yet silenced and advances each
- * at most one step. A member whose next step falls due before the following digest could go out
- * (within one window) advances now rather than a window late, so people who join together are
- * reminded together, one email per recipient and step.
+ * The digest due at `now`, or undefined if it would advance nobody. It lists every member not yet
+ * silenced, so people who join together are reminded together, one email per recipient and step.
  */
-export function planDigest(decisions: ReminderDecisions, policy: ReminderPolicy, now: number): DigestPlan | undefined {
-  const at = nextDigestAt(decisions, policy);
-  if (at === undefined || now < at) return undefined;
-  const entries = Object.entries(decisions.members).flatMap(([memberId, reminder]): DigestEntry[] => {
-    const due = dueAt(reminder, policy);
-    if (due === undefined) return [];
-    const advances = due <= now + policy.digestWindowMs;
-    return [{ memberId, step: advances ? reminder.step + 1 : reminder.step, advances }];
+export function planDigest(progress: ReminderProgress[], policy: ReminderPolicy, now: number): DigestPlan | undefined {
+  const entries = progress.flatMap((member): DigestEntry[] => {
+    if (isSilenced(member, policy)) return [];
+    const step = stepDueBy(member, policy, now);
+    return [{ memberId: member.memberId, step: step ?? member.step, advances: step !== undefined }];
   });
-  return { level: digestLevel(entries), entries };
-}
-
-/**
- * Records the steps a digest sent. Its number is used up either way: a crashed earlier attempt of
- * the same digest may already have mailed some recipients under it, and a later digest reusing the
- * number would find those keys sent and skip them. One that sent nothing (everyone in it got a
- * site meanwhile) starts no window.
- */
-export function applyDigest(decisions: ReminderDecisions, sent: DigestEntry[], at: string): ReminderDecisions {
-  const digests = decisions.digests + 1;
-  if (!sent.some((entry) => entry.advances)) return { ...decisions, digests };
-  const members = { ...decisions.members };
-  for (const entry of sent) {
-    const reminder = members[entry.memberId];
-    if (reminder && entry.advances) members[entry.memberId] = { ...reminder, step: entry.step };
-  }
-  return { members, lastDigestAt: at, digests };
+  const level = digestLevel(entries);
+  return level === 0 ? undefined : { level, entries };
 }
 
 export interface ReminderContacts {

@@ -5,6 +5,7 @@ import {
   reminderStateQuery,
   remindersNudgeSignal,
   siteAccessChangedSignal,
+  type RemindersNudge,
   siteAccessRemindersWorkflowId,
   type SiteAccessChange,
 } from '../workflows/definitions.ts';
@@ -16,32 +17,40 @@ export interface OrgRef {
 }
 
 /**
- * Tells the org's reminder workflow that someone may have started or stopped waiting for a site,
- * starting it if it is not running (signal-with-start: one signal, plus a start when it was idle).
- * Harmless to repeat: the workflow only re-reads who waits.
+ * Tells the org's reminder workflow that a member's reminder falls due at `nudge.dueAt` (they began
+ * to wait), or, without it, that who can be mailed changed; starts the workflow if it is not running
+ * (signal-with-start: one signal, plus a start when it was idle). Harmless to repeat: at worst the
+ * workflow tries a digest that finds nothing due.
  */
-export async function nudgeReminders(client: Client, { orgId, orgSlug }: OrgRef, taskQueue: string): Promise<void> {
+export async function nudgeReminders(client: Client, { orgId, orgSlug }: OrgRef, taskQueue: string, nudge: RemindersNudge = {}): Promise<void> {
   await client.workflow.signalWithStart(siteAccessRemindersWorkflow, {
     workflowId: siteAccessRemindersWorkflowId(orgSlug),
     taskQueue,
     args: [{ orgId, orgSlug }],
     signal: remindersNudgeSignal,
-    signalArgs: [],
+    signalArgs: [nudge],
   });
 }
 
 /**
  * What a member's site-access change means to Temporal, sent after the change commits: the
- * lifecycle updates its search attributes, and the reminders re-read who waits. A member without a
- * running lifecycle only misses the attributes.
+ * lifecycle updates its search attributes, and, when the member began to wait, the reminders learn
+ * when their first step falls due (`dueAt`). A grant tells the reminders nothing: their next digest
+ * finds the member has a site. A member without a running lifecycle only misses the attributes.
  */
-export async function announceSiteAccessChange(client: Client, member: MemberRef, change: SiteAccessChange, taskQueue: string): Promise<void> {
+export async function announceSiteAccessChange(
+  client: Client,
+  member: MemberRef,
+  change: SiteAccessChange & { dueAt?: string },
+  taskQueue: string,
+): Promise<void> {
+  const { dueAt, ...signalled } = change;
   try {
-    await client.workflow.getHandle(memberWorkflowId(member.orgSlug, member.memberId)).signal(siteAccessChangedSignal, change);
+    await client.workflow.getHandle(memberWorkflowId(member.orgSlug, member.memberId)).signal(siteAccessChangedSignal, signalled);
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
-  await nudgeReminders(client, member, taskQueue);
+  if (dueAt) await nudgeReminders(client, member, taskQueue, { dueAt });
 }
 
 /**

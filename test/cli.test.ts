@@ -6,10 +6,11 @@ import { startOidcProvider, type RunningIdp } from '../dev/oidc-provider.ts';
 import { freePort } from '../dev/ports.ts';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { createOrg } from '../operator/operations.ts';
-import { invitationWorkflowId } from '../workflows/definitions.ts';
+import { reminderState } from '../temporal/site-access.ts';
+import { invitationWorkflowId, siteAccessRemindersWorkflowId } from '../workflows/definitions.ts';
 import { uniqueSlug } from './support/fixtures.ts';
 import { spawnEntry } from './support/processes.ts';
-import { startHarness, type TestHarness } from './support/temporal.ts';
+import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
 
 const publicUrl = 'http://localhost:3999';
 let sql: Sql;
@@ -145,6 +146,24 @@ describe('operator CLI', { timeout: 90_000 }, () => {
     expect((await cli(['it-contact', 'add', slug, 'it@x.example', '--name', 'IT desk'])).code).toBe(0);
     expect(await cli(['it-contact', 'add', slug, 'it@x.example'])).toMatchObject({ code: 2, err: expect.stringContaining('already an IT contact') });
     expect((await cli(['org', 'list'])).out).toContain(slug);
+  });
+
+  it('a new IT contact or org admin starts reminders held for want of a recipient', async () => {
+    const slug = uniqueSlug('cli');
+    const org = await createOrg(sql, { slug, name: slug });
+    await sql`insert into members (org_id, email, name, source) values (${org.id}, ${`new@${slug}.example`}, 'New', 'jit')`;
+    await sql`insert into members (org_id, email, name, source) values (${org.id}, ${`lead@${slug}.example`}, 'Lead', 'jit')`;
+    const reminders = h.client.workflow.getHandle(siteAccessRemindersWorkflowId(slug));
+
+    expect((await cli(['it-contact', 'add', slug, `it@${slug}.example`])).out).not.toContain('note:');
+    const first = await eventually(async () => (await reminderState(h.client, slug))?.recipients.itContacts[0]);
+    expect(first).toBe(`it@${slug}.example`);
+
+    expect(await cli(['admin', 'grant', slug, `lead@${slug}.example`])).toMatchObject({ code: 0, out: expect.stringContaining('is now an org admin') });
+    const admins = await eventually(async () => (await reminderState(h.client, slug))?.recipients.admins[0]);
+    expect(admins).toBe(`lead@${slug}.example`);
+    expect((await reminderState(h.client, slug))?.nextDigestAt).toEqual(expect.any(String));
+    await reminders.terminate('test finished');
   });
 
   it('refuses unknown commands and options with usage', async () => {

@@ -6,7 +6,7 @@ import { createLogger } from '../config/logger.ts';
 import { createWorker } from './create-worker.ts';
 import { keepHealthFile } from './health-file.ts';
 import { createMailer } from './mailer.ts';
-import { ensurePruneSchedule } from './prune-schedule.ts';
+import { ensureHourlySchedule, maintenanceJobs } from './maintenance-schedules.ts';
 import { sdkLogger } from './sdk-logger.ts';
 
 const config = loadConfig();
@@ -23,13 +23,15 @@ try {
     sql,
     mailer: createMailer(config.smtpUrl, config.mailFrom),
     client,
-    reminders: { policy: config.reminders, publicUrl: config.publicUrl },
+    reminders: { policy: config.reminders, publicUrl: config.publicUrl, recipientAttempts: config.reminderRecipientAttempts },
   });
   // Housekeeping must not keep the worker from serving: a failure is logged and retried at the next start.
-  await ensurePruneSchedule(client, config.temporal.taskQueue).then(
-    (outcome) => log.info({ outcome }, 'prune schedule ensured'),
-    (err: unknown) => log.error({ err }, 'could not ensure the prune schedule; restart the worker to retry'),
-  );
+  for (const job of Object.keys(maintenanceJobs) as (keyof typeof maintenanceJobs)[]) {
+    await ensureHourlySchedule(client, config.temporal.taskQueue, job).then(
+      (outcome) => log.info({ job, outcome }, 'maintenance schedule ensured'),
+      (err: unknown) => log.error({ err, job }, 'could not ensure a maintenance schedule; restart the worker to retry'),
+    );
+  }
   // The SDK runtime turns SIGINT/SIGTERM into worker.shutdown(); run() resolves once drained.
   const running = worker.run();
   const stopHealthFile = config.workerHealthFile ? keepHealthFile(config.workerHealthFile, worker) : () => {};

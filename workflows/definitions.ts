@@ -2,12 +2,11 @@
  * Every message, search attribute and workflow ID shared by workflows, worker and api.
  * Wire names never change once shipped: running workflows and operators' saved filters depend on them.
  */
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProvisionRefusal } from '../domain/identity-linking.ts';
 import type { MemberRef, MemberSource, MemberStatus, OrgRole } from '../domain/member.ts';
 import type { ReminderOutlook } from '../domain/reminder-outlook.ts';
-import type { ReminderDecisions } from '../domain/reminders.ts';
 
 export const searchAttributes = {
   orgSlug: defineSearchAttributeKey('OrgSlug', SearchAttributeType.KEYWORD),
@@ -23,8 +22,30 @@ export const memberWorkflowId = (orgSlug: string, memberId: string): string => `
 export interface MemberLifecycleInput extends MemberRef {
   email: string;
   source: MemberSource;
+  /**
+   * Set by starters that pass the search attributes in the start options (lifecycleStart): the
+   * first run then upserts none. Absent in lifecycles started before.
+   */
+  startAttributes?: { waitingSince: string | null };
   /** Carried across continue-as-new; absent on the first run. */
   state?: MemberLifecycleState;
+}
+
+/**
+ * How to start a member's lifecycle: its search attributes go in the start options, which cost
+ * nothing, instead of an upsert in its first task (a billable Action per member).
+ */
+export function lifecycleStart(input: Omit<MemberLifecycleInput, 'startAttributes' | 'state'>, waitingSince: string | null) {
+  return {
+    args: [{ ...input, startAttributes: { waitingSince } }] as [MemberLifecycleInput],
+    typedSearchAttributes: [
+      { key: searchAttributes.orgSlug, value: input.orgSlug },
+      { key: searchAttributes.memberEmail, value: input.email },
+      { key: searchAttributes.memberStatus, value: 'active' },
+      { key: searchAttributes.siteAccessPending, value: waitingSince !== null },
+      ...(waitingSince === null ? [] : [{ key: searchAttributes.siteAccessPendingSince, value: new Date(waitingSince) }]),
+    ] as SearchAttributePair[],
+  };
 }
 
 export interface MemberLifecycleState {
@@ -56,11 +77,29 @@ export interface SiteAccessRemindersInput {
   orgId: string;
   orgSlug: string;
   /** Carried across continue-as-new; absent on a fresh start. */
-  decisions?: ReminderDecisions;
+  clock?: ReminderClock;
 }
 
-/** "Someone may have started or stopped waiting for a site": the workflow re-reads who waits. */
-export const remindersNudgeSignal = defineSignal('remindersNudge');
+/** All the workflow keeps between digests: per-member progress is in PostgreSQL. */
+export interface ReminderClock {
+  /** Digests recorded by this workflow (across its runs); the next one's number keys it. */
+  digests: number;
+  /** The earliest step due among waiting members, as of the last digest attempt (epoch ms). */
+  nextDueAt?: number;
+  /** No digest before this: the window since the last one (epoch ms). */
+  notBefore?: number;
+}
+
+/**
+ * "Someone's reminders may be due at `dueAt`" (a member began to wait), or, without it, "who can
+ * be mailed changed" (a new admin or IT contact): the workflow tries a digest now.
+ */
+export interface RemindersNudge {
+  /** ISO. */
+  dueAt?: string;
+}
+
+export const remindersNudgeSignal = defineSignal<[RemindersNudge?]>('remindersNudge');
 
 export const reminderStateQuery = defineQuery<ReminderOutlook & { orgSlug: string }>('reminderState');
 
@@ -87,6 +126,8 @@ export type ProvisionOutcome =
       source: MemberSource;
       /** Whether the member's lifecycle has stamped the member; absent in histories recorded before it existed. */
       lifecycleStarted?: boolean;
+      /** Since when the member waits for a site (ISO), null if not; absent in histories recorded before it was read. */
+      waitingSince?: string | null;
     }
   | { outcome: 'refused'; reason: ProvisionRefusal };
 
@@ -122,6 +163,9 @@ export type InvitationEmailOutcome = 'sent' | 'revoked' | 'accepted' | 'expired'
  * prune their own database. Its runs get workflow IDs starting with the same string.
  */
 export const pruneScheduleId = (taskQueue: string): string => `maintenance/prune-expired/${taskQueue}`;
+
+/** The hourly sweep that starts site-access reminders a lost nudge left idle (see resumeIdleRemindersWorkflow). */
+export const reminderSweepScheduleId = (taskQueue: string): string => `maintenance/resume-reminders/${taskQueue}`;
 
 /** Rows deleted by one prune run, shown as the run's result in the Temporal UI. */
 export interface PruneResult {

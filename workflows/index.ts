@@ -3,3 +3,4 @@ export { provisionIdentityWorkflow } from './provision-identity.ts';
 export { sendInvitationWorkflow } from './send-invitation.ts';
 export { pruneExpiredRecordsWorkflow } from './prune-expired-records.ts';
 export { siteAccessRemindersWorkflow } from './site-access-reminders.ts';
+export { resumeIdleRemindersWorkflow } from './resume-idle-reminders.ts';

@@ -35,21 +35,26 @@ const pendingSinceAttribute = (state: MemberLifecycleState): SearchAttributeUpda
 /** Single writer of one member's lifecycle; lives as long as the member does. */
 export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Promise<void> {
   const { orgId, orgSlug, memberId } = input;
+  const waitingSince = input.startAttributes?.waitingSince;
   const state: MemberLifecycleState = input.state ?? {
     status: 'active',
-    siteAccessPending: true,
+    siteAccessPending: waitingSince !== null,
     email: input.email,
+    ...(waitingSince ? { siteAccessPendingSince: waitingSince } : {}),
   };
 
   setHandler(memberStateQuery, () => ({ orgId, orgSlug, memberId, ...state }));
   setHandler(siteAccessChangedSignal, (change) => applySiteAccessChange(state, change));
-  upsertSearchAttributes([
-    { key: searchAttributes.orgSlug, value: orgSlug },
-    { key: searchAttributes.memberEmail, value: state.email },
-    { key: searchAttributes.memberStatus, value: state.status },
-    { key: searchAttributes.siteAccessPending, value: state.siteAccessPending },
-    ...(state.siteAccessPendingSince ? [pendingSinceAttribute(state)] : []),
-  ]);
+  // A first run whose starter set the attributes (lifecycleStart) has nothing to upsert.
+  if (input.state || !input.startAttributes) {
+    upsertSearchAttributes([
+      { key: searchAttributes.orgSlug, value: orgSlug },
+      { key: searchAttributes.memberEmail, value: state.email },
+      { key: searchAttributes.memberStatus, value: state.status },
+      { key: searchAttributes.siteAccessPending, value: state.siteAccessPending },
+      ...(state.siteAccessPendingSince ? [pendingSinceAttribute(state)] : []),
+    ]);
+  }
 
   if (!input.state) {
     // The key makes the event exactly-once even if this activity is retried or the worker crashes.
@@ -63,7 +68,9 @@ export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Prom
     };
     // The stamp tells sign-ins this member's lifecycle runs (see provision-identity.ts); the same
     // activity nudges the org's site-access reminders and reads since when the member waits.
-    if (patched('lifecycle-started-stamp')) {
+    // Lifecycles started with their attributes (lifecycleStart) are all newer than the patch: they skip
+    // the call, and with it the search-attribute upsert patched() costs.
+    if (input.startAttributes || patched('lifecycle-started-stamp')) {
       const stamped = await recordLifecycleStarted(started);
       // Versioned by the recorded result, not by patched() (which costs every lifecycle another
       // search-attribute upsert): results recorded before the wait was read are undefined.

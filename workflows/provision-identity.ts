@@ -2,8 +2,8 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { allHandlersFinished, condition, ParentClosePolicy, proxyLocalActivities, setHandler, startChild } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { retryPolicy } from './activity-retry.ts';
-import type { MemberSource } from '../domain/member.ts';
 import {
+  lifecycleStart,
   memberWorkflowId,
   signInOutcomeUpdate,
   type ProvisionIdentityInput,
@@ -28,7 +28,7 @@ export async function provisionIdentityWorkflow(input: ProvisionIdentityInput): 
   setHandler(signInOutcomeUpdate, () => outcome);
   const result = await outcome;
   if (result.outcome !== 'refused' && needsLifecycle(result)) {
-    await ensureLifecycle(input, result.memberId, result.source);
+    await ensureLifecycle(input, result);
   }
   await condition(allHandlersFinished);
   return result;
@@ -46,11 +46,14 @@ function needsLifecycle(result: Exclude<ProvisionOutcome, { outcome: 'refused' }
   return !result.lifecycleStarted;
 }
 
-async function ensureLifecycle(input: ProvisionIdentityInput, memberId: string, source: MemberSource) {
+async function ensureLifecycle(input: ProvisionIdentityInput, { memberId, source, waitingSince }: Exclude<ProvisionOutcome, { outcome: 'refused' }>) {
+  const lifecycle = { orgId: input.orgId, orgSlug: input.orgSlug, memberId, email: input.email, source };
+  // Results recorded before the wait was read start it as they did then.
+  const start = waitingSince === undefined ? { args: [lifecycle] as const } : lifecycleStart(lifecycle, waitingSince);
   try {
     await startChild(memberLifecycleWorkflow, {
       workflowId: memberWorkflowId(input.orgSlug, memberId),
-      args: [{ orgId: input.orgId, orgSlug: input.orgSlug, memberId, email: input.email, source }],
+      ...start,
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
   } catch (err) {

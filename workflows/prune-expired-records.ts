@@ -9,7 +9,7 @@ const { pruneExpiredRecords } = proxyActivities<Activities>({
   retry: retryPolicy({ initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 5 }),
 });
 
-/** One housekeeping pass, started by the prune schedule (worker/prune-schedule.ts). */
+/** One housekeeping pass, started by the prune schedule (worker/maintenance-schedules.ts). */
 export async function pruneExpiredRecordsWorkflow(): Promise<PruneResult> {
   return pruneExpiredRecords();
 }

@@ -3,73 +3,90 @@
  *
  * One workflow per organisation, not per member: "at most one email per admin per digest window,
  * listing everyone who waits" is a decision over all of an org's waiting members, so it is made in
- * one place, and a single timer serves them all. Member lifecycles (and the api, when site access
- * changes) signal-with-start it with `remindersNudge`; it completes once nobody waits.
+ * one place, and one timer serves them all. The workflow keeps only a clock (when the next step
+ * falls due, when the window lets the next digest go, how many digests it sent); who waits and the
+ * step each was reminded of live in PostgreSQL, where the digest activity decides from the truth
+ * of that moment. So an org with ten thousand waiting members costs the same history as one with
+ * a single member, and a member granted a site or disabled a moment before is never mailed about.
  *
- * PostgreSQL says who waits: a nudge makes the workflow re-read it, and every digest re-reads it
- * again at send time, so a member granted a site or disabled a moment before is never mailed
- * about. The workflow owns the decisions: the step each member has been reminded of, when the next
- * digest may go and the digest's number, which keys its emails (one per recipient) in the email log.
- * The rules themselves are pure, in domain/reminders.ts.
+ * A member who begins to wait signal-with-starts it with the time their step falls due
+ * (`remindersNudge`): one signal, no read. A grant tells it nothing: the next digest finds the
+ * member has a site. It ends when nothing is due any more (everyone granted, disabled or past the
+ * final notice) or nobody can be mailed; the next nudge starts it again. The rules are pure, in
+ * domain/reminders.ts.
  */
 import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import type { ReminderInputs } from '../activities/reminders.ts';
-import { reminderOutlook } from '../domain/reminder-outlook.ts';
-import { applyDigest, contactWarnings, nextDigestAt, noDecisions, planDigest, reconcile, recipientsFor } from '../domain/reminders.ts';
+import type { DigestResult } from '../activities/reminders.ts';
+import type { ReminderOutlook } from '../domain/reminder-outlook.ts';
 import { retryPolicy } from './activity-retry.ts';
 import { Alarm } from './alarm.ts';
-import { reminderStateQuery, remindersNudgeSignal, type SiteAccessRemindersInput } from './definitions.ts';
+import { reminderStateQuery, remindersNudgeSignal, type ReminderClock, type SiteAccessRemindersInput } from './definitions.ts';
 
-const { loadWaitingMembers } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: retryPolicy({ initialInterval: '1 second', maximumInterval: '1 minute' }),
-});
 // SMTP outages are waited out with backoff; every recipient's email is keyed, so a retry sends only what is missing.
 const { sendReminderDigest } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
+  startToCloseTimeout: '5 minutes',
   retry: retryPolicy({ initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' }),
 });
 
+const earlier = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
+
+/** When to try the next digest: the earliest due step, once the window allows; undefined when nothing is due. */
+function attemptAt(clock: ReminderClock, heard: number | undefined): number | undefined {
+  const due = earlier(clock.nextDueAt, heard);
+  return due === undefined ? undefined : Math.max(due, clock.notBefore ?? -Infinity);
+}
+
 export async function siteAccessRemindersWorkflow(input: SiteAccessRemindersInput): Promise<void> {
   const { orgId, orgSlug } = input;
-  let decisions = input.decisions ?? noDecisions();
-  let known: ReminderInputs | undefined;
-  let stale = true;
+  let clock: ReminderClock = input.clock ?? { digests: 0 };
+  // The earliest due time nudges named since the last digest attempt began (its read may predate them).
+  let heard: number | undefined;
+  // A nudge without a time: who can be mailed changed, so a held digest may go now.
+  let tryNow = false;
+  let last: DigestResult | undefined;
   const alarm = new Alarm();
-  setHandler(remindersNudgeSignal, () => {
-    stale = true;
+  setHandler(remindersNudgeSignal, (nudge) => {
+    if (nudge?.dueAt) heard = earlier(heard, Date.parse(nudge.dueAt));
+    else tryNow = true;
   });
-  setHandler(reminderStateQuery, () => ({ orgSlug, ...reminderOutlook(decisions, known) }));
+  setHandler(reminderStateQuery, () => outlook(orgSlug, clock, attemptAt(clock, heard), last));
 
   for (;;) {
-    if (stale || !known) {
-      stale = false;
-      known = await loadWaitingMembers({ orgId });
-      decisions = reconcile(decisions, known.waiting);
-    }
-    // A nudge that arrived meanwhile may name someone new: read again before giving up.
-    if (known.waiting.length === 0) {
-      if (stale) continue;
-      return;
-    }
-    const plan = planDigest(decisions, known.policy, Date.now());
-    if (plan && recipientsFor(plan.level, known.contacts).length > 0) {
-      const digestKey = `${workflowInfo().firstExecutionRunId}/${decisions.digests + 1}`;
-      const sent = await sendReminderDigest({ orgId, digestKey, plan });
-      // The window starts when the digest went out, not when it was planned: a slow send must not shorten it.
-      const at = new Date().toISOString();
-      known = { ...known, waiting: sent.waiting, contacts: sent.contacts };
-      decisions = reconcile(applyDigest(decisions, sent.entries, at), sent.waiting);
-      continue;
-    }
-    // Due but nobody to mail: wait (without a timer) for a nudge instead of waking every window.
-    if (plan) log.warn('site-access reminders are due but nobody can be mailed', { orgSlug, warnings: contactWarnings(known.contacts) });
-    alarm.set(plan ? undefined : nextDigestAt(decisions, known.policy));
-    await condition(() => stale || alarm.rang);
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof siteAccessRemindersWorkflow>({ orgId, orgSlug, decisions });
+      const due = earlier(earlier(clock.nextDueAt, heard), tryNow ? Date.now() : undefined);
+      await continueAsNew<typeof siteAccessRemindersWorkflow>({ orgId, orgSlug, clock: { ...clock, nextDueAt: due } });
     }
+    if (!tryNow) {
+      const at = attemptAt(clock, heard);
+      if (at === undefined) return;
+      alarm.set(at);
+      await condition(() => tryNow || alarm.rang || attemptAt(clock, heard) !== at);
+      if (!tryNow && !alarm.rang) continue;
+    }
+    tryNow = false;
+    heard = undefined;
+    last = await sendReminderDigest({ orgId, digestKey: `${workflowInfo().firstExecutionRunId}/${clock.digests + 1}` });
+    if (last.held) log.warn('site-access reminders are due but nobody can be mailed', { orgSlug, warnings: last.warnings });
+    clock = {
+      digests: clock.digests + (last.sent ? 1 : 0),
+      // Held: wait for a nudge (a new admin or IT contact) instead of trying again and again.
+      nextDueAt: last.nextDueAt && !last.held ? Date.parse(last.nextDueAt) : undefined,
+      notBefore: last.notBefore ? Date.parse(last.notBefore) : undefined,
+    };
   }
+}
+
+function outlook(orgSlug: string, clock: ReminderClock, next: number | undefined, last: DigestResult | undefined): ReminderOutlook & { orgSlug: string } {
+  return {
+    orgSlug,
+    nextDigestAt: next === undefined ? null : new Date(next).toISOString(),
+    lastDigestAt: last?.lastDigestAt ?? null,
+    digestsSent: clock.digests,
+    waiting: last?.waiting ?? 0,
+    pending: last?.pending ?? 0,
+    recipients: last?.recipients ?? { admins: [], itContacts: [] },
+    warnings: last?.warnings ?? [],
+  };
 }

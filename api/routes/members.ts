@@ -10,7 +10,9 @@ import type { AppDeps, AppEnv } from '../context.ts';
 import { encodeMemberCursor, memberCursor } from '../cursor.ts';
 import { requireOrgAdmin } from '../session.ts';
 import { uuidId, validate } from '../validate.ts';
-import { announceSiteAccessChange, nudgeReminders, reminderState } from '../../temporal/site-access.ts';
+import { reminderDueAt } from '../../db/site-access.ts';
+import { announceSiteAccessChange, nudgeReminders } from '../../temporal/site-access.ts';
+import { memberReminders } from '../site-access-status.ts';
 
 const MAX_SITES_PER_REQUEST = 200;
 /** Temporal is told of site-access changes within this, or the change stands and a warning is logged. */
@@ -50,9 +52,10 @@ export function memberRoutes({ sql, temporal, config, log }: AppDeps) {
 
   /**
    * After a change that may start or end a member's wait for a site has committed: the lifecycle's
-   * search attributes follow, and the org's reminders re-read who waits. Best effort within a
-   * deadline: the change stands either way, and a digest re-reads PostgreSQL before it is sent,
-   * so a missed nudge can delay a reminder's recalculation but never mail about a granted member.
+   * search attributes follow, and a member who began to wait is announced to the org's reminders.
+   * Best effort within a deadline: the change stands either way; a digest re-reads PostgreSQL
+   * before it is sent, so it never mails about a granted member, and the hourly reminder sweep
+   * (worker/maintenance-schedules.ts) starts reminders a missed nudge left idle.
    */
   async function announce(c: Context<AppEnv>, memberId: string, flipped: boolean) {
     if (!flipped) return;
@@ -62,7 +65,8 @@ export function memberRoutes({ sql, temporal, config, log }: AppDeps) {
       select case when org_role = 'member' then site_access_pending_since end as "pendingSince", now() as "changedAt"
       from members where id = ${memberId}`;
     if (!row) return;
-    const change = { pendingSince: row.pendingSince?.toISOString() ?? null, changedAt: row.changedAt.toISOString() };
+    const dueAt = row.pendingSince ? await reminderDueAt(sql, admin.orgId, memberId, config.reminders) : undefined;
+    const change = { pendingSince: row.pendingSince?.toISOString() ?? null, changedAt: row.changedAt.toISOString(), dueAt };
     await told(c, memberId, () => announceSiteAccessChange(temporal.client, member, change, config.temporal.taskQueue));
   }
 
@@ -93,29 +97,19 @@ export function memberRoutes({ sql, temporal, config, log }: AppDeps) {
     const admin = c.get('member')!;
     const found = await findMember(sql, admin.orgId, c.req.valid('param').id);
     if (!found) throw new MemberNotFoundError();
-    // PostgreSQL decides who waits (the workflow may not have read a grant of a moment ago yet), and
-    // only a waiting member is worth the billable query.
-    const state = found.member.waitingForSiteSince
-      ? await temporal.connection
-          .withDeadline(Date.now() + NUDGE_DEADLINE_MS, () => reminderState(temporal.client, admin.orgSlug))
-          .catch((err: unknown) => {
-            log.warn({ err, requestId: c.get('requestId') }, 'reminder state unavailable');
-            return null;
-          })
-      : null;
-    const reminders = state?.members.find((m) => m.memberId === found.member.id);
-    return c.json({ ...found, reminders: reminders ? { ...reminders, warnings: state?.warnings ?? [] } : null });
+    return c.json({ ...found, reminders: await memberReminders(sql, config.reminders, admin.orgId, found.member.id) });
   });
 
   app.patch('/:id', validate('param', memberParam), validate('json', roleChange), async (c) => {
     const { id } = c.req.valid('param');
-    const { changed } = await changeOrgRole(sql, target(c, id), c.req.valid('json').orgRole);
+    const { orgRole } = c.req.valid('json');
+    const { changed } = await changeOrgRole(sql, target(c, id), orgRole);
     const found = await findMember(sql, c.get('member')!.orgId, id);
     if (!found) throw new MemberNotFoundError();
     // Org admins reach every site: a role change starts or ends the wait of a member without sites.
-    // Either way the org's reminder recipients changed, so held reminders may go out now.
     if (changed && found.sites.length === 0) await announce(c, id, true);
-    else if (changed) await told(c, id, () => nudgeReminders(temporal.client, c.get('member')!, config.temporal.taskQueue));
+    // A new admin is a new recipient: reminders held for want of one may go out now.
+    if (changed && orgRole === 'org_admin') await told(c, id, () => nudgeReminders(temporal.client, c.get('member')!, config.temporal.taskQueue));
     return c.json({ changed, ...found });
   });
 

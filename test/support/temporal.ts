@@ -30,7 +30,7 @@ export interface TestHarness {
 /** The production defaults (a first reminder after an hour): tests that do not look at reminders never see one. */
 export function reminderSettings(env: Record<string, string> = {}): ReminderSettings {
   const config = loadConfig({ APP_ENV: 'test', ...env });
-  return { policy: config.reminders, publicUrl: config.publicUrl };
+  return { policy: config.reminders, publicUrl: config.publicUrl, recipientAttempts: config.reminderRecipientAttempts };
 }
 
 /** A real worker on its own task queue against the run's (or the given) Temporal server and database (and SMTP server, if given). */

@@ -1,0 +1,19 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import { retryPolicy } from './activity-retry.ts';
+
+const { resumeIdleReminders } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  // A few tries, then the run fails visibly; the next hourly run sweeps again.
+  retry: retryPolicy({ initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 5 }),
+});
+
+/**
+ * One sweep, started by its hourly schedule (worker/maintenance-schedules.ts): reminders are
+ * nudged by whoever makes a member wait, after the commit; a crash between the two, or a reminder
+ * workflow terminated by hand, would leave someone waiting unreminded. The result names the
+ * organisations whose reminders it started.
+ */
+export async function resumeIdleRemindersWorkflow(): Promise<string[]> {
+  return resumeIdleReminders();
+}
