@@ -1,9 +1,10 @@
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../db/client.ts';
-import { nudgeReminders } from '../temporal/site-access.ts';
+import { nudgeReminders, type OrgRef } from '../temporal/site-access.ts';
 import { auditActivities } from './audit.ts';
 import { emailActivities, type Mailer } from './email.ts';
 import { memberActivities } from './members.ts';
+import { memberStatusActivities } from './member-status.ts';
 import { invitationActivities } from './invitations.ts';
 import { maintenanceActivities } from './maintenance.ts';
 import { provisioningActivities } from './provisioning.ts';
@@ -19,10 +20,13 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
+  // The one way activities nudge the org's reminders.
+  const nudge = (org: OrgRef) => nudgeReminders(deps.client, org, deps.taskQueue);
   return {
     ...auditActivities(deps.sql),
     ...provisioningActivities(deps.sql),
-    ...memberActivities(deps.sql, (org) => nudgeReminders(deps.client, org, deps.taskQueue)),
+    ...memberActivities(deps.sql, nudge),
+    ...memberStatusActivities(deps.sql, nudge),
     ...emailActivities(deps.sql, deps.mailer),
     ...invitationActivities(deps.sql, deps.mailer),
     ...maintenanceActivities(deps.sql),

@@ -3,6 +3,7 @@ import { resolveTemporalCli } from '../dev/temporal-cli.ts';
 import { startTemporalDevServer, type DevServer } from '../dev/temporal-server.ts';
 import { memberStateQuery, memberWorkflowId } from '../workflows/definitions.ts';
 import { memberLifecycleWorkflow } from '../workflows/index.ts';
+import { followingTheDirectory } from './support/directory.ts';
 import { insertMember, insertOrg } from './support/fixtures.ts';
 import { recordHistory } from './support/histories.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
@@ -49,6 +50,7 @@ it('a lifecycle whose history grows continues as new, keeping its state and writ
     siteAccessPending: true,
     siteAccessPendingSince: createdAt.toISOString(),
     siteAccessChangedAt: expect.any(String),
+    ...followingTheDirectory,
   });
   expect(await h.sql`select type from audit_events where member_id = ${member.id}`).toEqual([{ type: 'member.lifecycle_started' }]);
 

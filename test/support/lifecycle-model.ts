@@ -41,11 +41,11 @@ export interface ModelState {
  */
 export function model(commands: readonly Command[]): ModelState {
   let directory: ModelState['directory'] = { state: 'none', seq: 0 };
-  let override: ModelState['override'] = null;
+  let override = null as ModelState['override'];
   let status: MemberStatus = 'active';
   let audited = 0;
   for (const command of commands) {
-    const overrideBefore = override;
+    const overrideBefore: ModelState['override'] = override;
     if ('directory' in command) {
       directory = command.directory.seq > directory.seq ? { state: command.directory.state, seq: command.directory.seq } : directory;
     } else if (command.admin === 'follow_directory') {
