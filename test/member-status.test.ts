@@ -190,6 +190,7 @@ describe('the last active org admin', () => {
     await sendDirectoryEvent(h.client, h.taskQueue, boss, directory('inactive', 1));
     await untilApplied(boss, 1);
     expect((await row(boss)).status).toBe('disabled');
+    await recordHistory(lifecycle(boss), 'member-lifecycle-last-admin-refused');
   });
 
   it('of two admins disabling each other at once, one is refused', async () => {
