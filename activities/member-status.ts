@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import postgres from 'postgres';
 import { insertAuditEvent } from '../db/audit.ts';
 import type { Queryable, Sql } from '../db/client.ts';
 import type { DirectoryState, StatusOverride } from '../domain/lifecycle.ts';
@@ -6,6 +7,7 @@ import { LastOrgAdminError } from '../domain/member-errors.ts';
 import type { MemberRef, MemberStatus, OrgRole } from '../domain/member.ts';
 import { disablesLastActiveAdmin } from '../domain/org-roles.ts';
 import type { OrgRef } from '../temporal/site-access.ts';
+import { ValidationError } from './errors.ts';
 
 /** One status decision of a member's lifecycle, as it goes into PostgreSQL. */
 export interface StatusProjection extends MemberRef {
@@ -37,25 +39,38 @@ export function memberStatusActivities(sql: Sql, nudgeReminders: (org: OrgRef) =
      * (the member may wait for a site again); a repeated nudge only makes them re-read who waits.
      */
     async projectMemberStatus(p: StatusProjection): Promise<void> {
-      await sql.begin(async (tx) => {
-        if (p.guardLastAdmin && p.status === 'disabled') await refuseLastActiveAdmin(tx, p);
-        const [row]: [{ status: MemberStatus }?] = await tx`
-          select status from members where id = ${p.memberId} and org_id = ${p.orgId} for update`;
-        if (!row) throw ApplicationFailure.nonRetryable('The member no longer exists.', 'MemberNotFoundError');
-        await tx`
-          update members set status = ${p.status}, directory_state = ${p.directoryState}, updated_at = now(),
-            status_override = ${p.override?.kind ?? null}, status_override_by = ${p.override?.by ?? null},
-            status_override_at = ${p.override?.at ?? null}, status_override_reason = ${p.override?.reason ?? null}
-          where id = ${p.memberId}`;
-        // On a re-enable this ends sessions a sign-in may have opened in the moment of the disable.
-        if (p.status === 'disabled' || row.status !== p.status) {
-          await tx`update sessions set revoked_at = now() where member_id = ${p.memberId} and revoked_at is null`;
-        }
-        if (p.audit) await insertAuditEvent(tx, { orgId: p.orgId, memberId: p.memberId, ...p.audit, idempotencyKey: p.idempotencyKey });
-      });
+      await project(sql, p).catch(refuseBrokenConstraint);
       if (p.previous === 'disabled' && p.status === 'active') await nudgeReminders({ orgId: p.orgId, orgSlug: p.orgSlug });
     },
   };
+}
+
+function project(sql: Sql, p: StatusProjection) {
+  return sql.begin(async (tx) => {
+    if (p.guardLastAdmin && p.status === 'disabled') await refuseLastActiveAdmin(tx, p);
+    const [row]: [{ status: MemberStatus }?] = await tx`
+      select status from members where id = ${p.memberId} and org_id = ${p.orgId} for update`;
+    if (!row) throw ApplicationFailure.nonRetryable('The member no longer exists.', 'MemberNotFoundError');
+    await tx`
+      update members set status = ${p.status}, directory_state = ${p.directoryState}, updated_at = now(),
+        status_override = ${p.override?.kind ?? null}, status_override_by = ${p.override?.by ?? null},
+        status_override_at = ${p.override?.at ?? null}, status_override_reason = ${p.override?.reason ?? null}
+      where id = ${p.memberId}`;
+    // On a re-enable this ends sessions a sign-in may have opened in the moment of the disable.
+    if (p.status === 'disabled' || row.status !== p.status) {
+      await tx`update sessions set revoked_at = now() where member_id = ${p.memberId} and revoked_at is null`;
+    }
+    if (p.audit) await insertAuditEvent(tx, { orgId: p.orgId, memberId: p.memberId, ...p.audit, idempotencyKey: p.idempotencyKey });
+  });
+}
+
+/**
+ * A decision the schema refuses (say, an override by an id that is no member) would fail every
+ * retry and hold up every later decision of the member: it fails at once instead.
+ */
+function refuseBrokenConstraint(err: unknown): never {
+  if (err instanceof postgres.PostgresError && err.code.startsWith('23')) throw new ValidationError(`status decision refused by the database: ${err.message}`);
+  throw err;
 }
 
 /** Locks the org's active admins in id order, as changeOrgRole does: of two admins disabling each other, the second is refused. */

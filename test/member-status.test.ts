@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, resolveSession } from '../auth/sessions.ts';
@@ -221,13 +222,17 @@ describe('robustness', () => {
   });
 
   it('refuses a malformed decision before it enters history', async () => {
-    const { add } = await newOrg();
+    const { add, bosses } = await newOrg();
     const gus = await add('gus', 'jit');
     const handle = await h.client.workflow.start(memberLifecycleWorkflow, { taskQueue: h.taskQueue, workflowId: memberWorkflowId(gus.orgSlug, gus.memberId), args: [{ ...gus }] });
     await expect(handle.executeUpdate(disableMemberUpdate, { args: [{ by: 'someone' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
     await expect(handle.executeUpdate(disableMemberUpdate, { args: [{ by: gus.memberId, reason: 'x'.repeat(501) }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
     expect((await handle.fetchHistory()).events?.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toBe(false);
     expect((await row(gus)).status).toBe('active');
+ 
+    // Passes the validator but not the database: refused at once, and the next decision still applies.
+    await expect(handle.executeUpdate(disableMemberUpdate, { args: [{ by: randomUUID() }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(await decide(gus, 'disable', bosses[0]!)).toMatchObject({ changed: true, status: 'disabled' });
   });
 
   it('is findable by operators: disabled by the directory apart from disabled manually', async () => {
