@@ -71,7 +71,12 @@ it('continue-as-new keeps the directory\'s word, the override and the decision c
 
   // Ten directory events in any order, all at once, while the lifecycle keeps continuing as new.
   const burst = Array.from({ length: 10 }, (_, i) => ({ state: i % 2 ? ('inactive' as const) : ('active' as const), seq: 11 - i, at }));
-  await Promise.all(burst.map((event) => sendDirectoryEvent(h.client, h.taskQueue, member, event)));
+  // Repeated decisions amid them: each is answered (by whichever run holds it), none changes anything.
+  const [, repeats] = await Promise.all([
+    Promise.all(burst.map((event) => sendDirectoryEvent(h.client, h.taskQueue, member, event))),
+    Promise.all(Array.from({ length: 3 }, () => decide('disable'))),
+  ]);
+  expect(repeats.map((r) => [r.changed, r.status])).toEqual(Array.from({ length: 3 }, () => [false, 'disabled']));
   const latest = h.client.workflow.getHandle(first.workflowId);
   const held = await eventually(async () => {
     const state = await latest.query(memberStateQuery);
