@@ -85,7 +85,10 @@ export interface AdminDecision {
 /**
  * An admin's disable or enable becomes the override, whatever the directory says; following the
  * directory clears it. Repeating the decision in force changes nothing (undefined): the first
- * who/when/why stays, so a retried request is not a second decision.
+ * who/when/why stays, so a retried request is not a second decision. A manual enable of a member
+ * the directory removed is an override like any other: an admin's audited exception that holds
+ * through later directory events until someone follows the directory again (the IdP still decides
+ * whether the person can authenticate at all).
  */
 export function applyAdminAction(decision: StatusDecision, { action, by, at, reason }: AdminDecision): StatusDecision | undefined {
   if (action === 'follow_directory') return decision.override ? { ...decision, override: null } : undefined;

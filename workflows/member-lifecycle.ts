@@ -11,9 +11,9 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities/index.ts';
+import { statusView } from '../domain/lifecycle.ts';
 import { retryPolicy } from './activity-retry.ts';
 import { decisionOf, handleStatusDecisions } from './member-status.ts';
-import { statusView } from '../domain/lifecycle.ts';
 import {
   memberStateQuery,
   searchAttributes,
