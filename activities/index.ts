@@ -1,9 +1,11 @@
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../db/client.ts';
-import { nudgeReminders } from '../temporal/site-access.ts';
+import { nudgeReminders, type OrgRef } from '../temporal/site-access.ts';
+import type { RemindersNudge } from '../workflows/definitions.ts';
 import { auditActivities } from './audit.ts';
 import { emailActivities, type Mailer } from './email.ts';
 import { memberActivities } from './members.ts';
+import { memberStatusActivities } from './member-status.ts';
 import { invitationActivities } from './invitations.ts';
 import { maintenanceActivities } from './maintenance.ts';
 import { provisioningActivities } from './provisioning.ts';
@@ -20,10 +22,13 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
+  // The one way activities nudge the org's reminders.
+  const nudge = (org: OrgRef, reminder: RemindersNudge) => nudgeReminders(deps.client, org, deps.taskQueue, reminder);
   return {
     ...auditActivities(deps.sql),
     ...provisioningActivities(deps.sql),
-    ...memberActivities(deps.sql, deps.reminders.policy, (org, nudge) => nudgeReminders(deps.client, org, deps.taskQueue, nudge)),
+    ...memberActivities(deps.sql, deps.reminders.policy, nudge),
+    ...memberStatusActivities(deps.sql, deps.reminders.policy, nudge),
     ...emailActivities(deps.sql, deps.mailer),
     ...invitationActivities(deps.sql, deps.mailer),
     ...maintenanceActivities(deps.sql),

@@ -1,3 +1,4 @@
+import { statusView, type DirectoryState, type MemberStatusView, type OverrideKind } from '../domain/lifecycle.ts';
 import type { MemberSource, MemberStatus, OrgRole } from '../domain/member.ts';
 import type { Queryable } from './client.ts';
 import { memberSites, type MemberSite } from './site-assignments.ts';
@@ -73,8 +74,32 @@ export async function listMembers(
   return { members: page.map(({ keyAt: _keyAt, ...member }) => member), next };
 }
 
-export async function findMember(sql: Queryable, orgId: string, memberId: string): Promise<{ member: MemberRow; sites: MemberSite[] } | undefined> {
+export interface FoundMember {
+  member: MemberRow;
+  sites: MemberSite[];
+  /** Effective status, the directory's word and an admin's override, as the member's lifecycle last projected them. */
+  statusDecision: MemberStatusView;
+}
+
+export async function findMember(sql: Queryable, orgId: string, memberId: string): Promise<FoundMember | undefined> {
   const [member]: [MemberRow?] = await sql`select ${memberColumns(sql)} from members m where m.id = ${memberId} and m.org_id = ${orgId}`;
   if (!member) return undefined;
-  return { member, sites: await memberSites(sql, memberId) };
+  return { member, sites: await memberSites(sql, memberId), statusDecision: await statusDecision(sql, memberId) };
+}
+
+interface DecisionRow {
+  directoryState: DirectoryState;
+  kind: OverrideKind | null;
+  by: string | null;
+  at: Date | null;
+  reason: string | null;
+}
+
+async function statusDecision(sql: Queryable, memberId: string): Promise<MemberStatusView> {
+  const [row]: [DecisionRow] = await sql`
+    select directory_state as "directoryState", status_override as kind, status_override_by as by,
+      status_override_at as at, status_override_reason as reason
+    from members where id = ${memberId}`;
+  const override = row.kind && row.by && row.at ? { kind: row.kind, by: row.by, at: row.at.toISOString(), reason: row.reason } : null;
+  return statusView({ directory: { state: row.directoryState, seq: 0, at: null }, override });
 }

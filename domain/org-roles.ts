@@ -13,3 +13,7 @@ export interface OrgRoleChangeFacts {
  */
 export const removesLastActiveAdmin = ({ target, newRole, activeAdmins }: OrgRoleChangeFacts): boolean =>
   target.orgRole === 'org_admin' && target.status === 'active' && newRole !== 'org_admin' && activeAdmins <= 1;
+
+/** Disabling an active org admin takes them out of the admin seats as a demotion would. */
+export const disablesLastActiveAdmin = ({ target, activeAdmins }: Omit<OrgRoleChangeFacts, 'newRole'>): boolean =>
+  removesLastActiveAdmin({ target, newRole: 'member', activeAdmins });

@@ -379,6 +379,16 @@ Object.assign(routes, {
     session: 'org_admin',
     own: [...memberIdMutations, ...siteIdMutations],
   },
+  ...Object.fromEntries(
+    ['disable', 'enable', 'follow-directory'].map((decision) => [
+      `POST /api/orgs/:org/members/:id/${decision}`,
+      {
+        base: (w: World) => withJson(base('POST', `/api/orgs/${w.slug}/members/${w.adminId}/${decision}`, w, jsonBody({ reason: 'fuzz' }))),
+        session: 'org_admin',
+        own: [...memberIdMutations, jsonMutation('invalid status decision', () => [{ reason: 'r'.repeat(501) }, { reason: 42 }, { reason: ['x'] }, { reason: 'x', extra: 1 }, null, [], 'disable'])],
+      } satisfies RouteFuzz,
+    ]),
+  ),
   'GET /api/orgs/:org/sites': { base: (w) => base('GET', `/api/orgs/${w.slug}/sites`, w), session: 'org_admin' },
   'GET /api/sites/:siteId/announcements': { base: (w) => base('GET', `/api/sites/${w.siteId}/announcements`, w), session: 'member', own: siteIdMutations },
   'GET /api/sites/:siteId/bookings': { base: (w) => base('GET', `/api/sites/${w.siteId}/bookings`, w), session: 'member', own: siteIdMutations },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memberStateQuery, memberWorkflowId, searchAttributes, siteAccessChangedSignal } from '../workflows/definitions.ts';
 import { memberLifecycleWorkflow } from '../workflows/index.ts';
+import { followingTheDirectory } from './support/directory.ts';
 import { insertMember, insertOrg } from './support/fixtures.ts';
 import { recordHistory } from './support/histories.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
@@ -58,6 +59,7 @@ describe('member lifecycle workflow', () => {
       siteAccessPending: true,
       siteAccessPendingSince: waitingSince,
       siteAccessChangedAt: expect.any(String),
+      ...followingTheDirectory,
     });
     await handle.terminate('test finished');
   });

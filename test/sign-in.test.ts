@@ -176,7 +176,7 @@ describe('sessions', () => {
       const sessionsBefore = await h.sql`select count(*)::int as n from sessions where member_id = ${grace!.id}`;
       const again = await world.signIn(new TestBrowser(), 'grace');
       expect(again.status).toBe(403);
-      expect(again.body).toContain('Your account is disabled. Contact your admin.');
+      expect(again.body).toContain('account is disabled, so you cannot sign in');
       expect(await h.sql`select count(*)::int as n from sessions where member_id = ${grace!.id}`).toEqual(sessionsBefore);
     } finally {
       await h.sql`update members set status = 'active' where id = ${grace!.id}`;

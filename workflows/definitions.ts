@@ -5,6 +5,7 @@
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProvisionRefusal } from '../domain/identity-linking.ts';
+import type { DirectoryView, MemberStatusView, StatusDecision, StatusOverride } from '../domain/lifecycle.ts';
 import type { MemberRef, MemberSource, MemberStatus, OrgRole } from '../domain/member.ts';
 import type { ReminderOutlook } from '../domain/reminder-outlook.ts';
 
@@ -15,6 +16,10 @@ export const searchAttributes = {
   siteAccessPending: defineSearchAttributeKey('SiteAccessPending', SearchAttributeType.BOOL),
   /** Since when the member has had no site; unset while they have one. */
   siteAccessPendingSince: defineSearchAttributeKey('SiteAccessPendingSince', SearchAttributeType.DATETIME),
+  /** Why a disabled member is disabled: `directory` or `manual`; unset while active. */
+  disabledBy: defineSearchAttributeKey('DisabledBy', SearchAttributeType.KEYWORD),
+  /** An admin's decision in force: `disabled` or `enabled`; unset while the member follows the directory. */
+  statusOverride: defineSearchAttributeKey('StatusOverride', SearchAttributeType.KEYWORD),
 } as const;
 
 export const memberWorkflowId = (orgSlug: string, memberId: string): string => `member/${orgSlug}/${memberId}`;
@@ -56,9 +61,41 @@ export interface MemberLifecycleState {
   siteAccessPendingSince?: string;
   /** When the last applied site-access change was committed (ISO): older changes arriving late are ignored. */
   siteAccessChangedAt?: string;
+  /** The directory's latest applied word; absent until it first speaks, and in lifecycles older than directory sync. */
+  directory?: DirectoryView;
+  /** An admin's decision in force; absent or null while the member follows the directory. */
+  override?: StatusOverride | null;
+  /** Status decisions projected so far (across runs): the next one's number keys its activity. */
+  statusDecisions?: number;
 }
 
-export const memberStateQuery = defineQuery<MemberLifecycleState & MemberRef>('memberState');
+export const memberStateQuery = defineQuery<MemberLifecycleState & MemberRef & StatusDecision & MemberStatusView>('memberState');
+
+/** What the directory says about a member, in the order the service accepted it. */
+export interface DirectoryEvent {
+  state: 'active' | 'inactive' | 'deleted';
+  /** Per-member, strictly increasing (a PostgreSQL sequence read when the SCIM write committed): older events change nothing. */
+  seq: number;
+  /** When the SCIM write committed (ISO, the database's clock). */
+  at: string;
+}
+export const directoryEventSignal = defineSignal<[DirectoryEvent]>('directoryEvent');
+
+/** An org admin's decision about a member's status; `by` is the admin's member id. */
+export interface MemberStatusRequest {
+  by: string;
+  reason?: string | null;
+}
+
+/** The member's status after the decision, and whether the decision changed anything. */
+export interface MemberStatusAnswer extends MemberStatusView {
+  changed: boolean;
+}
+
+/** Manual decisions: each wins over the directory until followDirectoryUpdate hands the member back. */
+export const disableMemberUpdate = defineUpdate<MemberStatusAnswer, [MemberStatusRequest]>('disableMember');
+export const enableMemberUpdate = defineUpdate<MemberStatusAnswer, [MemberStatusRequest]>('enableMember');
+export const followDirectoryUpdate = defineUpdate<MemberStatusAnswer, [MemberStatusRequest]>('followDirectory');
 
 export interface SiteAccessChange {
   /** Since when the member has had no site (ISO), or null now that they have one. */

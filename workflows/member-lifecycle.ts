@@ -11,7 +11,9 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities/index.ts';
+import { statusView } from '../domain/lifecycle.ts';
 import { retryPolicy } from './activity-retry.ts';
+import { decisionOf, handleStatusDecisions } from './member-status.ts';
 import {
   memberStateQuery,
   searchAttributes,
@@ -32,7 +34,10 @@ const pendingSinceAttribute = (state: MemberLifecycleState): SearchAttributeUpda
   value: state.siteAccessPendingSince ? new Date(state.siteAccessPendingSince) : null,
 });
 
-/** Single writer of one member's lifecycle; lives as long as the member does. */
+/**
+ * Single writer of one member's lifecycle and status; lives as long as the member does. Status
+ * decisions (directory events, admin updates) are taken in member-status.ts.
+ */
 export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Promise<void> {
   const { orgId, orgSlug, memberId } = input;
   const waitingSince = input.startAttributes?.waitingSince;
@@ -43,7 +48,8 @@ export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Prom
     ...(waitingSince ? { siteAccessPendingSince: waitingSince } : {}),
   };
 
-  setHandler(memberStateQuery, () => ({ orgId, orgSlug, memberId, ...state }));
+  const decisions = handleStatusDecisions({ orgId, orgSlug, memberId }, state);
+  setHandler(memberStateQuery, () => ({ orgId, orgSlug, memberId, ...state, ...decisionOf(state), ...statusView(decisionOf(state)) }));
   setHandler(siteAccessChangedSignal, (change) => applySiteAccessChange(state, change));
   // A first run whose starter set the attributes (lifecycleStart) has nothing to upsert.
   if (input.state || !input.startAttributes) {
@@ -77,6 +83,7 @@ export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Prom
       if (stamped) applySiteAccessChange(state, { pendingSince: stamped.waitingSince, changedAt: stamped.readAt });
     } else await recordAuditEvent(started);
   }
+  decisions.open();
 
   await condition(() => workflowInfo().continueAsNewSuggested && allHandlersFinished());
   await continueAsNew<typeof memberLifecycleWorkflow>({ ...input, state });

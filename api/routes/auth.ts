@@ -170,7 +170,8 @@ export function authRoutes(deps: AppDeps) {
     });
     if (result.outcome === 'refused') return page(c, 403, 'No account for you here yet', refusals[result.reason], startAgain);
     if (result.status !== 'active') {
-      return page(c, 403, 'Account disabled', 'Your account is disabled. Contact your admin.');
+      // Disabled by the directory or an admin: nothing to retry here, and nothing was lost.
+      return page(c, 403, 'Account disabled', `Your ${connection.orgName} account is disabled, so you cannot sign in. Your sites and history are kept: ask one of ${connection.orgName}'s admins to enable it.`);
     }
 
     await startSession(c, result.memberId);

@@ -4,14 +4,17 @@ import { resetIdentityLinks } from '../../auth/identity-links.ts';
 import { findMember, listMembers } from '../../db/member-queries.ts';
 import { changeOrgRole } from '../../db/org-roles.ts';
 import { assignSite, setMemberSites, unassignSite, type SiteAccessChange } from '../../db/site-assignments.ts';
-import { MemberNotFoundError } from '../../domain/member-errors.ts';
+import { MAX_REASON_LENGTH } from '../../domain/lifecycle.ts';
+import { LastOrgAdminError, MemberNotFoundError } from '../../domain/member-errors.ts';
 import { memberSources, memberStatuses, orgRoles, siteRoles } from '../../domain/member.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { encodeMemberCursor, memberCursor } from '../cursor.ts';
+import { ClientError } from '../errors.ts';
 import { requireOrgAdmin } from '../session.ts';
 import { uuidId, validate } from '../validate.ts';
 import { reminderDueAt } from '../../db/site-access.ts';
 import { announceSiteAccessChange, nudgeReminders } from '../../temporal/site-access.ts';
+import { decideMemberStatus, statusUpdates, type StatusDecisionName } from '../../temporal/member-status.ts';
 import { memberReminders } from '../site-access-status.ts';
 
 const MAX_SITES_PER_REQUEST = 200;
@@ -37,6 +40,14 @@ const siteSet = z.strictObject({
     .refine((grants) => new Set(grants.map((g) => g.siteId)).size === grants.length, 'name each siteId at most once'),
 });
 const roleChange = z.strictObject({ orgRole: z.enum(orgRoles) });
+/** The body is optional: without one (or without `reason`) the decision has no reason. */
+const statusRequest = z.strictObject({
+  reason: z.string().trim().max(MAX_REASON_LENGTH).optional().transform((reason) => reason || null),
+});
+/** An admin's status decision waits this long for the lifecycle to take it; it stands if it is late. */
+const DECISION_DEADLINE_MS = 10_000;
+const unconfirmed = () =>
+  new ClientError(503, 'decision_unconfirmed', 'The decision was handed to the member\'s lifecycle but not confirmed in time; it may still apply. GET the member in a moment to see its status.');
 
 /** The acting org admin and the member they act on, scoped to the admin's own organisation. */
 const target = (c: Context<AppEnv>, memberId: string) => {
@@ -99,6 +110,28 @@ export function memberRoutes({ sql, temporal, config, log }: AppDeps) {
     if (!found) throw new MemberNotFoundError();
     return c.json({ ...found, reminders: await memberReminders(sql, config.reminders, admin.orgId, found.member.id) });
   });
+
+  /**
+   * disable, enable, follow-directory: the member's lifecycle takes the decision (an Update) and
+   * answers with the status it took there, so the answer is the truth, not a guess.
+   */
+  for (const decision of Object.keys(statusUpdates) as StatusDecisionName[]) {
+    app.post(`/:id/${decision}`, validate('param', memberParam), validate('json', statusRequest), async (c) => {
+      const admin = c.get('member')!;
+      const { id } = c.req.valid('param');
+      const found = await findMember(sql, admin.orgId, id);
+      if (!found) throw new MemberNotFoundError();
+      const member = { orgId: admin.orgId, orgSlug: admin.orgSlug, memberId: id, email: found.member.email, source: found.member.source };
+      const request = { by: admin.memberId, reason: c.req.valid('json').reason };
+      const answer = await temporal.connection
+        .withDeadline(Date.now() + DECISION_DEADLINE_MS, () => decideMemberStatus(temporal.client, config.temporal.taskQueue, member, decision, request))
+        .catch((err: unknown) => {
+          if (err instanceof LastOrgAdminError) throw err;
+          throw Object.assign(unconfirmed(), { cause: err });
+        });
+      return c.json(answer);
+    });
+  }
 
   app.patch('/:id', validate('param', memberParam), validate('json', roleChange), async (c) => {
     const { id } = c.req.valid('param');

@@ -14,3 +14,18 @@ export function spawnEntry(entry: string, args: string[], env: Record<string, st
     env: { ...process.env, APP_ENV: 'test', DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), ...env },
   });
 }
+
+/** `worker/main.ts` as a process of its own on `taskQueue`, plus `env`; resolves once it polls. */
+export async function startWorkerProcess(taskQueue: string, env: Record<string, string> = {}): Promise<ChildProcessWithoutNullStreams> {
+  const worker = spawnEntry('worker/main.ts', [], { TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', ...env });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    worker.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      if (output.includes('"msg":"worker started"')) resolve();
+    });
+    worker.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    worker.once('exit', (code, signal) => reject(new Error(`worker exited (${code ?? signal}) before it started:\n${output}`)));
+  });
+  return worker;
+}
