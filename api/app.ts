@@ -16,6 +16,7 @@ import { memberRoutes } from './routes/members.ts';
 import { orgSiteRoutes } from './routes/org-sites.ts';
 import { siteRoutes } from './routes/sites.ts';
 import { sameOriginForms } from './same-origin-forms.ts';
+import { scimRoutes } from './scim/routes.ts';
 import { loadSession } from './session.ts';
 import { checkTemporal } from './temporal.ts';
 
@@ -53,5 +54,6 @@ export function createApp(deps: AppDeps) {
   app.route('/api/orgs/:org/members', memberRoutes(deps));
   app.route('/api/orgs/:org/sites', orgSiteRoutes(deps));
   app.route('/api/sites', siteRoutes(deps));
+  app.route('/scim/v2', scimRoutes(deps));
   return app;
 }

@@ -49,6 +49,16 @@ export interface SiteAccessChange {
 /** Sent by whoever changes a member's site assignments, after the change commits. */
 export const siteAccessChangedSignal = defineSignal<[SiteAccessChange]>('siteAccessChanged');
 
+/** What the directory says about a member, in the order the service accepted it. */
+export interface DirectoryEvent {
+  state: 'active' | 'inactive' | 'deleted';
+  /** Per-member, strictly increasing (a PostgreSQL sequence read when the SCIM write committed): older events change nothing. */
+  seq: number;
+  /** When the SCIM write committed (ISO, the database's clock). */
+  at: string;
+}
+export const directoryEventSignal = defineSignal<[DirectoryEvent]>('directoryEvent');
+
 /** One reminder workflow per organisation (see workflows/site-access-reminders.ts). */
 export const siteAccessRemindersWorkflowId = (orgSlug: string): string => `site-access-reminders/${orgSlug}`;
 
