@@ -49,7 +49,11 @@ export function checkOnePrimary(def: AttributeDef, values: unknown[], where: str
 function coerceSingle(def: AttributeDef, value: unknown, where: string): unknown {
   if (value === null) return undefined;
   if (def.type === 'boolean') return toBoolean(value, where);
-  if (def.type === 'complex') return coerceComplex(def.subAttributes ?? [], value, where);
+  if (def.type === 'complex') {
+    // Microsoft Entra sets the enterprise manager as its id alone: "value": "<id>".
+    const shorthand = typeof value === 'string' && findAttribute(def.subAttributes, 'value') ? { value } : value;
+    return coerceComplex(def.subAttributes ?? [], shorthand, where);
+  }
   if (typeof value !== 'string') throw invalidValue(`${where} must be a string, not ${JSON.stringify(value).slice(0, 60)}.`);
   if (value.length > MAX_STRING_LENGTH) throw invalidValue(`${where} is longer than ${MAX_STRING_LENGTH} characters.`);
   return value;
