@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { except } from 'hono/combine';
 import { requestId } from 'hono/request-id';
 import { bodySizeLimit, bodyTextPolicy } from './body-policy.ts';
 import { canonicalHost } from './canonical-host.ts';
@@ -43,7 +44,8 @@ export function createApp(deps: AppDeps) {
   );
   app.use('/login', canonicalHost(config));
   app.use('/auth/:org/login', canonicalHost(config));
-  app.use(sameOriginForms(config.publicUrl.origin));
+  // SCIM authenticates with a bearer token, which no other site can make a browser send.
+  app.use(except('/scim/*', sameOriginForms(config.publicUrl.origin)));
   app.use(bodyTextPolicy(INPUT_LIMITS.jsonDepth));
   app.use('/auth/:org/*', orgSlugParam);
   app.use('/api/orgs/:org/*', orgSlugParam);
