@@ -18,7 +18,8 @@ beforeAll(async () => {
   rival = await scimOrg(h, 'rival');
   const created = await scim('POST', '/Users', { token: org.token, body: okta.create(`ada@${org.domain}`, '00u1', 'Ada', 'Lovelace') });
   userId = created.body.id;
-  [{ member_id: memberId }] = await h.sql<{ member_id: string }[]>`select member_id from directory_links where scim_id = ${userId}`;
+  const [link] = await h.sql<{ member_id: string }[]>`select member_id from directory_links where scim_id = ${userId}`;
+  memberId = link!.member_id;
   // The create's signal started the lifecycle, whose start event lands a moment later: snapshots wait for it.
   await eventually(async () => ((await h.sql`select 1 from members where id = ${memberId} and lifecycle_started_at is not null`).length ? true : undefined));
 });
