@@ -16,6 +16,8 @@ interface Target {
   expr: Fragment;
   def: AttributeDef;
   elements?: Fragment;
+  /** `eq` through the column's own index (Okta's existence check before every create). */
+  indexedEq?: (value: string) => Fragment;
 }
 
 const ID: AttributeDef = { name: 'id', type: 'string', multiValued: false, description: '', required: false, caseExact: false, mutability: 'readOnly', returned: 'always', uniqueness: 'server' };
@@ -26,7 +28,7 @@ function userTarget(sql: Queryable, path: AttrPath): Target {
   const { schema, attribute, sub } = resolvePath(path, invalidFilter);
   if (schema.id === MEMBER_EXTENSION) return { expr: sql`m.status`, def: attribute };
   if (schema.id === CORE_USER && !sub) {
-    if (attribute.name === 'userName') return { expr: sql`l.user_name::text`, def: attribute };
+    if (attribute.name === 'userName') return { expr: sql`l.user_name::text`, def: attribute, indexedEq: (value) => sql`(l.user_name = ${value}::citext)` };
     if (attribute.name === 'externalId') return { expr: sql`l.external_id`, def: attribute };
     if (attribute.name === 'active') return { expr: sql`(l.directory_state = 'active')`, def: attribute };
   }
@@ -46,7 +48,7 @@ function elementTarget(sql: Queryable, attribute: AttributeDef, path: AttrPath):
   return { expr: sql`(e.v ->> ${sub.name}::text)`, def: sub };
 }
 
-function condition(sql: Queryable, { expr, def }: Target, filter: Filter & { kind: 'present' | 'compare' }): Fragment {
+function condition(sql: Queryable, { expr, def, indexedEq }: Target, filter: Filter & { kind: 'present' | 'compare' }): Fragment {
   if (def.type === 'complex') throw invalidFilter(`"${def.name}" is complex: filter one of its sub-attributes (such as ${def.name}.${def.subAttributes?.[0]?.name}).`);
   if (filter.kind === 'present') return def.type === 'boolean' ? sql`(${expr} is not null)` : sql`(coalesce(${expr}, '') <> '')`;
   checkComparison(def, filter.op, filter.value);
@@ -54,6 +56,7 @@ function condition(sql: Queryable, { expr, def }: Target, filter: Filter & { kin
     const flag = sql`coalesce((${expr})::boolean, false)`;
     return filter.op === 'eq' ? sql`(${flag} = ${filter.value})` : sql`(${flag} <> ${filter.value})`;
   }
+  if (filter.op === 'eq' && indexedEq) return indexedEq(String(filter.value));
   const value = def.caseExact ? String(filter.value) : String(filter.value).toLowerCase();
   const x = def.caseExact ? expr : sql`lower(${expr})`;
   switch (filter.op) {

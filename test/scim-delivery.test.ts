@@ -43,7 +43,8 @@ describe('directory events that Temporal could not take', { timeout: 60_000 }, (
     const created = await cutOff('POST', '/Users', org.token, okta.create(email, 'ivy'));
     expect(created.status).toBe(503);
     expect(await created.json()).toMatchObject({ status: '503', detail: expect.stringContaining('saved') });
-    const [{ scim_id: id }] = await h.sql<{ scim_id: string }[]>`select scim_id from directory_links where user_name = ${email}`;
+    const [stored] = await h.sql<{ scim_id: string }[]>`select scim_id from directory_links where user_name = ${email}`;
+    const id = stored!.scim_id;
     expect(Number((await link(id)).signalled_seq)).toBe(0);
 
     // Okta retries the create: a 409, and the lifecycle is told after all.
