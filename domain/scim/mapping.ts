@@ -1,5 +1,6 @@
 /** How a SCIM User becomes a member (email, name) and how a stored user is answered. */
 import { isEmailAddress } from '../email.ts';
+import type { DirectoryEvent } from '../../workflows/definitions.ts';
 import type { MemberStatus } from '../member.ts';
 import { MAX_NAME_LENGTH } from '../sign-in.ts';
 import { cleanName } from '../text.ts';
@@ -7,7 +8,8 @@ import { invalidValue } from './errors.ts';
 import { isObject, type Attributes, type UserResource } from './resource.ts';
 import { CORE_USER, ENTERPRISE_USER, MEMBER_EXTENSION } from './schema.ts';
 
-export type DirectoryState = 'active' | 'inactive' | 'deleted';
+/** The directory's last word on a person, as its events carry it. */
+export type DirectoryState = DirectoryEvent['state'];
 
 const text = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
 
