@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertMember } from './support/fixtures.ts';
 import { directorySignals, scimApp, scimOrg } from './support/scim.ts';
 import { CORE_USER, ENTERPRISE_USER, entra, okta } from './support/scim-fixtures.ts';
+
+const MEMBER_EXTENSION = 'urn:sso-provisioning:params:scim:schemas:extension:member:2.0:User';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
 
 let h: TestHarness;
@@ -178,6 +180,23 @@ describe('directory creates through the sign-in rules', () => {
     expect(clash).toMatchObject({ status: 409, body: { scimType: 'uniqueness' } });
     const now = await scim('GET', `/Users/${body.id}`, { token: org.token });
     expect(now.body.emails).toEqual([{ primary: true, value: `erin@${org.domain}`, type: 'work' }]);
+  });
+});
+
+describe("the directory's view and the member's", () => {
+  it('answers active as the directory set it, and the member status as the lifecycle projected it', async () => {
+    const org = await scimOrg(h);
+    // No worker polls this queue: the lifecycle never runs, so the status below stays as written.
+    const scim = scimApp(h, `idle-${randomUUID()}`);
+    const { body } = await scim('POST', '/Users', { token: org.token, body: okta.create(`fay@${org.domain}`, '00u9') });
+    const memberId = await memberIdOf(body.id);
+    // As an org admin's manual disable would leave it, written by the lifecycle.
+    await h.sql`update members set status = 'disabled' where id = ${memberId}`;
+    const seen = await scim('GET', `/Users/${body.id}`, { token: org.token });
+    expect(seen.body).toMatchObject({ active: true, [MEMBER_EXTENSION]: { status: 'disabled' } });
+    const disabled = await scim('GET', `/Users?filter=${encodeURIComponent(`${MEMBER_EXTENSION}:status eq "disabled"`)}`, { token: org.token });
+    expect(disabled.body.Resources.map((r: { id: string }) => r.id)).toEqual([body.id]);
+    expect((await scim('GET', `/Users?filter=${encodeURIComponent('active eq false')}`, { token: org.token })).body.totalResults).toBe(0);
   });
 });
 

@@ -15,9 +15,9 @@ export interface ScimAnswer {
   body: any;
 }
 
-/** The app as the api serves it, called in-process through app.request (no port). */
-export function scimApp(h: TestHarness) {
-  const config = loadConfig({ APP_ENV: 'test', TASK_QUEUE: h.taskQueue, LOG_LEVEL: 'silent' });
+/** The app as the api serves it, called in-process through app.request (no port); on the harness's task queue unless told. */
+export function scimApp(h: TestHarness, taskQueue = h.taskQueue) {
+  const config = loadConfig({ APP_ENV: 'test', TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent' });
   const app = createApp({ config, sql: h.sql, temporal: { client: h.client, connection: h.connection }, log: createLogger('silent') });
   return async (method: string, path: string, { token, body, contentType = 'application/scim+json' }: { token?: string; body?: unknown; contentType?: string } = {}): Promise<ScimAnswer> => {
     const res = await app.request(`/scim/v2${path}`, {
