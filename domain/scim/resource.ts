@@ -16,13 +16,13 @@ export interface UserResource extends Attributes {
 }
 
 /** Far above any real value; keeps one user's row small. */
-export const MAX_STRING_LENGTH = 1024;
+const MAX_STRING_LENGTH = 1024;
 export const MAX_VALUES = 20;
 
 export const isObject = (value: unknown): value is Attributes => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** RFC 7643 §2.5 defines booleans; Microsoft Entra sends them as the strings "True" and "False". */
-export function toBoolean(value: unknown, where: string): boolean {
+function toBoolean(value: unknown, where: string): boolean {
   if (typeof value === 'boolean') return value;
   if (typeof value === 'string' && /^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
   throw invalidValue(`${where} must be true or false, not ${JSON.stringify(value)?.slice(0, 60)}.`);

@@ -128,9 +128,6 @@ export const schemas: Record<string, SchemaDef> = {
   },
 };
 
-/** Extensions a client may write (the member extension is read-only). */
-export const WRITABLE_EXTENSIONS = [ENTERPRISE_USER] as const;
-
 export const findAttribute = (list: readonly AttributeDef[] | undefined, name: string): AttributeDef | undefined =>
   list?.find((a) => a.name.toLowerCase() === name.toLowerCase());
 
