@@ -169,11 +169,18 @@ async function updateMember(tx: Queryable, actor: DirectoryActor, member: { memb
   await audit(tx, actor, member.memberId, 'member.profile_updated', changes);
 }
 
+/** Resource ids are UUIDs (any case); anything else names no resource, and is answered without a query. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const resourceId = (scimId: string) => (UUID.test(scimId) ? scimId.toLowerCase() : undefined);
+
 const lockLive = async (tx: Queryable, actor: DirectoryActor, scimId: string): Promise<LinkRow> => {
-  const [row]: [LinkRow?] = await tx`
-    select ${linkColumns(tx)} from directory_links l join members m on m.id = l.member_id
-    where l.org_id = ${actor.orgId} and l.scim_id::text = ${scimId.toLowerCase()} and l.deleted_at is null
-    for update of l, m`;
+  const id = resourceId(scimId);
+  const [row]: [LinkRow?] = id
+    ? await tx`
+        select ${linkColumns(tx)} from directory_links l join members m on m.id = l.member_id
+        where l.org_id = ${actor.orgId} and l.scim_id = ${id} and l.deleted_at is null
+        for update of l, m`
+    : [];
   if (!row) throw resourceNotFound(scimId);
   return row;
 };
@@ -215,9 +222,12 @@ const advanceState = (tx: Queryable, memberId: string, state: DirectoryState) =>
  */
 export function deleteDirectoryUser(sql: Sql, actor: DirectoryActor, scimId: string): Promise<DirectoryWrite & { deleted: boolean }> {
   return sql.begin(async (tx) => {
-    const [earlier]: [LinkRow?] = await tx`
-      select ${linkColumns(tx)} from directory_links l join members m on m.id = l.member_id
-      where l.org_id = ${actor.orgId} and l.scim_id::text = ${scimId.toLowerCase()} and l.deleted_at is not null`;
+    const id = resourceId(scimId);
+    const [earlier]: [LinkRow?] = id
+      ? await tx`
+          select ${linkColumns(tx)} from directory_links l join members m on m.id = l.member_id
+          where l.org_id = ${actor.orgId} and l.scim_id = ${id} and l.deleted_at is not null`
+      : [];
     if (earlier) return { ...toWrite(actor, earlier), deleted: false };
     const row = await lockLive(tx, actor, scimId);
     await advanceState(tx, row.memberId, 'deleted');
@@ -232,9 +242,11 @@ export async function markDelivered(sql: Sql, memberId: string, seq: number): Pr
 }
 
 export async function findDirectoryUser(sql: Sql, orgId: string, scimId: string): Promise<StoredUser | undefined> {
+  const id = resourceId(scimId);
+  if (!id) return undefined;
   const [row]: [LinkRow?] = await sql`
     select ${linkColumns(sql)} from directory_links l join members m on m.id = l.member_id
-    where l.org_id = ${orgId} and l.scim_id::text = ${scimId.toLowerCase()} and l.deleted_at is null`;
+    where l.org_id = ${orgId} and l.scim_id = ${id} and l.deleted_at is null`;
   return row && toStoredUser(row);
 }
 
