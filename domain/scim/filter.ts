@@ -3,6 +3,9 @@
  * attribute means is resolved later against the schema (path.ts). Keywords are case-insensitive.
  * Beyond the RFC's grammar, `emails[type eq "work"].value eq "x"` (Microsoft Entra, and this
  * service's contract) reads as `emails[type eq "work" and value eq "x"]`.
+ *
+ * Not scim2-parse-filter: its tree has no schema, and listing needs the filter as SQL
+ * (db/directory-filter.ts) with each attribute's type and caseExact, which this tree resolves.
  */
 import { hasControlCharacter } from '../text.ts';
 import { invalidFilter, invalidPath, type ScimError } from './errors.ts';

@@ -4,6 +4,10 @@
  * paths ("name.givenName", "urn:…:enterprise:2.0:User:department", `emails[type eq "work"].value`).
  * Anything it cannot apply exactly is a 400 naming the operation; nothing is half-applied, since
  * the caller stores only the result of the whole request.
+ *
+ * Not scim-patch or scimmy: they work on untyped objects, so "False" would be stored as a string,
+ * a no-path key "name.givenName" as a literal key, a read-only attribute written; here every path
+ * resolves against the one schema (schema.ts) that validation, filters and /Schemas also use.
  */
 import { invalidPath, invalidSyntax, invalidValue, mutability, noTarget } from './errors.ts';
 import { parsePatchPath, type PatchPath } from './filter.ts';
