@@ -23,10 +23,8 @@ const body = (status: ContentfulStatusCode, detail: string, scimType?: ScimType)
 /** Every error under /scim/ as an RFC 7644 §3.12 error body; 5xx reveal nothing. */
 export function scimError(err: Error, c: Context, log: Logger) {
   const requestId = c.get('requestId') as string | undefined;
-  if (err instanceof ScimError) {
-    if (err.status >= 500) log.error({ err, requestId, path: c.req.path }, 'scim dependency unavailable');
-    return scimJson(c, body(err.status, err.detail, err.scimType), err.status);
-  }
+  // A 503 ScimError was logged, with its context, where it was raised (api/scim/users.ts).
+  if (err instanceof ScimError) return scimJson(c, body(err.status, err.detail, err.scimType), err.status);
   if (err instanceof ClientError && err.status < 500) return scimJson(c, body(err.status, err.message, policyScimTypes[err.code]), err.status);
   if (err instanceof HTTPException && err.status < 500) return scimJson(c, body(err.status, err.message || `The request was refused (HTTP ${err.status}).`), err.status);
   log.error({ err, requestId, path: c.req.path }, 'unhandled scim error');

@@ -56,13 +56,13 @@ export function userRoutes({ sql, temporal, config, log }: AppDeps, baseUrl: str
   const actor = (c: Context<ScimEnv>) => c.get('scim');
 
   /** Hands a committed change to the member's lifecycle; on failure the change stands and a retry delivers it. */
-  async function deliver(write: DirectoryWrite) {
+  async function deliver(c: Context<ScimEnv>, write: DirectoryWrite) {
     const { event, member } = write;
     if (!event) return;
     try {
       await temporal.client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => sendDirectoryEvent(temporal.client, member, event, config.temporal.taskQueue));
     } catch (cause) {
-      log.error({ err: cause, memberId: member.memberId, seq: event.seq }, 'directory event not delivered');
+      log.error({ err: cause, requestId: c.get('requestId'), memberId: member.memberId, seq: event.seq }, 'directory event not delivered');
       throw Object.assign(new ScimError(503, 'The change is saved, but could not be applied yet: repeat the request in a minute.'), { cause });
     }
     await markDelivered(sql, member.memberId, event.seq);
@@ -89,10 +89,10 @@ export function userRoutes({ sql, temporal, config, log }: AppDeps, baseUrl: str
     const user = parseUserResource(await jsonBody(c));
     const write = await createDirectoryUser(sql, actor(c), user).catch(async (err: unknown) => {
       const existing = err instanceof ScimError && err.status === 409 ? await findLiveByUserName(sql, actor(c), user.userName) : undefined;
-      if (existing) await deliver(existing);
+      if (existing) await deliver(c, existing);
       throw err;
     });
-    await deliver(write);
+    await deliver(c, write);
     c.header('Location', `${baseUrl}/Users/${write.user.id}`);
     return scimJson(c, answer(write.user), 201);
   });
@@ -101,7 +101,7 @@ export function userRoutes({ sql, temporal, config, log }: AppDeps, baseUrl: str
     query(c, new Set());
     const body = await jsonBody(c);
     const write = await updateDirectoryUser(sql, actor(c), c.req.param('id'), (current) => parseUserResource(body, current));
-    await deliver(write);
+    await deliver(c, write);
     return scimJson(c, answer(write.user));
   });
 
@@ -109,14 +109,14 @@ export function userRoutes({ sql, temporal, config, log }: AppDeps, baseUrl: str
     query(c, new Set());
     const operations = parsePatchRequest(await jsonBody(c));
     const write = await updateDirectoryUser(sql, actor(c), c.req.param('id'), (current) => applyPatch(current, operations));
-    await deliver(write);
+    await deliver(c, write);
     return scimJson(c, answer(write.user));
   });
 
   app.delete('/:id', async (c) => {
     query(c, new Set());
     const write = await deleteDirectoryUser(sql, actor(c), c.req.param('id'));
-    await deliver(write);
+    await deliver(c, write);
     if (!write.deleted) throw resourceNotFound(c.req.param('id'));
     return c.body(null, 204);
   });
