@@ -606,7 +606,7 @@ async function snapshot() {
       (select coalesce(json_agg(a order by a.member_id, a.site_id), '[]') from site_assignments a where org_id = ${org}) as "siteAssignments",
       (select coalesce(json_agg(a order by a.id), '[]') from announcements a join sites s on s.id = a.site_id where s.org_id = ${org}) as announcements,
       (select coalesce(json_agg(l order by l.member_id), '[]') from directory_links l where org_id = ${org}) as "directoryLinks",
-      (select coalesce(json_agg(json_build_object('id', t.id, 'org', t.org_id, 'revoked', t.revoked_at) order by t.id), '[]') from scim_tokens t) as "scimTokens"`;
+      (select coalesce(json_agg(json_build_object('id', t.id, 'revoked', t.revoked_at) order by t.id), '[]') from scim_tokens t where org_id = ${org}) as "scimTokens"`;
   return tables;
 }
 
