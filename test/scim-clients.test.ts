@@ -221,6 +221,29 @@ describe('listing', () => {
   });
 });
 
+describe('filters in SQL', () => {
+  it('compares strings, booleans and presence as the schema types them', async () => {
+    const org = await scimOrg(h);
+    for (const [n, given] of [[1, 'Ann'], [2, 'Ben'], [3, 'Cid']] as const) {
+      const body = { ...okta.create(`f${n}@${org.domain}`, `EXT-${n}`, given, 'Filter'), ...(n === 3 ? { displayName: undefined, title: 'Boss' } : {}) };
+      await scim('POST', '/Users', { token: org.token, body: JSON.parse(JSON.stringify(body)) });
+    }
+    const count = async (filter: string) => (await scim('GET', `/Users?filter=${encodeURIComponent(filter)}`, { token: org.token })).body.totalResults;
+    expect(await count('emails.value co "F2@"')).toBe(1);
+    expect(await count(`emails ew "@${org.domain.toUpperCase()}"`)).toBe(3);
+    expect(await count('name.givenName sw "b"')).toBe(1);
+    expect(await count('userName gt "f1@z"')).toBe(2);
+    expect(await count('userName le "f2@"')).toBe(1);
+    expect(await count('title pr')).toBe(1);
+    expect(await count('not (title pr)')).toBe(2);
+    expect(await count('externalId eq "ext-1"')).toBe(0);
+    expect(await count('externalId ne "EXT-1"')).toBe(2);
+    expect(await count('emails[primary eq true and type eq "WORK"]')).toBe(3);
+    expect(await count('active eq true and name.familyName eq "filter"')).toBe(3);
+    expect(await count(`id eq "${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}" or userName eq "nobody"`)).toBe(0);
+  });
+});
+
 describe('discovery', () => {
   it('publishes ServiceProviderConfig, ResourceTypes and Schemas as application/scim+json', async () => {
     const org = await scimOrg(h);
