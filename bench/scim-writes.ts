@@ -1,8 +1,8 @@
 /**
  * `npm run bench:scim`: sustained SCIM writes per second over real HTTP, against a real Temporal
- * dev server, a real worker and a fresh PostgreSQL database. Three phases, each BENCH_SCIM_N
+ * dev server, a real worker and a fresh PostgreSQL database. Four phases, each BENCH_SCIM_N
  * requests with BENCH_SCIM_CONCURRENCY in flight: creates (member, link, signal-with-start of the
- * lifecycle), deactivations (PATCH active false: a signal each) and profile PUTs (no signal).
+ * lifecycle), deactivations (PATCH active false: a signal each), profile PUTs (no signal) and deletes (a signal each).
  */
 import { randomBytes } from 'node:crypto';
 import { serve } from '@hono/node-server';
@@ -76,11 +76,12 @@ try {
   await createOrg(sql, { slug: 'bench', name: 'Bench' });
   await addDomain(sql, { org: 'bench', domain: 'bench.test' });
   const { token } = await createScimToken(sql, { org: 'bench' });
+  // As Okta and Entra send them: a DELETE has no body and no content type.
   const call = (method: string, path: string, body: unknown) =>
     fetch(`http://127.0.0.1:${port}/scim/v2${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
-      body: JSON.stringify(body),
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   const ids: string[] = [];
   console.log(`\nN = ${N} requests per phase, ${CONCURRENCY} in flight, over HTTP on this machine\n`);
@@ -91,6 +92,7 @@ try {
   });
   await phase('PATCH active=false (signal)', 200, (i) => call('PATCH', `/Users/${ids[i]}`, okta.setActive(false)));
   await phase('PUT profile change (no signal)', 200, (i) => call('PUT', `/Users/${ids[i]}`, okta.replace(ids[i]!, `user-${i}@bench.test`, `ext-${i}`, 'Renamed', `No ${i}`, false)));
+  await phase('DELETE /Users/{id} (signal)', 204, (i) => call('DELETE', `/Users/${ids[i]}`, undefined));
 } finally {
   http.close();
   worker.shutdown();
