@@ -94,6 +94,9 @@ describe('Entra-shaped provisioning', () => {
     const org = await scimOrg(h, 'entra');
     const res = await scim('GET', `/Users?${entra.connectionTest(randomUUID())}`, { token: org.token });
     expect(res).toMatchObject({ status: 200, body: { totalResults: 0, Resources: [] } });
+    // Microsoft's compliance flag, appended to the tenant URL, rides along on requests.
+    const flagged = await scim('GET', `/Users?aadOptscim062020&${entra.connectionTest(randomUUID())}`, { token: org.token });
+    expect(flagged).toMatchObject({ status: 200, body: { totalResults: 0 } });
   });
 
   it('creates, finds by externalId and work email, updates email and names, disables with "False", deletes and recreates', async () => {
