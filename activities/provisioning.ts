@@ -1,9 +1,9 @@
 import { identityKey } from '../auth/tokens.ts';
 import { insertAuditEvent } from '../db/audit.ts';
 import type { Queryable, Sql } from '../db/client.ts';
-import { decideNewIdentity } from '../domain/identity-linking.ts';
+import { isVerifiedDomain } from '../db/verified-domains.ts';
+import { decideNewIdentity, emailChangeRefusal } from '../domain/identity-linking.ts';
 import type { MemberSource, MemberStatus, OrgRole } from '../domain/member.ts';
-import { emailDomain } from '../domain/sign-in.ts';
 import type { ProvisionIdentityInput, ProvisionOutcome } from '../workflows/definitions.ts';
 
 interface MemberRow {
@@ -121,18 +121,14 @@ function recordLinkRefused(tx: Queryable, input: ProvisionIdentityInput, memberI
   });
 }
 
-async function isVerifiedDomain(tx: Queryable, orgId: string, email: string): Promise<boolean> {
-  const [row] = await tx`select 1 from verified_domains where org_id = ${orgId} and domain = ${emailDomain(email)}`;
-  return Boolean(row);
-}
-
 /** Name and email follow the IdP; a new email is taken only on a verified domain and when no other member has it. */
 async function refreshProfile(tx: Queryable, input: ProvisionIdentityInput, member: MemberRow): Promise<MemberRow> {
   const changes: Record<string, { from: string; to: string }> = {};
   if (input.name && input.name !== member.name) changes.name = { from: member.name, to: input.name };
-  if (input.email !== member.email.toLowerCase() && (await isVerifiedDomain(tx, input.orgId, input.email))) {
+  if (input.email !== member.email.toLowerCase()) {
     const [taken] = await tx`select 1 from members where org_id = ${input.orgId} and email = ${input.email}`;
-    if (!taken) changes.email = { from: member.email, to: input.email };
+    const refusal = emailChangeRefusal({ domainVerified: await isVerifiedDomain(tx, input.orgId, input.email), takenByOtherMember: Boolean(taken) });
+    if (!refusal) changes.email = { from: member.email, to: input.email };
   }
   await tx`update identities set last_sign_in_at = now(), email = ${input.email}
            where connection_id = ${input.connectionId} and iss = ${input.iss} and sub = ${input.sub}`;

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { except } from 'hono/combine';
 import { requestId } from 'hono/request-id';
 import { bodySizeLimit, bodyTextPolicy } from './body-policy.ts';
 import { canonicalHost } from './canonical-host.ts';
@@ -16,6 +17,7 @@ import { memberRoutes } from './routes/members.ts';
 import { orgSiteRoutes } from './routes/org-sites.ts';
 import { siteRoutes } from './routes/sites.ts';
 import { sameOriginForms } from './same-origin-forms.ts';
+import { scimRoutes } from './scim/routes.ts';
 import { loadSession } from './session.ts';
 import { checkTemporal } from './temporal.ts';
 
@@ -42,7 +44,8 @@ export function createApp(deps: AppDeps) {
   );
   app.use('/login', canonicalHost(config));
   app.use('/auth/:org/login', canonicalHost(config));
-  app.use(sameOriginForms(config.publicUrl.origin));
+  // SCIM authenticates with a bearer token, which no other site can make a browser send.
+  app.use(except('/scim/*', sameOriginForms(config.publicUrl.origin)));
   app.use(bodyTextPolicy(INPUT_LIMITS.jsonDepth));
   app.use('/auth/:org/*', orgSlugParam);
   app.use('/api/orgs/:org/*', orgSlugParam);
@@ -53,5 +56,6 @@ export function createApp(deps: AppDeps) {
   app.route('/api/orgs/:org/members', memberRoutes(deps));
   app.route('/api/orgs/:org/sites', orgSiteRoutes(deps));
   app.route('/api/sites', siteRoutes(deps));
+  app.route('/scim/v2', scimRoutes(deps));
   return app;
 }

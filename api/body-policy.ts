@@ -61,14 +61,14 @@ export function bodyTextPolicy(maxDepth: number): MiddlewareHandler {
     const text = c.req.raw.body ? await c.req.text() : '';
     if (text === '') return next();
     const type = mediaType(c.req.header('content-type'));
-    const api = c.req.path.startsWith('/api/');
+    const api = c.req.path.startsWith('/api/') || c.req.path.startsWith('/scim/');
     if (JSON_MEDIA_TYPE.test(type)) checkJson(text, maxDepth);
     else if (type === 'application/x-www-form-urlencoded' && !api) checkForm(text);
     else {
       throw new ClientError(
         415,
         'unsupported_media_type',
-        api ? 'The API takes JSON bodies: send Content-Type: application/json.' : 'Send the body as JSON (application/json) or as a form (application/x-www-form-urlencoded).',
+        api ? 'The API takes JSON bodies: send Content-Type: application/json (or application/scim+json).' : 'Send the body as JSON (application/json) or as a form (application/x-www-form-urlencoded).',
       );
     }
     await next();

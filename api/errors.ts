@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { LastOrgAdminError, MemberDisabledError, MemberNotFoundError, SiteNotFoundError } from '../domain/member-errors.ts';
 import { page } from './pages.ts';
+import { scimError } from './scim/errors.ts';
 
 /** An error whose message is written for the person who made the request. */
 export class ClientError extends Error {
@@ -31,6 +32,7 @@ const wantsPage = (c: Context) => !c.req.path.startsWith('/api/') && (c.req.head
 /** One mapping from errors to HTTP: 4xx explain what to fix, 5xx reveal nothing. */
 export function errorHandler(log: Logger) {
   return (err: Error, c: Context) => {
+    if (c.req.path.startsWith('/scim/')) return scimError(err, c, log);
     const requestId = c.get('requestId') as string | undefined;
     const answer = (status: ContentfulStatusCode, error: string, message: string) =>
       wantsPage(c)

@@ -5,6 +5,7 @@ import { OperatorError } from '../operator/errors.ts';
 import { queueInvitationEmail } from '../operator/invitation-email.ts';
 import * as ops from '../operator/operations.ts';
 import { tellReminders } from '../operator/reminders.ts';
+import * as scimTokens from '../operator/scim-tokens.ts';
 
 const help = `Operator CLI: npm run cli -- <command> [arguments]
 
@@ -25,6 +26,11 @@ const help = `Operator CLI: npm run cli -- <command> [arguments]
   site add <org> "<name>"                     add a site
   it-contact add <org> <email> [--name "<name>"]
                                               add an IT contact (reached by later reminders)
+  scim-token create <org>                     the org's SCIM bearer token for its directory
+                                              (Okta, Entra); printed once, stored hashed
+  scim-token rotate <org>                     a new token; the old one stops working at once
+  scim-token revoke <org>                     the directory can no longer call the SCIM api
+  scim-token list [<org>]                     tokens with created, last used and revoked times
 `;
 
 async function readStdin(): Promise<string> {
@@ -98,6 +104,18 @@ async function run(argv: string[]): Promise<string> {
       case 'it-contact add':
         await ops.addItContact(sql, { org: need(a, '<org>'), email: need(b, '<email>'), name: values.name ?? '' });
         return `added IT contact ${b} to ${a}${await tellReminders(config, await ops.findOrg(sql, need(a, '<org>')))}`;
+      case 'scim-token create':
+      case 'scim-token rotate': {
+        const org = need(a, '<org>');
+        const made = action === 'create' ? await scimTokens.createScimToken(sql, { org }) : await scimTokens.rotateScimToken(sql, { org });
+        return `SCIM token for ${org} (id ${made.id}); shown only now, store it in the directory's provisioning settings:\n${made.token}`;
+      }
+      case 'scim-token revoke':
+        return `revoked SCIM token ${await scimTokens.revokeScimToken(sql, { org: need(a, '<org>') })} of ${a}`;
+      case 'scim-token list':
+        return (await scimTokens.listScimTokens(sql, a ? { org: a } : {}))
+          .map((t) => `${t.org}\t${t.id}\tcreated=${t.createdAt.toISOString()}\tlast-used=${t.lastUsedAt?.toISOString() ?? '-'}\trevoked=${t.revokedAt?.toISOString() ?? '-'}`)
+          .join('\n') || 'no SCIM tokens';
       default:
         throw new OperatorError(`unknown command "${positionals.join(' ')}"\n\n${help}`);
     }

@@ -40,3 +40,22 @@ export function decideNewIdentity(facts: NewIdentityFacts): NewIdentityDecision 
   }
   return canCreateMember(facts) ? { action: 'create' } : { action: 'refuse', reason: 'email_domain_not_verified' };
 }
+
+export interface EmailChangeFacts {
+  /** The new email's domain is one of the organisation's verified domains. */
+  domainVerified: boolean;
+  /** Another member of the organisation already has the new email. */
+  takenByOtherMember: boolean;
+}
+
+export type EmailChangeRefusal = 'email_domain_not_verified' | 'email_taken';
+
+/**
+ * A member's email follows the IdP or the directory only onto a verified domain (an address there
+ * is the organisation's to give) and only when no other member has it (emails are unique per org).
+ */
+export function emailChangeRefusal(facts: EmailChangeFacts): EmailChangeRefusal | undefined {
+  if (!facts.domainVerified) return 'email_domain_not_verified';
+  if (facts.takenByOtherMember) return 'email_taken';
+  return undefined;
+}

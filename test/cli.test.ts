@@ -166,6 +166,28 @@ describe('operator CLI', { timeout: 90_000 }, () => {
     await reminders.terminate('test finished');
   });
 
+  it('creates, lists, rotates and revokes the SCIM token of an org, showing each token once and storing its hash', async () => {
+    const slug = uniqueSlug('cli');
+    await createOrg(sql, { slug, name: slug });
+    const created = await cli(['scim-token', 'create', slug]);
+    expect(created.code).toBe(0);
+    const token = /^(scim_[\w-]{43})$/m.exec(created.out)?.[1];
+    expect(token).toBeDefined();
+    expect(await cli(['scim-token', 'create', slug])).toMatchObject({ code: 2, err: expect.stringContaining(`scim-token rotate ${slug}`) });
+    const rotated = await cli(['scim-token', 'rotate', slug]);
+    const next = /^(scim_[\w-]{43})$/m.exec(rotated.out)?.[1];
+    expect(next).toBeDefined();
+    expect(next).not.toBe(token);
+    const listed = await cli(['scim-token', 'list', slug]);
+    expect(listed.out.split('\n').filter((line) => line.startsWith(slug))).toHaveLength(2);
+    expect(listed.out).not.toContain(next!);
+    expect(listed.out).toMatch(/revoked=-/);
+    expect((await cli(['scim-token', 'revoke', slug])).code).toBe(0);
+    expect(await cli(['scim-token', 'revoke', slug])).toMatchObject({ code: 2, err: expect.stringContaining('no live SCIM token') });
+    const stored = await sql`select t.token_hash, t.revoked_at from scim_tokens t join organisations o on o.id = t.org_id where o.slug = ${slug}`;
+    expect(stored.every((t) => t.revoked_at !== null && t.token_hash.length === 32)).toBe(true);
+  });
+
   it('refuses unknown commands and options with usage', async () => {
     expect(await cli(['frobnicate', 'now'])).toMatchObject({ code: 2, err: expect.stringContaining('unknown command') });
     expect(await cli(['org', 'list', '--bogus'])).toMatchObject({ code: 2, err: expect.stringContaining("Unknown option '--bogus'") });

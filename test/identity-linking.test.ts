@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canCreateMember, canLinkByEmail, decideNewIdentity, isTakeoverAtSameIdp } from '../domain/identity-linking.ts';
+import { canCreateMember, canLinkByEmail, decideNewIdentity, emailChangeRefusal, isTakeoverAtSameIdp } from '../domain/identity-linking.ts';
 
 const onDomain = { domainVerified: true, invited: false };
 const offDomain = { domainVerified: false, invited: false };
@@ -31,5 +31,14 @@ describe('who a new sign-in identity may become', () => {
     });
     expect(decideNewIdentity({ ...offDomain, invited: true })).toEqual({ action: 'create' });
     expect(decideNewIdentity(offDomain)).toEqual({ action: 'refuse', reason: 'email_domain_not_verified' });
+  });
+});
+
+describe("a member's email following the IdP or the directory", () => {
+  it('emailChangeRefusal: only onto a verified domain, and only to an address no other member has', () => {
+    expect(emailChangeRefusal({ domainVerified: true, takenByOtherMember: false })).toBeUndefined();
+    expect(emailChangeRefusal({ domainVerified: false, takenByOtherMember: false })).toBe('email_domain_not_verified');
+    expect(emailChangeRefusal({ domainVerified: true, takenByOtherMember: true })).toBe('email_taken');
+    expect(emailChangeRefusal({ domainVerified: false, takenByOtherMember: true })).toBe('email_domain_not_verified');
   });
 });

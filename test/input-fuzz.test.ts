@@ -4,11 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app.ts';
 import { createLogger } from '../config/logger.ts';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
-import { makeOrgAdmin } from '../operator/operations.ts';
+import { createOrg, makeOrgAdmin } from '../operator/operations.ts';
+import { createScimToken } from '../operator/scim-tokens.ts';
 import { TestBrowser } from './support/browser.ts';
 import { rawRequest, type RawRequest, type RawResponse } from './support/raw-http.ts';
+import { okta, PATCH_OP } from './support/scim-fixtures.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
-import { startHarness, untilLifecycleStarted, type TestHarness } from './support/temporal.ts';
+import { eventually, startHarness, untilLifecycleStarted, type TestHarness } from './support/temporal.ts';
 
 /**
  * Malformed requests against every route of the app, over real HTTP, signed in as an org admin:
@@ -65,6 +67,10 @@ interface World {
   invitationId: string;
   adminId: string;
   siteId: string;
+  scimToken: string;
+  /** The token of another organisation, which has no SCIM users. */
+  rivalScimToken: string;
+  scimUserId: string;
 }
 
 interface Mutation {
@@ -79,6 +85,11 @@ interface RouteFuzz {
   session?: 'member' | 'org_admin';
   /** Mutations that only this route refuses: its own fields and rules. */
   own?: Mutation[];
+  /**
+   * Authenticated by a bearer token (SCIM): no cookie CSRF check applies, since a form from another
+   * origin cannot carry the token, so "form posted from another origin" is no refusal there.
+   */
+  bearer?: boolean;
 }
 
 const CONTROLS = ['%00', '%01', '%07', '%08', '%09', '%0A', '%0D', '%1B', '%1F', '%7F', '%C2%85', '%C2%9F'];
@@ -403,9 +414,97 @@ Object.assign(routes, {
   },
 } satisfies Record<string, RouteFuzz>);
 
+const bearer = (token: string): [string, string] => ['authorization', `Bearer ${token}`];
+const scimBase = (method: string, path: string, w: World, body?: unknown): Draft => {
+  const draft = base(method, `/scim/v2${path}`, w, body === undefined ? {} : jsonBody(body));
+  draft.headers.push(bearer(w.scimToken), ...(body === undefined ? [] : [['content-type', 'application/scim+json'] as [string, string]]));
+  return draft;
+};
+const scimTokens: Mutation[] = [
+  { name: 'no SCIM token', apply: (d) => void (d.headers = d.headers.filter(([k]) => k !== 'authorization')) },
+  {
+    name: 'wrong SCIM token',
+    apply: (d, rng, w) => setHeader(d, 'authorization', rng.pick([`Bearer scim_${rng.word(43)}`, `Bearer ${w.scimToken}x`, `Basic ${w.scimToken}`, 'Bearer', `bearer  ${rng.uuid()}`])),
+  },
+];
+const scimUserMutations: Mutation[] = [
+  ...scimTokens,
+  { name: "another organisation's SCIM token", apply: (d, _rng, w) => setHeader(d, 'authorization', `Bearer ${w.rivalScimToken}`) },
+  { name: 'unknown SCIM user', apply: (d, rng, w) => replaceId(d, w.scimUserId, rng.pick([rng.uuid(), ...badIds])) },
+];
+const badResources = (w: World, rng: Rng) => [
+  { ...okta.create(`scim@${w.domain}`, 'fuzz-ext'), shoeSize: 44 },
+  { ...okta.create(`scim@${w.domain}`, 'fuzz-ext'), active: rng.pick(['yes', 1, 'nope']) },
+  { ...okta.create(`scim@${w.domain}`, 'fuzz-ext'), userName: rng.pick([42, '', null, ['a']]) },
+  { ...okta.create(`scim@${w.domain}`, 'fuzz-ext'), schemas: rng.pick([[], ['urn:x'], 'User']) },
+  { ...okta.create(`scim@${w.domain}`, 'fuzz-ext'), emails: [{ value: 'x@a.example', primary: true }, { value: 'y@a.example', primary: true }] },
+  okta.create(`${rng.word()}@elsewhere.example`, rng.word()),
+  [],
+  null,
+];
+const badPatches = (w: World, rng: Rng) => [
+  { schemas: [PATCH_OP], Operations: [{ op: rng.pick(['move', 'copy', '', 1]), path: 'active', value: false }] },
+  { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: rng.pick(['shoeSize', 'emails[type eq work].value', 'name..x', 'id', 'groups', '']), value: 'x' }] },
+  { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: rng.pick([false, 'x', null]) }] },
+  { schemas: [PATCH_OP], Operations: [{ op: 'remove' }] },
+  { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: 'emails[type eq "home"]' }] },
+  { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'active', value: rng.pick(['Falsch', 0, 'no']) }] },
+  { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'emails[type eq "work"].value', value: `x@${rng.word()}.elsewhere.example` }] },
+  { schemas: [PATCH_OP], Operations: [] },
+  { Operations: [{ op: 'replace', value: { active: false } }] },
+  { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }, { op: 'add', path: 'x', value: 1 }] },
+  okta.create(`scim@${w.domain}`, 'fuzz-ext'),
+];
+const badListQueries: Mutation = {
+  name: 'invalid SCIM list query',
+  apply: (d, rng) => {
+    const [name, value] = rng.pick([
+      ['filter', encodeURIComponent(rng.pick(['userName eq', 'userName eq "a" and', 'shoeSize eq "1"', 'active eq "yes"', 'emails[type eq "work"', '((((', 'meta.created gt "x"', 'userName eq "a\\u0000"']))],
+      ['count', rng.pick(['ten', '1.5', '1e3', ''.padEnd(20, '9')])],
+      ['startIndex', rng.pick(['first', '-1.5', '0x10'])],
+      ['limit', '10'],
+    ] as const);
+    setQuery(d, name, value);
+  },
+};
+
+Object.assign(routes, {
+  'GET /scim/v2/ServiceProviderConfig': { base: (w) => scimBase('GET', '/ServiceProviderConfig', w), own: scimTokens, bearer: true },
+  'GET /scim/v2/ResourceTypes': { base: (w) => scimBase('GET', '/ResourceTypes', w), own: scimTokens, bearer: true },
+  'GET /scim/v2/ResourceTypes/:id': {
+    base: (w) => scimBase('GET', '/ResourceTypes/User', w),
+    own: [...scimTokens, { name: 'unknown resource type', apply: (d, rng) => void (d.segments[d.segments.length - 1] = rng.pick(['Group', 'user', rng.word()])) }],
+    bearer: true,
+  },
+  'GET /scim/v2/Schemas': { base: (w) => scimBase('GET', '/Schemas', w), own: scimTokens, bearer: true },
+  'GET /scim/v2/Schemas/:id': {
+    base: (w) => scimBase('GET', '/Schemas/urn:ietf:params:scim:schemas:core:2.0:User', w),
+    own: [...scimTokens, { name: 'unknown schema', apply: (d, rng) => void (d.segments[d.segments.length - 1] = rng.pick(['urn:x', rng.word(), '..%2F..'])) }],
+    bearer: true,
+  },
+  'GET /scim/v2/Users': { base: (w) => scimBase('GET', '/Users', w, undefined), own: [...scimTokens, badListQueries], bearer: true },
+  'POST /scim/v2/Users': {
+    base: (w) => scimBase('POST', '/Users', w, okta.create(`new-${randomInt(1e9)}@${w.domain}`, `new-${randomInt(1e9)}`)),
+    own: [...scimTokens, jsonMutation('invalid SCIM user', badResources)],
+    bearer: true,
+  },
+  'GET /scim/v2/Users/:id': { base: (w) => scimBase('GET', `/Users/${w.scimUserId}`, w), own: scimUserMutations, bearer: true },
+  'PUT /scim/v2/Users/:id': {
+    base: (w) => scimBase('PUT', `/Users/${w.scimUserId}`, w, okta.replace(w.scimUserId, `scim@${w.domain}`, 'fuzz-ext', 'Changed', 'Name')),
+    own: [...scimUserMutations, jsonMutation('invalid SCIM user', badResources)],
+    bearer: true,
+  },
+  'PATCH /scim/v2/Users/:id': {
+    base: (w) => scimBase('PATCH', `/Users/${w.scimUserId}`, w, okta.setActive(false)),
+    own: [...scimUserMutations, jsonMutation('invalid SCIM patch', badPatches)],
+    bearer: true,
+  },
+  'DELETE /scim/v2/Users/:id': { base: (w) => scimBase('DELETE', `/Users/${w.scimUserId}`, w), own: scimUserMutations, bearer: true },
+} satisfies Record<string, RouteFuzz>);
+
 function mutationsFor(key: string, fuzz: RouteFuzz): Mutation[] {
   return [
-    ...everyRoute,
+    ...everyRoute.filter((m) => !fuzz.bearer || m.name !== 'form posted from another origin'),
     ...(fuzz.own ?? []),
     ...(key.includes(':org') ? orgMutations : []),
     ...(fuzz.session ? [signedOut, forgedSession] : []),
@@ -428,7 +527,11 @@ function render(d: Draft, accept: string | undefined): RawRequest {
 /** A 4xx from the app has the usual shape; Node's own parser answers some with no body at all. */
 function shapeProblem(res: RawResponse): string | undefined {
   const type = res.headers.get('content-type') ?? '';
-  if (type.includes('application/json')) {
+  if (type.includes('application/scim+json')) {
+    const body = JSON.parse(res.body) as Record<string, unknown>;
+    const scimError = Array.isArray(body.schemas) && body.schemas.includes('urn:ietf:params:scim:api:messages:2.0:Error');
+    if (!scimError || body.status !== String(res.status) || typeof body.detail !== 'string' || !body.detail) return `SCIM answer without an RFC 7644 error body: ${res.body.slice(0, 200)}`;
+  } else if (type.includes('application/json')) {
     const body = JSON.parse(res.body) as Record<string, unknown>;
     if (typeof body.error !== 'string' || typeof body.message !== 'string' || !body.message || typeof body.requestId !== 'string') return `JSON without error/message/requestId: ${res.body.slice(0, 200)}`;
   } else if (type.includes('text/html')) {
@@ -457,7 +560,18 @@ beforeAll(async () => {
     values (${world.org.id}, 'pending@partner.example', 'member', now() + interval '1 day') returning id`;
   const [member] = await h.sql<{ id: string }[]>`select id from members where org_id = ${world.org.id} and email = ${`boss@${world.domain}`}`;
   const [site] = await h.sql<{ id: string }[]>`insert into sites (org_id, name) values (${world.org.id}, 'Fuzz HQ') returning id`;
-  if (!session || !invitation || !member || !site) throw new Error('fuzz world incomplete');
+  const scimToken = (await createScimToken(h.sql, { org: world.org.slug })).token;
+  const rival = await createOrg(h.sql, { slug: `rival-${randomInt(1e9)}`, name: 'Rival' });
+  const rivalScimToken = (await createScimToken(h.sql, { org: rival.slug })).token;
+  const scimUser = await rawRequest(Number(new URL(world.appUrl).port), {
+    method: 'POST',
+    target: '/scim/v2/Users',
+    headers: [['authorization', `Bearer ${scimToken}`], ['content-type', 'application/scim+json']],
+    body: JSON.stringify(okta.create(`scim@${world.domain}`, 'fuzz-ext')),
+    chunked: false,
+  }, 5_000);
+  const scimUserId = (JSON.parse(scimUser.body) as { id?: string }).id;
+  if (!session || !invitation || !member || !site || !scimUserId) throw new Error('fuzz world incomplete');
   w = {
     slug: world.org.slug,
     domain: world.domain,
@@ -466,9 +580,15 @@ beforeAll(async () => {
     invitationId: invitation.id,
     adminId: member.id,
     siteId: site.id,
+    scimToken,
+    rivalScimToken,
+    scimUserId,
   };
-  // The sign-in's lifecycle writes its start event a moment later; the snapshot is taken after it.
+  // The lifecycles (the sign-in's, the SCIM user's) write their start events a moment later; the snapshot is taken after them.
   await untilLifecycleStarted(h.sql, world.org.id);
+  await eventually(async () => ((await h.sql`select 1 from members where org_id = ${world.org.id} and lifecycle_started_at is null`).length === 0 ? true : undefined));
+  // And the SCIM user's lifecycle projects the directory's "active" into the member row.
+  await eventually(async () => ((await h.sql`select 1 from members where org_id = ${world.org.id} and directory_state = 'active'`).length === 1 ? true : undefined));
 });
 afterAll(async () => {
   await world?.stop();
@@ -496,7 +616,9 @@ async function snapshot() {
       (select coalesce(json_agg(a order by a.id), '[]') from audit_events a where org_id = ${org}) as "auditEvents",
       (select coalesce(json_agg(s order by s.window_ends_at), '[]') from sign_in_attempts s where org_id = ${org}) as "signInAttempts",
       (select coalesce(json_agg(a order by a.member_id, a.site_id), '[]') from site_assignments a where org_id = ${org}) as "siteAssignments",
-      (select coalesce(json_agg(a order by a.id), '[]') from announcements a join sites s on s.id = a.site_id where s.org_id = ${org}) as announcements`;
+      (select coalesce(json_agg(a order by a.id), '[]') from announcements a join sites s on s.id = a.site_id where s.org_id = ${org}) as announcements,
+      (select coalesce(json_agg(l order by l.member_id), '[]') from directory_links l where org_id = ${org}) as "directoryLinks",
+      (select coalesce(json_agg(json_build_object('id', t.id, 'revoked', t.revoked_at) order by t.id), '[]') from scim_tokens t where org_id = ${org}) as "scimTokens"`;
   return tables;
 }
 

@@ -1,0 +1,125 @@
+import { Hono, type Context } from 'hono';
+import {
+  createDirectoryUser,
+  deleteDirectoryUser,
+  findDirectoryUser,
+  findLiveByUserName,
+  listDirectoryUsers,
+  markDelivered,
+  updateDirectoryUser,
+  type DirectoryWrite,
+} from '../../db/directory-users.ts';
+import { invalidSyntax, invalidValue, resourceNotFound, ScimError } from '../../domain/scim/errors.ts';
+import { parseFilter } from '../../domain/scim/filter.ts';
+import { selectAttributes, toScimUser, type StoredUser } from '../../domain/scim/mapping.ts';
+import { applyPatch, parsePatchRequest } from '../../domain/scim/patch.ts';
+import { parseUserResource } from '../../domain/scim/resource.ts';
+import { sendDirectoryEvent } from '../../temporal/directory-events.ts';
+import type { AppDeps } from '../context.ts';
+import type { ScimEnv } from './context.ts';
+import { listResponse, scimJson } from './respond.ts';
+
+export const MAX_PAGE_SIZE = 200;
+/** The lifecycle is told within this, or the client gets a 503 and its retry tells it. */
+const SIGNAL_DEADLINE_MS = 5_000;
+
+/** Query parameters of RFC 7644 §3.4.2; sorting is not supported and ignored (ServiceProviderConfig says so). */
+const QUERY_PARAMETERS = new Set(['filter', 'startIndex', 'count', 'attributes', 'excludedAttributes', 'sortBy', 'sortOrder']);
+/** Microsoft's switch for its RFC-compliant behaviour, which ends up on requests when set on the tenant URL. */
+const ENTRA_FLAG = 'aadOptscim062020';
+
+function query(c: Context, allowed: Set<string>) {
+  const params = c.req.query();
+  const unknown = Object.keys(params).filter((k) => !allowed.has(k) && k !== ENTRA_FLAG);
+  if (unknown.length > 0) throw invalidValue(`Unknown query parameter "${unknown[0]!.slice(0, 64)}"; supported: ${[...allowed].join(', ')}.`);
+  return params;
+}
+
+/** RFC 7644 §3.4.2.4: a startIndex below 1 means 1, a negative count means 0. */
+function integer(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  if (!/^-?\d{1,15}$/.test(value)) throw invalidValue(`${name} must be an integer.`);
+  return Math.min(Math.max(Number(value), min), max);
+}
+
+async function jsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text === '') throw invalidSyntax('The request needs a JSON body (Content-Type: application/scim+json).');
+  return JSON.parse(text);
+}
+
+const projection = (c: Context) => ({ attributes: c.req.query('attributes'), excludedAttributes: c.req.query('excludedAttributes') });
+
+export function userRoutes({ sql, temporal, config, log }: AppDeps, baseUrl: string) {
+  const app = new Hono<ScimEnv>();
+  const answer = (user: StoredUser) => toScimUser(user, `${baseUrl}/Users/${user.id}`);
+  const actor = (c: Context<ScimEnv>) => c.get('scim');
+
+  /** Hands a committed change to the member's lifecycle; on failure the change stands and a retry delivers it. */
+  async function deliver(c: Context<ScimEnv>, write: DirectoryWrite) {
+    const { event, member } = write;
+    if (!event) return;
+    try {
+      await temporal.client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => sendDirectoryEvent(temporal.client, member, event, config.temporal.taskQueue));
+    } catch (cause) {
+      log.error({ err: cause, requestId: c.get('requestId'), memberId: member.memberId, seq: event.seq }, 'directory event not delivered');
+      throw Object.assign(new ScimError(503, 'The change is saved, but could not be applied yet: repeat the request in a minute.'), { cause });
+    }
+    await markDelivered(sql, member.memberId, event.seq);
+  }
+
+  app.get('/', async (c) => {
+    const params = query(c, QUERY_PARAMETERS);
+    const startIndex = integer(params.startIndex, 'startIndex', 1, 1, 2 ** 31);
+    const count = integer(params.count, 'count', 100, 0, MAX_PAGE_SIZE);
+    const filter = params.filter ? parseFilter(params.filter) : undefined;
+    const page = await listDirectoryUsers(sql, actor(c).orgId, { ...(filter ? { filter } : {}), startIndex, count });
+    return scimJson(c, listResponse(page.users.map((u) => selectAttributes(answer(u), projection(c))), page.totalResults, startIndex));
+  });
+
+  app.get('/:id', async (c) => {
+    query(c, new Set(['attributes', 'excludedAttributes']));
+    const user = await findDirectoryUser(sql, actor(c).orgId, c.req.param('id'));
+    if (!user) throw resourceNotFound(c.req.param('id'));
+    return scimJson(c, selectAttributes(answer(user), projection(c)));
+  });
+
+  app.post('/', async (c) => {
+    query(c, new Set());
+    const user = parseUserResource(await jsonBody(c));
+    const write = await createDirectoryUser(sql, actor(c), user).catch(async (err: unknown) => {
+      const existing = err instanceof ScimError && err.status === 409 ? await findLiveByUserName(sql, actor(c), user.userName) : undefined;
+      if (existing) await deliver(c, existing);
+      throw err;
+    });
+    await deliver(c, write);
+    c.header('Location', `${baseUrl}/Users/${write.user.id}`);
+    return scimJson(c, answer(write.user), 201);
+  });
+
+  app.put('/:id', async (c) => {
+    query(c, new Set());
+    const body = await jsonBody(c);
+    const write = await updateDirectoryUser(sql, actor(c), c.req.param('id'), (current) => parseUserResource(body, current));
+    await deliver(c, write);
+    return scimJson(c, answer(write.user));
+  });
+
+  app.patch('/:id', async (c) => {
+    query(c, new Set());
+    const operations = parsePatchRequest(await jsonBody(c));
+    const write = await updateDirectoryUser(sql, actor(c), c.req.param('id'), (current) => applyPatch(current, operations));
+    await deliver(c, write);
+    return scimJson(c, answer(write.user));
+  });
+
+  app.delete('/:id', async (c) => {
+    query(c, new Set());
+    const write = await deleteDirectoryUser(sql, actor(c), c.req.param('id'));
+    await deliver(c, write);
+    if (!write.deleted) throw resourceNotFound(c.req.param('id'));
+    return c.body(null, 204);
+  });
+
+  return app;
+}

@@ -1,0 +1,26 @@
+import type { Client } from '@temporalio/client';
+import { directoryEventSignal, memberWorkflowId, type DirectoryEvent } from '../workflows/definitions.ts';
+import { memberLifecycleWorkflow } from '../workflows/index.ts';
+
+export interface DirectoryMember {
+  orgId: string;
+  orgSlug: string;
+  memberId: string;
+  email: string;
+}
+
+/**
+ * Hands what the directory said about a member to the member's lifecycle, the single writer of
+ * their status, starting the lifecycle if it does not run yet (a member the directory just
+ * created). Harmless to repeat: the lifecycle ignores an event whose seq it has already seen.
+ */
+export async function sendDirectoryEvent(client: Client, member: DirectoryMember, event: DirectoryEvent, taskQueue: string): Promise<void> {
+  const { orgId, orgSlug, memberId, email } = member;
+  await client.workflow.signalWithStart(memberLifecycleWorkflow, {
+    workflowId: memberWorkflowId(orgSlug, memberId),
+    taskQueue,
+    args: [{ orgId, orgSlug, memberId, email, source: 'directory' }],
+    signal: directoryEventSignal,
+    signalArgs: [event],
+  });
+}

@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { createApp } from '../../api/app.ts';
+import { loadConfig } from '../../config/index.ts';
+import { createLogger } from '../../config/logger.ts';
+import { createScimToken } from '../../operator/scim-tokens.ts';
+import { directoryEventSignal, memberWorkflowId, type DirectoryEvent } from '../../workflows/definitions.ts';
+import { insertOrg } from './fixtures.ts';
+import type { TestHarness } from './temporal.ts';
+
+export interface ScimAnswer {
+  status: number;
+  type: string | null;
+  headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SCIM answers are read field by field in assertions
+  body: any;
+}
+
+/** The app as the api serves it, called in-process through app.request (no port); on the harness's task queue unless told. */
+export function scimApp(h: TestHarness, taskQueue = h.taskQueue) {
+  const config = loadConfig({ APP_ENV: 'test', TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent' });
+  const app = createApp({ config, sql: h.sql, temporal: { client: h.client, connection: h.connection }, log: createLogger('silent') });
+  return async (method: string, path: string, { token, body, contentType = 'application/scim+json' }: { token?: string; body?: unknown; contentType?: string } = {}): Promise<ScimAnswer> => {
+    const res = await app.request(`/scim/v2${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': contentType } : {}) },
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, type: res.headers.get('content-type'), headers: res.headers, body: text ? JSON.parse(text) : undefined };
+  };
+}
+
+/** An organisation with the verified domain `{slug}.test` and a live SCIM token. */
+export async function scimOrg(h: TestHarness, prefix = 'dir') {
+  const org = await insertOrg(h.sql, `${prefix}-${randomBytes(4).toString('hex')}`);
+  const domain = `${org.slug}.test`;
+  await h.sql`insert into verified_domains (domain, org_id) values (${domain}, ${org.id})`;
+  const { token } = await createScimToken(h.sql, { org: org.slug });
+  return { ...org, domain, token };
+}
+
+/** The directory events the member's lifecycle received as signals, in the order it got them. */
+export async function directorySignals(h: TestHarness, orgSlug: string, memberId: string): Promise<DirectoryEvent[]> {
+  const history = await h.client.workflow.getHandle(memberWorkflowId(orgSlug, memberId)).fetchHistory();
+  return (history.events ?? [])
+    .map((e) => e.workflowExecutionSignaledEventAttributes)
+    .filter((s) => s?.signalName === directoryEventSignal.name)
+    .map((s) => JSON.parse(Buffer.from(s!.input!.payloads![0]!.data!).toString('utf8')) as DirectoryEvent);
+}
+
+/** What a SCIM request may change in the organisation; a refused one must leave it exactly so. */
+export async function orgTables(h: TestHarness, orgId: string) {
+  const [tables] = await h.sql`
+    select
+      (select coalesce(json_agg(m order by m.id), '[]') from members m where org_id = ${orgId}) as members,
+      (select coalesce(json_agg(l order by l.member_id), '[]') from directory_links l where org_id = ${orgId}) as links,
+      (select coalesce(json_agg(a order by a.id), '[]') from audit_events a where org_id = ${orgId}) as audit,
+      (select coalesce(json_agg(json_build_object('id', t.id, 'revoked', t.revoked_at) order by t.id), '[]') from scim_tokens t where org_id = ${orgId}) as tokens`;
+  return tables;
+}
