@@ -24,6 +24,7 @@ try {
     mailer: createMailer(config.smtpUrl, config.mailFrom),
     client,
     reminders: { policy: config.reminders, publicUrl: config.publicUrl },
+    log,
   });
   // Housekeeping must not keep the worker from serving: a failure is logged and retried at the next start.
   await ensurePruneSchedule(client, config.temporal.taskQueue).then(
