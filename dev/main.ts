@@ -62,6 +62,16 @@ async function shutdown(exitCode: number, failure?: string) {
   process.exit(exitCode);
 }
 
+/** Runs one start-up step; an unexpected error becomes one line that names the step. */
+async function step<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof DevStartError || aborter.signal.aborted) throw err;
+    throw new DevStartError(`${what}: ${oneLine(err)}`);
+  }
+}
+
 function keep(name: string, stop: () => Promise<void>) {
   running.push({ name, stop });
   aborter.signal.throwIfAborted();
@@ -100,6 +110,16 @@ async function startTemporal(config: Config, settings: DevSettings): Promise<str
   return server.uiUrl;
 }
 
+async function seed(databaseUrl: string, config: Config, issuer: string) {
+  const sql = createSql(databaseUrl, { max: 1 });
+  try {
+    if (await seedDemo(sql, config, issuer)) say(`seeded demo organisation "${DEMO_ORG}" (${DEMO_DOMAIN}) using the dev IdP`);
+    if (await seedSiteContent(sql, DEMO_ORG)) say(`seeded announcements, bookings and visitors for the sites of "${DEMO_ORG}"`);
+  } finally {
+    await sql.end();
+  }
+}
+
 /** Resolves once the api answers /healthz, so the banner comes when everything is up. */
 async function waitForApi(port: number) {
   const healthz = `http://127.0.0.1:${port}/healthz`;
@@ -117,14 +137,14 @@ async function start() {
   await checkPortsFree(portsToCheck(config, settings, temporalRunning));
 
   mkdirSync(settings.dataDir, { recursive: true });
-  const database = await provideDatabase(process.env, settings, join(settings.dataDir, 'pglite'));
+  const database = await step('PostgreSQL', () => provideDatabase(process.env, settings, join(settings.dataDir, 'pglite')));
   keep('PostgreSQL', database.stop);
   say(`database: ${database.description}`);
 
-  const uiUrl = temporalRunning ? undefined : await startTemporal(config, settings);
+  const uiUrl = temporalRunning ? undefined : await step('Temporal dev server', () => startTemporal(config, settings));
   if (temporalRunning) say(`using the Temporal server already answering at ${config.temporal.address}`);
 
-  const applied = await migrate(database.url);
+  const applied = await step('migrations', () => migrate(database.url));
   say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database is up to date');
 
   const sink = await startSmtpSink({
@@ -140,13 +160,7 @@ async function start() {
     clients: [{ client_id: DEMO_CLIENT.id, client_secret: DEMO_CLIENT.secret, redirect_uris: [new URL(`/auth/${DEMO_ORG}/callback`, config.publicUrl).href] }],
   });
   keep('dev IdP', idp.stop);
-  const sql = createSql(database.url, { max: 1 });
-  try {
-    if (await seedDemo(sql, config, idp.issuer)) say(`seeded demo organisation "${DEMO_ORG}" (${DEMO_DOMAIN}) using the dev IdP`);
-    if (await seedSiteContent(sql, DEMO_ORG)) say(`seeded announcements, bookings and visitors for the sites of "${DEMO_ORG}"`);
-  } finally {
-    await sql.end();
-  }
+  await step('demo seed', () => seed(database.url, config, idp.issuer));
 
   const format = devLogFormatter({ level: config.logLevel, colors: Boolean(process.stdout.isTTY) });
   const childEnv = { ...devEnv, DATABASE_URL: database.url };
@@ -180,5 +194,8 @@ async function start() {
 
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
+// Whatever else goes wrong in this process still stops what it started.
+process.on('uncaughtException', (err) => void shutdown(1, oneLine(err)));
+process.on('unhandledRejection', (err) => void shutdown(1, oneLine(err)));
 const startup = start();
 startup.catch((err: unknown) => void shutdown(1, oneLine(err)));

@@ -10,5 +10,5 @@ export function oneLine(err: unknown): string {
   if (err instanceof DevStartError) return err.message;
   if (err instanceof ConfigError) return `invalid configuration: ${err.issues.join('; ')}`;
   const message = err instanceof Error ? err.message : String(err);
-  return `start-up failed: ${message.split('\n')[0]}`;
+  return message.split('\n')[0]!;
 }
