@@ -15,7 +15,6 @@ import { startChild } from './children.ts';
 import { provideDatabase } from './database.ts';
 import { devLogFormatter } from './log-lines.ts';
 import { serveMailPage } from './mail-page.ts';
-import { startOidcProvider } from './oidc-provider.ts';
 import { checkPortsFree, type PortUse } from './port-check.ts';
 import { DEMO_CLIENT, DEMO_DOMAIN, DEMO_ORG, demoAccounts, seedDemo } from './seed.ts';
 import { seedSiteContent } from './seed-site-content.ts';
@@ -154,6 +153,8 @@ async function start() {
   keep('SMTP sink', sink.stop);
   const mailPage = await serveMailPage(sink.messages, settings.mailPagePort);
   keep('mail page', () => new Promise((resolve) => mailPage.close(() => resolve())));
+  // Imported here: oidc-provider prints warnings when loaded, which a failed start need not show.
+  const { startOidcProvider } = await import('./oidc-provider.ts');
   const idp = await startOidcProvider({
     port: settings.idpPort,
     accounts: demoAccounts,

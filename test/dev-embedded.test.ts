@@ -3,7 +3,7 @@ import { TestBrowser } from './support/browser.ts';
 import { DevRun, devEnvironment } from './support/dev-run.ts';
 
 let run: DevRun | undefined;
-afterAll(() => run?.kill());
+afterAll(() => run?.cleanUp());
 
 it(
   'npm run dev with the embedded PostgreSQL signs alice in through the dev IdP, logs readable lines, and leaves no process behind on SIGINT',

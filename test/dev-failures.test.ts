@@ -4,7 +4,7 @@ import { freePort } from '../dev/ports.ts';
 import { DevRun, devEnvironment } from './support/dev-run.ts';
 
 const runs: DevRun[] = [];
-afterEach(() => runs.splice(0).forEach((run) => run.kill()));
+afterEach(() => runs.splice(0).forEach((run) => run.cleanUp()));
 
 async function failingDev(env: Record<string, string>) {
   const run = new DevRun({ ...(await devEnvironment()), ...env });

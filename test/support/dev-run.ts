@@ -3,7 +3,7 @@
  * start time, read from /proc), so a test can check that none outlives it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../dev/ports.ts';
@@ -69,7 +69,7 @@ export class DevRun {
   readonly exited: Promise<number | null>;
   private readonly watch: NodeJS.Timeout;
 
-  constructor(env: Record<string, string>) {
+  constructor(private readonly env: Record<string, string>) {
     const inherited = { ...process.env };
     for (const name of ['DATABASE_URL', 'APP_ENV', 'LOG_LEVEL', 'DEV_DATABASE']) delete inherited[name];
     this.child = spawn('npm', ['run', 'dev'], { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -119,7 +119,9 @@ export class DevRun {
     return this.stderr.split('\n').filter((line) => line.startsWith('[dev]'));
   }
 
-  kill() {
+  /** Kills what a failed test left running and removes the data folder. */
+  cleanUp() {
     for (const p of this.seen.values()) if (stillRunning(p)) process.kill(p.pid, 'SIGKILL');
+    if (this.env.DEV_DATA_DIR) rmSync(this.env.DEV_DATA_DIR, { recursive: true, force: true });
   }
 }
