@@ -44,3 +44,24 @@ it('stops the embedded PostgreSQL it started when the Temporal CLI cannot be had
   expect(lines).toEqual(['[dev] Temporal dev server: TEMPORAL_CLI_PATH=/nonexistent/temporal is not an executable file: point it at a temporal binary, or unset it']);
   expect(survivors).toEqual([]);
 }, 90_000);
+
+it('stops the Temporal dev server, the worker and the embedded PostgreSQL when the api fails to start, and says which part failed', async () => {
+  const env = { ...(await devEnvironment()), DEV_DATABASE: 'embedded' };
+  const run = new DevRun(env);
+  runs.push(run);
+  // The ports were free when dev checked them; the api's is taken while Temporal starts, before the api listens.
+  await run.waitForOutput(/\[dev\] starting the Temporal dev server/, 120_000);
+  const blocker: Server = await new Promise((resolve) => {
+    const s = createServer().listen(Number(env.PORT), () => resolve(s));
+  });
+  try {
+    expect(await run.exited).not.toBe(0);
+    expect(run.devErrorLines()).toEqual(['[dev] api exited (1) unexpectedly; its output above says why']);
+    expect(run.stderr).toContain('EADDRINUSE');
+    const commands = [...run.seen.values()].map((p) => p.cmdline);
+    for (const started of [/temporal server start-dev/, /worker\/main\.ts/]) expect(commands.some((c) => started.test(c)), `${started} in ${commands.join(' | ')}`).toBe(true);
+    expect(run.survivors()).toEqual([]);
+  } finally {
+    blocker.close();
+  }
+}, 240_000);

@@ -89,7 +89,12 @@ export class DevRun {
     const below = new Set([this.child.pid]);
     // Parents come before their children often enough; a few passes settle the rest.
     for (let pass = 0; pass < 4; pass++) for (const p of procs) if (below.has(p.ppid) && !below.has(p.pid)) below.add(p.pid);
-    for (const p of procs) if (below.has(p.pid) && !this.seen.has(p.pid)) this.seen.set(p.pid, p);
+    for (const p of procs) {
+      if (!below.has(p.pid)) continue;
+      // Seen between fork and exec, a process shows its parent's command line or none; exited, none.
+      const known = this.seen.get(p.pid);
+      if (!known || (known.started === p.started && p.cmdline)) this.seen.set(p.pid, p);
+    }
   }
 
   /** Resolves once stdout matches `pattern`; rejects if dev exits first or `timeoutMs` passes. */
