@@ -46,7 +46,7 @@ it('stops the embedded PostgreSQL it started when the Temporal CLI cannot be had
 }, 90_000);
 
 it('stops the Temporal dev server, the worker and the embedded PostgreSQL when the api fails to start, and says which part failed', async () => {
-  const env = { ...(await devEnvironment()), DEV_DATABASE: 'embedded' };
+  const env: Record<string, string> = { ...(await devEnvironment()), DEV_DATABASE: 'embedded' };
   const run = new DevRun(env);
   runs.push(run);
   // The ports were free when dev checked them; the api's is taken while Temporal starts, before the api listens.
