@@ -10,6 +10,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** Where development and tests find PostgreSQL unless told otherwise (`npm run dev` embeds one there when none answers). */
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/sso_provisioning';
+
 const DEV_SECRET = 'dev-only-secret-change-me-dev-only-secret';
 const DEV_KEY = Buffer.alloc(32, 7).toString('base64');
 
@@ -34,7 +37,7 @@ const duration = z.string().transform((value, ctx) => {
 const schema = z
   .object({
     APP_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).default('postgres://postgres@127.0.0.1:5432/sso_provisioning'),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).default(DEFAULT_DATABASE_URL),
     TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TASK_QUEUE: z.string().min(1).default('provisioning'),

@@ -37,5 +37,14 @@ const codeInUrl = /([?&]code=)[^&#"\\\s]*/g;
 const redactCodesInUrls = (line: string) => line.replace(codeInUrl, '$1[redacted]');
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: redactPaths, censor: '[redacted]' }, hooks: { streamWrite: redactCodesInUrls } }, destination);
+  return pino(
+    {
+      level,
+      redact: { paths: redactPaths, censor: '[redacted]' },
+      hooks: { streamWrite: redactCodesInUrls },
+      // The Temporal SDK names its errors `error`; without this they would log as `{}`.
+      serializers: { error: pino.stdSerializers.err },
+    },
+    destination,
+  );
 }

@@ -1,125 +1,202 @@
 /**
- * `npm run dev`: the embedded Temporal dev server (SQLite under .data/, Web UI), migrations, an
- * SMTP sink with a mail page, a local OpenID Provider with a seeded demo organisation, then worker
- * and api as child processes, all stopped together on Ctrl-C. Development only.
+ * `npm run dev`: PostgreSQL (DATABASE_URL, the default server, or an embedded PGlite under .data/),
+ * the Temporal dev server (SQLite under .data/, Web UI), migrations, an SMTP sink with a mail page,
+ * a local OpenID Provider with a seeded demo organisation, then worker and api as child processes.
+ * Ctrl-C stops everything; so does any failure, after one line saying what failed and what to do.
+ * Development only.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../config/index.ts';
+import { loadConfig, type Config } from '../config/index.ts';
 import { createSql } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
+import { startChild } from './children.ts';
+import { provideDatabase } from './database.ts';
+import { devLogFormatter } from './log-lines.ts';
 import { serveMailPage } from './mail-page.ts';
-import { startOidcProvider } from './oidc-provider.ts';
+import { checkPortsFree, type PortUse } from './port-check.ts';
 import { DEMO_CLIENT, DEMO_DOMAIN, DEMO_ORG, demoAccounts, seedDemo } from './seed.ts';
 import { seedSiteContent } from './seed-site-content.ts';
+import { loadDevSettings, type DevSettings } from './settings.ts';
 import { startSmtpSink } from './smtp-sink.ts';
+import { DevStartError, oneLine } from './start-error.ts';
 import { resolveTemporalCli } from './temporal-cli.ts';
-import { startTemporalDevServer, waitForTemporal, type DevServer } from './temporal-server.ts';
+import { startTemporalDevServer, waitForTemporal } from './temporal-server.ts';
 
+const started = Date.now();
 const root = fileURLToPath(new URL('..', import.meta.url));
-const dataDir = `${root}.data`;
-const UI_PORT = 8233;
-const IDP_PORT = Number(process.env.DEV_IDP_PORT ?? 9000);
-const MAIL_PAGE_PORT = 8025;
+const say = (line: string) => console.log(`[dev] ${line}`);
+
 // Seconds instead of days, so a fresh sign-in's first reminder digest shows on the mail page within
 // a minute; the environment (REMINDER_SCHEDULE, REMINDER_DIGEST_WINDOW) overrides either.
-const devEnv = {
+const devEnv: NodeJS.ProcessEnv = {
   REMINDER_SCHEDULE: '15s,30s,1m,2m,3m',
   REMINDER_DIGEST_WINDOW: '10s',
+  ...(process.env.PORT && !process.env.PUBLIC_URL ? { PUBLIC_URL: `http://localhost:${process.env.PORT}` } : {}),
   ...process.env,
 };
 
-const config = loadConfig(devEnv);
-const say = (line: string) => console.log(`[dev] ${line}`);
-if (config.env === 'production') {
-  console.error('npm run dev embeds a dev identity provider and mail sink; it refuses APP_ENV=production.');
-  process.exit(1);
-}
+/** What was started so far, stopped in reverse order. */
+const running: { name: string; stop: () => Promise<void> }[] = [];
+const aborter = new AbortController();
+let stopping = false;
 
-async function ensureTemporal(): Promise<DevServer | undefined> {
-  try {
-    await waitForTemporal(config.temporal.address, 1_000);
-    say(`using the Temporal server already answering at ${config.temporal.address}`);
-    return undefined;
-  } catch {
-    const port = Number(config.temporal.address.split(':').pop());
-    const cli = await resolveTemporalCli(say);
-    say(`starting the Temporal dev server on ${config.temporal.address} (state in .data/temporal.sqlite)`);
-    mkdirSync(dataDir, { recursive: true });
-    return startTemporalDevServer({
-      cli,
-      namespace: config.temporal.namespace,
-      port,
-      uiPort: UI_PORT,
-      dbFile: `${dataDir}/temporal.sqlite`,
-    });
+async function stopEverything() {
+  for (const { name, stop } of running.reverse()) {
+    await stop().catch((err: unknown) => say(`could not stop ${name}: ${oneLine(err)}`));
   }
 }
 
-function startChild(name: string, entry: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, stdio: 'inherit', env: devEnv });
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      say(`${name} exited (${code ?? signal}); stopping everything`);
-      void stop(1);
-    }
-  });
-  return child;
-}
-
-// Ctrl-C during start-up reaches the Temporal child too (same process group), so nothing is left behind.
-const temporal = await ensureTemporal();
-let stopping = false;
-const children: ChildProcess[] = [];
-
-async function stop(exitCode: number) {
+async function shutdown(exitCode: number, failure?: string) {
   if (stopping) return;
   stopping = true;
+  aborter.abort();
+  if (failure) console.error(`[dev] ${failure}`);
+  // A step still under way ends soon after the abort; what it started is then in `running`.
+  await startup.catch(() => {});
   say('stopping...');
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
-  await temporal?.stop();
+  await stopEverything();
   say('stopped');
   process.exit(exitCode);
 }
-process.on('SIGINT', () => void stop(0));
-process.on('SIGTERM', () => void stop(0));
 
-const applied = await migrate(config.databaseUrl);
-say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database is up to date');
+/** Runs one start-up step; an unexpected error becomes one line that names the step. */
+async function step<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof DevStartError || aborter.signal.aborted) throw err;
+    throw new DevStartError(`${what}: ${oneLine(err)}`);
+  }
+}
 
-const smtpUrl = new URL(config.smtpUrl);
-const sink = await startSmtpSink({
-  port: Number(smtpUrl.port || 25),
-  onMessage: (mail) => say(`mail to ${[mail.to].flat().map((a) => a?.text).join(', ')}: ${mail.subject}`),
-});
-await serveMailPage(sink.messages, MAIL_PAGE_PORT);
+function keep(name: string, stop: () => Promise<void>) {
+  running.push({ name, stop });
+  aborter.signal.throwIfAborted();
+}
 
-const idp = await startOidcProvider({
-  port: IDP_PORT,
-  accounts: demoAccounts,
-  clients: [{ client_id: DEMO_CLIENT.id, client_secret: DEMO_CLIENT.secret, redirect_uris: [new URL(`/auth/${DEMO_ORG}/callback`, config.publicUrl).href] }],
-});
-const sql = createSql(config.databaseUrl, { max: 1 });
-if (await seedDemo(sql, config, idp.issuer)) say(`seeded demo organisation "${DEMO_ORG}" (${DEMO_DOMAIN}) using the dev IdP`);
-if (await seedSiteContent(sql, DEMO_ORG)) say(`seeded announcements, bookings and visitors for the sites of "${DEMO_ORG}"`);
-await sql.end();
+function portsToCheck(config: Config, settings: DevSettings, temporalRunning: boolean): PortUse[] {
+  const loopback = '127.0.0.1';
+  const uses: PortUse[] = [
+    { port: config.port, what: 'api', variable: 'PORT' },
+    { port: settings.idpPort, what: 'dev IdP', variable: 'DEV_IDP_PORT', host: loopback },
+    { port: settings.mailPagePort, what: 'dev mail page', variable: 'DEV_MAIL_PAGE_PORT', host: loopback },
+    { port: Number(new URL(config.smtpUrl).port || 25), what: 'dev SMTP sink', variable: 'SMTP_URL', host: loopback },
+  ];
+  if (temporalRunning) return uses;
+  return [
+    ...uses,
+    { port: Number(config.temporal.address.split(':').pop()), what: 'Temporal dev server', variable: 'TEMPORAL_ADDRESS', host: loopback },
+    { port: settings.temporalUiPort, what: 'Temporal UI', variable: 'DEV_TEMPORAL_UI_PORT', host: loopback },
+  ];
+}
 
-children.push(startChild('worker', 'worker/main.ts'), startChild('api', 'api/main.ts'));
+async function startTemporal(config: Config, settings: DevSettings): Promise<string | undefined> {
+  const signal = aborter.signal;
+  const cli = await resolveTemporalCli(say, signal);
+  const dbFile = join(settings.dataDir, 'temporal.sqlite');
+  say(`starting the Temporal dev server on ${config.temporal.address} (state in ${dbFile})`);
+  const server = await startTemporalDevServer({
+    cli,
+    namespace: config.temporal.namespace,
+    port: Number(config.temporal.address.split(':').pop()),
+    uiPort: settings.temporalUiPort,
+    dbFile,
+    signal,
+  });
+  keep('Temporal dev server', server.stop);
+  return server.uiUrl;
+}
 
-say(`API:         ${config.publicUrl.href}  (health: ${new URL('/readyz', config.publicUrl).href})`);
-if (temporal?.uiUrl) say(`Temporal UI: ${temporal.uiUrl}`);
-say(`Dev IdP:     ${idp.issuer}  (log in as ${demoAccounts.map((a) => a.login).join(', ')}; any password)`);
-say(`Dev mail:    http://127.0.0.1:${MAIL_PAGE_PORT}  (SMTP sink on ${config.smtpUrl})`);
-say(`Try JIT:     ${new URL(`/login?email=alice@${DEMO_DOMAIN}`, config.publicUrl).href}  then log in as "alice"`);
-say(`Reminders:   a member without a site is reminded to the admins after ${devEnv.REMINDER_SCHEDULE} (REMINDER_SCHEDULE); see the mail page`);
-say('Ctrl-C stops everything.');
+async function seed(databaseUrl: string, config: Config, issuer: string) {
+  const sql = createSql(databaseUrl, { max: 1 });
+  try {
+    if (await seedDemo(sql, config, issuer)) say(`seeded demo organisation "${DEMO_ORG}" (${DEMO_DOMAIN}) using the dev IdP`);
+    if (await seedSiteContent(sql, DEMO_ORG)) say(`seeded announcements, bookings and visitors for the sites of "${DEMO_ORG}"`);
+  } finally {
+    await sql.end();
+  }
+}
+
+/** Resolves once the api answers /healthz, so the banner comes when everything is up. */
+async function waitForApi(port: number) {
+  const healthz = `http://127.0.0.1:${port}/healthz`;
+  while (!(await fetch(healthz, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false))) {
+    aborter.signal.throwIfAborted();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function start() {
+  const settings = loadDevSettings(process.env);
+  const config = loadConfig(devEnv);
+  if (config.env === 'production') throw new DevStartError('npm run dev embeds a dev identity provider and mail sink; it refuses APP_ENV=production');
+  const temporalRunning = await waitForTemporal(config.temporal.address, 1_000).then(() => true, () => false);
+  await checkPortsFree(portsToCheck(config, settings, temporalRunning));
+
+  mkdirSync(settings.dataDir, { recursive: true });
+  const database = await step('PostgreSQL', () => provideDatabase(process.env, settings, join(settings.dataDir, 'pglite')));
+  keep('PostgreSQL', database.stop);
+  say(`database: ${database.description}`);
+
+  const uiUrl = temporalRunning ? undefined : await step('Temporal dev server', () => startTemporal(config, settings));
+  if (temporalRunning) say(`using the Temporal server already answering at ${config.temporal.address}`);
+
+  const applied = await step('migrations', () => migrate(database.url));
+  say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database is up to date');
+
+  const sink = await startSmtpSink({
+    port: Number(new URL(config.smtpUrl).port || 25),
+    onMessage: (mail) => say(`mail to ${[mail.to].flat().map((a) => a?.text).join(', ')}: ${mail.subject}`),
+  });
+  keep('SMTP sink', sink.stop);
+  const mailPage = await serveMailPage(sink.messages, settings.mailPagePort);
+  keep('mail page', () => new Promise((resolve) => mailPage.close(() => resolve())));
+  // Imported here: oidc-provider prints warnings when loaded, which a failed start need not show.
+  const { startOidcProvider } = await import('./oidc-provider.ts');
+  const idp = await startOidcProvider({
+    port: settings.idpPort,
+    accounts: demoAccounts,
+    clients: [{ client_id: DEMO_CLIENT.id, client_secret: DEMO_CLIENT.secret, redirect_uris: [new URL(`/auth/${DEMO_ORG}/callback`, config.publicUrl).href] }],
+  });
+  keep('dev IdP', idp.stop);
+  await step('demo seed', () => seed(database.url, config, idp.issuer));
+
+  const format = devLogFormatter({ level: config.logLevel, colors: Boolean(process.stdout.isTTY) });
+  const childEnv = { ...devEnv, DATABASE_URL: database.url };
+  for (const [name, entry, env] of [
+    // The worker logs at debug so that the SDK's workflow and activity events reach the formatter.
+    ['worker', 'worker/main.ts', { ...childEnv, LOG_LEVEL: process.env.LOG_LEVEL ?? 'debug' }],
+    ['api', 'api/main.ts', childEnv],
+  ] as const) {
+    const child = startChild({
+      name,
+      entry,
+      cwd: root,
+      env,
+      format,
+      onExit: (code, signal) => void shutdown(1, `${name} exited (${code ?? signal}) unexpectedly; its output above says why`),
+    });
+    keep(name, () => child.stop());
+  }
+  await waitForApi(config.port);
+
+  say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  say(`API:         ${config.publicUrl.href}  (health: ${new URL('/readyz', config.publicUrl).href})`);
+  say(`Database:    ${database.description}`);
+  if (uiUrl) say(`Temporal UI: ${uiUrl}`);
+  say(`Dev IdP:     ${idp.issuer}  (log in as ${demoAccounts.map((a) => a.login).join(', ')}; any password)`);
+  say(`Dev mail:    http://127.0.0.1:${settings.mailPagePort}  (SMTP sink on ${config.smtpUrl})`);
+  say(`Try JIT:     ${new URL(`/login?email=alice@${DEMO_DOMAIN}`, config.publicUrl).href}  then log in as "alice"`);
+  say(`Reminders:   a member without a site is reminded to the admins after ${devEnv.REMINDER_SCHEDULE} (REMINDER_SCHEDULE); see the mail page`);
+  say('Ctrl-C stops everything.');
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+// Whatever else goes wrong in this process still stops what it started.
+process.on('uncaughtException', (err) => void shutdown(1, oneLine(err)));
+process.on('unhandledRejection', (err) => void shutdown(1, oneLine(err)));
+const startup = start();
+startup.catch((err: unknown) => void shutdown(1, oneLine(err)));

@@ -16,6 +16,8 @@ export interface DevServerOptions {
   log?: (line: string) => void;
   /** Server dynamic config, e.g. a low `limit.historyCount.suggestContinueAsNew` to force continue-as-new (tests). */
   dynamicConfig?: Record<string, string | number | boolean>;
+  /** Aborting stops a server that is still starting (the start then fails). */
+  signal?: AbortSignal;
 }
 
 export interface DevServer {
@@ -87,6 +89,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
 
   if (options.cli.kind === 'sdk-download') {
     const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+    const { why } = options.cli;
     const env = await TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'cached-download' },
@@ -98,6 +101,11 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
         ...(options.dbFile ? { dbFilename: options.dbFile } : {}),
         extraArgs: [...searchAttributeArgs(), ...dynamicConfigArgs(options.dynamicConfig)],
       },
+    }).catch((err: unknown) => {
+      const cause = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      throw new Error(
+        `no Temporal CLI: ${why}, and the SDK's download failed (${cause}); install the Temporal CLI and set TEMPORAL_CLI_PATH, or give Go access to the Go module proxy`,
+      );
     });
     return { address, ...(uiUrl ? { uiUrl } : {}), stop: () => env.teardown() };
   }
@@ -117,13 +125,18 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     stderr = (stderr + chunk).slice(-4000);
     options.log?.(chunk.trimEnd());
   });
+  const abort = () => child.kill('SIGTERM');
+  options.signal?.addEventListener('abort', abort, { once: true });
+  const lastLine = () => stderr.trim().split('\n').pop() ?? '';
   const exited = () =>
-    child.exitCode !== null || child.signalCode !== null ? `${child.exitCode ?? child.signalCode}: ${stderr}` : undefined;
+    child.exitCode !== null || child.signalCode !== null ? `${child.exitCode ?? child.signalCode}: ${lastLine()}` : undefined;
   try {
     await waitForTemporal(address, 120_000, exited);
   } catch (err) {
     await stopChild(child);
     throw err;
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
   }
   return { address, ...(uiUrl ? { uiUrl } : {}), stop: () => stopChild(child) };
 }

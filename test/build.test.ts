@@ -103,7 +103,7 @@ describe('npm run build', () => {
 
   it('makes the compiled worker load the prebuilt bundle instead of bundling at start', async () => {
     const compiled = (await import(pathToFileURL(join(dist, 'worker', 'workflow-code.js')).href)) as typeof import('../worker/workflow-code.ts');
-    expect(compiled.workflowCode()).toEqual({ workflowBundle: { codePath: join(dist, 'workflow-bundle.js') } });
+    await expect(compiled.workflowCode()).resolves.toEqual({ workflowBundle: { codePath: join(dist, 'workflow-bundle.js') } });
   });
 
   it('bundles workflows that replay the recorded histories', async () => {

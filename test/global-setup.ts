@@ -5,6 +5,8 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { migrate } from '../db/migrate.ts';
+import { startEmbeddedPostgres } from '../dev/embedded-postgres.ts';
+import { freePort } from '../dev/ports.ts';
 import { resolveTemporalCli } from '../dev/temporal-cli.ts';
 import { startTemporalDevServer } from '../dev/temporal-server.ts';
 import { workflowsPath } from '../worker/workflow-code.ts';
@@ -19,20 +21,36 @@ declare module 'vitest' {
 
 const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/** A fresh database on the PostgreSQL server, dropped at the end; or, opted in with TEST_DATABASE=embedded, an in-memory PGlite. */
+async function testDatabase(): Promise<{ databaseUrl: string; drop(): Promise<void> }> {
+  if (process.env.TEST_DATABASE === 'embedded') {
+    const embedded = await startEmbeddedPostgres({ port: await freePort() });
+    return { databaseUrl: embedded.url, drop: embedded.stop };
+  }
+  const dbName = `sso_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  return {
+    databaseUrl: Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString(),
+    async drop() {
+      const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
+      await admin.end();
+    },
+  };
+}
+
 /** One Temporal dev server, one fresh database and one workflow bundle for the whole run. */
 export default async function setup(project: TestProject) {
   const cacheDir = join(import.meta.dirname, '..', '.cache', 'test');
   mkdirSync(cacheDir, { recursive: true });
 
-  const dbName = `sso_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
+  const { databaseUrl, drop } = await testDatabase();
 
   const [server, , bundle] = await Promise.all([
     resolveTemporalCli().then((cli) => startTemporalDevServer({ cli, namespace: 'default' })),
     migrate(databaseUrl),
     bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }),
   ]);
-  const workflowBundlePath = join(cacheDir, `workflow-bundle-${dbName}.js`);
+  const workflowBundlePath = join(cacheDir, `workflow-bundle-${process.pid}-${randomBytes(3).toString('hex')}.js`);
   writeFileSync(workflowBundlePath, bundle.code);
 
   project.provide('databaseUrl', databaseUrl);
@@ -42,8 +60,6 @@ export default async function setup(project: TestProject) {
   return async () => {
     await server.stop();
     rmSync(workflowBundlePath, { force: true });
-    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
-    await admin.end();
+    await drop();
   };
 }

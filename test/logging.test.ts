@@ -52,6 +52,14 @@ it('keeps the codes of errors: OAuth error codes and PostgreSQL SQLSTATEs', asyn
   expect(pg.err.code).toBe('23505');
 });
 
+it('logs the error a Temporal SDK line carries under `error` with its type, message and stack, not as {}', () => {
+  const { lines, log } = capture();
+  log.warn({ activityType: 'sendReminderDigest', error: new TypeError('smtp down') }, 'Activity failed');
+  const [entry] = lines.map((l) => JSON.parse(l));
+  expect(entry.error).toMatchObject({ type: 'TypeError', message: 'smtp down' });
+  expect(entry.error.stack).toContain('TypeError: smtp down');
+});
+
 it('redacts an OAuth code wherever it travels: query, params and form bodies, and URLs in any field or message', () => {
   const { lines, log } = capture();
   log.info({ query: { code: 'code-1', state: 'st' } }, 'query');

@@ -1,4 +1,5 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps, type Activities } from '../activities/index.ts';
 import { workflowCode } from './workflow-code.ts';
 
@@ -7,16 +8,18 @@ export interface CreateWorkerOptions extends ActivityDeps {
   namespace: string;
   /** A bundle to load (tests build one per run); otherwise see workflowCode(). */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Where bundling at start reports (see workflowCode()). */
+  log?: Logger;
   /** Wraps the activities, e.g. to inject a fault after the real work (tests). */
   wrapActivities?: (activities: Activities) => Activities;
 }
 
-export function createWorker({ connection, namespace, taskQueue, workflowBundle, wrapActivities = (a) => a, ...deps }: CreateWorkerOptions) {
+export async function createWorker({ connection, namespace, taskQueue, workflowBundle, log, wrapActivities = (a) => a, ...deps }: CreateWorkerOptions) {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
-    ...(workflowBundle ? { workflowBundle } : workflowCode()),
+    ...(workflowBundle ? { workflowBundle } : await workflowCode(log)),
     activities: wrapActivities(createActivities({ ...deps, taskQueue })),
     // Draining: in-flight activities get this long to finish after SIGTERM before being cancelled.
     shutdownGraceTime: '20 seconds',

@@ -24,6 +24,7 @@ try {
     mailer: createMailer(config.smtpUrl, config.mailFrom),
     client,
     reminders: { policy: config.reminders, publicUrl: config.publicUrl, recipientAttempts: config.reminderRecipientAttempts },
+    log,
   });
   // Housekeeping must not keep the worker from serving: a failure is logged and retried at the next start.
   for (const job of Object.keys(maintenanceJobs) as (keyof typeof maintenanceJobs)[]) {

@@ -1,5 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import type { WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createLogger } from '../config/logger.ts';
+import { sdkLogger } from './sdk-logger.ts';
 
 // tsc keeps the layout and turns each .ts into .js: a .js module here is the build in dist/.
 export const runsCompiled = import.meta.url.endsWith('.js');
@@ -10,6 +13,15 @@ export const workflowsPath = fileURLToPath(new URL(`../workflows/index.${runsCom
 /** dist/workflow-bundle.js, written by `npm run build` beside the compiled worker. */
 export const builtBundlePath = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
 
-/** A compiled worker loads the bundle built with it; from source (dev, start:worker) it bundles at start. */
-export const workflowCode = (): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> =>
-  runsCompiled ? { workflowBundle: { codePath: builtBundlePath } } : { workflowsPath };
+/**
+ * A compiled worker loads the bundle built with it; from source (dev, start:worker) it bundles at
+ * start. The bundler reports its webpack table at info level: only its warnings and errors reach
+ * `log`, and one line says the bundle is built.
+ */
+export async function workflowCode(log: Logger = createLogger('info')): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
+  if (runsCompiled) return { workflowBundle: { codePath: builtBundlePath } };
+  const started = performance.now();
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: sdkLogger(log.child({ component: 'workflow-bundler' }, { level: 'warn' })) });
+  log.info({ ms: Math.round(performance.now() - started), sizeMB: Number((code.length / 2 ** 20).toFixed(1)) }, 'workflow bundle built');
+  return { workflowBundle: { code } };
+}

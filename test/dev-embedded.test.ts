@@ -1,0 +1,42 @@
+import { afterAll, expect, it } from 'vitest';
+import { TestBrowser } from './support/browser.ts';
+import { DevRun, devEnvironment } from './support/dev-run.ts';
+
+let run: DevRun | undefined;
+afterAll(() => run?.cleanUp());
+
+it(
+  'npm run dev with the embedded PostgreSQL signs alice in through the dev IdP, logs readable lines, and leaves no process behind on SIGINT',
+  async () => {
+    const env = await devEnvironment();
+    const app = env.PUBLIC_URL!;
+    run = new DevRun({ ...env, DEV_DATABASE: 'embedded' });
+    await run.waitForOutput(/\[dev\] Ctrl-C stops everything/, 240_000);
+    expect(run.stdout).toContain(`[dev] Database:    embedded PostgreSQL (PGlite) on 127.0.0.1:${env.DEV_DATABASE_PORT}`);
+    console.log(/\[dev\] ready in .*/.exec(run.stdout)?.[0]);
+
+    const browser = new TestBrowser();
+    const loginPage = await browser.follow(`${app}/login?email=alice@acme.test`);
+    const consent = await browser.submit(loginPage, { login: 'alice', password: 'any' });
+    const me = consent.url.startsWith(app) ? consent : await browser.submit(consent);
+    expect(me.url).toBe(`${app}/api/me`);
+    expect(me.status).toBe(200);
+    expect(JSON.parse(me.body)).toMatchObject({ member: { email: 'alice@acme.test', status: 'active' }, org: { slug: 'acme' }, orgRole: 'member', sites: [] });
+
+    // One readable line per request and per workflow event; the bundler's webpack table stays out.
+    await run.waitForOutput(/workflow memberLifecycleWorkflow started {2}member\/acme\//, 30_000);
+    expect(run.stdout).toMatch(/INFO: api GET \/api\/me 200 \d+ ms\n/);
+    expect(run.stdout).toMatch(/INFO: worker activity provisionIdentity done in \d+ ms {2}signin\/acme\//);
+    expect(run.stdout).toContain('workflow bundle built');
+    expect(run.stdout).not.toMatch(/webpack|compiled successfully|^\{"level"/m);
+
+    const main = run.devMain();
+    process.kill(main.pid, 'SIGINT');
+    expect(await run.exited).toBe(0);
+    expect(run.stdout).toContain('[dev] stopped');
+    const commands = [...run.seen.values()].map((p) => p.cmdline);
+    for (const started of [/temporal server start-dev/, /api\/main\.ts/, /worker\/main\.ts/]) expect(commands.some((c) => started.test(c))).toBe(true);
+    expect(run.survivors()).toEqual([]);
+  },
+  360_000,
+);
