@@ -9,6 +9,7 @@ import { memberStatusActivities } from './member-status.ts';
 import { invitationActivities } from './invitations.ts';
 import { maintenanceActivities } from './maintenance.ts';
 import { provisioningActivities } from './provisioning.ts';
+import { directorySweepActivities } from './directory-sweep.ts';
 import { reminderSweepActivities } from './reminder-sweep.ts';
 import { reminderActivities, type ReminderSettings } from './reminders.ts';
 
@@ -34,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...maintenanceActivities(deps.sql),
     ...reminderActivities(deps.sql, deps.mailer, deps.reminders),
     ...reminderSweepActivities(deps.sql, deps.client, deps.taskQueue, deps.reminders.policy),
+    ...directorySweepActivities(deps.sql, deps.client, deps.taskQueue),
   };
 }
 

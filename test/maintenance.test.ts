@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../auth/tokens.ts';
 import { SESSION_RETENTION_DAYS } from '../domain/retention.ts';
 import { pruneScheduleId, type PruneResult } from '../workflows/definitions.ts';
-import { ensureHourlySchedule } from '../worker/maintenance-schedules.ts';
+import { ensureSchedule } from '../worker/maintenance-schedules.ts';
 import { insertMember, insertSsoOrg } from './support/fixtures.ts';
 import { recordHistory } from './support/histories.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
@@ -68,8 +68,8 @@ async function remaining(orgId: string, records: Awaited<ReturnType<typeof seedR
 
 describe('pruning expired records on a Temporal schedule', () => {
   it('is created once per task queue however many workers start', async () => {
-    expect(await ensureHourlySchedule(h.client, h.taskQueue, 'prune')).toBe('created');
-    expect(await ensureHourlySchedule(h.client, h.taskQueue, 'prune')).toBe('exists');
+    expect(await ensureSchedule(h.client, h.taskQueue, 'prune')).toBe('created');
+    expect(await ensureSchedule(h.client, h.taskQueue, 'prune')).toBe('exists');
     const schedule = await h.client.schedule.getHandle(pruneScheduleId(h.taskQueue)).describe();
     expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'pruneExpiredRecordsWorkflow', taskQueue: h.taskQueue });
     expect(schedule.spec.intervals).toMatchObject([{ every: 3_600_000 }]);

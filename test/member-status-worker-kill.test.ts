@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSession, resolveSession } from '../auth/sessions.ts';
 import { loadConfig } from '../config/index.ts';
-import { memberStateQuery, memberWorkflowId, pruneScheduleId, type DirectoryEvent } from '../workflows/definitions.ts';
+import { memberStateQuery, memberWorkflowId, type DirectoryEvent } from '../workflows/definitions.ts';
 import { sendDirectoryEvent } from './support/directory.ts';
 import { insertMember, insertOrg } from './support/fixtures.ts';
-import { startWorkerProcess } from './support/processes.ts';
+import { deleteMaintenanceSchedules, startWorkerProcess } from './support/processes.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
 
 // Served only by the worker processes below; the harness's own worker polls another queue.
@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const worker of workers) worker.kill('SIGKILL');
-  await h?.client.schedule.getHandle(pruneScheduleId(taskQueue)).delete().catch(() => undefined);
+  if (h) await deleteMaintenanceSchedules(h.client, taskQueue);
   await h?.stop();
 });
 

@@ -5,10 +5,10 @@ import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { announceSiteAccessChange } from '../temporal/site-access.ts';
-import { memberWorkflowId, pruneScheduleId, reminderSweepScheduleId, siteAccessRemindersWorkflowId } from '../workflows/definitions.ts';
+import { memberWorkflowId, siteAccessRemindersWorkflowId } from '../workflows/definitions.ts';
 import { memberLifecycleWorkflow } from '../workflows/index.ts';
 import { insertMember, insertOrg } from './support/fixtures.ts';
-import { spawnEntry } from './support/processes.ts';
+import { deleteMaintenanceSchedules, spawnEntry } from './support/processes.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
 
 // Served only by the worker processes below; the harness's own worker polls another queue.
@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const worker of workers) worker.kill('SIGKILL');
-  for (const id of [pruneScheduleId, reminderSweepScheduleId]) await h?.client.schedule.getHandle(id(taskQueue)).delete().catch(() => undefined);
+  if (h) await deleteMaintenanceSchedules(h.client, taskQueue);
   await h?.stop();
   await smtp?.stop();
 });

@@ -5,7 +5,7 @@ import { loadConfig } from '../config/index.ts';
 import { createLogger } from '../config/logger.ts';
 import { directorySignals, scimApp, scimOrg } from './support/scim.ts';
 import { okta } from './support/scim-fixtures.ts';
-import { startHarness, type TestHarness } from './support/temporal.ts';
+import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
 
 let h: TestHarness;
 let scim: ReturnType<typeof scimApp>;
@@ -70,5 +70,23 @@ describe('directory events that Temporal could not take', { timeout: 60_000 }, (
     expect(deleted).toMatchObject({ directory_state: 'deleted' });
     expect(deleted.signalled_seq).toBe(deleted.directory_seq);
     expect((await directorySignals(h, org.slug, created1.member_id)).at(-1)).toMatchObject({ state: 'deleted', seq: Number(deleted.directory_seq) });
+  });
+
+  it('a directory that never retries: the scheduled backstop delivers the saved change, once', async () => {
+    const org = await scimOrg(h, 'noretry');
+    const created = await scim('POST', '/Users', { token: org.token, body: okta.create(`jay@${org.domain}`, 'jay') });
+    expect(created.status).toBe(201);
+    expect((await cutOffScim()('PATCH', `/Users/${created.body.id}`, org.token, okta.setActive(false))).status).toBe(503);
+    const before = await link(created.body.id);
+
+    const run = () => h.client.workflow.execute('redeliverDirectoryEventsWorkflow', { taskQueue: h.taskQueue, workflowId: `redeliver-${org.slug}-${Date.now()}` });
+    expect(await run()).toBeGreaterThanOrEqual(1);
+    const after = await link(created.body.id);
+    expect(after.signalled_seq).toBe(before.directory_seq);
+    await eventually(async () => ((await h.sql`select status from members where id = ${before.member_id}`)[0]?.status === 'disabled' ? true : undefined));
+    expect((await directorySignals(h, org.slug, before.member_id)).map((e) => e.state)).toEqual(['active', 'inactive']);
+    // Delivered events are not sent again.
+    await run();
+    expect((await directorySignals(h, org.slug, before.member_id)).map((e) => e.state)).toEqual(['active', 'inactive']);
   });
 });

@@ -6,7 +6,7 @@ import { createLogger } from '../config/logger.ts';
 import { createWorker } from './create-worker.ts';
 import { keepHealthFile } from './health-file.ts';
 import { createMailer } from './mailer.ts';
-import { ensureHourlySchedule, maintenanceJobs } from './maintenance-schedules.ts';
+import { ensureSchedule, maintenanceJobs } from './maintenance-schedules.ts';
 import { sdkLogger } from './sdk-logger.ts';
 
 const config = loadConfig();
@@ -28,7 +28,7 @@ try {
   });
   // Housekeeping must not keep the worker from serving: a failure is logged and retried at the next start.
   for (const job of Object.keys(maintenanceJobs) as (keyof typeof maintenanceJobs)[]) {
-    await ensureHourlySchedule(client, config.temporal.taskQueue, job).then(
+    await ensureSchedule(client, config.temporal.taskQueue, job).then(
       (outcome) => log.info({ job, outcome }, 'maintenance schedule ensured'),
       (err: unknown) => log.error({ err, job }, 'could not ensure a maintenance schedule; restart the worker to retry'),
     );

@@ -204,6 +204,9 @@ export const pruneScheduleId = (taskQueue: string): string => `maintenance/prune
 /** The hourly sweep that starts site-access reminders a lost nudge left idle (see resumeIdleRemindersWorkflow). */
 export const reminderSweepScheduleId = (taskQueue: string): string => `maintenance/resume-reminders/${taskQueue}`;
 
+/** The backstop that delivers directory events a SCIM request could not hand over (see redeliverDirectoryEventsWorkflow). */
+export const directorySweepScheduleId = (taskQueue: string): string => `maintenance/redeliver-directory-events/${taskQueue}`;
+
 /** Rows deleted by one prune run, shown as the run's result in the Temporal UI. */
 export interface PruneResult {
   sessions: number;

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { inject } from 'vitest';
+import type { Client } from '@temporalio/client';
+import { maintenanceJobs } from '../../worker/maintenance-schedules.ts';
 
 export const root = join(import.meta.dirname, '..', '..');
 
@@ -28,4 +30,9 @@ export async function startWorkerProcess(taskQueue: string, env: Record<string, 
     worker.once('exit', (code, signal) => reject(new Error(`worker exited (${code ?? signal}) before it started:\n${output}`)));
   });
   return worker;
+}
+
+/** A worker process ensures the maintenance schedules of its task queue; a test removes them once done. */
+export async function deleteMaintenanceSchedules(client: Client, taskQueue: string): Promise<void> {
+  for (const { scheduleId } of Object.values(maintenanceJobs)) await client.schedule.getHandle(scheduleId(taskQueue)).delete().catch(() => undefined);
 }

@@ -1,0 +1,18 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import { retryPolicy } from './activity-retry.ts';
+
+const { redeliverDirectoryEvents } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  // A few tries, then the run fails visibly; the next run, minutes later, tries again.
+  retry: retryPolicy({ initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3 }),
+});
+
+/**
+ * One pass of the directory-event backstop, started by its schedule (worker/maintenance-schedules.ts):
+ * a SCIM write whose event could not reach the member's lifecycle answers 503 and waits for the
+ * directory's retry; this delivers it for directories that never retry. The result counts them.
+ */
+export async function redeliverDirectoryEventsWorkflow(): Promise<number> {
+  return redeliverDirectoryEvents();
+}
