@@ -14,8 +14,8 @@ export function directorySweepActivities(sql: Sql, client: Client, taskQueue: st
      * Idempotent: the lifecycle ignores an event whose seq it has seen, and a delivered one is
      * marked so the next run skips it. Returns how many it delivered.
      */
-    async redeliverDirectoryEvents(): Promise<number> {
-      const pending = await undeliveredDirectoryEvents(sql, BATCH);
+    async redeliverDirectoryEvents(scope: { orgId?: string }): Promise<number> {
+      const pending = await undeliveredDirectoryEvents(sql, BATCH, scope.orgId);
       for (const { member, event } of pending) {
         await sendDirectoryEvent(client, member, event, taskQueue);
         await markDelivered(sql, member.memberId, event.seq);

@@ -50,6 +50,16 @@ export function isPermanentRejection(err: unknown): boolean {
   return typeof code === 'number' && code >= 500 && code < 600;
 }
 
+/**
+ * The mail server answered the recipient with a temporary refusal (4xx to RCPT TO: a full or
+ * greylisting mailbox): the server works, this one mailbox does not yet. Connection failures and
+ * server-wide 4xx answers are outages instead.
+ */
+export function isMailboxDeferral(err: unknown): boolean {
+  const { responseCode, command } = (err ?? {}) as { responseCode?: unknown; command?: unknown };
+  return typeof responseCode === 'number' && responseCode >= 400 && responseCode < 500 && command === 'RCPT TO';
+}
+
 export type RecipientOutcome = 'sent' | 'rejected' | 'failed';
 
 /**

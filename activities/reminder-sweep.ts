@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Sql } from '../db/client.ts';
-import { orgsWithRemindersDue } from '../db/site-access.ts';
-import type { ReminderPolicy } from '../domain/reminders.ts';
+import { orgsWithRemindersDue, reminderContacts } from '../db/site-access.ts';
+import { recipientsFor, type ReminderPolicy } from '../domain/reminders.ts';
 import { nudgeReminders } from '../temporal/site-access.ts';
 import { siteAccessRemindersWorkflowId } from '../workflows/definitions.ts';
 
@@ -22,9 +22,11 @@ export function reminderSweepActivities(sql: Sql, client: Client, taskQueue: str
      * alone (describing it is no billable Action), and an organisation nudged twice only tries a
      * digest that finds nothing due.
      */
-    async resumeIdleReminders(): Promise<string[]> {
+    async resumeIdleReminders(scope: { orgId?: string }): Promise<string[]> {
       const resumed: string[] = [];
-      for (const { orgId, orgSlug, dueAt } of await orgsWithRemindersDue(sql, policy)) {
+      for (const { orgId, orgSlug, dueAt } of await orgsWithRemindersDue(sql, policy, scope.orgId)) {
+        // An org whose admins have no address that can receive mail stays held until one is added.
+        if (recipientsFor(1, await reminderContacts(sql, orgId)).length === 0) continue;
         if (await isRunning(client, siteAccessRemindersWorkflowId(orgSlug))) continue;
         await nudgeReminders(client, { orgId, orgSlug }, taskQueue, { dueAt: dueAt.toISOString() });
         resumed.push(orgSlug);

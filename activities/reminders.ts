@@ -1,4 +1,5 @@
 import { log } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { insertAuditEvents } from '../db/audit.ts';
 import type { Queryable, Sql } from '../db/client.ts';
 import { lastDigestAt, recordDigest, REMINDER_SENT_EVENT, reminderContacts, waitingMembers, type WaitingWithProgress } from '../db/site-access.ts';
@@ -14,16 +15,16 @@ import {
   type ReminderContacts,
   type ReminderPolicy,
 } from '../domain/reminders.ts';
-import { giveUpOn, sendToOneOfMany, type Mailer } from './email.ts';
+import { giveUpOn, isMailboxDeferral, sendToOneOfMany, type Mailer } from './email.ts';
 
 export interface ReminderSettings {
   policy: ReminderPolicy;
   /** The api's external URL: digests link to each member's admin page there. */
   publicUrl: URL;
   /**
-   * A recipient whose mailbox the server keeps deferring (4xx) is given up on after this many
-   * tries, once the server has taken the digest for someone else: one bad mailbox must not hold the
-   * org's digests back for ever, while an outage (nobody gets through) is still waited out.
+   * A recipient whose mailbox the server keeps deferring (4xx to RCPT TO) is given up on after this
+   * many tries: one bad mailbox must not hold the org's digests (and their escalation) back for
+   * ever, while an outage (no connection, or nobody gets through) is still waited out.
    */
   recipientAttempts: number;
 }
@@ -75,7 +76,8 @@ export function reminderActivities(sql: Sql, mailer: Mailer, settings: ReminderS
    * members it advanced carry its key, and it is rebuilt from them instead of advancing anyone again.
    */
   async function decide(tx: Queryable, { orgId, digestKey }: DigestRequest): Promise<Decision> {
-    await tx`select 1 from organisations where id = ${orgId} for update`;
+    // `no key update`: the org's foreign-key inserts (sign-ins, assignments) do not wait for it.
+    await tx`select 1 from organisations where id = ${orgId} for no key update`;
     const waiting = await waitingMembers(tx, orgId);
     const contacts = await reminderContacts(tx, orgId);
     const last = await lastDigestAt(tx, orgId);
@@ -103,6 +105,26 @@ export function reminderActivities(sql: Sql, mailer: Mailer, settings: ReminderS
     return { lines, level: plan.level, waiting: waiting.map((m) => after.get(m.memberId) ?? m), contacts, lastDigestAt: now, held: false, recorded: true };
   }
 
+  /**
+   * Runs `send` while holding the digest's advisory lock: an attempt Temporal timed out may still be
+   * sending, and a retry overlapping it would find the same emails pending and send them twice. A
+   * retry that finds the lock taken fails, to be retried once the other attempt is done.
+   */
+  async function whileSendingAlone<T>(digestKey: string, send: () => Promise<T>): Promise<T> {
+    const session = await sql.reserve();
+    try {
+      const [{ locked }]: [{ locked: boolean }] = await session`select pg_try_advisory_lock(hashtext(${digestKey})) as locked`;
+      if (!locked) throw ApplicationFailure.retryable('another attempt of this digest is still sending it', 'DigestBeingSent');
+      try {
+        return await send();
+      } finally {
+        await session`select pg_advisory_unlock(hashtext(${digestKey}))`;
+      }
+    } finally {
+      session.release();
+    }
+  }
+
   /** One email per recipient, each keyed in the email log, so a retry sends only what is missing. */
   async function mailEach(orgId: string, digestKey: string, recipients: Recipient[], compose: (recipient: Recipient) => EmailContent) {
     const outcomes = { delivered: [] as string[], rejected: [] as string[], failed: [] as string[] };
@@ -120,7 +142,7 @@ export function reminderActivities(sql: Sql, mailer: Mailer, settings: ReminderS
     }
     const serverWorks = outcomes.delivered.length > 0;
     for (const { key, address, err } of deferred) {
-      if (serverWorks && (await giveUpOn(sql, key, settings.recipientAttempts))) {
+      if ((serverWorks || isMailboxDeferral(err)) && (await giveUpOn(sql, key, settings.recipientAttempts))) {
         outcomes.failed.push(address);
         log.warn('reminder recipient given up on after repeated deferrals; see email_log', { orgId, recipient: address, err });
       } else throw err;
@@ -150,7 +172,7 @@ export function reminderActivities(sql: Sql, mailer: Mailer, settings: ReminderS
         const ordered = [...lines].sort(byUrgency);
         const steps = policy.scheduleMs.length;
         const compose = (recipient: Recipient) => digestEmail({ orgName: org?.name ?? '', level, steps, lines: ordered, role: recipient.role, links });
-        outcomes = await mailEach(orgId, digestKey, recipientsFor(level, contacts), compose);
+        outcomes = await whileSendingAlone(digestKey, () => mailEach(orgId, digestKey, recipientsFor(level, contacts), compose));
         const data = { of: steps, digest: digestKey, ...outcomes };
         await insertAuditEvents(
           sql,

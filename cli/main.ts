@@ -89,7 +89,7 @@ async function run(argv: string[]): Promise<string> {
         return `SSO connection for ${a} saved (issuer ${values.issuer}, client ${values['client-id']}; secret stored encrypted)`;
       case 'admin grant': {
         const result = await ops.makeOrgAdmin(sql, { org: need(a, '<org>'), email: need(b, '<email>') });
-        if (result.outcome === 'promoted') return `${b} is now an org admin of ${a}${await tellReminders(config, await ops.findOrg(sql, need(a, '<org>')))}`;
+        if (result.outcome === 'promoted') return `${b} is now an org admin of ${a}${await tellReminders(config, sql, await ops.findOrg(sql, need(a, '<org>')))}`;
         await queueInvitationEmail(config, result);
         return `${b} is invited as org admin of ${a}; the invitation email is queued and the role applies at their first SSO sign-in`;
       }
@@ -103,7 +103,7 @@ async function run(argv: string[]): Promise<string> {
       }
       case 'it-contact add':
         await ops.addItContact(sql, { org: need(a, '<org>'), email: need(b, '<email>'), name: values.name ?? '' });
-        return `added IT contact ${b} to ${a}${await tellReminders(config, await ops.findOrg(sql, need(a, '<org>')))}`;
+        return `added IT contact ${b} to ${a}${await tellReminders(config, sql, await ops.findOrg(sql, need(a, '<org>')))}`;
       case 'scim-token create':
       case 'scim-token rotate': {
         const org = need(a, '<org>');

@@ -58,7 +58,7 @@ const schema = z
     WORKER_HEALTH_FILE: z.string().min(1).optional(),
     REMINDER_SCHEDULE: reminderSchedule.prefault('1h,1d,3d,7d,14d'),
     REMINDER_DIGEST_WINDOW: duration.prefault('1h'),
-    REMINDER_RECIPIENT_ATTEMPTS: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(100).default(6),
+    REMINDER_RECIPIENT_ATTEMPTS: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(100).default(8),
   })
   .superRefine((env, ctx) => {
     // Otherwise a window could hold back a member's first reminder past the schedule's first step.

@@ -279,12 +279,12 @@ export async function findLiveByUserName(sql: Sql, actor: DirectoryActor, userNa
 }
 
 /** Directory events committed but not known delivered to the member's lifecycle (oldest first, a batch at a time). */
-export async function undeliveredDirectoryEvents(sql: Sql, limit: number): Promise<{ member: MemberRef & { email: string }; event: DirectoryEvent }[]> {
+export async function undeliveredDirectoryEvents(sql: Sql, limit: number, orgId?: string): Promise<{ member: MemberRef & { email: string }; event: DirectoryEvent }[]> {
   const rows = await sql<{ orgId: string; orgSlug: string; memberId: string; email: string; state: DirectoryEvent['state']; seq: string; at: Date }[]>`
     select l.org_id as "orgId", o.slug as "orgSlug", l.member_id as "memberId", m.email::text as email,
            l.directory_state as state, l.directory_seq as seq, l.directory_changed_at as at
     from directory_links l join members m on m.id = l.member_id join organisations o on o.id = l.org_id
-    where l.directory_seq > l.signalled_seq
+    where l.directory_seq > l.signalled_seq ${orgId === undefined ? sql`` : sql`and l.org_id = ${orgId}`}
     order by l.directory_changed_at
     limit ${limit}`;
   return rows.map(({ state, seq, at, ...member }) => ({ member, event: { state, seq: Number(seq), at: at.toISOString() } }));

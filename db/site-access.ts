@@ -86,16 +86,18 @@ export async function reminderDueAt(sql: Queryable, orgId: string, memberId: str
 }
 
 /**
- * Organisations where someone waits for a reminder step that is still to come and somebody can be
- * mailed, with the earliest such step's due time: the ones whose reminders should be running.
+ * Organisations (all, or the one given) where someone waits for a reminder step that is still to
+ * come and an admin or IT contact exists, with the earliest such step's due time: the ones whose
+ * reminders should be running. Whether those have an address that can receive mail is checked by
+ * the caller (reminderContacts), as everywhere else.
  */
-export async function orgsWithRemindersDue(sql: Queryable, policy: ReminderPolicy): Promise<{ orgId: string; orgSlug: string; dueAt: Date }[]> {
+export async function orgsWithRemindersDue(sql: Queryable, policy: ReminderPolicy, orgId?: string): Promise<{ orgId: string; orgSlug: string; dueAt: Date }[]> {
   return sql`
     select o.id as "orgId", o.slug as "orgSlug",
            min(w.since + (${policy.scheduleMs}::bigint[])[coalesce(r.step, 0) + 1] * interval '1 millisecond') as "dueAt"
     ${waitingFrom(sql)}
     join organisations o on o.id = m.org_id
-    where ${isWaiting(sql)} and coalesce(r.step, 0) < ${policy.scheduleMs.length}
+    where ${isWaiting(sql)} and coalesce(r.step, 0) < ${policy.scheduleMs.length} ${orgId === undefined ? sql`` : sql`and o.id = ${orgId}`}
       and (exists (select 1 from members a where a.org_id = o.id and a.org_role = 'org_admin' and a.status = 'active')
            or exists (select 1 from it_contacts c where c.org_id = o.id))
     group by o.id, o.slug

@@ -276,7 +276,7 @@ describe.concurrent('site-access reminders', () => {
       values (${org.id}, ${address(org, 'old')}, 'old', 'jit', now() - interval '9 seconds', now() - interval '9 seconds')
       returning id, email, created_at as "createdAt"`;
     // No nudge at all, as for a member who waited before reminders were deployed: the hourly sweep finds them.
-    const sweep = await h.client.workflow.execute('resumeIdleRemindersWorkflow', { taskQueue: h.taskQueue, workflowId: `sweep-${org.slug}` });
+    const sweep = await h.client.workflow.execute('resumeIdleRemindersWorkflow', { taskQueue: h.taskQueue, workflowId: `sweep-${org.slug}`, args: [{ orgId: org.id }] });
     expect(sweep).toContain(org.slug);
     const [mail] = await mailsFor(address(org, 'boss'), 1);
     // Every step already due when the digest was decided, in one email: at least steps 1 and 2 (4 s and 8 s).
@@ -289,7 +289,7 @@ describe.concurrent('site-access reminders', () => {
     expect(mailsTo(address(org, 'boss'))).toHaveLength(1);
     expect(await outlookOf(org, old)).toMatchObject({ remindersSent: reached, nextStep: reached + 1 });
     // A running workflow is left alone by the next sweep.
-    expect(await h.client.workflow.execute('resumeIdleRemindersWorkflow', { taskQueue: h.taskQueue, workflowId: `sweep2-${org.slug}` })).not.toContain(org.slug);
+    expect(await h.client.workflow.execute('resumeIdleRemindersWorkflow', { taskQueue: h.taskQueue, workflowId: `sweep2-${org.slug}`, args: [{ orgId: org.id }] })).not.toContain(org.slug);
     await grant(org, old);
     await reminders(org).result();
   }, 90_000);

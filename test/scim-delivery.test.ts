@@ -79,8 +79,8 @@ describe('directory events that Temporal could not take', { timeout: 60_000 }, (
     expect((await cutOffScim()('PATCH', `/Users/${created.body.id}`, org.token, okta.setActive(false))).status).toBe(503);
     const before = await link(created.body.id);
 
-    const run = () => h.client.workflow.execute('redeliverDirectoryEventsWorkflow', { taskQueue: h.taskQueue, workflowId: `redeliver-${org.slug}-${Date.now()}` });
-    expect(await run()).toBeGreaterThanOrEqual(1);
+    const run = () => h.client.workflow.execute('redeliverDirectoryEventsWorkflow', { taskQueue: h.taskQueue, workflowId: `redeliver-${org.slug}-${Date.now()}`, args: [{ orgId: org.id }] });
+    expect(await run()).toBe(1);
     const after = await link(created.body.id);
     expect(after.signalled_seq).toBe(before.directory_seq);
     await eventually(async () => ((await h.sql`select status from members where id = ${before.member_id}`)[0]?.status === 'disabled' ? true : undefined));

@@ -12,7 +12,8 @@ const { redeliverDirectoryEvents } = proxyActivities<Activities>({
  * One pass of the directory-event backstop, started by its schedule (worker/maintenance-schedules.ts):
  * a SCIM write whose event could not reach the member's lifecycle answers 503 and waits for the
  * directory's retry; this delivers it for directories that never retry. The result counts them.
+ * Started by hand with `{ "orgId": ... }`, it delivers one organisation's.
  */
-export async function redeliverDirectoryEventsWorkflow(): Promise<number> {
-  return redeliverDirectoryEvents();
+export async function redeliverDirectoryEventsWorkflow(scope: { orgId?: string } = {}): Promise<number> {
+  return redeliverDirectoryEvents(scope);
 }

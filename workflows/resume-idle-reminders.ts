@@ -12,8 +12,8 @@ const { resumeIdleReminders } = proxyActivities<Activities>({
  * One sweep, started by its hourly schedule (worker/maintenance-schedules.ts): reminders are
  * nudged by whoever makes a member wait, after the commit; a crash between the two, or a reminder
  * workflow terminated by hand, would leave someone waiting unreminded. The result names the
- * organisations whose reminders it started.
+ * organisations whose reminders it started. Started by hand with `{ "orgId": ... }`, it sweeps one.
  */
-export async function resumeIdleRemindersWorkflow(): Promise<string[]> {
-  return resumeIdleReminders();
+export async function resumeIdleRemindersWorkflow(scope: { orgId?: string } = {}): Promise<string[]> {
+  return resumeIdleReminders(scope);
 }

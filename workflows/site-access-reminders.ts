@@ -29,7 +29,12 @@ const { sendReminderDigest } = proxyActivities<Activities>({
   retry: retryPolicy({ initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' }),
 });
 
+/** Nudges one run takes before it continues as new, well below Temporal's 10,000 signals per run. */
+const NUDGES_PER_RUN = 2_000;
+const RETRY_FLOOR_MS = 1_000;
+
 const earlier = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
+const later = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
 
 /** When to try the next digest: the earliest due step, once the window allows; undefined when nothing is due. */
 function attemptAt(clock: ReminderClock, heard: number | undefined): number | undefined {
@@ -46,14 +51,20 @@ export async function siteAccessRemindersWorkflow(input: SiteAccessRemindersInpu
   let tryNow = false;
   let last: DigestResult | undefined;
   const alarm = new Alarm();
+  let nudges = 0;
   setHandler(remindersNudgeSignal, (nudge) => {
-    if (nudge?.dueAt) heard = earlier(heard, Date.parse(nudge.dueAt));
+    nudges++;
+    const due = nudge?.dueAt ? Date.parse(nudge.dueAt) : NaN;
+    // A time that does not parse (a hand-made signal) is taken as "try now", never as a timer.
+    if (Number.isFinite(due)) heard = earlier(heard, due);
     else tryNow = true;
   });
+  // Temporal refuses signals past 10,000 per run, and its continue-as-new hint does not count them.
+  const runIsFull = () => workflowInfo().continueAsNewSuggested || nudges >= NUDGES_PER_RUN;
   setHandler(reminderStateQuery, () => outlook(orgSlug, clock, attemptAt(clock, heard), last));
 
   for (;;) {
-    if (workflowInfo().continueAsNewSuggested) {
+    if (runIsFull()) {
       await condition(allHandlersFinished);
       const due = earlier(earlier(clock.nextDueAt, heard), tryNow ? Date.now() : undefined);
       await continueAsNew<typeof siteAccessRemindersWorkflow>({ orgId, orgSlug, clock: { ...clock, nextDueAt: due } });
@@ -62,7 +73,7 @@ export async function siteAccessRemindersWorkflow(input: SiteAccessRemindersInpu
       const at = attemptAt(clock, heard);
       if (at === undefined) return;
       alarm.set(at);
-      await condition(() => tryNow || alarm.rang || attemptAt(clock, heard) !== at);
+      await condition(() => tryNow || alarm.rang || attemptAt(clock, heard) !== at || runIsFull());
       if (!tryNow && !alarm.rang) continue;
     }
     tryNow = false;
@@ -73,7 +84,9 @@ export async function siteAccessRemindersWorkflow(input: SiteAccessRemindersInpu
       digests: clock.digests + (last.sent ? 1 : 0),
       // Held: wait for a nudge (a new admin or IT contact) instead of trying again and again.
       nextDueAt: last.nextDueAt && !last.held ? Date.parse(last.nextDueAt) : undefined,
-      notBefore: last.notBefore ? Date.parse(last.notBefore) : undefined,
+      // After an attempt that sent nothing, the next waits a moment: a database clock behind the
+      // workflow's would otherwise make it try again and again until the clocks agree.
+      notBefore: later(last.notBefore ? Date.parse(last.notBefore) : undefined, last.sent ? undefined : Date.now() + RETRY_FLOOR_MS),
     };
   }
 }

@@ -12,7 +12,7 @@ import { encodeMemberCursor, memberCursor } from '../cursor.ts';
 import { ClientError } from '../errors.ts';
 import { requireOrgAdmin } from '../session.ts';
 import { uuidId, validate } from '../validate.ts';
-import { reminderDueAt } from '../../db/site-access.ts';
+import { orgsWithRemindersDue, reminderDueAt } from '../../db/site-access.ts';
 import { announceSiteAccessChange, nudgeReminders } from '../../temporal/site-access.ts';
 import { decideMemberStatus, statusUpdates, type StatusDecisionName } from '../../temporal/member-status.ts';
 import { memberReminders } from '../site-access-status.ts';
@@ -141,8 +141,9 @@ export function memberRoutes({ sql, temporal, config, log }: AppDeps) {
     if (!found) throw new MemberNotFoundError();
     // Org admins reach every site: a role change starts or ends the wait of a member without sites.
     if (changed && found.sites.length === 0) await announce(c, id, true);
-    // A new admin is a new recipient: reminders held for want of one may go out now.
-    if (changed && orgRole === 'org_admin') await told(c, id, () => nudgeReminders(temporal.client, c.get('member')!, config.temporal.taskQueue));
+    // A new admin is a new recipient: reminders held for want of one may go out now (if any wait).
+    const heldFor = changed && orgRole === 'org_admin' ? await orgsWithRemindersDue(sql, config.reminders, c.get('member')!.orgId) : [];
+    if (heldFor.length > 0) await told(c, id, () => nudgeReminders(temporal.client, c.get('member')!, config.temporal.taskQueue));
     return c.json({ changed, ...found });
   });
 
