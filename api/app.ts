@@ -7,6 +7,7 @@ import { closeConnectionsWhileDraining } from './draining.ts';
 import { errorHandler } from './errors.ts';
 import { INPUT_LIMITS, requestTextPolicy } from './input-policy.ts';
 import { orgSlugParam } from './org-param.ts';
+import { pageRoutes } from './pages/index.ts';
 import { requestLogger } from './request-logger.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -53,5 +54,6 @@ export function createApp(deps: AppDeps) {
   app.route('/api/orgs/:org/members', memberRoutes(deps));
   app.route('/api/orgs/:org/sites', orgSiteRoutes(deps));
   app.route('/api/sites', siteRoutes(deps));
+  app.route('/', pageRoutes(deps));
   return app;
 }

@@ -16,7 +16,7 @@ import { uuidId, validate } from '../validate.ts';
 
 const MAX_SITES_PER_REQUEST = 200;
 
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   siteAccess: z.enum(['none', 'some']).optional(),
   status: z.enum(memberStatuses).optional(),
   source: z.enum(memberSources).optional(),
@@ -25,18 +25,18 @@ const listQuery = z.strictObject({
   cursor: memberCursor.optional(),
 });
 
-const memberParam = z.object({ id: uuidId() });
+export const memberParam = z.object({ id: uuidId() });
 const memberSiteParam = z.object({ id: uuidId(), siteId: uuidId() });
-const siteGrant = z.strictObject({ siteId: uuidId(), role: z.enum(siteRoles) });
+export const siteGrant = z.strictObject({ siteId: uuidId(), role: z.enum(siteRoles) });
 const siteSet = z.strictObject({
   sites: z
     .array(siteGrant)
     .max(MAX_SITES_PER_REQUEST)
     .refine((grants) => new Set(grants.map((g) => g.siteId)).size === grants.length, 'name each siteId at most once'),
 });
-const roleChange = z.strictObject({ orgRole: z.enum(orgRoles) });
+export const roleChange = z.strictObject({ orgRole: z.enum(orgRoles) });
 /** The body is optional: without one (or without `reason`) the decision has no reason. */
-const statusRequest = z.strictObject({
+export const statusRequest = z.strictObject({
   reason: z.string().trim().max(MAX_REASON_LENGTH).optional().transform((reason) => reason || null),
 });
 /** The org admin acting, inside their own organisation (requireOrgAdmin ran before). */
