@@ -15,12 +15,12 @@ import type { Chrome } from './layout.ts';
  * at every sign-in, and cannot be derived from outside (the cookie is HttpOnly). Forms post it as
  * `_csrf`; this is on top of the Origin check every cookie-carrying write passes (same-origin-forms).
  */
-const tokenOf = (config: Config, sessionId: string) => createHmac('sha256', config.sessionSecret).update(`form-token\n${sessionId}`).digest('base64url');
+export const formTokenOf = (config: Config, sessionId: string) => createHmac('sha256', config.sessionSecret).update(`form-token\n${sessionId}`).digest('base64url');
 
 /** The signed-in member and their form token; only for routes behind requirePageMember. */
 export function chromeOf(c: Context<AppEnv>, config: Config): Chrome {
   const sessionId = getCookie(c, sessionCookieName(config)) ?? '';
-  return { member: c.get('member')!, formToken: tokenOf(config, sessionId) };
+  return { member: c.get('member')!, formToken: formTokenOf(config, sessionId) };
 }
 
 function checkToken(c: Context<AppEnv>, config: Config, sent: string | undefined) {
