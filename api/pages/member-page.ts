@@ -81,11 +81,17 @@ function remindersSection(r: MemberReminderOutlook | null) {
   return html`<section aria-labelledby="reminders"><h2 id="reminders">Reminders</h2>${body}</section>`;
 }
 
+/** An event's data as `key: value` pairs, for people (the audit log itself keeps the JSON). */
+const details = (data: Record<string, unknown>) =>
+  Object.entries(data)
+    .map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join('; ');
+
 function timelineSection(entries: TimelineEntry[]) {
   return html`<section aria-labelledby="timeline"><h2 id="timeline">Timeline</h2>
     <div class="table" tabindex="0" role="region" aria-label="Timeline"><table>
       <thead><tr><th scope="col">When</th><th scope="col">Event</th><th scope="col">By</th><th scope="col">Details</th></tr></thead>
-      <tbody>${entries.map((e) => html`<tr><td>${when(e.at)}</td><td>${e.type}</td><td>${e.actorName ?? e.actor}</td><td><code>${JSON.stringify(e.data)}</code></td></tr>`)}</tbody>
+      <tbody>${entries.map((e) => html`<tr><td>${when(e.at)}</td><td>${e.type}</td><td>${e.actorName ?? e.actor}</td><td>${details(e.data)}</td></tr>`)}</tbody>
     </table></div>
   </section>`;
 }

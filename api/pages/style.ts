@@ -17,7 +17,7 @@ h2{font-size:1.3rem;margin-top:2rem}
 h3{font-size:1.1rem}
 .table{overflow-x:auto}
 table{border-collapse:collapse;width:100%}
-th,td{text-align:left;vertical-align:top;padding:.35rem .5rem;border-bottom:1px solid #c4c4c4}
+th,td{overflow-wrap:anywhere;text-align:left;vertical-align:top;padding:.35rem .5rem;border-bottom:1px solid #c4c4c4}
 form{margin:.5rem 0}
 form.inline{display:inline}
 .fields{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end}
@@ -29,5 +29,5 @@ button.secondary{background:#fff;color:#0b57d0}
 .notice{border-left:4px solid #b26a00;background:#fff8e5;padding:.5rem 1rem}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
 dt{font-weight:600}
-dd{margin:0}
+dd{margin:0;overflow-wrap:anywhere}
 `;
