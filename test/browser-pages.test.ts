@@ -68,6 +68,11 @@ describe('member and admin pages in Chromium', () => {
     expect(await employeePage.locator('main').innerText()).toMatch(/Your admins were notified on \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     await screenshot(employeePage, '2-member-admins-notified');
 
+    await adminPage.goto(`${world.appUrl}/admin/members`);
+    const waitingTable = adminPage.getByRole('region', { name: 'Waiting for site access' });
+    expect(await waitingTable.innerText()).toMatch(/New Bie[\s\S]*waiting for \d+ minutes?/);
+    expect(await waitingTable.innerText()).not.toContain('The Boss');
+    await screenshot(adminPage, '3a-admin-members-waiting-first');
     await adminPage.goto(link);
     await expect.poll(() => adminPage.getByRole('heading', { name: 'New Bie' }).count()).toBe(1);
     expect(await adminPage.locator('#reminders').locator('..').innerText()).toContain('Reminders sent about this member: 1');
@@ -139,6 +144,12 @@ describe('member and admin pages in Chromium', () => {
     expect(disabled).toContain('Status: disabled');
     expect(disabled).toMatch(/Decided by The Boss \(manual\) on .*: “left the project”/);
     await screenshot(adminPage, '8-admin-disabled-member');
+    await adminPage.goto(`${world.appUrl}/admin/members`);
+    await adminPage.getByLabel('Status').selectOption('disabled');
+    await adminPage.getByRole('button', { name: 'Filter' }).click();
+    await adminPage.waitForURL(/status=disabled/);
+    expect(await adminPage.getByRole('region', { name: 'Members' }).innerText()).toMatch(/New Bie[\s\S]*disabled \(manual\)/);
+    await adminPage.getByRole('link', { name: 'New Bie' }).click();
 
     const answer = await employeePage.reload();
     expect(answer?.status()).toBe(403);
@@ -155,6 +166,21 @@ describe('member and admin pages in Chromium', () => {
     await signInWithChromium(employeePage, world.appUrl, world.idp.issuer, 'newbie', `newbie@${world.domain}`);
     expect(await employeePage.locator('main').innerText()).toContain('Fire drill on Friday');
   }, 60_000);
+
+  it('the admin invites someone from the invitations page, sees it pending, and revokes it', async () => {
+    await adminPage.goto(`${world.appUrl}/admin/invitations`);
+    await adminPage.getByLabel('Email').fill('guest@partner.example');
+    await adminPage.getByLabel('Org role').selectOption('org_admin');
+    await adminPage.getByRole('button', { name: 'Invite' }).click();
+    await adminPage.waitForURL(`${world.appUrl}/admin/invitations`);
+    const table = adminPage.getByRole('region', { name: 'Invitations' });
+    expect(await table.innerText()).toMatch(/guest@partner\.example\s+org admin\s+pending/);
+    await eventually(async () => smtp.messages.find((m) => [m.to].flat().some((to) => to?.value.some((v) => v.address === 'guest@partner.example'))));
+    await adminPage.getByRole('button', { name: 'Revoke the invitation of guest@partner.example' }).click();
+    await adminPage.waitForURL(`${world.appUrl}/admin/invitations`);
+    expect(await table.innerText()).toMatch(/guest@partner\.example\s+org admin\s+revoked/);
+    await screenshot(adminPage, '11-admin-invitation-revoked');
+  });
 
   it('signs out with the button and lands on the sign-in page', async () => {
     await employeePage.getByRole('button', { name: 'Sign out' }).click();
