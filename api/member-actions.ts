@@ -8,7 +8,8 @@ import type { OrgRole } from '../domain/member.ts';
 import type { SiteGrant } from '../domain/site-assignments.ts';
 import { decideMemberStatus, type StatusDecisionName } from '../temporal/member-status.ts';
 import { announceSiteAccessChange, nudgeReminders } from '../temporal/site-access.ts';
-import type { AppDeps } from './context.ts';
+import type { Context } from 'hono';
+import type { AppDeps, AppEnv } from './context.ts';
 import { ClientError } from './errors.ts';
 
 /** Temporal is told of site-access changes within this, or the change stands and a warning is logged. */
@@ -23,6 +24,9 @@ export interface Acting {
   admin: SessionMember;
   requestId: string;
 }
+
+/** The signed-in org admin of a request that passed the org-admin check. */
+export const actingAdmin = (c: Context<AppEnv>): Acting => ({ admin: c.get('member')!, requestId: c.get('requestId') });
 
 /**
  * What an org admin does to a member, shared by the JSON API and the admin pages so both take the

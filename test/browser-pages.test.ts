@@ -65,7 +65,7 @@ describe('member and admin pages in Chromium', () => {
     const link = `${world.appUrl}${linked![1]}`;
     newbieId = linked![2]!;
     await employeePage.reload();
-    expect(await employeePage.locator('main').innerText()).toMatch(/Your admins were notified on \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(await employeePage.locator('main').innerText()).toMatch(/Your admins were notified on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
     await screenshot(employeePage, '2-member-admins-notified');
 
     await adminPage.goto(`${world.appUrl}/admin/members`);

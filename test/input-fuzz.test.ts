@@ -464,7 +464,7 @@ Object.assign(routes, {
   'POST /admin/invitations': {
     base: formPost(() => '/admin/invitations', () => ({ email: 'fuzz@partner.example', orgRole: 'member' })),
     session: 'member',
-    own: [...formToken, formMutation('invalid invitation fields', () => [{ email: 'nope', orgRole: 'member' }, { email: 'fuzz@partner.example', orgRole: 'owner' }, { email: 'fuzz@partner.example' }, { email: `${'a'.repeat(310)}@partner.example`, orgRole: 'member' }])],
+    own: [...formToken, formMutation('invalid invitation fields', () => [{ email: 'nope', orgRole: 'member' }, { email: 'fuzz@partner.example', orgRole: 'owner' }, { orgRole: 'member' }, { email: `${'a'.repeat(310)}@partner.example`, orgRole: 'member' }])],
   },
   'POST /admin/invitations/:id/revoke': {
     base: formPost((w) => `/admin/invitations/${w.invitationId}/revoke`),

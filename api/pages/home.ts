@@ -19,11 +19,13 @@ interface ReadableSite {
 
 /** The sites whose content the member reads, by the same rule as /api/sites (org admins reach every site). */
 async function readableSites(sql: Sql, member: SessionMember): Promise<ReadableSite[]> {
-  const assigned = new Map((await memberSites(sql, member.memberId)).map((s) => [s.id, s.role]));
-  const candidates = member.orgRole === 'org_admin' ? await listOrgSites(sql, member.orgId) : await memberSites(sql, member.memberId);
+  const own = await memberSites(sql, member.memberId);
+  const assigned = new Map(own.map((s) => [s.id, s.role]));
+  const candidates = member.orgRole === 'org_admin' ? await listOrgSites(sql, member.orgId) : own;
   return candidates.flatMap((site) => {
     const standing = { orgRole: member.orgRole, assignedRole: assigned.get(site.id) };
-    return canReadSite(standing) ? [{ id: site.id, name: site.name, role: effectiveSiteRole(standing)!.replace('_', ' ') }] : [];
+    const role = effectiveSiteRole(standing);
+    return canReadSite(standing) && role ? [{ id: site.id, name: site.name, role: role.replace('_', ' ') }] : [];
   });
 }
 

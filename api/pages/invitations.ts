@@ -1,15 +1,12 @@
 import { Hono } from 'hono';
 import { html } from 'hono/html';
 import { z } from 'zod';
-import { emailAddress } from '../../domain/email.ts';
-import { orgRoles } from '../../domain/member.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { invitationActions, type InvitationRow } from '../invitation-actions.ts';
+import { createInvitation } from '../routes/invitations.ts';
 import { uuidId, validate } from '../validate.ts';
 import { chromeOf, formFields } from './form-token.ts';
 import { layout, tokenField, when, type Chrome } from './layout.ts';
-
-const newInvitation = z.strictObject({ email: emailAddress, orgRole: z.enum(orgRoles) });
 
 function invitationTable(chrome: Chrome, rows: InvitationRow[]) {
   if (rows.length === 0) return html`<p>No invitations yet.</p>`;
@@ -46,7 +43,7 @@ export function invitationsPage(deps: AppDeps) {
   });
 
   app.post('/', async (c) => {
-    const { email, orgRole } = await formFields(c, deps.config, newInvitation);
+    const { email, orgRole } = await formFields(c, deps.config, createInvitation);
     await invitations.create(c.get('member')!, email, orgRole);
     return c.redirect('/admin/invitations', 303);
   });

@@ -3,6 +3,7 @@ import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { SessionMember } from '../../auth/sessions.ts';
+import { formatUtc } from '../../domain/reminder-email.ts';
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -65,5 +66,5 @@ export function page(c: Context, status: ContentfulStatusCode, title: string, me
   );
 }
 
-/** 2026-11-29 19:40 UTC, or a dash for no time. */
-export const when = (at: Date | string | null | undefined) => (at ? `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC` : '—');
+/** 2026-11-29 19:40:05 UTC (as in the reminder emails), or a dash for no time. */
+export const when = (at: Date | string | null | undefined) => (at ? formatUtc(new Date(at).toISOString()) : '—');

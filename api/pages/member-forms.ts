@@ -2,12 +2,10 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { statusUpdates, type StatusDecisionName } from '../../temporal/member-status.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
-import { memberActions, type Acting } from '../member-actions.ts';
-import { memberParam, roleChange, siteGrant, statusRequest } from '../routes/members.ts';
-import { uuidId, validate } from '../validate.ts';
+import { actingAdmin as acting, memberActions } from '../member-actions.ts';
+import { memberParam, memberSiteParam, roleChange, siteGrant, statusRequest } from '../routes/members.ts';
+import { validate } from '../validate.ts';
 import { formFields } from './form-token.ts';
-
-const memberSiteParam = z.object({ id: uuidId(), siteId: uuidId() });
 
 /**
  * The member page's forms: the same actions and field rules as the JSON API, then back to the
@@ -15,7 +13,6 @@ const memberSiteParam = z.object({ id: uuidId(), siteId: uuidId() });
  */
 export function memberForms(deps: AppDeps) {
   const actions = memberActions(deps);
-  const acting = (c: Context<AppEnv>): Acting => ({ admin: c.get('member')!, requestId: c.get('requestId') });
   const back = (c: Context<AppEnv>, id: string) => c.redirect(`/admin/members/${id}`, 303);
   const app = new Hono<AppEnv>();
 

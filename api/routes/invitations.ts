@@ -7,7 +7,7 @@ import { invitationActions } from '../invitation-actions.ts';
 import { requireOrgAdmin } from '../session.ts';
 import { validate } from '../validate.ts';
 
-const createInvitation = z.object({
+export const createInvitation = z.object({
   email: emailAddress,
   orgRole: z.enum(orgRoles).default('member'),
 });

@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import { resetIdentityLinks } from '../../auth/identity-links.ts';
 import { findMember, listMembers } from '../../db/member-queries.ts';
@@ -9,7 +9,7 @@ import { memberSources, memberStatuses, orgRoles, siteRoles } from '../../domain
 import { statusUpdates, type StatusDecisionName } from '../../temporal/member-status.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { encodeMemberCursor, memberCursor } from '../cursor.ts';
-import { memberActions, type Acting } from '../member-actions.ts';
+import { actingAdmin as acting, memberActions } from '../member-actions.ts';
 import { requireOrgAdmin } from '../session.ts';
 import { memberReminders } from '../site-access-status.ts';
 import { uuidId, validate } from '../validate.ts';
@@ -26,7 +26,7 @@ export const listQuery = z.strictObject({
 });
 
 export const memberParam = z.object({ id: uuidId() });
-const memberSiteParam = z.object({ id: uuidId(), siteId: uuidId() });
+export const memberSiteParam = z.object({ id: uuidId(), siteId: uuidId() });
 export const siteGrant = z.strictObject({ siteId: uuidId(), role: z.enum(siteRoles) });
 const siteSet = z.strictObject({
   sites: z
@@ -39,9 +39,6 @@ export const roleChange = z.strictObject({ orgRole: z.enum(orgRoles) });
 export const statusRequest = z.strictObject({
   reason: z.string().trim().max(MAX_REASON_LENGTH).optional().transform((reason) => reason || null),
 });
-/** The org admin acting, inside their own organisation (requireOrgAdmin ran before). */
-const acting = (c: Context<AppEnv>): Acting => ({ admin: c.get('member')!, requestId: c.get('requestId') });
-
 const siteAnswer = ({ changed, sites }: SiteAccessChange) => ({ changed, sites });
 
 export function memberRoutes(deps: AppDeps) {
