@@ -16,6 +16,7 @@ const pageQuery = z.preprocess((query) => Object.fromEntries(Object.entries(quer
 /** "3 days", "5 hours", "12 minutes": how long a member has waited, for people. */
 export function waitedFor(since: Date, now = Date.now()): string {
   const minutes = Math.max(0, Math.floor((now - since.getTime()) / 60_000));
+  if (minutes < 1) return 'less than a minute';
   const [n, unit] = minutes >= 2880 ? [Math.floor(minutes / 1440), 'day'] : minutes >= 120 ? [Math.floor(minutes / 60), 'hour'] : [minutes, 'minute'];
   return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
