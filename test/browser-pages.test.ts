@@ -167,6 +167,20 @@ describe('member and admin pages in Chromium', () => {
     expect(await employeePage.locator('main').innerText()).toContain('Fire drill on Friday');
   }, 60_000);
 
+  it('pages through the members list with a next-page link that keeps the filters', async () => {
+    await adminPage.goto(`${world.appUrl}/admin/members?siteAccess=some&limit=1`);
+    const rows = () => adminPage.getByRole('region', { name: 'Members' }).locator('tbody tr').allInnerTexts();
+    const first = await rows();
+    expect(first).toHaveLength(1);
+    await adminPage.getByRole('link', { name: 'Next page' }).click();
+    await adminPage.waitForURL(/cursor=/);
+    expect(adminPage.url()).toContain('siteAccess=some');
+    const second = await rows();
+    expect(second).toHaveLength(1);
+    expect([...first, ...second].join('\n')).toMatch(/New Bie[\s\S]*The Boss/);
+    expect(await adminPage.getByRole('link', { name: 'Next page' }).count()).toBe(0);
+  });
+
   it('the admin invites someone from the invitations page, sees it pending, and revokes it', async () => {
     await adminPage.goto(`${world.appUrl}/admin/invitations`);
     await adminPage.getByLabel('Email').fill('guest@partner.example');
