@@ -8,6 +8,7 @@ import { closeConnectionsWhileDraining } from './draining.ts';
 import { errorHandler } from './errors.ts';
 import { INPUT_LIMITS, requestTextPolicy } from './input-policy.ts';
 import { orgSlugParam } from './org-param.ts';
+import { pageRoutes } from './pages/index.ts';
 import { requestLogger } from './request-logger.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -57,5 +58,6 @@ export function createApp(deps: AppDeps) {
   app.route('/api/orgs/:org/sites', orgSiteRoutes(deps));
   app.route('/api/sites', siteRoutes(deps));
   app.route('/scim/v2', scimRoutes(deps));
+  app.route('/', pageRoutes(deps));
   return app;
 }

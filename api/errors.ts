@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { LastOrgAdminError, MemberDisabledError, MemberNotFoundError, SiteNotFoundError } from '../domain/member-errors.ts';
-import { page } from './pages.ts';
+import { page } from './pages/layout.ts';
 import { scimError } from './scim/errors.ts';
 
 /** An error whose message is written for the person who made the request. */
@@ -27,7 +27,7 @@ const refusals: [new (...args: never[]) => Error, ContentfulStatusCode, string][
 ];
 
 /** Browser flows (sign-in pages) get a page; the JSON API gets JSON. */
-const wantsPage = (c: Context) => !c.req.path.startsWith('/api/') && (c.req.header('accept') ?? '').includes('text/html');
+export const wantsPage = (c: Context) => !c.req.path.startsWith('/api/') && (c.req.header('accept') ?? '').includes('text/html');
 
 /** One mapping from errors to HTTP: 4xx explain what to fix, 5xx reveal nothing. */
 export function errorHandler(log: Logger) {
@@ -36,7 +36,7 @@ export function errorHandler(log: Logger) {
     const requestId = c.get('requestId') as string | undefined;
     const answer = (status: ContentfulStatusCode, error: string, message: string) =>
       wantsPage(c)
-        ? page(c, status, status < 500 ? 'Request refused' : 'Something went wrong', `${message} (request ${requestId})`)
+        ? page(c, status, status < 500 ? 'Request refused' : 'Something went wrong', `${message} (request ${requestId})`, status === 401 ? { href: '/login', label: 'Sign in' } : { href: '/', label: 'Go to your home page' })
         : c.json({ error, message, requestId }, status);
     if (err instanceof ClientError) {
       if (err.status >= 500) log.error({ err, requestId, path: c.req.path }, 'dependency unavailable');

@@ -1,6 +1,6 @@
-import type { MiddlewareHandler } from 'hono';
-import { getCookie } from 'hono/cookie';
-import { resolveSession, sessionCookieName } from '../auth/sessions.ts';
+import type { Context, MiddlewareHandler } from 'hono';
+import { deleteCookie, getCookie } from 'hono/cookie';
+import { cookieOptions, resolveSession, revokeSession, sessionCookieName, type SessionMember } from '../auth/sessions.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { ClientError } from './errors.ts';
 
@@ -20,12 +20,24 @@ export const requireMember: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
+/** The one org-admin rule, for the API and the pages: an org admin acts only inside their own organisation. */
+export function checkOrgAdmin(member: SessionMember, orgSlug: string | undefined) {
+  if (member.orgSlug !== orgSlug || member.orgRole !== 'org_admin') {
+    throw new ClientError(403, 'forbidden', `Only an org admin of "${orgSlug}" may do this.`);
+  }
+}
+
 /** Org-admin routes act only inside the admin's own organisation (`:org` in the path). */
 export const requireOrgAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   const member = c.get('member');
   if (!member) throw notSignedIn();
-  if (member.orgSlug !== c.req.param('org') || member.orgRole !== 'org_admin') {
-    throw new ClientError(403, 'forbidden', `Only an org admin of "${c.req.param('org')}" may do this.`);
-  }
+  checkOrgAdmin(member, c.req.param('org'));
   await next();
 };
+
+/** Signs this browser out: its session is revoked and its cookie removed. */
+export async function endSession(c: Context, { sql, config }: Pick<AppDeps, 'sql' | 'config'>) {
+  const id = getCookie(c, sessionCookieName(config));
+  if (id) await revokeSession(sql, id);
+  deleteCookie(c, sessionCookieName(config), cookieOptions(config));
+}

@@ -62,3 +62,10 @@ export async function resolveSession(sql: Sql, config: Config, id: string): Prom
 export async function revokeSession(sql: Sql, id: string): Promise<void> {
   await sql`update sessions set revoked_at = now() where id_hash = ${sha256(id)} and revoked_at is null`;
 }
+
+/** Whether the session (live or revoked) is of a member who is disabled now: their browser is told why it was signed out. */
+export async function isSessionOfDisabledMember(sql: Sql, id: string): Promise<boolean> {
+  const rows = await sql`
+    select 1 from sessions s join members m on m.id = s.member_id where s.id_hash = ${sha256(id)} and m.status = 'disabled'`;
+  return rows.length > 0;
+}

@@ -39,3 +39,19 @@ export async function insertAuditEvents(sql: Queryable, events: AuditEvent[]): P
       on conflict (idempotency_key) do nothing`;
   }
 }
+
+export interface TimelineEntry {
+  at: Date;
+  actor: string;
+  /** The acting member's name when a member acted. */
+  actorName: string | null;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/** A member's audit events, newest first: what the admin member page shows. */
+export const memberTimeline = (sql: Queryable, orgId: string, memberId: string, limit = 50) => sql<TimelineEntry[]>`
+  select e.created_at as at, e.actor, m.name as "actorName", e.type, e.data
+  from audit_events e left join members m on e.actor = 'member:' || m.id::text
+  where e.org_id = ${orgId} and e.member_id = ${memberId}
+  order by e.created_at desc, e.id desc limit ${limit}`;

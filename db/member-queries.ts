@@ -1,4 +1,4 @@
-import { statusView, type DirectoryState, type MemberStatusView, type OverrideKind } from '../domain/lifecycle.ts';
+import { statusView, type DirectoryState, type DisabledBy, type MemberStatusView, type OverrideKind } from '../domain/lifecycle.ts';
 import type { MemberSource, MemberStatus, OrgRole } from '../domain/member.ts';
 import type { Queryable } from './client.ts';
 import { memberSites, type MemberSite } from './site-assignments.ts';
@@ -102,4 +102,11 @@ async function statusDecision(sql: Queryable, memberId: string): Promise<MemberS
     from members where id = ${memberId}`;
   const override = row.kind && row.by && row.at ? { kind: row.kind, by: row.by, at: row.at.toISOString(), reason: row.reason } : null;
   return statusView({ directory: { state: row.directoryState, seq: 0, at: null }, override });
+}
+
+/** Why each of these members is disabled: an admin's decision (manual) or the directory; active members are absent. */
+export async function disabledReasons(sql: Queryable, memberIds: string[]): Promise<Map<string, DisabledBy>> {
+  const rows = await sql<{ id: string; override: OverrideKind | null }[]>`
+    select id, status_override as override from members where id = any(${memberIds}::uuid[]) and status = 'disabled'`;
+  return new Map(rows.map((r) => [r.id, r.override === 'disabled' ? 'manual' : 'directory']));
 }

@@ -21,7 +21,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-it('a new employee signs in from the email page in Chromium and lands on /api/me with no sites', async () => {
+it('a new employee signs in from the email page in Chromium and lands on the member home, which says there is no site yet', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${world.appUrl}/login`);
@@ -34,7 +34,9 @@ it('a new employee signs in from the email page in Chromium and lands on /api/me
   await page.getByRole('button', { name: 'Sign-in' }).click();
   await page.getByRole('button', { name: 'Continue' }).click();
 
-  await page.waitForURL(`${world.appUrl}/api/me`);
+  await page.waitForURL(`${world.appUrl}/`);
+  expect(await page.getByRole('heading', { level: 2 }).innerText()).toBe("You don't have site access yet");
+  await page.goto(`${world.appUrl}/api/me`);
   const me = JSON.parse((await page.locator('body').innerText()).trim());
   expect(me).toMatchObject({ member: { email: `alice@${world.domain}` }, orgRole: 'member', sites: [] });
 

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app.ts';
+import { formTokenOf } from '../api/pages/form-token.ts';
 import { createLogger } from '../config/logger.ts';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { createOrg, makeOrgAdmin } from '../operator/operations.ts';
@@ -71,6 +72,8 @@ interface World {
   /** The token of another organisation, which has no SCIM users. */
   rivalScimToken: string;
   scimUserId: string;
+  /** The form token of the session's pages. */
+  formToken: string;
 }
 
 interface Mutation {
@@ -502,6 +505,77 @@ Object.assign(routes, {
   'DELETE /scim/v2/Users/:id': { base: (w) => scimBase('DELETE', `/Users/${w.scimUserId}`, w), own: scimUserMutations, bearer: true },
 } satisfies Record<string, RouteFuzz>);
 
+/** The pages' forms: url-encoded, with the session's form token. */
+type Fields = Partial<Record<string, string>>;
+const form = (fields: Fields) => (w: World) =>
+  new URLSearchParams(Object.entries({ _csrf: w.formToken, ...fields }).filter((e): e is [string, string] => e[1] !== undefined)).toString();
+const formPost = (path: (w: World) => string, fields: (w: World) => Fields = () => ({})) => (w: World) =>
+  base('POST', path(w), w, { headers: [['origin', w.origin], ['content-type', 'application/x-www-form-urlencoded']], body: form(fields(w))(w) });
+const formMutation = (name: string, bodies: (w: World, rng: Rng) => Fields[]): Mutation => ({
+  name,
+  apply: (d, rng, w) => setBody(d, 'application/x-www-form-urlencoded', form(rng.pick(bodies(w, rng)))(w)),
+});
+const formToken: Mutation[] = [
+  { name: 'no form token', apply: (d) => setBody(d, 'application/x-www-form-urlencoded', (d.body ?? '').replace(/(^|&)_csrf=[^&]*/, '')) },
+  {
+    name: 'form token of another session',
+    apply: (d, rng) => setBody(d, 'application/x-www-form-urlencoded', (d.body ?? '').replace(/_csrf=[^&]*/, `_csrf=${rng.pick(['', rng.word(43), 'x'.repeat(43)])}`)),
+  },
+];
+const memberPage = (w: World) => `/admin/members/${w.adminId}`;
+
+Object.assign(routes, {
+  'GET /style.css': { base: (w) => base('GET', '/style.css', w) },
+  'GET /': { base: (w) => base('GET', '/', w), session: 'member' },
+  'POST /sign-out': { base: formPost(() => '/sign-out'), session: 'member', own: formToken },
+  'GET /admin/members': {
+    base: (w) => base('GET', '/admin/members', w, { query: [['siteAccess', 'none'], ['limit', '10']] }),
+    session: 'member',
+    own: [listFilters],
+  },
+  'GET /admin/members/:id': { base: (w) => base('GET', memberPage(w), w), session: 'member', own: memberIdMutations },
+  'POST /admin/members/:id/sites': {
+    base: formPost((w) => `${memberPage(w)}/sites`, (w) => ({ siteId: w.siteId, role: 'site_member' })),
+    session: 'member',
+    own: [...memberIdMutations, ...formToken, formMutation('invalid site grant', (w, rng) => [{ siteId: w.siteId, role: 'owner' }, { siteId: rng.uuid(), role: 'site_member' }, { siteId: 'x', role: 'site_member' }, { siteId: w.siteId }, { siteId: w.siteId, role: 'site_member', extra: '1' }])],
+  },
+  'POST /admin/members/:id/sites/:siteId/remove': {
+    base: formPost((w) => `${memberPage(w)}/sites/${w.siteId}/remove`),
+    session: 'member',
+    own: [...memberIdMutations, ...siteIdMutations, ...formToken],
+  },
+  'POST /admin/members/:id/role': {
+    base: formPost((w) => `${memberPage(w)}/role`, () => ({ orgRole: 'org_admin' })),
+    session: 'member',
+    own: [...memberIdMutations, ...formToken, formMutation('invalid role change', () => [{ orgRole: 'owner' }, {}, { orgRole: 'member' }, { orgRole: 'org_admin', extra: '1' }])],
+  },
+  ...Object.fromEntries(
+    ['disable', 'enable', 'follow-directory'].map((decision) => [
+      `POST /admin/members/:id/${decision}`,
+      {
+        base: formPost((w) => `${memberPage(w)}/${decision}`, () => ({ reason: 'fuzz' })),
+        session: 'member',
+        own: [...memberIdMutations, ...formToken, formMutation('invalid status decision', () => [{ reason: 'r'.repeat(501) }, { reason: 'x', extra: '1' }])],
+      } satisfies RouteFuzz,
+    ]),
+  ),
+  'GET /admin/invitations': { base: (w) => base('GET', '/admin/invitations', w), session: 'member' },
+  'POST /admin/invitations': {
+    base: formPost(() => '/admin/invitations', () => ({ email: 'fuzz@partner.example', orgRole: 'member' })),
+    session: 'member',
+    own: [...formToken, formMutation('invalid invitation fields', () => [{ email: 'nope', orgRole: 'member' }, { email: 'fuzz@partner.example', orgRole: 'owner' }, { orgRole: 'member' }, { email: `${'a'.repeat(310)}@partner.example`, orgRole: 'member' }])],
+  },
+  'POST /admin/invitations/:id/revoke': {
+    base: formPost((w) => `/admin/invitations/${w.invitationId}/revoke`),
+    session: 'member',
+    own: [
+      ...formToken,
+      { name: 'not an invitation id', apply: (d, rng, w) => replaceId(d, w.invitationId, rng.pick(badIds)) },
+      { name: 'unknown invitation id', apply: (d, rng, w) => replaceId(d, w.invitationId, rng.uuid()) },
+    ],
+  },
+} satisfies Record<string, RouteFuzz>);
+
 function mutationsFor(key: string, fuzz: RouteFuzz): Mutation[] {
   return [
     ...everyRoute.filter((m) => !fuzz.bearer || m.name !== 'form posted from another origin'),
@@ -583,6 +657,7 @@ beforeAll(async () => {
     scimToken,
     rivalScimToken,
     scimUserId,
+    formToken: formTokenOf(world.config, session[1].value),
   };
   // The lifecycles (the sign-in's, the SCIM user's) write their start events a moment later; the snapshot is taken after them.
   await untilLifecycleStarted(h.sql, world.org.id);

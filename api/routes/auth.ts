@@ -12,8 +12,10 @@ import { isOrgSlug } from '../../domain/org-slug.ts';
 import { checkClaims, displayableOAuthError, emailDomain, MAX_LOGIN_HINT_LENGTH, type IdTokenClaims } from '../../domain/sign-in.ts';
 import { clientAddress } from '../client-address.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
-import { ClientError } from '../errors.ts';
-import { confirmPage, emailForm, organisationForm, page } from '../pages.ts';
+import { ClientError, wantsPage } from '../errors.ts';
+import { endSession } from '../session.ts';
+import { page } from '../pages/layout.ts';
+import { confirmPage, emailForm, organisationForm } from '../pages/sign-in.ts';
 import { provisionSignIn } from '../temporal.ts';
 
 const startAgain = { href: '/login', label: 'Start again' };
@@ -175,13 +177,12 @@ export function authRoutes(deps: AppDeps) {
     }
 
     await startSession(c, result.memberId);
-    return c.redirect('/api/me', 302);
+    // A browser lands on its home page; other clients (scripts, tests over fetch) on the JSON view.
+    return c.redirect(wantsPage(c) ? '/' : '/api/me', 302);
   });
 
   app.post('/logout', async (c) => {
-    const id = getCookie(c, sessionCookieName(config));
-    if (id) await revokeSession(sql, id);
-    deleteCookie(c, sessionCookieName(config), cookieOptions(config));
+    await endSession(c, deps);
     return c.body(null, 204);
   });
 

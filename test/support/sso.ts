@@ -1,8 +1,8 @@
+import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../../api/app.ts';
 import { loadConfig, type Config } from '../../config/index.ts';
 import { createLogger } from '../../config/logger.ts';
-import { freePort } from '../../dev/ports.ts';
 import { startOidcProvider, type IdpAccount, type RunningIdp } from '../../dev/oidc-provider.ts';
 import { addDomain, configureSso, createOrg, type Org } from '../../operator/operations.ts';
 import { TestBrowser, type Page } from './browser.ts';
@@ -27,7 +27,13 @@ export interface SsoWorld {
 export async function startSsoWorld(h: TestHarness, accounts: (domain: string) => IdpAccount[], env: Record<string, string> = {}): Promise<SsoWorld> {
   const slug = uniqueSlug('acme');
   const domain = `${slug}.test`;
-  const port = await freePort();
+  // Bound first, on a port the system picks: two test files can never race for the same one.
+  const served: { app?: ReturnType<typeof createApp> } = {};
+  const server: ServerType = await new Promise((resolve) => {
+    const fetch = (request: Request) => served.app?.fetch(request) ?? new Response('starting', { status: 503 });
+    const s = serve({ fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
   const appUrl = `http://localhost:${port}`;
   const config = loadConfig({
     APP_ENV: 'test',
@@ -44,10 +50,7 @@ export async function startSsoWorld(h: TestHarness, accounts: (domain: string) =
   await addDomain(h.sql, { org: slug, domain });
   await configureSso(h.sql, config, { org: slug, issuer: idp.issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, extraScopes: [] });
 
-  const app = createApp({ config, sql: h.sql, temporal: { client: h.client, connection: h.connection }, log: createLogger('silent') });
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s));
-  });
+  served.app = createApp({ config, sql: h.sql, temporal: { client: h.client, connection: h.connection }, log: createLogger('silent') });
 
   return {
     org,

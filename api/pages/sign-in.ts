@@ -1,40 +1,8 @@
 import type { Context } from 'hono';
 import { html } from 'hono/html';
-import type { HtmlEscapedString } from 'hono/utils/html';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { emailDomain } from '../domain/sign-in.ts';
-
-type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
-
-/** The document around every page; hono/html escapes every interpolated value. */
-function layout(c: Context, status: ContentfulStatusCode, title: string, body: Html) {
-  return c.html(
-    html`<!doctype html>
-      <html lang="en">
-        <head>
-          <meta charset="utf-8" />
-          <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <title>${title}</title>
-        </head>
-        <body>
-          <main>${body}</main>
-        </body>
-      </html>`,
-    status,
-  );
-}
-
-/** A plain page for browser flows: a title, a message and perhaps a way on. */
-export function page(c: Context, status: ContentfulStatusCode, title: string, message: string, action?: { href: string; label: string }) {
-  return layout(
-    c,
-    status,
-    title,
-    html`<h1>${title}</h1>
-      <p>${message}</p>
-      ${action ? html`<p><a href="${action.href}">${action.label}</a></p>` : ''}`,
-  );
-}
+import { emailDomain } from '../../domain/sign-in.ts';
+import { layout } from './layout.ts';
 
 export function emailForm(c: Context, status: ContentfulStatusCode, error?: string) {
   return layout(

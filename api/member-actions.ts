@@ -1,0 +1,106 @@
+import type { SessionMember } from '../auth/sessions.ts';
+import { findMember } from '../db/member-queries.ts';
+import { changeOrgRole } from '../db/org-roles.ts';
+import { orgsWithRemindersDue, reminderDueAt } from '../db/site-access.ts';
+import { assignSite, setMemberSites, unassignSite, type SiteAccessChange } from '../db/site-assignments.ts';
+import { LastOrgAdminError, MemberNotFoundError } from '../domain/member-errors.ts';
+import type { OrgRole } from '../domain/member.ts';
+import type { SiteGrant } from '../domain/site-assignments.ts';
+import { decideMemberStatus, type StatusDecisionName } from '../temporal/member-status.ts';
+import { announceSiteAccessChange, nudgeReminders } from '../temporal/site-access.ts';
+import type { Context } from 'hono';
+import type { AppDeps, AppEnv } from './context.ts';
+import { ClientError } from './errors.ts';
+
+/** Temporal is told of site-access changes within this, or the change stands and a warning is logged. */
+const NUDGE_DEADLINE_MS = 3_000;
+/** An admin's status decision waits this long for the lifecycle to take it; it stands if it is late. */
+const DECISION_DEADLINE_MS = 10_000;
+const unconfirmed = () =>
+  new ClientError(503, 'decision_unconfirmed', 'The decision was handed to the member\'s lifecycle but not confirmed in time; it may still apply. GET the member in a moment to see its status.');
+
+/** The org admin acting, always inside their own organisation, and the request for the log. */
+export interface Acting {
+  admin: SessionMember;
+  requestId: string;
+}
+
+/** The signed-in org admin of a request that passed the org-admin check. */
+export const actingAdmin = (c: Context<AppEnv>): Acting => ({ admin: c.get('member')!, requestId: c.get('requestId') });
+
+/**
+ * What an org admin does to a member, shared by the JSON API and the admin pages so both take the
+ * same path: the same database writes, audit events and Temporal announcements.
+ */
+export function memberActions({ sql, temporal, config, log }: AppDeps) {
+  const target = ({ admin }: Acting, memberId: string) => ({ orgId: admin.orgId, memberId, actor: `member:${admin.memberId}` });
+
+  function told(acting: Acting, memberId: string, tell: () => Promise<void>) {
+    return temporal.connection
+      .withDeadline(Date.now() + NUDGE_DEADLINE_MS, tell)
+      .catch((err: unknown) => log.warn({ err, requestId: acting.requestId, memberId }, 'site access or recipients changed but Temporal was not told in time; the change stands'));
+  }
+
+  /**
+   * After a change that may start or end a member's wait for a site has committed: the lifecycle's
+   * search attributes follow, and a member who began to wait is announced to the org's reminders.
+   * Best effort within a deadline: the change stands either way; a digest re-reads PostgreSQL
+   * before it is sent, so it never mails about a granted member, and the hourly reminder sweep
+   * (worker/maintenance-schedules.ts) starts reminders a missed nudge left idle.
+   */
+  async function announce(acting: Acting, memberId: string, flipped: boolean) {
+    if (!flipped) return;
+    const { admin } = acting;
+    const member = { orgId: admin.orgId, orgSlug: admin.orgSlug, memberId };
+    const [row]: [{ pendingSince: Date | null; changedAt: Date }?] = await sql`
+      select case when org_role = 'member' then site_access_pending_since end as "pendingSince", now() as "changedAt"
+      from members where id = ${memberId}`;
+    if (!row) return;
+    const dueAt = row.pendingSince ? await reminderDueAt(sql, admin.orgId, memberId, config.reminders) : undefined;
+    const change = { pendingSince: row.pendingSince?.toISOString() ?? null, changedAt: row.changedAt.toISOString(), dueAt };
+    await told(acting, memberId, () => announceSiteAccessChange(temporal.client, member, change, config.temporal.taskQueue));
+  }
+
+  const afterSites = async (acting: Acting, memberId: string, change: SiteAccessChange) => {
+    await announce(acting, memberId, change.hadSites !== change.hasSites);
+    return change;
+  };
+
+  return {
+    /** The full set: the same set again changes nothing and writes no audit event. */
+    setSites: async (acting: Acting, memberId: string, grants: readonly SiteGrant[]) =>
+      afterSites(acting, memberId, await setMemberSites(sql, target(acting, memberId), grants)),
+    assignSite: async (acting: Acting, memberId: string, grant: SiteGrant) => afterSites(acting, memberId, await assignSite(sql, target(acting, memberId), grant)),
+    unassignSite: async (acting: Acting, memberId: string, siteId: string) => afterSites(acting, memberId, await unassignSite(sql, target(acting, memberId), siteId)),
+
+    async changeOrgRole(acting: Acting, memberId: string, orgRole: OrgRole) {
+      const { changed } = await changeOrgRole(sql, target(acting, memberId), orgRole);
+      const found = await findMember(sql, acting.admin.orgId, memberId);
+      if (!found) throw new MemberNotFoundError();
+      // Org admins reach every site: a role change starts or ends the wait of a member without sites.
+      if (changed && found.sites.length === 0) await announce(acting, memberId, true);
+      // A new admin is a new recipient: reminders held for want of one may go out now.
+      const heldFor = changed && orgRole === 'org_admin' ? await orgsWithRemindersDue(sql, config.reminders, acting.admin.orgId) : [];
+      if (heldFor.length > 0) await told(acting, memberId, () => nudgeReminders(temporal.client, acting.admin, config.temporal.taskQueue));
+      return { changed, ...found };
+    },
+
+    /**
+     * disable, enable, follow-directory: the member's lifecycle takes the decision (an Update) and
+     * answers with the status it took there, so the answer is the truth, not a guess.
+     */
+    async decideStatus({ admin }: Acting, memberId: string, decision: StatusDecisionName, reason: string | null) {
+      const found = await findMember(sql, admin.orgId, memberId);
+      if (!found) throw new MemberNotFoundError();
+      const member = { orgId: admin.orgId, orgSlug: admin.orgSlug, memberId, email: found.member.email, source: found.member.source };
+      return temporal.connection
+        .withDeadline(Date.now() + DECISION_DEADLINE_MS, () => decideMemberStatus(temporal.client, config.temporal.taskQueue, member, decision, { by: admin.memberId, reason }))
+        .catch((err: unknown) => {
+          if (err instanceof LastOrgAdminError) throw err;
+          throw Object.assign(unconfirmed(), { cause: err });
+        });
+    },
+  };
+}
+
+export type MemberActions = ReturnType<typeof memberActions>;

@@ -1,0 +1,42 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Context } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { z } from 'zod';
+import { sessionCookieName } from '../../auth/sessions.ts';
+import type { Config } from '../../config/index.ts';
+import type { AppEnv } from '../context.ts';
+import { ClientError } from '../errors.ts';
+import { parseUrlEncoded } from '../url-encoded.ts';
+import { describeIssues } from '../validate.ts';
+import type { Chrome } from './layout.ts';
+
+/**
+ * The synchronizer token of a session: an HMAC of the session id, so it needs no storage, changes
+ * at every sign-in, and cannot be derived from outside (the cookie is HttpOnly). Forms post it as
+ * `_csrf`; this is on top of the Origin check every cookie-carrying write passes (same-origin-forms).
+ */
+export const formTokenOf = (config: Config, sessionId: string) => createHmac('sha256', config.sessionSecret).update(`form-token\n${sessionId}`).digest('base64url');
+
+/** The signed-in member and their form token; only for routes behind requirePageMember. */
+export function chromeOf(c: Context<AppEnv>, config: Config): Chrome {
+  const sessionId = getCookie(c, sessionCookieName(config)) ?? '';
+  return { member: c.get('member')!, formToken: formTokenOf(config, sessionId) };
+}
+
+function checkToken(c: Context<AppEnv>, config: Config, sent: string | undefined) {
+  const expected = Buffer.from(chromeOf(c, config).formToken);
+  const actual = Buffer.from(sent ?? '');
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
+    throw new ClientError(403, 'form_token', 'This form did not come from a page of your current session (it may be from before you signed in again). Go back, reload the page and send it again.');
+  }
+}
+
+/** A posted form: its token checked first, then its fields validated; the last of repeated fields counts. */
+export async function formFields<S extends z.ZodType>(c: Context<AppEnv>, config: Config, schema: S): Promise<z.infer<S>> {
+  const fields = Object.fromEntries(parseUrlEncoded(await c.req.text(), 'The form').map(({ name, value }) => [name, value]));
+  const { _csrf, ...rest } = fields;
+  checkToken(c, config, _csrf);
+  const parsed = schema.safeParse(rest);
+  if (!parsed.success) throw new ClientError(400, 'invalid_request', describeIssues(parsed.error.issues));
+  return parsed.data;
+}

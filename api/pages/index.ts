@@ -1,0 +1,35 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AppDeps, AppEnv } from '../context.ts';
+import { endSession } from '../session.ts';
+import { formFields } from './form-token.ts';
+import { homePage } from './home.ts';
+import { invitationsPage } from './invitations.ts';
+import { memberForms } from './member-forms.ts';
+import { memberPage } from './member-page.ts';
+import { membersListPage } from './members-list.ts';
+import { requirePageAdmin, requirePageMember } from './page-session.ts';
+import { STYLESHEET } from './style.ts';
+
+/** The member and org-admin pages, beside the JSON API and under the same session and rules. */
+export function pageRoutes(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  app.get('/style.css', (c) => c.body(STYLESHEET, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' }));
+
+  const member = requirePageMember(deps);
+  app.use('/', member);
+  app.use('/sign-out', member);
+  app.use('/admin/*', member, requirePageAdmin);
+
+  app.route('/', homePage(deps));
+  app.post('/sign-out', async (c) => {
+    await formFields(c, deps.config, z.strictObject({}));
+    await endSession(c, deps);
+    return c.redirect('/login', 303);
+  });
+  app.route('/admin/members', membersListPage(deps));
+  app.route('/admin/members', memberPage(deps));
+  app.route('/admin/members', memberForms(deps));
+  app.route('/admin/invitations', invitationsPage(deps));
+  return app;
+}

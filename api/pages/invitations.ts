@@ -1,0 +1,57 @@
+import { Hono } from 'hono';
+import { html } from 'hono/html';
+import { z } from 'zod';
+import type { AppDeps, AppEnv } from '../context.ts';
+import { invitationActions, type InvitationRow } from '../invitation-actions.ts';
+import { createInvitation } from '../routes/invitations.ts';
+import { uuidId, validate } from '../validate.ts';
+import { chromeOf, formFields } from './form-token.ts';
+import { layout, tokenField, when, type Chrome } from './layout.ts';
+
+function invitationTable(chrome: Chrome, rows: InvitationRow[]) {
+  if (rows.length === 0) return html`<p>No invitations yet.</p>`;
+  return html`<div class="table" tabindex="0" role="region" aria-label="Invitations"><table>
+    <thead><tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
+    <tbody>${rows.map(
+      (i) => html`<tr><td>${i.email}</td><td>${i.orgRole === 'org_admin' ? 'org admin' : 'member'}</td><td>${i.status}</td><td>${when(i.expiresAt)}</td>
+        <td>${i.status === 'pending'
+          ? html`<form method="post" action="/admin/invitations/${i.id}/revoke" class="inline">${tokenField(chrome)}<button type="submit" class="secondary" aria-label="Revoke the invitation of ${i.email}">Revoke</button></form>`
+          : ''}</td></tr>`,
+    )}</tbody>
+  </table></div>`;
+}
+
+/** Invite (email, role), see every invitation with its status, revoke a pending one. */
+export function invitationsPage(deps: AppDeps) {
+  const invitations = invitationActions(deps);
+  const app = new Hono<AppEnv>();
+
+  app.get('/', async (c) => {
+    const chrome = chromeOf(c, deps.config);
+    const body = html`<h1>Invitations</h1>
+      <form method="post" action="/admin/invitations">
+        ${tokenField(chrome)}
+        <div class="fields">
+          <label>Email <input type="email" name="email" required maxlength="320" /></label>
+          <label>Org role <select name="orgRole"><option value="member">Member</option><option value="org_admin">Org admin</option></select></label>
+          <button type="submit">Invite</button>
+        </div>
+      </form>
+      <h2>Sent invitations</h2>
+      ${invitationTable(chrome, await invitations.list(chrome.member))}`;
+    return layout(c, 200, 'Invitations', body, chrome);
+  });
+
+  app.post('/', async (c) => {
+    const { email, orgRole } = await formFields(c, deps.config, createInvitation);
+    await invitations.create(c.get('member')!, email, orgRole);
+    return c.redirect('/admin/invitations', 303);
+  });
+
+  app.post('/:id/revoke', validate('param', z.object({ id: uuidId() })), async (c) => {
+    await formFields(c, deps.config, z.strictObject({}));
+    await invitations.revoke(c.get('member')!, c.req.valid('param').id);
+    return c.redirect('/admin/invitations', 303);
+  });
+  return app;
+}

@@ -1,0 +1,70 @@
+import type { Context } from 'hono';
+import { html } from 'hono/html';
+import type { HtmlEscapedString } from 'hono/utils/html';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { SessionMember } from '../../auth/sessions.ts';
+import { formatUtc } from '../../domain/reminder-email.ts';
+
+export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+/** The signed-in member and the form token of their session: the header's links and sign-out button. */
+export interface Chrome {
+  member: SessionMember;
+  formToken: string;
+}
+
+/** Every form that posts carries the session's form token (see form-token.ts). */
+export const tokenField = (chrome: Chrome) => html`<input type="hidden" name="_csrf" value="${chrome.formToken}" />`;
+
+function header(chrome: Chrome | undefined) {
+  if (!chrome) return '';
+  const admin = chrome.member.orgRole === 'org_admin';
+  return html`<header>
+    <nav aria-label="Main">
+      <ul>
+        <li><a href="/">My sites</a></li>
+        ${admin ? html`<li><a href="/admin/members">Members</a></li><li><a href="/admin/invitations">Invitations</a></li>` : ''}
+      </ul>
+    </nav>
+    <form method="post" action="/sign-out" class="sign-out">
+      ${tokenField(chrome)}
+      <span>${chrome.member.email}</span> <button type="submit">Sign out</button>
+    </form>
+  </header>`;
+}
+
+/** The document around every page; hono/html escapes every interpolated value. */
+export function layout(c: Context, status: ContentfulStatusCode, title: string, body: Html, chrome?: Chrome) {
+  return c.html(
+    html`<!doctype html>
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>${title}</title>
+          <link rel="stylesheet" href="/style.css" />
+        </head>
+        <body>
+          <a class="skip" href="#main">Skip to content</a>
+          ${header(chrome)}
+          <main id="main" tabindex="-1">${body}</main>
+        </body>
+      </html>`,
+    status,
+  );
+}
+
+/** A plain page for browser flows: a title, a message and perhaps a way on. */
+export function page(c: Context, status: ContentfulStatusCode, title: string, message: string, action?: { href: string; label: string }) {
+  return layout(
+    c,
+    status,
+    title,
+    html`<h1>${title}</h1>
+      <p>${message}</p>
+      ${action ? html`<p><a href="${action.href}">${action.label}</a></p>` : ''}`,
+  );
+}
+
+/** 2026-11-29 19:40:05 UTC (as in the reminder emails), or a dash for no time. */
+export const when = (at: Date | string | null | undefined) => (at ? formatUtc(new Date(at).toISOString()) : '—');

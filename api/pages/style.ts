@@ -1,0 +1,33 @@
+/**
+ * The one stylesheet: readable at 320 px (nothing fixed-width, wide tables scroll inside their
+ * own box), and a focus ring on every control that the keyboard reaches.
+ */
+export const STYLESHEET = `
+*,*::before,*::after{box-sizing:border-box}
+body{margin:0;font:1rem/1.5 system-ui,sans-serif;color:#1a1a1a;background:#fff}
+main,header{max-width:60rem;margin:0 auto;padding:1rem}
+header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between;border-bottom:1px solid #767676}
+nav ul{display:flex;flex-wrap:wrap;gap:1rem;list-style:none;margin:0;padding:0}
+a{color:#0b57d0}
+:focus-visible{outline:3px solid #b3261e;outline-offset:2px}
+.skip,.visually-hidden{position:absolute;left:-9999px}
+.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem;z-index:1}
+h1{font-size:1.6rem;line-height:1.2}
+h2{font-size:1.3rem;margin-top:2rem}
+h3{font-size:1.1rem}
+.table{overflow-x:auto}
+table{border-collapse:collapse;width:100%}
+th,td{overflow-wrap:anywhere;text-align:left;vertical-align:top;padding:.35rem .5rem;border-bottom:1px solid #c4c4c4}
+form{margin:.5rem 0}
+form.inline{display:inline}
+.fields{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end}
+label{display:flex;flex-direction:column;font-weight:600}
+input,select,textarea,button{font:inherit;max-width:100%}
+input,select,textarea{padding:.3rem;border:1px solid #555;border-radius:3px;font-weight:400}
+button{padding:.35rem .9rem;border:1px solid #0b57d0;border-radius:3px;background:#0b57d0;color:#fff;cursor:pointer}
+button.secondary{background:#fff;color:#0b57d0}
+.notice{border-left:4px solid #b26a00;background:#fff8e5;padding:.5rem 1rem}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
+dt{font-weight:600}
+dd{margin:0;overflow-wrap:anywhere}
+`;
