@@ -5,12 +5,44 @@ import { dueAt, type ReminderPolicy } from '../domain/reminders.ts';
 import type { OrgRef } from '../temporal/site-access.ts';
 import type { RemindersNudge } from '../workflows/definitions.ts';
 import type { AuditEventInput } from './audit.ts';
+import { noDirectory, type DirectoryState, type OverrideKind, type StatusDecision } from '../domain/lifecycle.ts';
+import type { MemberStatus } from '../domain/member.ts';
 
 export interface LifecycleStarted {
   /** Since when the member has waited for a site (ISO), or null if they have one (or are disabled). */
   waitingSince: string | null;
   /** When that was read (ISO, the database's clock): orders it against later site-access changes. */
   readAt: string;
+  /**
+   * The status decisions an earlier lifecycle of this member projected (one terminated and started
+   * again): the new one goes on from them instead of from "active, following the directory".
+   */
+  decided?: { status: MemberStatus } & StatusDecision;
+}
+
+interface DecidedRow {
+  status: MemberStatus;
+  directoryState: DirectoryState;
+  directoryAt: Date | null;
+  overrideKind: OverrideKind | null;
+  overrideBy: string | null;
+  overrideAt: Date | null;
+  overrideReason: string | null;
+}
+
+/**
+ * The directory's word as last applied, and the admin's override. Its seq is not kept with the
+ * projection, so it starts at 0: any directory event that reaches the new lifecycle is newer, and
+ * events among themselves stay ordered by seq.
+ */
+function decidedFrom(row: DecidedRow): NonNullable<LifecycleStarted['decided']> {
+  const override = row.overrideKind && row.overrideBy && row.overrideAt
+    ? { kind: row.overrideKind, by: row.overrideBy, at: row.overrideAt.toISOString(), reason: row.overrideReason }
+    : null;
+  const directory = row.directoryState === 'none'
+    ? noDirectory
+    : { state: row.directoryState, seq: 0, at: row.directoryAt?.toISOString() ?? null };
+  return { status: row.status, directory, override };
 }
 
 export function memberActivities(sql: Sql, policy: ReminderPolicy, nudgeReminders: (org: OrgRef, nudge: RemindersNudge) => Promise<void>) {
@@ -34,14 +66,20 @@ export function memberActivities(sql: Sql, policy: ReminderPolicy, nudgeReminder
         if (!member) return undefined;
         const [waiting] = await waitingMembers(tx, member.orgId, event.memberId);
         const due = waiting && dueAt(waiting, policy);
-        return { org: member, waitingSince: waiting?.waitingSince ?? null, due, readAt: member.readAt.toISOString() };
+        const [decided]: [DecidedRow] = await tx`
+          select m.status, m.directory_state as "directoryState", l.directory_changed_at as "directoryAt",
+                 m.status_override as "overrideKind", m.status_override_by as "overrideBy", m.status_override_at as "overrideAt",
+                 m.status_override_reason as "overrideReason"
+          from members m left join directory_links l on l.member_id = m.id
+          where m.id = ${event.memberId}`;
+        return { org: member, waitingSince: waiting?.waitingSince ?? null, due, readAt: member.readAt.toISOString(), decided: decidedFrom(decided) };
       });
       if (!started) return undefined;
       const org = { orgId: started.org.orgId, orgSlug: started.org.orgSlug };
       if (started.due !== undefined) await nudgeReminders(org, { dueAt: new Date(started.due).toISOString() });
       // A new admin is a new recipient: reminders held for want of one may go out now (if any wait).
       if (started.org.isAdmin && (await orgsWithRemindersDue(sql, policy, org.orgId)).length > 0) await nudgeReminders(org, {});
-      return { waitingSince: started.waitingSince, readAt: started.readAt };
+      return { waitingSince: started.waitingSince, readAt: started.readAt, decided: started.decided };
     },
   };
 }

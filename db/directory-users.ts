@@ -126,7 +126,7 @@ export function createDirectoryUser(sql: Sql, actor: DirectoryActor, user: UserR
       });
       if (decision.action === 'refuse' && decision.reason === 'identity_conflict') throw uniqueness(`Another User of this directory already holds ${email}.`);
       if (decision.action === 'refuse') throw invalidValue(`${email} is not on a verified domain of this organisation; ask the operator to verify the domain.`);
-      const memberId = existing ? existing.id : await insertMember(tx, actor, email, memberNameOf(user));
+      const memberId = existing ? existing.id : await insertMember(tx, actor, email, memberNameOf(user), user);
       if (existing) await updateMember(tx, actor, { memberId, email, name: existing.name }, user);
       await tx`
         insert into directory_links (member_id, org_id, external_id, user_name, resource, directory_state)
@@ -142,10 +142,13 @@ export function createDirectoryUser(sql: Sql, actor: DirectoryActor, user: UserR
   );
 }
 
-async function insertMember(tx: Queryable, actor: DirectoryActor, email: string, name: string): Promise<string> {
+async function insertMember(tx: Queryable, actor: DirectoryActor, email: string, name: string, user: UserResource): Promise<string> {
   // A directory never makes an org admin, whatever roles it sends: only an invitation or the operator does.
+  // A person created inactive is never an active member, not even before the lifecycle applies it.
+  const status = stateOf(user) === 'active' ? 'active' : 'disabled';
   const [member]: [{ id: string }] = await tx`
-    insert into members (org_id, email, name, source, org_role) values (${actor.orgId}, ${email}, ${name}, 'directory', 'member') returning id`;
+    insert into members (org_id, email, name, source, org_role, status, directory_state)
+    values (${actor.orgId}, ${email}, ${name}, 'directory', 'member', ${status}, ${status === 'active' ? 'none' : 'inactive'}) returning id`;
   await audit(tx, actor, member.id, 'member.created', { source: 'directory', email });
   return member.id;
 }

@@ -13,7 +13,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities/index.ts';
 import { statusView } from '../domain/lifecycle.ts';
 import { retryPolicy } from './activity-retry.ts';
-import { decisionOf, handleStatusDecisions } from './member-status.ts';
+import { decisionOf, handleStatusDecisions, seedStatus } from './member-status.ts';
 import {
   memberStateQuery,
   searchAttributes,
@@ -81,6 +81,8 @@ export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Prom
       // Versioned by the recorded result, not by patched() (which costs every lifecycle another
       // search-attribute upsert): results recorded before the wait was read are undefined.
       if (stamped) applySiteAccessChange(state, { pendingSince: stamped.waitingSince, changedAt: stamped.readAt });
+      // Results recorded before status decisions were read carry none.
+      if (stamped?.decided) seedStatus(state, stamped.decided);
     } else await recordAuditEvent(started);
   }
   decisions.open();

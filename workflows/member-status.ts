@@ -85,6 +85,21 @@ export function handleStatusDecisions(member: MemberRef, state: MemberLifecycleS
   return { open: () => void (opened = true) };
 }
 
+/**
+ * A lifecycle started again (an earlier one was terminated) goes on from the decisions the earlier
+ * one projected, so an admin's manual disable is not forgotten; the attributes follow when they
+ * differ from a fresh member's.
+ */
+export function seedStatus(state: MemberLifecycleState, decided: { status: MemberLifecycleState['status'] } & StatusDecision): void {
+  Object.assign(state, { status: decided.status, directory: decided.directory, override: decided.override });
+  if (decided.status === 'active' && !decided.override && !disabledBy(decided)) return;
+  upsertSearchAttributes([
+    { key: searchAttributes.memberStatus, value: decided.status },
+    { key: searchAttributes.disabledBy, value: disabledBy(decided) },
+    { key: searchAttributes.statusOverride, value: decided.override?.kind ?? null },
+  ]);
+}
+
 /** Takes one decision: projects it if it changes what PostgreSQL shows, then updates state and search attributes. */
 async function applyDecision(member: MemberRef, state: MemberLifecycleState, next: StatusDecision | undefined, cause: Cause): Promise<boolean> {
   if (!next) return false;
@@ -96,7 +111,8 @@ async function applyDecision(member: MemberRef, state: MemberLifecycleState, nex
     const admin = 'admin' in cause ? cause.admin : undefined;
     await projectMemberStatus({
       ...member,
-      idempotencyKey: `${workflowInfo().workflowId}/status/${number}`,
+      // Per chain of runs: a lifecycle started again after a terminate counts from 1 anew.
+      idempotencyKey: `${workflowInfo().workflowId}/${workflowInfo().firstExecutionRunId}/status/${number}`,
       status,
       previous: state.status,
       directoryState: next.directory.state,

@@ -65,6 +65,9 @@ function applyOperation(user: Attributes, { op, path, value }: PatchOperation, w
   if (path !== undefined) return applyAt(user, op, parsePatchPath(path), value, where);
   if (op === 'remove') throw noTarget(`${where}: remove needs a "path".`);
   if (!isObject(value)) throw invalidValue(`${where}: without a "path", "value" must be an object of the attributes to ${op}.`);
+  refuseEmpty(value, where);
+  const names = Object.keys(value).map((name) => name.toLowerCase());
+  if (new Set(names).size !== names.length) throw invalidSyntax(`${where}: "value" names an attribute twice (names are case-insensitive).`);
   for (const [name, item] of Object.entries(value)) {
     const extension = findSchema(name);
     if (!extension) {
@@ -72,6 +75,7 @@ function applyOperation(user: Attributes, { op, path, value }: PatchOperation, w
       continue;
     }
     if (!isObject(item)) throw invalidValue(`${where}: "${extension.id}" must be an object of its attributes.`);
+    refuseEmpty(item, `${where}: "${extension.id}"`);
     for (const [inner, innerValue] of Object.entries(item)) {
       const target = extension.id === CORE_USER ? inner : `${extension.id}:${inner}`;
       applyAt(user, op, parsePatchPath(target), innerValue, where);
@@ -79,7 +83,15 @@ function applyOperation(user: Attributes, { op, path, value }: PatchOperation, w
   }
 }
 
+/** An add or replace with nothing in it would answer 200 and change nothing: the client meant something else. */
+function refuseEmpty(value: unknown, where: string): void {
+  if ((Array.isArray(value) && value.length === 0) || (isObject(value) && Object.keys(value).length === 0)) {
+    throw invalidValue(`${where}: the value is empty, so the operation would change nothing; send the attributes to set, or "remove".`);
+  }
+}
+
 function applyAt(user: Attributes, op: PatchOperation['op'], target: PatchPath, value: unknown, where: string): void {
+  if (op !== 'remove') refuseEmpty(value, where);
   if (!target.path.schema && ['id', 'meta', 'schemas'].includes(target.path.name.toLowerCase())) {
     throw mutability(`${where}: "${target.path.name}" belongs to the service and cannot be changed.`);
   }

@@ -87,7 +87,8 @@ const SERVICE_OWNED = new Set(['schemas', 'id', 'meta', MEMBER_EXTENSION.toLower
 /** The body of POST or PUT /Users. `active` defaults to true (RFC 7643 leaves it to the provider). */
 export function parseUserResource(body: unknown, current?: UserResource): UserResource {
   if (!isObject(body)) throw invalidSyntax('The body must be a JSON object: a SCIM User resource.');
-  checkSchemas(body.schemas);
+  // Attribute names are case-insensitive (RFC 7643 §2.1), `schemas` too.
+  checkSchemas(Object.entries(body).find(([key]) => key.toLowerCase() === 'schemas')?.[1]);
   const user: Attributes = {};
   for (const [key, value] of Object.entries(body)) {
     if (SERVICE_OWNED.has(key.toLowerCase())) continue;

@@ -30,7 +30,8 @@ export async function startSsoWorld(h: TestHarness, accounts: (domain: string) =
   // Bound first, on a port the system picks: two test files can never race for the same one.
   const served: { app?: ReturnType<typeof createApp> } = {};
   const server: ServerType = await new Promise((resolve) => {
-    const fetch = (request: Request) => served.app?.fetch(request) ?? new Response('starting', { status: 503 });
+    // The node server's bindings (the client's socket) go along: the app reads the client address there.
+    const fetch = (...args: Parameters<ReturnType<typeof createApp>['fetch']>) => served.app?.fetch(...args) ?? new Response('starting', { status: 503 });
     const s = serve({ fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
