@@ -5,7 +5,8 @@ import { bodySizeLimit, bodyTextPolicy } from './body-policy.ts';
 import { canonicalHost } from './canonical-host.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { closeConnectionsWhileDraining } from './draining.ts';
-import { errorHandler } from './errors.ts';
+import { errorHandler, wantsPage } from './errors.ts';
+import { page } from './pages/layout.ts';
 import { INPUT_LIMITS, requestTextPolicy } from './input-policy.ts';
 import { orgSlugParam } from './org-param.ts';
 import { pageRoutes } from './pages/index.ts';
@@ -31,7 +32,11 @@ export function createApp(deps: AppDeps) {
   app.use(requestLogger(log));
   app.use(closeConnectionsWhileDraining(draining));
   app.onError(errorHandler(log));
-  app.notFound((c) => c.json({ error: 'not_found', message: `No route for ${c.req.method} ${c.req.path}`, requestId: c.get('requestId') }, 404));
+  app.notFound((c) =>
+    wantsPage(c)
+      ? page(c, 404, 'Page not found', 'There is no page at this address. Check the link, or go to your home page.')
+      : c.json({ error: 'not_found', message: `No route for ${c.req.method} ${c.req.path}`, requestId: c.get('requestId') }, 404),
+  );
   // The input policy comes before every route, present and future (README: Input policy).
   app.use(requestTextPolicy());
   app.use(bodySizeLimit(INPUT_LIMITS.bodyBytes));

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decideMemberStatus } from '../temporal/member-status.ts';
-import { memberWorkflowId, searchAttributes } from '../workflows/definitions.ts';
+import { memberWorkflowId } from '../workflows/definitions.ts';
 import { insertMember } from './support/fixtures.ts';
 import { orgTables, scimApp, scimOrg } from './support/scim.ts';
 import { ENTERPRISE_USER, PATCH_OP, entra, okta } from './support/scim-fixtures.ts';

@@ -35,6 +35,11 @@ function header(chrome: Chrome | undefined) {
 
 /** The document around every page; hono/html escapes every interpolated value. */
 export function layout(c: Context, status: ContentfulStatusCode, title: string, body: Html, chrome?: Chrome) {
+  // Never framed (a framed member page could trick an admin into clicking Disable), never kept in a
+  // browser cache (Back after sign-out on a shared computer).
+  c.header('x-frame-options', 'DENY');
+  c.header('content-security-policy', "frame-ancestors 'none'");
+  c.header('cache-control', 'no-store');
   return c.html(
     html`<!doctype html>
       <html lang="en">
