@@ -97,10 +97,14 @@ export interface DigestPlan {
 export const digestLevel = (entries: DigestEntry[]): number => entries.reduce((level, e) => (e.advances && e.step > level ? e.step : level), 0);
 
 /**
- * The digest due at `now`, or undefined if it would advance nobody. It lists every member not yet
- * silenced, so people who join together are reminded together, one email per recipient and step.
+ * The digest due at `now`, or undefined if nobody's step is due yet (those due within the window
+ * only come along with someone who is: a digest tried early, say because a new admin appeared,
+ * sends nothing) or it would advance nobody. It lists every member not yet silenced, so people who
+ * join together are reminded together, one email per recipient and step.
  */
 export function planDigest(progress: ReminderProgress[], policy: ReminderPolicy, now: number): DigestPlan | undefined {
+  const due = earliestDue(progress, policy);
+  if (due === undefined || due > now) return undefined;
   const entries = progress.flatMap((member): DigestEntry[] => {
     if (isSilenced(member, policy)) return [];
     const step = stepDueBy(member, policy, now);

@@ -122,6 +122,15 @@ describe('reminder decisions', () => {
     expect(planDigest([waiting('later', 2 * S)], policy, T0 + 3 * S - S - 1)).toBeUndefined();
   });
 
+  it('a digest tried before anyone is due (a new admin appeared) sends nothing, even for members due within the window', () => {
+    expect(planDigest([waiting('soon', 0)], policy, T0 + 3 * S - 1)).toBeUndefined();
+    // Once someone is due, those due within the window come along.
+    expect(planDigest([waiting('soon', -2.5 * S), waiting('now', -3 * S)], policy, T0)).toEqual({
+      level: 1,
+      entries: [{ memberId: 'soon', step: 1, advances: true }, { memberId: 'now', step: 1, advances: true }],
+    });
+  });
+
   it('nothing is due once everyone is silenced', () => {
     const { sent } = simulate(policy, [waiting('a', 0)]);
     expect(sent.map((s) => s.step)).toEqual([1, 2, 3]);
