@@ -1,6 +1,6 @@
 import { insertAuditEvent } from '../db/audit.ts';
 import type { Sql } from '../db/client.ts';
-import { orgsWithRemindersDue, waitingMembers } from '../db/site-access.ts';
+import { remindersAwaitRecipients, waitingMembers } from '../db/site-access.ts';
 import { dueAt, type ReminderPolicy } from '../domain/reminders.ts';
 import type { OrgRef } from '../temporal/site-access.ts';
 import type { RemindersNudge } from '../workflows/definitions.ts';
@@ -78,7 +78,7 @@ export function memberActivities(sql: Sql, policy: ReminderPolicy, nudgeReminder
       const org = { orgId: started.org.orgId, orgSlug: started.org.orgSlug };
       if (started.due !== undefined) await nudgeReminders(org, { dueAt: new Date(started.due).toISOString() });
       // A new admin is a new recipient: reminders held for want of one may go out now (if any wait).
-      if (started.org.isAdmin && (await orgsWithRemindersDue(sql, policy, org.orgId)).length > 0) await nudgeReminders(org, {});
+      if (started.org.isAdmin && (await remindersAwaitRecipients(sql, policy, org.orgId))) await nudgeReminders(org, {});
       return { waitingSince: started.waitingSince, readAt: started.readAt, decided: started.decided };
     },
   };

@@ -1,7 +1,7 @@
 import type { SessionMember } from '../auth/sessions.ts';
 import { findMember } from '../db/member-queries.ts';
 import { changeOrgRole } from '../db/org-roles.ts';
-import { orgsWithRemindersDue, reminderDueAt } from '../db/site-access.ts';
+import { reminderDueAt, remindersAwaitRecipients } from '../db/site-access.ts';
 import { assignSite, setMemberSites, unassignSite, type SiteAccessChange } from '../db/site-assignments.ts';
 import { LastOrgAdminError, MemberNotFoundError } from '../domain/member-errors.ts';
 import type { OrgRole } from '../domain/member.ts';
@@ -80,8 +80,7 @@ export function memberActions({ sql, temporal, config, log }: AppDeps) {
       // Org admins reach every site: a role change starts or ends the wait of a member without sites.
       if (changed && found.sites.length === 0) await announce(acting, memberId, true);
       // A new admin is a new recipient: reminders held for want of one may go out now.
-      const heldFor = changed && orgRole === 'org_admin' ? await orgsWithRemindersDue(sql, config.reminders, acting.admin.orgId) : [];
-      if (heldFor.length > 0) await told(acting, memberId, () => nudgeReminders(temporal.client, acting.admin, config.temporal.taskQueue));
+      if (changed && orgRole === 'org_admin' && (await remindersAwaitRecipients(sql, config.reminders, acting.admin.orgId))) await told(acting, memberId, () => nudgeReminders(temporal.client, acting.admin, config.temporal.taskQueue));
       return { changed, ...found };
     },
 

@@ -103,3 +103,11 @@ export async function orgsWithRemindersDue(sql: Queryable, policy: ReminderPolic
     group by o.id, o.slug
     order by o.slug`;
 }
+
+/**
+ * Whether someone in the organisation waits for a reminder step still to come: only then is a
+ * new recipient (admin or IT contact) worth a nudge, which costs a start, a signal and a digest.
+ */
+export async function remindersAwaitRecipients(sql: Queryable, policy: ReminderPolicy, orgId: string): Promise<boolean> {
+  return (await orgsWithRemindersDue(sql, policy, orgId)).length > 0;
+}

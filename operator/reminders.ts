@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.ts';
 import type { Sql } from '../db/client.ts';
-import { orgsWithRemindersDue } from '../db/site-access.ts';
+import { remindersAwaitRecipients } from '../db/site-access.ts';
 import { nudgeReminders } from '../temporal/site-access.ts';
 import type { Org } from './operations.ts';
 import { withTemporal } from './temporal.ts';
@@ -12,7 +12,7 @@ import { withTemporal } from './temporal.ts';
  * if Temporal does not answer, the returned note says the hourly reminder sweep will catch up.
  */
 export async function tellReminders(config: Config, sql: Sql, org: Org): Promise<string> {
-  if ((await orgsWithRemindersDue(sql, config.reminders, org.id)).length === 0) return '';
+  if (!(await remindersAwaitRecipients(sql, config.reminders, org.id))) return '';
   try {
     await withTemporal(config, (client) => nudgeReminders(client, { orgId: org.id, orgSlug: org.slug }, config.temporal.taskQueue));
     return '';

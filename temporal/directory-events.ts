@@ -14,9 +14,9 @@ export interface DirectoryMember {
  * their status, starting the lifecycle if it does not run yet (a member the directory just
  * created). Harmless to repeat: the lifecycle ignores an event whose seq it has already seen.
  */
-export async function sendDirectoryEvent(client: Client, member: DirectoryMember, event: DirectoryEvent, taskQueue: string): Promise<void> {
+export async function sendDirectoryEvent(client: Client, member: DirectoryMember, event: DirectoryEvent, taskQueue: string) {
   const { orgId, orgSlug, memberId, email } = member;
-  await client.workflow.signalWithStart(memberLifecycleWorkflow, {
+  return client.workflow.signalWithStart(memberLifecycleWorkflow, {
     workflowId: memberWorkflowId(orgSlug, memberId),
     taskQueue,
     args: [{ orgId, orgSlug, memberId, email, source: 'directory' }],

@@ -4,7 +4,8 @@ import { startTemporalDevServer, type DevServer } from '../dev/temporal-server.t
 import { decideMemberStatus, type StatusDecisionName } from '../temporal/member-status.ts';
 import { memberStateQuery, memberWorkflowId } from '../workflows/definitions.ts';
 import { memberLifecycleWorkflow } from '../workflows/index.ts';
-import { followingTheDirectory, sendDirectoryEvent } from './support/directory.ts';
+import { sendDirectoryEvent } from '../temporal/directory-events.ts';
+import { followingTheDirectory } from './support/directory.ts';
 import { insertMember, insertOrg } from './support/fixtures.ts';
 import { recordHistory } from './support/histories.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
@@ -66,14 +67,14 @@ it('continue-as-new keeps the directory\'s word, the override and the decision c
   const member = { orgId: org.id, orgSlug: org.slug, memberId: bo.id, email: bo.email, source: 'directory' as const };
   const at = new Date().toISOString();
   const decide = (decision: StatusDecisionName) => decideMemberStatus(h.client, h.taskQueue, member, decision, { by: boss.id, reason: decision });
-  const first = await sendDirectoryEvent(h.client, h.taskQueue, member, { state: 'active', seq: 1, at });
+  const first = await sendDirectoryEvent(h.client, member, { state: 'active', seq: 1, at }, h.taskQueue);
   expect(await decide('disable')).toMatchObject({ status: 'disabled', disabledBy: 'manual' });
 
   // Ten directory events in any order, all at once, while the lifecycle keeps continuing as new.
   const burst = Array.from({ length: 10 }, (_, i) => ({ state: i % 2 ? ('inactive' as const) : ('active' as const), seq: 11 - i, at }));
   // Repeated decisions amid them: each is answered (by whichever run holds it), none changes anything.
   const [, repeats] = await Promise.all([
-    Promise.all(burst.map((event) => sendDirectoryEvent(h.client, h.taskQueue, member, event))),
+    Promise.all(burst.map((event) => sendDirectoryEvent(h.client, member, event, h.taskQueue))),
     Promise.all(Array.from({ length: 3 }, () => decide('disable'))),
   ]);
   expect(repeats.map((r) => [r.changed, r.status])).toEqual(Array.from({ length: 3 }, () => [false, 'disabled']));
@@ -84,7 +85,7 @@ it('continue-as-new keeps the directory\'s word, the override and the decision c
   });
   expect(held).toMatchObject({ status: 'disabled', directoryStatus: 'active', override: { kind: 'disabled', by: boss.id, reason: 'disable' } });
   expect(await decide('follow-directory')).toMatchObject({ changed: true, status: 'active', override: null });
-  await sendDirectoryEvent(h.client, h.taskQueue, member, { state: 'deleted', seq: 12, at });
+  await sendDirectoryEvent(h.client, member, { state: 'deleted', seq: 12, at }, h.taskQueue);
   await eventually(async () => ((await latest.query(memberStateQuery)).directory.seq === 12 ? true : undefined));
 
   const firstRun = h.client.workflow.getHandle(first.workflowId, first.signaledRunId);

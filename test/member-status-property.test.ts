@@ -4,7 +4,7 @@ import { createSession, resolveSession } from '../auth/sessions.ts';
 import { loadConfig } from '../config/index.ts';
 import { decideMemberStatus, type StatusDecisionName } from '../temporal/member-status.ts';
 import { memberStateQuery, memberWorkflowId, searchAttributes } from '../workflows/definitions.ts';
-import { sendDirectoryEvent } from './support/directory.ts';
+import { sendDirectoryEvent } from '../temporal/directory-events.ts';
 import { insertMember, insertOrg } from './support/fixtures.ts';
 import { commandsArbitrary, model, type Command } from './support/lifecycle-model.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
@@ -41,7 +41,7 @@ async function play(commands: readonly Command[]) {
   const session = await createSession(h.sql, config, memberId);
   for (const [i, command] of commands.entries()) {
     if ('directory' in command) {
-      await sendDirectoryEvent(h.client, h.taskQueue, member, command.directory);
+      await sendDirectoryEvent(h.client, member, command.directory, h.taskQueue);
       continue;
     }
     const answer = await decideMemberStatus(h.client, h.taskQueue, member, routeOf[command.admin], { by: boss, reason: command.reason });

@@ -15,7 +15,7 @@ import {
   type DirectoryEvent,
 } from '../workflows/definitions.ts';
 import { memberLifecycleWorkflow } from '../workflows/index.ts';
-import { sendDirectoryEvent } from './support/directory.ts';
+import { sendDirectoryEvent } from '../temporal/directory-events.ts';
 import { insertMember, insertOrg } from './support/fixtures.ts';
 import { recordHistory } from './support/histories.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
@@ -90,25 +90,25 @@ describe('status decisions in the member lifecycle', () => {
   it('a manual disable survives a directory "active" event; following the directory restores the directory\'s state', async () => {
     const { add, bosses } = await newOrg();
     const ada = await add('ada');
-    await sendDirectoryEvent(h.client, h.taskQueue, ada, directory('active', 1));
+    await sendDirectoryEvent(h.client, ada, directory('active', 1), h.taskQueue);
     await untilApplied(ada, 1);
 
     const disabled = await decide(ada, 'disable', bosses[0]!, 'on leave');
     expect(disabled).toMatchObject({ changed: true, status: 'disabled', directoryStatus: 'active', disabledBy: 'manual', override: { kind: 'disabled', by: bosses[0]!.memberId, reason: 'on leave' } });
     expect(await row(ada)).toEqual({ status: 'disabled', directoryState: 'active', override: 'disabled', overrideBy: bosses[0]!.memberId, reason: 'on leave' });
 
-    await sendDirectoryEvent(h.client, h.taskQueue, ada, directory('active', 2));
+    await sendDirectoryEvent(h.client, ada, directory('active', 2), h.taskQueue);
     expect(await untilApplied(ada, 2)).toMatchObject({ status: 'disabled', disabledBy: 'manual' });
     expect((await row(ada)).status).toBe('disabled');
     expect(await attributes(ada)).toEqual({ status: 'disabled', disabledBy: 'manual', override: 'disabled' });
 
-    await sendDirectoryEvent(h.client, h.taskQueue, ada, directory('inactive', 3));
+    await sendDirectoryEvent(h.client, ada, directory('inactive', 3), h.taskQueue);
     await untilApplied(ada, 3);
     const followed = await decide(ada, 'follow-directory', bosses[1]!);
     expect(followed).toEqual({ changed: true, status: 'disabled', directoryStatus: 'inactive', override: null, disabledBy: 'directory' });
     expect(await attributes(ada)).toEqual({ status: 'disabled', disabledBy: 'directory', override: undefined });
 
-    await sendDirectoryEvent(h.client, h.taskQueue, ada, directory('active', 4));
+    await sendDirectoryEvent(h.client, ada, directory('active', 4), h.taskQueue);
     await untilApplied(ada, 4);
     expect(await row(ada)).toEqual({ status: 'active', directoryState: 'active', override: null, overrideBy: null, reason: null });
     expect((await statusEvents(ada)).map((e) => [e.actor, e.type, e.data.action ?? null])).toEqual([
@@ -122,12 +122,12 @@ describe('status decisions in the member lifecycle', () => {
   it('the same deactivation signalled five times at once makes one transition and one audit event, and revokes every session', async () => {
     const { add } = await newOrg();
     const bea = await add('bea');
-    await sendDirectoryEvent(h.client, h.taskQueue, bea, directory('active', 1));
+    await sendDirectoryEvent(h.client, bea, directory('active', 1), h.taskQueue);
     await untilApplied(bea, 1);
     const sessions = [await sessionOf(bea), await sessionOf(bea)];
 
     const deactivation = directory('inactive', 2);
-    await Promise.all(Array.from({ length: 5 }, () => sendDirectoryEvent(h.client, h.taskQueue, bea, deactivation)));
+    await Promise.all(Array.from({ length: 5 }, () => sendDirectoryEvent(h.client, bea, deactivation, h.taskQueue)));
     await untilApplied(bea, 2);
     expect((await row(bea)).status).toBe('disabled');
     expect(await Promise.all(sessions.map((s) => s.live()))).toEqual([false, false]);
@@ -142,7 +142,7 @@ describe('status decisions in the member lifecycle', () => {
   it('a re-enabled member keeps their old sessions dead, signs in afresh, and the org\'s reminders re-read who waits', async () => {
     const { add, bosses } = await newOrg();
     const cy = await add('cy');
-    await sendDirectoryEvent(h.client, h.taskQueue, cy, directory('active', 1));
+    await sendDirectoryEvent(h.client, cy, directory('active', 1), h.taskQueue);
     await untilApplied(cy, 1);
     const old = await sessionOf(cy);
     await decide(cy, 'disable', bosses[0]!);
@@ -188,7 +188,7 @@ describe('the last active org admin', () => {
     expect(await lifecycle(boss).query(memberStateQuery)).toMatchObject({ status: 'active', override: null });
     expect(await statusEvents(boss)).toEqual([]);
     // The directory is not refused: someone removed there has left the organisation.
-    await sendDirectoryEvent(h.client, h.taskQueue, boss, directory('inactive', 1));
+    await sendDirectoryEvent(h.client, boss, directory('inactive', 1), h.taskQueue);
     await untilApplied(boss, 1);
     expect((await row(boss)).status).toBe('disabled');
     await recordHistory(lifecycle(boss), 'member-lifecycle-last-admin-refused');
@@ -238,7 +238,7 @@ describe('robustness', () => {
   it('is findable by operators: disabled by the directory apart from disabled manually', async () => {
     const { org, add, bosses } = await newOrg();
     const [hal, ivy] = [await add('hal'), await add('ivy')];
-    await sendDirectoryEvent(h.client, h.taskQueue, hal, directory('deleted', 1));
+    await sendDirectoryEvent(h.client, hal, directory('deleted', 1), h.taskQueue);
     await decide(ivy, 'disable', bosses[0]!);
     const find = (query: string) =>
       eventually(async () => {
