@@ -288,6 +288,7 @@ describe.concurrent('site-access reminders', () => {
     // No nudge at all, as for a member who waited before reminders were deployed: the hourly sweep finds them.
     const sweep = await h.client.workflow.execute('resumeIdleRemindersWorkflow', { taskQueue: h.taskQueue, workflowId: `sweep-${org.slug}`, args: [{ orgId: org.id }] });
     expect(sweep).toContain(org.slug);
+    await recordHistory(h.client.workflow.getHandle(`sweep-${org.slug}`), 'resume-idle-reminders');
     const [mail] = await mailsFor(address(org, 'boss'), 1);
     // Every step already due when the digest was decided, in one email: at least steps 1 and 2 (4 s and 8 s).
     const [{ waited }]: [{ waited: number }] = await h.sql`

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app.ts';
 import { loadConfig } from '../config/index.ts';
 import { createLogger } from '../config/logger.ts';
+import { recordHistory } from './support/histories.ts';
 import { directorySignals, scimApp, scimOrg } from './support/scim.ts';
 import { okta } from './support/scim-fixtures.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
@@ -79,14 +80,16 @@ describe('directory events that Temporal could not take', { timeout: 60_000 }, (
     expect((await cutOffScim()('PATCH', `/Users/${created.body.id}`, org.token, okta.setActive(false))).status).toBe(503);
     const before = await link(created.body.id);
 
-    const run = () => h.client.workflow.execute('redeliverDirectoryEventsWorkflow', { taskQueue: h.taskQueue, workflowId: `redeliver-${org.slug}-${Date.now()}`, args: [{ orgId: org.id }] });
-    expect(await run()).toBe(1);
+    const workflowId = `redeliver-${org.slug}`;
+    const run = (n: number) => h.client.workflow.execute('redeliverDirectoryEventsWorkflow', { taskQueue: h.taskQueue, workflowId: `${workflowId}-${n}`, args: [{ orgId: org.id }] });
+    expect(await run(1)).toBe(1);
+    await recordHistory(h.client.workflow.getHandle(`${workflowId}-1`), 'redeliver-directory-events');
     const after = await link(created.body.id);
     expect(after.signalled_seq).toBe(before.directory_seq);
     await eventually(async () => ((await h.sql`select status from members where id = ${before.member_id}`)[0]?.status === 'disabled' ? true : undefined));
     expect((await directorySignals(h, org.slug, before.member_id)).map((e) => e.state)).toEqual(['active', 'inactive']);
     // Delivered events are not sent again.
-    await run();
+    await run(2);
     expect((await directorySignals(h, org.slug, before.member_id)).map((e) => e.state)).toEqual(['active', 'inactive']);
   });
 });
