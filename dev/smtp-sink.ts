@@ -17,6 +17,8 @@ export async function startSmtpSink(
     rejects?: (address: string) => boolean;
     /** Defers these recipients every time (451), like a full or misconfigured mailbox (tests). */
     defers?: (address: string) => boolean;
+    /** Answers each recipient this much later, like a busy mail server (benches). */
+    latencyMs?: number;
   } = {},
 ): Promise<SmtpSink> {
   const messages: ParsedMail[] = [];
@@ -24,7 +26,8 @@ export async function startSmtpSink(
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
-    onRcptTo(address, _session, callback) {
+    onRcptTo(address, _session, reply) {
+      const callback = (err?: Error) => (options.latencyMs ? setTimeout(() => reply(err), options.latencyMs) : reply(err));
       if (options.defers?.(address.address)) return callback(Object.assign(new Error(`mailbox ${address.address} busy, try later`), { responseCode: 451 }));
       if (!options.rejects?.(address.address)) return callback();
       callback(Object.assign(new Error(`no mailbox ${address.address}`), { responseCode: 550 }));

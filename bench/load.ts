@@ -1,0 +1,125 @@
+/**
+ * `npm run bench:load`: the service under load, each phase judged against a floor measured in the
+ * same run on the same Temporal server and database (a workflow start whose one local activity
+ * inserts a member, at the phase's concurrency):
+ *   - burst first sign-ins through the whole browser flow (real OpenID Provider) at 20 in flight;
+ *   - SCIM creates and deactivations at 8 in flight;
+ *   - a storm of many organisations' first digests due within one minute, with a slow mail server:
+ *     how late the last digest is, and sign-in p99 during the storm against the idle p99.
+ * Prints a table of ratios; never asserts. The target is the dev server started here (see
+ * target.ts for what a cluster target has to provide).
+ */
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { createSql, type Sql } from '../db/client.ts';
+import { uniqueSlug } from '../test/support/fixtures.ts';
+import { startDigestStorm, type StormOutcome } from './digest-storm.ts';
+import { startFloor, type Floor } from './floor.ts';
+import { scimWrites } from './scim.ts';
+import { startSignInOrg, type SignInOrg } from './sign-ins.ts';
+import { atConcurrency, percentile, type Measured } from './stats.ts';
+import { startDevTarget, type Target } from './target.ts';
+
+const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const SIGN_INS = setting('BENCH_SIGN_INS', 200);
+const SIGN_IN_CONCURRENCY = 20;
+const SCIM_N = setting('BENCH_SCIM_N', 200);
+const SCIM_CONCURRENCY = 8;
+const STORM_ORGS = setting('BENCH_STORM_ORGS', 200);
+const STORM_LEAD_MS = setting('BENCH_STORM_LEAD_MS', 30_000);
+const STORM_SIGN_INS = setting('BENCH_STORM_SIGN_INS', 60);
+const STORM_SIGN_IN_CONCURRENCY = 4;
+/** How long after the last due time the storm's digests are waited for: a stalled worker must not hang the bench. */
+const STORM_DEADLINE_MS = setting('BENCH_STORM_DEADLINE_MS', 180_000);
+const SMTP_LATENCY_MS = setting('BENCH_SMTP_LATENCY_MS', 300);
+
+interface Row {
+  phase: string;
+  concurrency: number;
+  result: Measured & { failed?: number };
+  floor?: Measured;
+  goal?: string;
+}
+
+/** Transactions committed in the target's database so far (autocommit statements count one each). */
+async function commits(sql: Sql): Promise<number> {
+  await new Promise((r) => setTimeout(r, 1_500));
+  await sql`select pg_stat_clear_snapshot()`;
+  const [row]: [{ n: number }] = await sql`select (xact_commit + xact_rollback)::int as n from pg_stat_database where datname = current_database()`;
+  return row.n;
+}
+
+/** Sign-ins that must not stop the phase when they fail (during the storm): failures are counted. */
+function tolerant(org: SignInOrg, prefix: string, failures: string[]) {
+  return (i: number) =>
+    org.signIn(`${prefix}-${i}`).catch((err: unknown) => {
+      failures.push((err as Error).message);
+      return undefined;
+    });
+}
+
+async function measureAll(target: Target, sql: Sql, client: Client, floor: Floor) {
+  const rows: Row[] = [];
+  const org = await startSignInOrg(sql, target, uniqueSlug('burst'));
+  try {
+    await atConcurrency(10, 5, (i) => org.signIn(`warm-${i}`));
+    await floor.measure(10, 5);
+
+    const floor20 = await floor.measure(SIGN_INS, SIGN_IN_CONCURRENCY);
+    const before = await commits(sql);
+    const burst = await atConcurrency(SIGN_INS, SIGN_IN_CONCURRENCY, (i) => org.signIn(`burst-${i}`));
+    const perSignIn = ((await commits(sql)) - before) / SIGN_INS;
+    rows.push({ phase: 'floor: start + 1 local-activity insert', concurrency: SIGN_IN_CONCURRENCY, result: floor20 });
+    rows.push({ phase: 'burst first sign-ins (callback)', concurrency: SIGN_IN_CONCURRENCY, result: burst, floor: floor20, goal: '>= 70% of floor' });
+
+    const floor8 = await floor.measure(SCIM_N, SCIM_CONCURRENCY);
+    const scim = await scimWrites(sql, target.apiUrl, uniqueSlug('scim'), { n: SCIM_N, concurrency: SCIM_CONCURRENCY });
+    rows.push({ phase: 'floor: start + 1 local-activity insert', concurrency: SCIM_CONCURRENCY, result: floor8 });
+    rows.push({ phase: 'SCIM creates', concurrency: SCIM_CONCURRENCY, result: await scim.create(), floor: floor8 });
+    rows.push({ phase: 'SCIM deactivations', concurrency: SCIM_CONCURRENCY, result: await scim.deactivate(), floor: floor8 });
+
+    const idle = await atConcurrency(STORM_SIGN_INS, STORM_SIGN_IN_CONCURRENCY, (i) => org.signIn(`idle-${i}`));
+    rows.push({ phase: 'sign-ins, idle', concurrency: STORM_SIGN_IN_CONCURRENCY, result: idle });
+    const storm = await startDigestStorm(sql, client, target, { orgs: STORM_ORGS, leadMs: STORM_LEAD_MS, spreadMs: 60_000 });
+    await new Promise((r) => setTimeout(r, Math.max(0, storm.firstDueAt - Date.now())));
+    const failures: string[] = [];
+    const during = await atConcurrency(STORM_SIGN_INS, STORM_SIGN_IN_CONCURRENCY, tolerant(org, 'storm', failures));
+    rows.push({ phase: 'sign-ins during the digest storm', concurrency: STORM_SIGN_IN_CONCURRENCY, result: { ...during, failed: failures.length }, goal: 'p99 <= 3x idle' });
+    const outcome = await storm.outcome(STORM_DEADLINE_MS);
+    if (failures.length) console.log(`\nsign-ins that failed during the storm (first 3):\n  ${failures.slice(0, 3).join('\n  ')}`);
+    return { rows, perSignIn, outcome, idle, during };
+  } finally {
+    await org.idp.stop();
+  }
+}
+
+function printTable(target: Target, { rows, perSignIn, outcome, idle, during }: Awaited<ReturnType<typeof measureAll>>) {
+  const num = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
+  console.log(`\n${target.name}: ${SIGN_INS} sign-ins, ${SCIM_N} SCIM writes per phase, ${STORM_ORGS} organisations' digests (SMTP ${SMTP_LATENCY_MS} ms per recipient)\n`);
+  console.log(`${'phase'.padEnd(40)} ${'in flight'.padStart(9)} ${'per s'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'of floor'.padStart(9)}  goal`);
+  for (const { phase, concurrency, result, floor, goal } of rows) {
+    const ratio = floor ? `${num((100 * result.perSecond) / floor.perSecond)}%` : '';
+    const failed = result.failed ? `  (${result.failed} failed)` : '';
+    console.log(
+      `${phase.padEnd(40)} ${String(concurrency).padStart(9)} ${num(result.perSecond, 1).padStart(7)} ${num(percentile(result.times, 50)).padStart(7)} ${num(percentile(result.times, 99)).padStart(7)} ${ratio.padStart(9)}  ${goal ?? ''}${failed}`,
+    );
+  }
+  const stormLine = (o: StormOutcome) => `${num(Math.max(...o.lateness) / 1000, 1)} s (p50 ${num(percentile(o.lateness, 50) / 1000, 1)} s)${o.missing ? `; ${o.missing} of ${STORM_ORGS} not sent within ${STORM_DEADLINE_MS / 1000} s` : ''}`;
+  console.log(`\ndigest storm: last digest after its due time   ${stormLine(outcome)}   goal <= 60 s`);
+  console.log(`sign-in p99 during the storm / idle           ${num(percentile(during.times, 99) / percentile(idle.times, 99), 2)}x   goal <= 3x`);
+  console.log(`database transactions per burst sign-in        ${num(perSignIn, 1)} (whole flow, worker included)`);
+}
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const target = await startDevTarget({ smtpLatencyMs: SMTP_LATENCY_MS });
+const sql = createSql(target.databaseUrl);
+const connection = await Connection.connect({ address: target.temporal.address });
+const client = new Client({ connection, namespace: target.temporal.namespace });
+const floor = await startFloor(target);
+try {
+  printTable(target, await measureAll(target, sql, client, floor));
+} finally {
+  await floor.stop();
+  await Promise.all([connection.close(), sql.end()]);
+  await target.stop();
+}

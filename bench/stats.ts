@@ -1,0 +1,35 @@
+/** Measuring helpers shared by the benches: percentiles and a fixed-concurrency runner. */
+
+export const percentile = (xs: number[], p: number): number =>
+  xs.length === 0 ? NaN : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))]!;
+
+export interface Measured {
+  /** Milliseconds per call, as `call` reports them (or its whole duration). */
+  times: number[];
+  perSecond: number;
+}
+
+/**
+ * `n` calls, `concurrency` in flight, each numbered once. A call may return the milliseconds that
+ * count (a sign-in's callback inside the whole flow); otherwise its whole duration counts.
+ */
+export async function atConcurrency(n: number, concurrency: number, call: (i: number) => Promise<number | void>): Promise<Measured> {
+  const times: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(n, concurrency) }, async () => {
+      for (let i = next++; i < n; i = next++) {
+        const t = performance.now();
+        const reported = await call(i);
+        times.push(typeof reported === 'number' ? reported : performance.now() - t);
+      }
+    }),
+  );
+  return { times, perSecond: n / ((performance.now() - started) / 1000) };
+}
+
+/** `n` calls one after another. */
+export const sequentially = (n: number, call: (i: number) => Promise<unknown>) => atConcurrency(n, 1, async (i) => void (await call(i)));
+
+export const ms = (x: number) => `${Number.isFinite(x) ? x.toFixed(0) : '-'} ms`;
