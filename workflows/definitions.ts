@@ -211,5 +211,4 @@ export const directorySweepScheduleId = (taskQueue: string): string => `maintena
 export interface PruneResult {
   sessions: number;
   loginTransactions: number;
-  signInAttempts: number;
 }
