@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../db/client.ts';
+import { coalescedNudges } from '../temporal/coalesced-nudges.ts';
 import { nudgeReminders, type OrgRef } from '../temporal/site-access.ts';
 import type { RemindersNudge } from '../workflows/definitions.ts';
 import { auditActivities } from './audit.ts';
@@ -23,8 +24,8 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  // The one way activities nudge the org's reminders.
-  const nudge = (org: OrgRef, reminder: RemindersNudge) => nudgeReminders(deps.client, org, deps.taskQueue, reminder);
+  // The one way activities nudge the org's reminders; merged per org while one is on its way.
+  const nudge = coalescedNudges((org: OrgRef, reminder: RemindersNudge) => nudgeReminders(deps.client, org, deps.taskQueue, reminder));
   return {
     ...auditActivities(deps.sql),
     ...provisioningActivities(deps.sql),

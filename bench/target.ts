@@ -10,6 +10,7 @@ import { freePort } from '../dev/ports.ts';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { resolveTemporalCli } from '../dev/temporal-cli.ts';
 import { startTemporalDevServer } from '../dev/temporal-server.ts';
+import { pidsWithCommandLine } from './cpu.ts';
 import { freshDatabase } from './database.ts';
 
 export interface Target {
@@ -22,6 +23,8 @@ export interface Target {
   env: NodeJS.ProcessEnv;
   /** The SMTP server the workers mail through; `delivered` records when each recipient got a message. */
   smtp: SmtpSink & { deliveredAt: Map<string, number> };
+  /** Local processes by role, when the bench may read their CPU time (empty for remote targets). */
+  processes: Record<string, number[]>;
   stop(): Promise<void>;
 }
 
@@ -89,6 +92,10 @@ export async function startDevTarget({ smtpLatencyMs, env = {} }: { smtpLatencyM
       apiUrl,
       env: childEnv,
       smtp,
+      processes: {
+        ...Object.fromEntries(children.map((c, i) => [['worker', 'api'][i]!, [c.process.pid!]])),
+        temporal: pidsWithCommandLine('start-dev', `--port ${server.address.split(':')[1]} `),
+      },
       stop,
     };
   } catch (err) {
