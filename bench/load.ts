@@ -12,7 +12,9 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createSql, type Sql } from '../db/client.ts';
+import { countWorkflowActions } from '../test/support/actions.ts';
 import { uniqueSlug } from '../test/support/fixtures.ts';
+import { siteAccessRemindersWorkflowId } from '../workflows/definitions.ts';
 import { cpuMeter, databaseBackends } from './cpu.ts';
 import { startDigestStorm } from './digest-storm.ts';
 import { startFloor, type Floor } from './floor.ts';
@@ -73,7 +75,9 @@ interface Phase {
   notes: string[];
 }
 
-async function burstPhase(sql: Sql, target: Target, org: SignInOrg, floor: Floor): Promise<Phase> {
+async function burstPhase(sql: Sql, client: Client, target: Target, org: SignInOrg, floor: Floor): Promise<Phase> {
+  const nudges = async () => (await countWorkflowActions(client, siteAccessRemindersWorkflowId(org.slug))).signals;
+  const nudgesBefore = await nudges();
   const processes = { ...target.processes, 'bench (browsers, IdP, floor worker)': [process.pid], postgres: await databaseBackends(sql) };
   const floorCpu = cpuMeter(processes);
   const floor20 = await floor.measure(SIGN_INS, SIGN_IN_CONCURRENCY);
@@ -83,6 +87,7 @@ async function burstPhase(sql: Sql, target: Target, org: SignInOrg, floor: Floor
   const burst = await signIns(org, 'burst', SIGN_INS, SIGN_IN_CONCURRENCY);
   const used = cpu();
   const perSignIn = ((await commits(sql)) - before) / SIGN_INS;
+  const nudged = (await nudges()) - nudgesBefore;
   const perCall = (seconds: Record<string, number>) => Object.entries(seconds).map(([name, s]) => `${name} ${num((1000 * s) / SIGN_INS)}`).join(', ');
   return {
     rows: [
@@ -91,6 +96,7 @@ async function burstPhase(sql: Sql, target: Target, org: SignInOrg, floor: Floor
     ],
     notes: [
       `database transactions per burst sign-in      ${num(perSignIn, 1)} (whole flow, worker included)`,
+      `reminder nudges (signals) per burst sign-in  ${num(nudged / SIGN_INS, 2)}`,
       `CPU ms per burst sign-in: ${perCall(used)}`,
       `CPU ms per floor workflow: ${perCall(floorUsed)}`,
     ],
@@ -135,7 +141,7 @@ async function measureAll(target: Target, sql: Sql, client: Client, floor: Floor
     await atConcurrency(10, 5, (i) => org.signIn(`warm-${i}`));
     await floor.measure(10, 5);
     return [
-      await burstPhase(sql, target, org, floor),
+      await burstPhase(sql, client, target, org, floor),
       ...(SCIM_N > 0 ? [await scimPhase(sql, target, floor)] : []),
       ...(STORM_ORGS > 0 ? [await stormPhase(sql, client, target, org)] : []),
     ];
