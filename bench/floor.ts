@@ -17,6 +17,8 @@ import type { Target } from './target.ts';
 export interface Floor {
   /** `n` floor workflows, `concurrency` in flight, each inserting a new member. */
   measure(n: number, concurrency: number): Promise<Measured>;
+  /** One floor workflow inserting member `i` of a fresh organisation (for interleaved measures). */
+  call(): Promise<(i: number) => Promise<void>>;
   stop(): Promise<void>;
 }
 
@@ -35,12 +37,16 @@ export async function startFloor(target: Target): Promise<Floor> {
     activities: provisioningActivities(sql),
   });
   const running = worker.run();
+  async function call() {
+    const { org, signIn } = await insertSsoOrg(sql, uniqueSlug('floor'));
+    return async (i: number) => {
+      await client.workflow.execute(oneLocalActivityWorkflow, { taskQueue, workflowId: `floor/${org.slug}/${i}`, args: [signIn(`person-${i}`)] });
+    };
+  }
   return {
+    call,
     async measure(n, concurrency) {
-      const { org, signIn } = await insertSsoOrg(sql, uniqueSlug('floor'));
-      return atConcurrency(n, concurrency, async (i) => {
-        await client.workflow.execute(oneLocalActivityWorkflow, { taskQueue, workflowId: `floor/${org.slug}/${i}`, args: [signIn(`person-${i}`)] });
-      });
+      return atConcurrency(n, concurrency, await call());
     },
     async stop() {
       worker.shutdown();

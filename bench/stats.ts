@@ -29,6 +29,33 @@ export async function atConcurrency(n: number, concurrency: number, call: (i: nu
   return { times, perSecond: n / ((performance.now() - started) / 1000) };
 }
 
+/**
+ * Paths measured in `rounds` alternating slices (calls numbered on across slices), so load from
+ * elsewhere on a shared machine hits every path alike; per second over each path's own time.
+ */
+export async function interleaved(
+  { rounds, n, concurrency, meter }: { rounds: number; n: number; concurrency: number; meter?: Meter },
+  paths: ((i: number) => Promise<number | void>)[],
+): Promise<(Measured & { used: Record<string, number> })[]> {
+  const results = paths.map(() => ({ times: [] as number[], seconds: 0, used: {} as Record<string, number> }));
+  for (let round = 0; round < rounds; round++) {
+    const from = Math.floor((round * n) / rounds);
+    const size = Math.floor(((round + 1) * n) / rounds) - from;
+    for (const [k, call] of paths.entries()) {
+      const stop = meter?.();
+      const slice = await atConcurrency(size, concurrency, (i) => call(from + i));
+      const result = results[k]!;
+      result.times.push(...slice.times);
+      result.seconds += size / slice.perSecond;
+      for (const [name, amount] of Object.entries(stop?.() ?? {})) result.used[name] = (result.used[name] ?? 0) + amount;
+    }
+  }
+  return results.map(({ times, seconds, used }) => ({ times, perSecond: n / seconds, used }));
+}
+
+/** Starts measuring something per name (CPU seconds by process); the returned function stops and reports. */
+export type Meter = () => () => Record<string, number>;
+
 /** `n` calls one after another. */
 export const sequentially = (n: number, call: (i: number) => Promise<unknown>) => atConcurrency(n, 1, async (i) => void (await call(i)));
 
