@@ -17,7 +17,7 @@ export interface LifecycleStarted {
    * The status decisions an earlier lifecycle of this member projected (one terminated and started
    * again): the new one goes on from them instead of from "active, following the directory".
    */
-  decided?: { status: MemberStatus } & StatusDecision;
+  decided: { status: MemberStatus } & StatusDecision;
 }
 
 interface DecidedRow {
@@ -35,7 +35,7 @@ interface DecidedRow {
  * projection, so it starts at 0: any directory event that reaches the new lifecycle is newer, and
  * events among themselves stay ordered by seq.
  */
-function decidedFrom(row: DecidedRow): NonNullable<LifecycleStarted['decided']> {
+function decidedFrom(row: DecidedRow): LifecycleStarted['decided'] {
   const override = row.overrideKind && row.overrideBy && row.overrideAt
     ? { kind: row.overrideKind, by: row.overrideBy, at: row.overrideAt.toISOString(), reason: row.overrideReason }
     : null;

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { directoryEventSignal, memberWorkflowId, type DirectoryEvent } from '../workflows/definitions.ts';
+import { directoryEventSignal, lifecycleStart, memberWorkflowId, type DirectoryEvent } from '../workflows/definitions.ts';
 import { memberLifecycleWorkflow } from '../workflows/index.ts';
 
 export interface DirectoryMember {
@@ -19,7 +19,7 @@ export async function sendDirectoryEvent(client: Client, member: DirectoryMember
   return client.workflow.signalWithStart(memberLifecycleWorkflow, {
     workflowId: memberWorkflowId(orgSlug, memberId),
     taskQueue,
-    args: [{ orgId, orgSlug, memberId, email, source: 'directory' }],
+    ...lifecycleStart({ orgId, orgSlug, memberId, email, source: 'directory', waitingSince: null }),
     signal: directoryEventSignal,
     signalArgs: [event],
   });

@@ -7,6 +7,7 @@ import {
   disableMemberUpdate,
   enableMemberUpdate,
   followDirectoryUpdate,
+  lifecycleStart,
   memberWorkflowId,
   type MemberStatusAnswer,
   type MemberStatusRequest,
@@ -33,7 +34,7 @@ export async function decideMemberStatus(
     workflowId: memberWorkflowId(orgSlug, memberId),
     taskQueue,
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    args: [{ orgId, orgSlug, memberId, email, source }],
+    ...lifecycleStart({ orgId, orgSlug, memberId, email, source, waitingSince: null }),
   });
   try {
     return await client.workflow.executeUpdateWithStart(statusUpdates[decision], { args: [request], startWorkflowOperation });
