@@ -74,6 +74,7 @@ export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Prom
     if (stamped) {
       applySiteAccessChange(state, { pendingSince: stamped.waitingSince, changedAt: stamped.readAt });
       seedStatus(state, stamped.decided);
+      await decisions.catchUp(stamped.directory);
     }
   }
   decisions.open();
