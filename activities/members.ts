@@ -2,11 +2,10 @@ import { insertAuditEvent } from '../db/audit.ts';
 import type { Sql } from '../db/client.ts';
 import { remindersAwaitRecipients, waitingMembers } from '../db/site-access.ts';
 import { dueAt, type ReminderPolicy } from '../domain/reminders.ts';
-import type { OrgRef } from '../temporal/site-access.ts';
 import type { RemindersNudge } from '../workflows/definitions.ts';
 import type { AuditEventInput } from './audit.ts';
 import { noDirectory, type DirectoryState, type DirectoryWord, type OverrideKind, type StatusDecision } from '../domain/lifecycle.ts';
-import type { MemberStatus } from '../domain/member.ts';
+import type { MemberStatus, OrgRef } from '../domain/member.ts';
 
 export interface LifecycleStarted {
   /** Since when the member has waited for a site (ISO), or null if they have one (or are disabled). */

@@ -9,10 +9,11 @@ import {
   followDirectoryUpdate,
   lifecycleStart,
   memberWorkflowId,
+  workflowTypes,
+  type MemberLifecycleWorkflow,
   type MemberStatusAnswer,
   type MemberStatusRequest,
 } from '../workflows/definitions.ts';
-import { memberLifecycleWorkflow } from '../workflows/index.ts';
 
 export const statusUpdates = { disable: disableMemberUpdate, enable: enableMemberUpdate, 'follow-directory': followDirectoryUpdate } as const;
 export type StatusDecisionName = keyof typeof statusUpdates;
@@ -30,7 +31,7 @@ export async function decideMemberStatus(
   request: MemberStatusRequest,
 ): Promise<MemberStatusAnswer> {
   const { orgId, orgSlug, memberId, email, source } = member;
-  const startWorkflowOperation = new WithStartWorkflowOperation(memberLifecycleWorkflow, {
+  const startWorkflowOperation = new WithStartWorkflowOperation<MemberLifecycleWorkflow>(workflowTypes.memberLifecycle, {
     workflowId: memberWorkflowId(orgSlug, memberId),
     taskQueue,
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,

@@ -215,3 +215,19 @@ export interface PruneResult {
   loginTransactions: number;
   signInAttempts: number;
 }
+
+/**
+ * Workflow types as clients name them, with the signatures clients start them with. Clients (api,
+ * temporal/) start workflows by these names and import no workflow code; workflows/index.ts
+ * exports functions of these names and signatures (test/import-boundaries.test.ts checks both).
+ */
+export const workflowTypes = {
+  memberLifecycle: 'memberLifecycleWorkflow',
+  provisionIdentity: 'provisionIdentityWorkflow',
+  sendInvitation: 'sendInvitationWorkflow',
+  siteAccessReminders: 'siteAccessRemindersWorkflow',
+} as const;
+export type MemberLifecycleWorkflow = (input: MemberLifecycleInput) => Promise<void>;
+export type ProvisionIdentityWorkflow = (input: ProvisionIdentityInput) => Promise<ProvisionOutcome>;
+export type SendInvitationWorkflow = (input: InvitationEmailInput) => Promise<InvitationEmailOutcome>;
+export type SiteAccessRemindersWorkflow = (input: SiteAccessRemindersInput) => Promise<void>;
