@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import postgres from 'postgres';
 import { createActivities } from '../activities/index.ts';
+import { activityPorts } from '../temporal/activity-ports.ts';
 import { provisionSignIn } from '../api/temporal.ts';
 import { loadConfig } from '../config/index.ts';
 import { createSql } from '../db/client.ts';
@@ -57,7 +58,7 @@ const workers = [
     connection: native,
     taskQueue: 'bench-floor',
     workflowsPath: fileURLToPath(new URL('./floor-workflows.ts', import.meta.url)),
-    activities: createActivities({ ...deps, taskQueue: 'bench-floor' }),
+    activities: createActivities({ ...deps, temporal: activityPorts(client, 'bench-floor') }),
   }),
 ];
 const running = workers.map((w) => w.run());

@@ -1,6 +1,12 @@
 import type { Client } from '@temporalio/client';
-import { directoryEventSignal, memberWorkflowId, type DirectoryEvent } from '../workflows/definitions.ts';
-import { memberLifecycleWorkflow } from '../workflows/index.ts';
+import {
+  directoryEventSignal,
+  lifecycleStart,
+  memberWorkflowId,
+  workflowTypes,
+  type DirectoryEvent,
+  type MemberLifecycleWorkflow,
+} from '../workflows/definitions.ts';
 
 export interface DirectoryMember {
   orgId: string;
@@ -16,10 +22,10 @@ export interface DirectoryMember {
  */
 export async function sendDirectoryEvent(client: Client, member: DirectoryMember, event: DirectoryEvent, taskQueue: string) {
   const { orgId, orgSlug, memberId, email } = member;
-  return client.workflow.signalWithStart(memberLifecycleWorkflow, {
+  return client.workflow.signalWithStart<MemberLifecycleWorkflow, [DirectoryEvent]>(workflowTypes.memberLifecycle, {
     workflowId: memberWorkflowId(orgSlug, memberId),
     taskQueue,
-    args: [{ orgId, orgSlug, memberId, email, source: 'directory' }],
+    ...lifecycleStart({ orgId, orgSlug, memberId, email, source: 'directory', waitingSince: null }),
     signal: directoryEventSignal,
     signalArgs: [event],
   });

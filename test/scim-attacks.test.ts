@@ -27,7 +27,10 @@ async function created(name: string, body?: (email: string) => unknown) {
   const email = `${name}@${org.domain}`;
   const res = await scim('POST', '/Users', { token: org.token, body: body ? body(email) : okta.create(email, `ext-${name}`) });
   expect(res.status).toBe(201);
-  return { org, email, id: res.body.id as string, memberId: await memberIdOf(res.body.id) };
+  const memberId = await memberIdOf(res.body.id);
+  // Settled: the member's lifecycle has started and applied the directory's word, so a test's "changes nothing" snapshot holds still.
+  await eventually(async () => ((await h.sql`select 1 from members where id = ${memberId} and directory_state <> 'none'`).length ? true : undefined));
+  return { org, email, id: res.body.id as string, memberId };
 }
 
 it('refuses a replace without path whose value names no attribute (400), instead of a 200 that changes nothing', async () => {

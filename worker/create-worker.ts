@@ -1,10 +1,15 @@
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps, type Activities } from '../activities/index.ts';
+import { activityPorts } from '../temporal/activity-ports.ts';
 import { workflowCode } from './workflow-code.ts';
 
-export interface CreateWorkerOptions extends ActivityDeps {
+export interface CreateWorkerOptions extends Omit<ActivityDeps, 'temporal'> {
   connection: NativeConnection;
+  /** The activities' way to Temporal (activities/ports.ts), on this worker's task queue. */
+  client: Client;
+  taskQueue: string;
   namespace: string;
   /** A bundle to load (tests build one per run); otherwise see workflowCode(). */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -14,13 +19,13 @@ export interface CreateWorkerOptions extends ActivityDeps {
   wrapActivities?: (activities: Activities) => Activities;
 }
 
-export async function createWorker({ connection, namespace, taskQueue, workflowBundle, log, wrapActivities = (a) => a, ...deps }: CreateWorkerOptions) {
+export async function createWorker({ connection, namespace, taskQueue, client, workflowBundle, log, wrapActivities = (a) => a, ...deps }: CreateWorkerOptions) {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
     ...(workflowBundle ? { workflowBundle } : await workflowCode(log)),
-    activities: wrapActivities(createActivities({ ...deps, taskQueue })),
+    activities: wrapActivities(createActivities({ ...deps, temporal: activityPorts(client, taskQueue) })),
     // Draining: in-flight activities get this long to finish after SIGTERM before being cancelled.
     shutdownGraceTime: '20 seconds',
   });

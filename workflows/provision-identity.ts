@@ -27,9 +27,7 @@ export async function provisionIdentityWorkflow(input: ProvisionIdentityInput): 
   // Callbacks of the same identity arriving meanwhile attach here (USE_EXISTING) and share this outcome.
   setHandler(signInOutcomeUpdate, () => outcome);
   const result = await outcome;
-  if (result.outcome !== 'refused' && needsLifecycle(result)) {
-    await ensureLifecycle(input, result);
-  }
+  if (result.outcome !== 'refused' && !result.lifecycleStarted) await ensureLifecycle(input, result);
   await condition(allHandlersFinished);
   return result;
 }
@@ -37,23 +35,13 @@ export async function provisionIdentityWorkflow(input: ProvisionIdentityInput): 
 /**
  * Every signed-in member gets a running lifecycle. Deciding by the member's stamp rather than by
  * "created or linked" also heals a member whose first sign-in committed but failed before its
- * lifecycle started: the retry, and every later sign-in, sees no stamp and starts it. Results
- * recorded before the stamp existed carry no `lifecycleStarted` and replay the old rule; versioning
- * by the recorded result instead of patched() spares every sign-in a search-attribute upsert.
+ * lifecycle started: the retry, and every later sign-in, sees no stamp and starts it.
  */
-function needsLifecycle(result: Exclude<ProvisionOutcome, { outcome: 'refused' }>): boolean {
-  if (result.lifecycleStarted === undefined) return result.outcome === 'created' || result.outcome === 'linked';
-  return !result.lifecycleStarted;
-}
-
 async function ensureLifecycle(input: ProvisionIdentityInput, { memberId, source, waitingSince }: Exclude<ProvisionOutcome, { outcome: 'refused' }>) {
-  const lifecycle = { orgId: input.orgId, orgSlug: input.orgSlug, memberId, email: input.email, source };
-  // Results recorded before the wait was read start it as they did then.
-  const start = waitingSince === undefined ? { args: [lifecycle] as const } : lifecycleStart(lifecycle, waitingSince);
   try {
     await startChild(memberLifecycleWorkflow, {
       workflowId: memberWorkflowId(input.orgSlug, memberId),
-      ...start,
+      ...lifecycleStart({ orgId: input.orgId, orgSlug: input.orgSlug, memberId, email: input.email, source, waitingSince }),
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
   } catch (err) {
