@@ -1,8 +1,9 @@
 /**
  * SCIM Users stored as directory links of members. Each write is one transaction holding the row
- * locks of the link and its member; when the directory's state of the person changes, the
- * transaction draws the next `directory_event_seq`, so events of one member are strictly ordered.
- * Status is never written here: the member's lifecycle workflow, told by the caller, decides it.
+ * locks of the link and its member; when the directory's word on the person (state or email)
+ * changes, the transaction draws the next `directory_event_seq`, so events of one member are
+ * strictly ordered. Status is never written here: the member's lifecycle workflow, told by the
+ * caller, decides it.
  *
  * Lock order, in every transaction that touches a member and their directory link: the member's
  * row first, then the link's, then rows hanging off the member (sessions, site assignments,
@@ -188,8 +189,11 @@ async function insertMember(tx: Queryable, actor: DirectoryActor, email: string,
   return member.id;
 }
 
-/** Name and email follow the directory, the email under the same rules as at sign-in; refused changes are errors here. */
-async function updateMember(tx: Queryable, actor: DirectoryActor, member: { memberId: string; email: string; name: string }, user: UserResource) {
+/**
+ * Name and email follow the directory, the email under the same rules as at sign-in; refused changes
+ * are errors here. Whether the email changed: the lifecycle is told (its MemberEmail search attribute).
+ */
+async function updateMember(tx: Queryable, actor: DirectoryActor, member: { memberId: string; email: string; name: string }, user: UserResource): Promise<boolean> {
   const changes: Record<string, { from: string; to: string }> = {};
   const email = memberEmailOf(user);
   const name = memberNameOf(user);
@@ -201,10 +205,11 @@ async function updateMember(tx: Queryable, actor: DirectoryActor, member: { memb
     if (refusal) throw invalidValue(`${email} is not on a verified domain of this organisation; the email stays ${member.email}.`);
     changes.email = { from: member.email, to: email };
   }
-  if (!changes.name && !changes.email) return;
+  if (!changes.name && !changes.email) return false;
   await tx`update members set name = ${changes.name?.to ?? member.name}, email = ${changes.email?.to ?? member.email}, updated_at = now()
            where id = ${member.memberId}`;
   await audit(tx, actor, member.memberId, 'member.profile_updated', changes);
+  return Boolean(changes.email);
 }
 
 /** Resource ids are UUIDs (any case); anything else names no resource, and is answered without a query. */
@@ -244,10 +249,10 @@ export function updateDirectoryUser(sql: Sql, actor: DirectoryActor, scimId: str
     const next = change(row.resource);
     if (same(next, row.resource)) return toWrite(actor, row, await claimDelivery(tx, row.memberId));
     await checkUnique(tx, actor.orgId, next, row.memberId);
-    await updateMember(tx, actor, row, next);
+    const emailChanged = await updateMember(tx, actor, row, next);
     await tx`update directory_links set resource = ${tx.json(next as never)}, user_name = ${next.userName}, external_id = ${externalIdOf(next)}, updated_at = now()
              where member_id = ${row.memberId}`;
-    const advanced = stateOf(next) !== row.directoryState;
+    const advanced = stateOf(next) !== row.directoryState || emailChanged;
     if (advanced) await advanceState(tx, row.memberId, stateOf(next));
     const changed = Object.keys({ ...row.resource, ...next }).filter((k) => !same(row.resource[k], next[k]));
     await audit(tx, actor, row.memberId, 'directory.user_updated', { scimId: row.scimId, changed });
@@ -255,7 +260,7 @@ export function updateDirectoryUser(sql: Sql, actor: DirectoryActor, scimId: str
   });
 }
 
-/** A new event, claimed for delivery by the write that made it. */
+/** A new event (state or email changed), claimed for delivery by the write that made it. */
 const advanceState = (tx: Queryable, memberId: string, state: DirectoryState) => tx`
   update directory_links set directory_state = ${state}, directory_seq = nextval('directory_event_seq'), directory_changed_at = clock_timestamp(),
     delivery_claimed_at = now(), deleted_at = ${state === 'deleted' ? tx`now()` : null}

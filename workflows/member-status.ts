@@ -13,6 +13,7 @@ import {
 } from '../domain/lifecycle.ts';
 import type { MemberRef } from '../domain/member.ts';
 import { retryPolicy } from './activity-retry.ts';
+import { applyEmailChange } from './member-email.ts';
 import {
   directoryEventSignal,
   disableMemberUpdate,
@@ -68,6 +69,7 @@ export function handleStatusDecisions(member: MemberRef, state: MemberLifecycleS
   const decide = (next: StatusDecision | undefined, cause: Cause) => applyDecision(member, state, next, cause);
 
   setHandler(directoryEventSignal, async (event) => {
+    if (event.email) applyEmailChange(state, { email: event.email, changedAt: event.at });
     const applied = inTurn(() => decide(applyDirectoryEvent(decisionOf(state), event), { directory: event }));
     // Only a vanished member row fails a directory decision; the lifecycle itself goes on.
     await applied.catch((err: unknown) => log.error('directory event not applied', { err, seq: event.seq }));

@@ -1,9 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { allHandlersFinished, condition, ParentClosePolicy, proxyLocalActivities, setHandler, startChild } from '@temporalio/workflow';
+import { allHandlersFinished, condition, getExternalWorkflowHandle, ParentClosePolicy, proxyLocalActivities, setHandler, startChild } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { retryPolicy } from './activity-retry.ts';
 import {
   lifecycleStart,
+  memberEmailChangedSignal,
   memberWorkflowId,
   signInOutcomeUpdate,
   type ProvisionIdentityInput,
@@ -29,6 +30,11 @@ export async function provisionIdentityWorkflow(input: ProvisionIdentityInput): 
   const result = await outcome;
   if (result.outcome !== 'refused' && needsLifecycle(result)) {
     await ensureLifecycle(input, result);
+  } else if (result.outcome !== 'refused' && result.emailChange) {
+    // The running lifecycle's MemberEmail follows; one that does not run takes the email when it starts.
+    await getExternalWorkflowHandle(memberWorkflowId(input.orgSlug, result.memberId))
+      .signal(memberEmailChangedSignal, result.emailChange)
+      .catch(() => undefined);
   }
   await condition(allHandlersFinished);
   return result;
