@@ -1,6 +1,8 @@
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { undeliveredDirectoryEvents } from '../db/directory-users.ts';
 import { createScimToken } from '../operator/scim-tokens.ts';
-import { directorySignals } from './support/scim.ts';
+import { directorySignals, scimApp, scimOrg } from './support/scim.ts';
 import { entra, okta } from './support/scim-fixtures.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
@@ -76,5 +78,36 @@ describe('concurrent SCIM writes on one person', { timeout: 300_000 }, () => {
 
     expect(afterDeactivates).toEqual(['active', 'inactive']);
     expect(afterReactivates).toEqual(['active', 'inactive', 'active']);
+  });
+});
+
+describe('a request that died between its commit and its signal', () => {
+  it('holds the delivery until its claim is stale: identical requests and the backstop list leave the event alone, then one delivers it', async () => {
+    const org = await scimOrg(h, 'claim');
+    const live = scimApp(h);
+    const unreachable = Connection.lazy({ address: '127.0.0.1:1' });
+    const cutOff = scimApp(h, h.taskQueue, { client: new Client({ connection: unreachable }), connection: unreachable });
+    try {
+      const created = await live('POST', '/Users', { token: org.token, body: okta.create(`gone@${org.domain}`, 'ext-gone') });
+      expect(created.status).toBe(201);
+      const member = await memberOf(created.body.id);
+      expect((await cutOff('PATCH', `/Users/${created.body.id}`, { token: org.token, body: okta.setActive(false) })).status).toBe(503);
+      // As a request that crashed after its commit leaves it: the event claimed, never signalled.
+      await h.sql`update directory_links set delivery_claimed_at = now() where member_id = ${member.id}`;
+      const pending = () => undeliveredDirectoryEvents(h.sql, 10, org.id);
+
+      expect((await live('PATCH', `/Users/${created.body.id}`, { token: org.token, body: okta.setActive(false) })).status).toBe(200);
+      expect(await pending()).toEqual([]);
+      expect((await directorySignals(h, org.slug, member.id)).map((e) => e.state)).toEqual(['active']);
+
+      await h.sql`update directory_links set delivery_claimed_at = now() - interval '31 seconds' where member_id = ${member.id}`;
+      expect((await pending()).map((p) => p.event.state)).toEqual(['inactive']);
+      expect((await live('PATCH', `/Users/${created.body.id}`, { token: org.token, body: okta.setActive(false) })).status).toBe(200);
+      expect((await live('PATCH', `/Users/${created.body.id}`, { token: org.token, body: okta.setActive(false) })).status).toBe(200);
+      expect(await pending()).toEqual([]);
+      expect((await directorySignals(h, org.slug, member.id)).map((e) => e.state)).toEqual(['active', 'inactive']);
+    } finally {
+      await unreachable.close();
+    }
   });
 });
