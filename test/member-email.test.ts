@@ -3,6 +3,7 @@ import { identityKey } from '../auth/tokens.ts';
 import { createScimToken } from '../operator/scim-tokens.ts';
 import { memberWorkflowId, searchAttributes, signInWorkflowId } from '../workflows/definitions.ts';
 import { TestBrowser } from './support/browser.ts';
+import { recordHistory } from './support/histories.ts';
 import { okta } from './support/scim-fixtures.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
@@ -69,6 +70,7 @@ describe('MemberEmail follows the member email', { timeout: 90_000 }, () => {
     // The same PUT again changes nothing: no further signal, no further upsert.
     expect((await scim('PUT', `/Users/${created.body.id}`, replace)).status).toBe(200);
     expect(await emailUpserts(workflowId)).toBe(upsertsBefore + 1);
+    await recordHistory(h.client.workflow.getHandle(workflowId), 'member-lifecycle-directory-email-changed');
   });
 
   it('when a sign-in brings a new address from the IdP: the new address finds the lifecycle, the old one nothing', async () => {
@@ -78,7 +80,8 @@ describe('MemberEmail follows the member email', { timeout: 90_000 }, () => {
     await eventually(async () => ((await findByEmail(before)).includes(workflowId) ? true : undefined), 20_000);
     // The first sign-in's workflow has ended: the next sign-in is a new one, as a later profile change at the IdP would be.
     const [connection] = await h.sql`select id from sso_connections where org_id = ${world.org.id}`;
-    await h.client.workflow.getHandle(signInWorkflowId(world.org.slug, identityKey(connection!.id, world.idp.issuer, 'erin'))).result();
+    const signInWorkflow = h.client.workflow.getHandle(signInWorkflowId(world.org.slug, identityKey(connection!.id, world.idp.issuer, 'erin')));
+    await signInWorkflow.result();
     const upsertsBefore = await emailUpserts(workflowId);
 
     world.idp.accounts.get('erin')!.email = after;
@@ -86,5 +89,7 @@ describe('MemberEmail follows the member email', { timeout: 90_000 }, () => {
     expect(JSON.parse(page.body).member).toMatchObject({ email: after });
     await untilEmailFollowed(workflowId, after, before);
     expect(await emailUpserts(workflowId)).toBe(upsertsBefore + 1);
+    await recordHistory(signInWorkflow, 'provision-identity-email-changed');
+    await recordHistory(h.client.workflow.getHandle(workflowId), 'member-lifecycle-sign-in-email-changed');
   });
 });
