@@ -19,6 +19,7 @@ export interface DirectoryMember {
  * Hands what the directory said about a member to the member's lifecycle, the single writer of
  * their status, starting the lifecycle if it does not run yet (a member the directory just
  * created). Harmless to repeat: the lifecycle ignores an event whose seq it has already seen.
+ * The member's email goes along: the lifecycle's MemberEmail follows the directory's changes.
  */
 export async function sendDirectoryEvent(client: Client, member: DirectoryMember, event: DirectoryEvent, taskQueue: string) {
   const { orgId, orgSlug, memberId, email } = member;
@@ -27,6 +28,6 @@ export async function sendDirectoryEvent(client: Client, member: DirectoryMember
     taskQueue,
     ...lifecycleStart({ orgId, orgSlug, memberId, email, source: 'directory', waitingSince: null }),
     signal: directoryEventSignal,
-    signalArgs: [event],
+    signalArgs: [{ ...event, email }],
   });
 }

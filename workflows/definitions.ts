@@ -59,6 +59,8 @@ export interface MemberLifecycleState {
   status: MemberStatus;
   siteAccessPending: boolean;
   email: string;
+  /** When the last applied email change was committed (ISO); absent until the first one. */
+  emailChangedAt?: string;
   /** ISO; absent while the member has a site. */
   siteAccessPendingSince?: string;
   /** When the last applied site-access change was committed (ISO): older changes arriving late are ignored. */
@@ -80,8 +82,20 @@ export interface DirectoryEvent {
   seq: number;
   /** When the SCIM write committed (ISO, the database's clock). */
   at: string;
+  /** The member's email as the sender read it (temporal/directory-events.ts adds it): MemberEmail follows it, as of `at`. */
+  email?: string;
 }
 export const directoryEventSignal = defineSignal<[DirectoryEvent]>('directoryEvent');
+
+/** A member's email changed (at a sign-in, or by the directory with its events); older changes arriving late are ignored. */
+export interface MemberEmailChange {
+  email: string;
+  /** When the change was committed (ISO, the database's clock). */
+  changedAt: string;
+}
+
+/** Sent by a sign-in that changed the member's email, after it committed. */
+export const memberEmailChangedSignal = defineSignal<[MemberEmailChange]>('memberEmailChanged');
 
 /** An org admin's decision about a member's status; `by` is the admin's member id. */
 export interface MemberStatusRequest {
@@ -167,6 +181,8 @@ export type ProvisionOutcome =
       lifecycleStarted: boolean;
       /** Since when the member waits for a site (ISO), null if not. */
       waitingSince: string | null;
+      /** This sign-in changed the member's email (the IdP's profile did): the lifecycle is told. */
+      emailChange?: MemberEmailChange;
     }
   | { outcome: 'refused'; reason: ProvisionRefusal };
 

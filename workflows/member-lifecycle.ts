@@ -11,8 +11,10 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities/index.ts';
 import { statusView } from '../domain/lifecycle.ts';
 import { retryPolicy } from './activity-retry.ts';
+import { applyEmailChange } from './member-email.ts';
 import { decisionOf, handleStatusDecisions, seedStatus } from './member-status.ts';
 import {
+  memberEmailChangedSignal,
   memberStateQuery,
   searchAttributes,
   siteAccessChangedSignal,
@@ -50,6 +52,7 @@ export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Prom
   const decisions = handleStatusDecisions({ orgId, orgSlug, memberId }, state);
   setHandler(memberStateQuery, () => ({ orgId, orgSlug, memberId, ...state, ...decisionOf(state), ...statusView(decisionOf(state)) }));
   setHandler(siteAccessChangedSignal, (change) => applySiteAccessChange(state, change));
+  setHandler(memberEmailChangedSignal, (change) => applyEmailChange(state, change));
   if (input.state) {
     upsertSearchAttributes([
       { key: searchAttributes.orgSlug, value: orgSlug },

@@ -14,6 +14,7 @@ import {
 } from '../domain/lifecycle.ts';
 import type { MemberRef } from '../domain/member.ts';
 import { retryPolicy } from './activity-retry.ts';
+import { applyEmailChange } from './member-email.ts';
 import {
   directoryEventSignal,
   disableMemberUpdate,
@@ -74,7 +75,10 @@ export function handleStatusDecisions(member: MemberRef, state: MemberLifecycleS
     });
   };
 
-  setHandler(directoryEventSignal, (event) => inTurn(() => applyDirectory(event)));
+  setHandler(directoryEventSignal, (event) => {
+    if (event.email) applyEmailChange(state, { email: event.email, changedAt: event.at });
+    return inTurn(() => applyDirectory(event));
+  });
   for (const [update, action] of adminUpdates) {
     const handler = (request: MemberStatusRequest) =>
       inTurn(async () => {

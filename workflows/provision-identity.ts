@@ -1,9 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { allHandlersFinished, condition, ParentClosePolicy, proxyLocalActivities, setHandler, startChild } from '@temporalio/workflow';
+import { allHandlersFinished, condition, getExternalWorkflowHandle, ParentClosePolicy, proxyLocalActivities, setHandler, startChild } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { retryPolicy } from './activity-retry.ts';
 import {
   lifecycleStart,
+  memberEmailChangedSignal,
   memberWorkflowId,
   signInOutcomeUpdate,
   type ProvisionIdentityInput,
@@ -27,7 +28,14 @@ export async function provisionIdentityWorkflow(input: ProvisionIdentityInput): 
   // Callbacks of the same identity arriving meanwhile attach here (USE_EXISTING) and share this outcome.
   setHandler(signInOutcomeUpdate, () => outcome);
   const result = await outcome;
-  if (result.outcome !== 'refused' && !result.lifecycleStarted) await ensureLifecycle(input, result);
+  if (result.outcome !== 'refused' && !result.lifecycleStarted) {
+    await ensureLifecycle(input, result);
+  } else if (result.outcome !== 'refused' && result.emailChange) {
+    // The running lifecycle's MemberEmail follows; one that does not run takes the email when it starts.
+    await getExternalWorkflowHandle(memberWorkflowId(input.orgSlug, result.memberId))
+      .signal(memberEmailChangedSignal, result.emailChange)
+      .catch(() => undefined);
+  }
   await condition(allHandlersFinished);
   return result;
 }
