@@ -3,6 +3,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config/index.ts';
 import { createSql } from '../db/client.ts';
 import { createLogger } from '../config/logger.ts';
+import { checkPoolFitsConcurrency } from './capacity.ts';
 import { createWorker } from './create-worker.ts';
 import { keepHealthFile } from './health-file.ts';
 import { createMailer } from './mailer.ts';
@@ -10,9 +11,10 @@ import { ensureSchedule, maintenanceJobs } from './maintenance-schedules.ts';
 import { sdkLogger } from './sdk-logger.ts';
 
 const config = loadConfig();
+checkPoolFitsConcurrency(config.databasePoolMax, config.workerConcurrency);
 const log = createLogger(config.logLevel).child({ component: 'worker' });
 Runtime.install({ logger: sdkLogger(log.child({ component: 'temporal-sdk' })) });
-const sql = createSql(config.databaseUrl);
+const sql = createSql(config.databaseUrl, { max: config.databasePoolMax });
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 try {
   const client = new Client({ connection, namespace: config.temporal.namespace });
@@ -20,6 +22,7 @@ try {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    concurrency: config.workerConcurrency,
     sql,
     mailer: createMailer(config.smtpUrl, config.mailFrom),
     client,
