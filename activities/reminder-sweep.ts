@@ -4,6 +4,7 @@ import { orgsWithRemindersDue, reminderContacts } from '../db/site-access.ts';
 import { recipientsFor, type ReminderPolicy } from '../domain/reminders.ts';
 import { nudgeReminders } from '../temporal/site-access.ts';
 import { siteAccessRemindersWorkflowId } from '../workflows/definitions.ts';
+import { heartbeating } from './heartbeat.ts';
 
 async function isRunning(client: Client, workflowId: string): Promise<boolean> {
   try {
@@ -23,15 +24,19 @@ export function reminderSweepActivities(sql: Sql, client: Client, taskQueue: str
      * digest that finds nothing due.
      */
     async resumeIdleReminders(scope: { orgId?: string }): Promise<string[]> {
-      const resumed: string[] = [];
-      for (const { orgId, orgSlug, dueAt } of await orgsWithRemindersDue(sql, policy, scope.orgId)) {
-        // An org whose admins have no address that can receive mail stays held until one is added.
-        if (recipientsFor(1, await reminderContacts(sql, orgId)).length === 0) continue;
-        if (await isRunning(client, siteAccessRemindersWorkflowId(orgSlug))) continue;
-        await nudgeReminders(client, { orgId, orgSlug }, taskQueue, { dueAt: dueAt.toISOString() });
-        resumed.push(orgSlug);
-      }
-      return resumed;
+      const due = await orgsWithRemindersDue(sql, policy, scope.orgId);
+      return heartbeating(async (step) => {
+        const resumed: string[] = [];
+        for (const [index, { orgId, orgSlug, dueAt }] of due.entries()) {
+          step({ org: index + 1, of: due.length });
+          // An org whose admins have no address that can receive mail stays held until one is added.
+          if (recipientsFor(1, await reminderContacts(sql, orgId)).length === 0) continue;
+          if (await isRunning(client, siteAccessRemindersWorkflowId(orgSlug))) continue;
+          await nudgeReminders(client, { orgId, orgSlug }, taskQueue, { dueAt: dueAt.toISOString() });
+          resumed.push(orgSlug);
+        }
+        return resumed;
+      });
     },
   };
 }
