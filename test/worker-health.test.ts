@@ -44,7 +44,7 @@ describe('worker health file', () => {
     });
     const exited = new Promise((resolve) => worker.once('exit', resolve));
     cleanups.push(async () => {
-      worker.kill('SIGTERM');
+      worker.kill('SIGKILL');
       await exited;
     });
     // The first probe fails at once (connection refused); the file would be there by now.
