@@ -2,6 +2,7 @@ import type { Sql } from '../db/client.ts';
 import { orgsWithRemindersDue, reminderContacts } from '../db/site-access.ts';
 import { recipientsFor, type ReminderPolicy } from '../domain/reminders.ts';
 import type { TemporalPorts } from './ports.ts';
+import { heartbeating } from './heartbeat.ts';
 
 export function reminderSweepActivities(sql: Sql, temporal: Pick<TemporalPorts, 'nudgeReminders' | 'remindersRunning'>, policy: ReminderPolicy) {
   return {
@@ -12,15 +13,19 @@ export function reminderSweepActivities(sql: Sql, temporal: Pick<TemporalPorts, 
      * digest that finds nothing due.
      */
     async resumeIdleReminders(scope: { orgId?: string }): Promise<string[]> {
-      const resumed: string[] = [];
-      for (const { orgId, orgSlug, dueAt } of await orgsWithRemindersDue(sql, policy, scope.orgId)) {
-        // An org whose admins have no address that can receive mail stays held until one is added.
-        if (recipientsFor(1, await reminderContacts(sql, orgId)).length === 0) continue;
-        if (await temporal.remindersRunning({ orgId, orgSlug })) continue;
-        await temporal.nudgeReminders({ orgId, orgSlug }, { dueAt: dueAt.toISOString() });
-        resumed.push(orgSlug);
-      }
-      return resumed;
+      const due = await orgsWithRemindersDue(sql, policy, scope.orgId);
+      return heartbeating(async (step) => {
+        const resumed: string[] = [];
+        for (const [index, { orgId, orgSlug, dueAt }] of due.entries()) {
+          step({ org: index + 1, of: due.length });
+          // An org whose admins have no address that can receive mail stays held until one is added.
+          if (recipientsFor(1, await reminderContacts(sql, orgId)).length === 0) continue;
+          if (await temporal.remindersRunning({ orgId, orgSlug })) continue;
+          await temporal.nudgeReminders({ orgId, orgSlug }, { dueAt: dueAt.toISOString() });
+          resumed.push(orgSlug);
+        }
+        return resumed;
+      });
     },
   };
 }

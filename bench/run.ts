@@ -50,10 +50,10 @@ const native = await NativeConnection.connect({ address: server.address });
 const connection = await Connection.connect({ address: server.address });
 const client = new Client({ connection });
 // The defaults: no reminder falls due during a run.
-const { reminders: policy, publicUrl, reminderRecipientAttempts: recipientAttempts } = loadConfig({ APP_ENV: 'test' });
+const { reminders: policy, publicUrl, reminderRecipientAttempts: recipientAttempts, workerConcurrency: concurrency } = loadConfig({ APP_ENV: 'test' });
 const deps = { sql, mailer, client, reminders: { policy, publicUrl, recipientAttempts } };
 const workers = [
-  await createWorker({ connection: native, namespace: 'default', taskQueue: 'bench', ...deps }),
+  await createWorker({ connection: native, namespace: 'default', taskQueue: 'bench', concurrency, ...deps }),
   await Worker.create({
     connection: native,
     taskQueue: 'bench-floor',
