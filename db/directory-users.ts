@@ -5,7 +5,7 @@
  * Status is never written here: the member's lifecycle workflow, told by the caller, decides it.
  */
 import { decideNewIdentity, emailChangeRefusal } from '../domain/identity-linking.ts';
-import type { MemberRef, MemberStatus } from '../domain/member.ts';
+import type { MemberStatus } from '../domain/member.ts';
 import { invalidValue, resourceNotFound, uniqueness } from '../domain/scim/errors.ts';
 import type { Filter } from '../domain/scim/filter.ts';
 import { memberEmailOf, memberNameOf, type DirectoryState, type StoredUser } from '../domain/scim/mapping.ts';
@@ -279,16 +279,4 @@ export async function findLiveByUserName(sql: Sql, actor: DirectoryActor, userNa
     select ${linkColumns(sql)} from directory_links l join members m on m.id = l.member_id
     where l.org_id = ${actor.orgId} and l.user_name = ${userName} and l.deleted_at is null`;
   return row && toWrite(actor, row);
-}
-
-/** Directory events committed but not known delivered to the member's lifecycle (oldest first, a batch at a time). */
-export async function undeliveredDirectoryEvents(sql: Sql, limit: number, orgId?: string): Promise<{ member: MemberRef & { email: string }; event: DirectoryEvent }[]> {
-  const rows = await sql<{ orgId: string; orgSlug: string; memberId: string; email: string; state: DirectoryEvent['state']; seq: string; at: Date }[]>`
-    select l.org_id as "orgId", o.slug as "orgSlug", l.member_id as "memberId", m.email::text as email,
-           l.directory_state as state, l.directory_seq as seq, l.directory_changed_at as at
-    from directory_links l join members m on m.id = l.member_id join organisations o on o.id = l.org_id
-    where l.directory_seq > l.signalled_seq ${orgId === undefined ? sql`` : sql`and l.org_id = ${orgId}`}
-    order by l.directory_changed_at
-    limit ${limit}`;
-  return rows.map(({ state, seq, at, ...member }) => ({ member, event: { state, seq: Number(seq), at: at.toISOString() } }));
 }

@@ -38,11 +38,12 @@ export async function startHarness({
   smtpUrl = 'smtp://127.0.0.1:1',
   taskQueue = `test-${randomUUID()}`,
   address = inject('temporalAddress'),
+  databaseUrl = inject('databaseUrl'),
   reminders = reminderSettings(),
   wrapActivities,
-}: { smtpUrl?: string; taskQueue?: string; address?: string; reminders?: ReminderSettings } & Pick<CreateWorkerOptions, 'wrapActivities'> = {}): Promise<TestHarness> {
+}: { smtpUrl?: string; taskQueue?: string; address?: string; databaseUrl?: string; reminders?: ReminderSettings } & Pick<CreateWorkerOptions, 'wrapActivities'> = {}): Promise<TestHarness> {
   quietRuntime();
-  const sql = createSql(inject('databaseUrl'), { max: 5 });
+  const sql = createSql(databaseUrl, { max: 5 });
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
