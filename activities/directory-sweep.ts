@@ -73,7 +73,7 @@ export function directorySweepActivities(sql: Sql, client: Client, taskQueue: st
       await clearDeliveredFailures(sql);
       const result: DirectorySweepResult = { delivered: 0, failed: 0, parked: 0 };
       for (const pending of await dueDirectoryEvents(sql, BATCH, scope.orgId)) {
-        ctx.heartbeat(result);
+        ctx.heartbeat({ ...result });
         if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
         try {
           await connection.withAbortSignal(ctx.cancellationSignal, () => withDeadline(() => sendDirectoryEvent(client, pending.member, pending.event, taskQueue)));

@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { directorySweepActivities, type DirectorySweepResult } from '../activities/directory-sweep.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,5 +139,21 @@ describe('the directory-event backstop', { timeout: 120_000 }, () => {
 
     expect(await sweep()).toEqual({ delivered: 1, failed: 0, parked: 0 });
     expect(await delivered(waiting.scimId)).toBe(true);
+  });
+
+  it('beats between events and stops between them when its run is cancelled', async () => {
+    const waiting = [await deactivationNeverRetried(), await deactivationNeverRetried()];
+    const env = new MockActivityEnvironment();
+    const beats: unknown[] = [];
+    env.on('heartbeat', (progress: unknown) => {
+      beats.push(progress);
+      if (beats.length === 2) env.cancel();
+    });
+    const ownSweep = directorySweepActivities(h.sql, h.client, h.taskQueue);
+    await expect(env.run(ownSweep.redeliverDirectoryEvents, {})).rejects.toBeInstanceOf(CancelledFailure);
+    expect(beats).toEqual([{ delivered: 0, failed: 0, parked: 0 }, { delivered: 1, failed: 0, parked: 0 }]);
+    expect([await delivered(waiting[0]!.scimId), await delivered(waiting[1]!.scimId)]).toEqual([true, false]);
+
+    expect(await sweep()).toEqual({ delivered: 1, failed: 0, parked: 0 });
   });
 });
