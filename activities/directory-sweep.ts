@@ -26,7 +26,7 @@ function grpcCode(err: unknown): number | undefined {
 }
 
 /** The client's message and its causes' ("Failed to signalWithStart Workflow: 3 INVALID_ARGUMENT: exceeded ..."): what Temporal said. */
-function describe(err: unknown): string {
+function errorText(err: unknown): string {
   const messages: string[] = [];
   for (let e: unknown = err; e instanceof Error; e = e.cause) messages.push(e.message);
   return messages.join(': ') || String(err);
@@ -51,9 +51,9 @@ export function directorySweepActivities(sql: Sql, client: Client, taskQueue: st
     return code !== undefined && OUTAGE_CODES.has(code) && !(await temporalAnswers());
   }
 
-  async function failed(pending: PendingDirectoryEvent, err: unknown) {
-    const failure = await recordDeliveryFailure(sql, pending, describe(err));
-    const fields = { orgId: pending.member.orgId, memberId: pending.member.memberId, seq: pending.event.seq, state: pending.event.state, attempts: failure.attempts, error: describe(err) };
+  async function noteFailure(pending: PendingDirectoryEvent, err: unknown) {
+    const failure = await recordDeliveryFailure(sql, pending, errorText(err));
+    const fields = { orgId: pending.member.orgId, memberId: pending.member.memberId, seq: pending.event.seq, state: pending.event.state, attempts: failure.attempts, error: errorText(err) };
     if (failure.parked) log.warn('directory event parked after repeated failures; see `npm run cli -- directory events --parked`', fields);
     else log.warn('directory event not delivered; the backstop tries it again later', fields);
     return failure;
@@ -80,7 +80,7 @@ export function directorySweepActivities(sql: Sql, client: Client, taskQueue: st
         } catch (err) {
           if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
           if (await isTemporalOutage(err)) throw err;
-          result[(await failed(pending, err)).parked ? 'parked' : 'failed'] += 1;
+          result[(await noteFailure(pending, err)).parked ? 'parked' : 'failed'] += 1;
           continue;
         }
         await recordDelivered(sql, pending);
