@@ -34,7 +34,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export async function slowSmtpSink(latencyMs: number): Promise<Target['smtp']> {
   const deliveredAt = new Map<string, number>();
   const sink = await startSmtpSink({
-    latencyMs,
+    recipientDelayMs: latencyMs,
     onMessage: (mail) => {
       const to = [mail.to].flat().flatMap((a) => a?.value ?? []);
       for (const { address } of to) if (address && !deliveredAt.has(address)) deliveredAt.set(address, Date.now());

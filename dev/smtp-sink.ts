@@ -17,8 +17,10 @@ export async function startSmtpSink(
     rejects?: (address: string) => boolean;
     /** Defers these recipients every time (451), like a full or misconfigured mailbox (tests). */
     defers?: (address: string) => boolean;
-    /** Answers each recipient this much later, like a busy mail server (benches). */
-    latencyMs?: number;
+    /** Answers each recipient this late, like a mail server under load (tests). */
+    recipientDelayMs?: number;
+    /** Answers each recipient only once this has settled, like a mail server that stalls until a test lets it go. */
+    beforeRecipient?: (address: string) => Promise<void> | void;
   } = {},
 ): Promise<SmtpSink> {
   const messages: ParsedMail[] = [];
@@ -26,8 +28,9 @@ export async function startSmtpSink(
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
-    onRcptTo(address, _session, reply) {
-      const callback = (err?: Error) => (options.latencyMs ? setTimeout(() => reply(err), options.latencyMs) : reply(err));
+    async onRcptTo(address, _session, callback) {
+      if (options.recipientDelayMs) await new Promise((resolve) => setTimeout(resolve, options.recipientDelayMs));
+      await options.beforeRecipient?.(address.address);
       if (options.defers?.(address.address)) return callback(Object.assign(new Error(`mailbox ${address.address} busy, try later`), { responseCode: 451 }));
       if (!options.rejects?.(address.address)) return callback();
       callback(Object.assign(new Error(`no mailbox ${address.address}`), { responseCode: 550 }));

@@ -1,5 +1,5 @@
 import type { RemindersNudge } from '../workflows/definitions.ts';
-import type { OrgRef } from './site-access.ts';
+import type { OrgRef } from '../domain/member.ts';
 
 type Send = (org: OrgRef, nudge: RemindersNudge) => Promise<void>;
 

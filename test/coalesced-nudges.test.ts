@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { coalescedNudges } from '../temporal/coalesced-nudges.ts';
-import type { OrgRef } from '../temporal/site-access.ts';
+import type { OrgRef } from '../domain/member.ts';
 import type { RemindersNudge } from '../workflows/definitions.ts';
 
 const acme: OrgRef = { orgId: 'org-acme', orgSlug: 'acme' };
