@@ -90,6 +90,18 @@ interface Phase {
   notes: string[];
 }
 
+/** Until every member of the organisation has a running lifecycle: the rest of a sign-in's work after its answer. */
+async function lifecyclesStarted(sql: Sql, slug: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [row]: [{ waiting: number }] = await sql`
+      select count(*)::int as waiting from members m join organisations o on o.id = m.org_id
+      where o.slug = ${slug} and m.lifecycle_started_at is null`;
+    if (row.waiting === 0 || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function burstPhase(sql: Sql, client: Client, target: Target, org: SignInOrg, floor: Floor): Promise<Phase> {
   const nudges = async () => (await countWorkflowActions(client, siteAccessRemindersWorkflowId(org.slug))).signals;
   const nudgesBefore = await nudges();
@@ -98,8 +110,8 @@ async function burstPhase(sql: Sql, client: Client, target: Target, org: SignInO
   const floorCall = await floor.call();
   const before = await commits(sql);
   const [floor20, burstRaw] = await interleaved({ rounds: ROUNDS, n: SIGN_INS, concurrency: SIGN_IN_CONCURRENCY, meter: () => cpuMeter(processes) }, [
-    floorCall,
-    burstCalls.call,
+    { call: floorCall },
+    { call: burstCalls.call, settle: () => lifecyclesStarted(sql, org.slug) },
   ]);
   const burst = burstCalls.counted(burstRaw!, SIGN_INS);
   // Floor workflows write too, one transaction each.

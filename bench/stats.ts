@@ -31,22 +31,26 @@ export async function atConcurrency(n: number, concurrency: number, call: (i: nu
 
 /**
  * Paths measured in `rounds` alternating slices (calls numbered on across slices), so load from
- * elsewhere on a shared machine hits every path alike; per second over each path's own time.
+ * elsewhere on a shared machine hits every path alike; per second over each path's own time,
+ * which lasts until its `settle` says the work its calls set going is done, so none of it spills
+ * into the next path's slice.
  */
 export async function interleaved(
   { rounds, n, concurrency, meter }: { rounds: number; n: number; concurrency: number; meter?: Meter },
-  paths: ((i: number) => Promise<number | void>)[],
+  paths: { call: (i: number) => Promise<number | void>; settle?: () => Promise<void> }[],
 ): Promise<(Measured & { used: Record<string, number> })[]> {
   const results = paths.map(() => ({ times: [] as number[], seconds: 0, used: {} as Record<string, number> }));
   for (let round = 0; round < rounds; round++) {
     const from = Math.floor((round * n) / rounds);
     const size = Math.floor(((round + 1) * n) / rounds) - from;
-    for (const [k, call] of paths.entries()) {
+    for (const [k, { call, settle }] of paths.entries()) {
       const stop = meter?.();
+      const started = performance.now();
       const slice = await atConcurrency(size, concurrency, (i) => call(from + i));
+      await settle?.();
       const result = results[k]!;
       result.times.push(...slice.times);
-      result.seconds += size / slice.perSecond;
+      result.seconds += (performance.now() - started) / 1000;
       for (const [name, amount] of Object.entries(stop?.() ?? {})) result.used[name] = (result.used[name] ?? 0) + amount;
     }
   }
