@@ -4,9 +4,14 @@ import { coalescedNudges } from './coalesced-nudges.ts';
 import { sendDirectoryEvent } from './directory-events.ts';
 import { nudgeReminders, remindersRunning } from './site-access.ts';
 
+/** Temporal takes a signal in milliseconds; a nudge that hangs would hold its org's merged nudges with it. */
+const NUDGE_DEADLINE_MS = 10_000;
+
 /** The activities' ports on the worker's client, on its own task queue; reminder nudges merged per org (see coalescedNudges). */
 export function activityPorts(client: Client, taskQueue: string): TemporalPorts {
-  const nudge = coalescedNudges((org, reminder) => nudgeReminders(client, org, taskQueue, reminder));
+  const nudge = coalescedNudges((org, reminder) =>
+    client.connection.withDeadline(Date.now() + NUDGE_DEADLINE_MS, () => nudgeReminders(client, org, taskQueue, reminder)),
+  );
   return {
     nudgeReminders: (org, reminder = {}) => nudge(org, reminder),
     remindersRunning: (org) => remindersRunning(client, org),
