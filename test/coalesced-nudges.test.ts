@@ -76,7 +76,7 @@ describe('nudges of one organisation merged while one is on its way', () => {
 });
 
 describe('the worker\'s reminder nudges when Temporal takes the call and never answers', () => {
-  it('fail within a bounded time, and so do the nudges merged behind them, instead of holding the org\'s lane for good', async () => {
+  it('fail within a bounded time, and so do the nudges merged behind them (instead of holding the org\'s lane for good) and the sweep\'s "is it running" question', async () => {
     // An HTTP/2 server that accepts every gRPC call and never answers: a stalled frontend.
     const stalled = createServer();
     stalled.on('stream', () => {});
@@ -87,7 +87,8 @@ describe('the worker\'s reminder nudges when Temporal takes the call and never a
       const outcome = (p: Promise<void>) => p.then(() => 'sent', () => 'failed');
       const first = outcome(ports.nudgeReminders(acme, { dueAt: at(30) }));
       const merged = outcome(ports.nudgeReminders(acme, { dueAt: at(40) }));
-      expect(await Promise.all([first, merged])).toEqual(['failed', 'failed']);
+      const running = outcome(ports.remindersRunning(acme).then(() => {}));
+      expect(await Promise.all([first, merged, running])).toEqual(['failed', 'failed', 'failed']);
     } finally {
       await connection.close();
       stalled.close();
