@@ -50,3 +50,8 @@ export async function consumeLoginTransaction(sql: Sql, state: string): Promise<
 export async function markSignedIn(sql: Sql, state: string): Promise<void> {
   await sql`update login_transactions set signed_in_at = now() where state_hash = ${sha256(state)}`;
 }
+
+/** An attempt that never reached the IdP (its discovery failed) holds no slot. */
+export async function forgetLoginTransaction(sql: Sql, state: string): Promise<void> {
+  await sql`delete from login_transactions where state_hash = ${sha256(state)}`;
+}

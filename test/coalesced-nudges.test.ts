@@ -1,4 +1,8 @@
+import { createServer } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
+import { activityPorts } from '../temporal/activity-ports.ts';
 import { coalescedNudges } from '../temporal/coalesced-nudges.ts';
 import type { OrgRef } from '../domain/member.ts';
 import type { RemindersNudge } from '../workflows/definitions.ts';
@@ -69,4 +73,25 @@ describe('nudges of one organisation merged while one is on its way', () => {
     sent[2]!.finish();
     await again;
   });
+});
+
+describe('the worker\'s reminder nudges when Temporal takes the call and never answers', () => {
+  it('fail within a bounded time, and so do the nudges merged behind them (instead of holding the org\'s lane for good) and the sweep\'s "is it running" question', async () => {
+    // An HTTP/2 server that accepts every gRPC call and never answers: a stalled frontend.
+    const stalled = createServer();
+    stalled.on('stream', () => {});
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    const connection = Connection.lazy({ address: `127.0.0.1:${(stalled.address() as AddressInfo).port}` });
+    try {
+      const ports = activityPorts(new Client({ connection }), 'stalled');
+      const outcome = (p: Promise<void>) => p.then(() => 'sent', () => 'failed');
+      const first = outcome(ports.nudgeReminders(acme, { dueAt: at(30) }));
+      const merged = outcome(ports.nudgeReminders(acme, { dueAt: at(40) }));
+      const running = outcome(ports.remindersRunning(acme).then(() => {}));
+      expect(await Promise.all([first, merged, running])).toEqual(['failed', 'failed', 'failed']);
+    } finally {
+      await connection.close();
+      stalled.close();
+    }
+  }, 60_000);
 });

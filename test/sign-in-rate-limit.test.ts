@@ -175,6 +175,15 @@ describe('a flood of abandoned sign-in starts', () => {
     await expectStarted(await startFrom(direct, loginPath(direct, slug), { from: '127.0.2.4' }), direct);
   });
 
+  it('keeps no slot for a start whose identity provider could not be reached: an office retrying through an IdP outage is not locked out after it', async () => {
+    const slug = uniqueSlug('idp-down');
+    const org = await createOrg(h.sql, { slug, name: slug });
+    await configureSso(h.sql, direct.config, { org: slug, issuer: direct.idp.issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, extraScopes: [] });
+    await h.sql`update sso_connections set issuer = 'http://127.0.0.1:9/', updated_at = now() where org_id = ${org.id}`;
+    for (let i = 0; i <= LIMIT; i++) expect((await startFrom(direct, loginPath(direct, slug), { from: '127.0.2.6' })).status).toBe(502);
+    expect(await loginAttempts(org.id)).toBe(0);
+  });
+
   it('writes nothing for an unknown organisation', async () => {
     const res = await startFrom(direct, loginPath(direct, 'no-such-org'), { from: '127.0.2.5' });
     expect(res.status).toBe(404);

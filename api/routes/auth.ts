@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import * as oidc from 'openid-client';
 import { connectionById, connectionByOrg, oidcConfiguration, type SsoConnection } from '../../auth/connections.ts';
-import { consumeLoginTransaction, LOGIN_TTL_MINUTES, markSignedIn, saveLoginTransaction, type LoginTransaction } from '../../auth/login-transactions.ts';
+import { consumeLoginTransaction, forgetLoginTransaction, LOGIN_TTL_MINUTES, markSignedIn, saveLoginTransaction, type LoginTransaction } from '../../auth/login-transactions.ts';
 import { cookieName, cookieOptions, createSession, revokeSession, sessionCookieName } from '../../auth/sessions.ts';
 import { sha256, sign, unsign } from '../../auth/tokens.ts';
 import { isDomainName } from '../../domain/domain-name.ts';
@@ -128,7 +128,10 @@ export function authRoutes(deps: AppDeps) {
       );
     }
     const configuration = await idpConfiguration(c, connection);
-    if (configuration instanceof Response) return configuration;
+    if (configuration instanceof Response) {
+      await forgetLoginTransaction(sql, state);
+      return configuration;
+    }
     setCookie(c, loginCookie(state), sign(config.sessionSecret, state), { ...cookieOptions(config), maxAge: LOGIN_TTL_MINUTES * 60 });
     const url = oidc.buildAuthorizationUrl(configuration, {
       redirect_uri: callbackUrl(connection.orgSlug).href,
