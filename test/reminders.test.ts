@@ -119,7 +119,8 @@ describe.concurrent('site-access reminders', () => {
     const before = await siteAccessStatus(h.sql, config, { orgId: org.id, memberId: ann.id });
     expect(before?.siteAccess.adminsNotifiedBy).toBe(new Date(ann.createdAt.getTime() + FIRST_STEP_MS).toISOString());
 
-    await mailsFor(address(org, 'boss'), 5);
+    // Each digest mails its recipients one after another: wait for all of them, then for quiet.
+    await Promise.all([mailsFor(address(org, 'boss'), 5), mailsFor(address(org, 'deputy'), 5), mailsFor(address(org, 'it'), 3)]);
     await untilAfter(ann, 20_000 + 3_000);
     const who = `1 member of ${org.name}`;
     const steps = [
