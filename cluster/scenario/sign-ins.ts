@@ -20,7 +20,8 @@ export interface SignIn {
   doneAt?: number;
 }
 
-const ATTEMPTS = 3;
+/** Up to about half a minute of trying again: someone caught by an outage waits it out. */
+const ATTEMPTS = 10;
 
 /** Round robin over the organisations: every organisation's first sign-in comes in the first round. */
 export function signInQueue(orgs: SeededOrg[], total: number): SignIn[] {
@@ -64,7 +65,7 @@ export async function runSignIns(url: string, queue: SignIn[], concurrency: numb
           break;
         }
       }
-      await sleep(2_000);
+      await sleep(3_000);
     }
     signIn.doneAt = Date.now();
     onDone(signIn);
