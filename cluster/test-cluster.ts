@@ -13,6 +13,7 @@ import {
   deactivationsApplied,
   digestsOnce,
   everyoneSignedIn,
+  faultsRan,
   malformedRefused,
   noDuplicates,
   oneMemberIdentityLifecycle,
@@ -40,6 +41,10 @@ const cluster = await startCluster({
 });
 const startupMs = Date.now() - began;
 let failed = true;
+// Ctrl-C or a CI timeout still stops every process of the cluster (its folder is kept).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void cluster.stop(true).finally(() => process.exit(130)));
+}
 const readiness = watchReadiness(cluster.apiUrls);
 try {
   recordTraffic([cluster.url, ...cluster.apiUrls]);
@@ -51,6 +56,7 @@ try {
   let done = 0;
   let loading = true;
   const loadStart = Date.now();
+  const deadline = loadStart + settings.loadDeadlineSeconds * 1000;
   const malformed: MalformedAnswer[] = [];
   const mixMalformed = (async () => {
     while (loading) {
@@ -63,10 +69,10 @@ try {
     const seconds = (Date.now() - loadStart) / 1000;
     log(`load: ${done}/${queue.length} sign-ins done (${(done / seconds).toFixed(1)}/s), ${answers.length} answers, ${malformed.length} malformed`);
   }, 15_000);
-  const [, directory, faults] = await Promise.all([
-    runSignIns(cluster.url, queue, settings.concurrency, () => done++),
-    runDirectories(cluster.url, orgs, queue, settings.scimConcurrency),
-    runFaults({ cluster, readiness, progress: () => done / queue.length, outageSeconds: settings.outageSeconds, log }),
+  const [, directory, { faults, leftOut }] = await Promise.all([
+    runSignIns(cluster.url, queue, settings.concurrency, deadline, () => done++),
+    runDirectories(cluster.url, orgs, queue, settings.scimConcurrency, deadline),
+    runFaults({ cluster, readiness, progress: () => done / queue.length, outageSeconds: settings.outageSeconds, deadline, log }),
   ]);
   loading = false;
   clearInterval(progress);
@@ -81,6 +87,7 @@ try {
     const digests = await digestsOnce(sql, cluster.smtp, settings.reminderSchedule, settings.digestWindow);
     const verdicts = [
       everyoneSignedIn(queue),
+      faultsRan(leftOut),
       await oneMemberIdentityLifecycle(sql, client, queue),
       await noDuplicates(sql),
       digests,

@@ -48,7 +48,7 @@ async function withRetries(call: () => Promise<{ status: number; body?: { id?: s
   return { ...last, tries: RETRIES };
 }
 
-export async function runDirectories(url: string, orgs: SeededOrg[], signIns: SignIn[], concurrency: number): Promise<DirectoryRun> {
+export async function runDirectories(url: string, orgs: SeededOrg[], signIns: SignIn[], concurrency: number, deadline: number): Promise<DirectoryRun> {
   const run: DirectoryRun = { operations: [], deactivations: [], failures: [] };
   const timed = async (kind: 'create' | 'deactivate', call: () => Promise<{ status: number; body?: { id?: string } }>) => {
     const started = Date.now();
@@ -61,7 +61,8 @@ export async function runDirectories(url: string, orgs: SeededOrg[], signIns: Si
     const token = org.scimToken!;
     const ofOrg = signIns.filter((s) => s.org.slug === org.slug);
     // Waits for people of this organisation who signed in (or for its sign-ins to be over).
-    while (ofOrg.filter((s) => s.memberId).length < LINKED && ofOrg.some((s) => !s.doneAt)) await sleep(500);
+    while (ofOrg.filter((s) => s.memberId).length < LINKED && ofOrg.some((s) => !s.doneAt) && Date.now() < deadline) await sleep(500);
+    if (Date.now() >= deadline) return void run.failures.push(`${org.slug}: directory not run, the load's deadline passed`);
     const linked = ofOrg.filter((s) => s.memberId).slice(0, LINKED);
     const people = [
       ...Array.from({ length: NEW_PEOPLE }, (_, k) => ({ email: `d${k + 1}@${org.domain}`, signIn: undefined as SignIn | undefined })),

@@ -65,15 +65,19 @@ export async function runFaults(options: {
   readiness: ReturnType<typeof watchReadiness>;
   /** How far the load is, 0 to 1. */
   progress: () => number;
+  /** Faults not begun by then are left out (and reported missing). */
+  deadline: number;
   outageSeconds: number;
   log: (line: string) => void;
-}): Promise<Fault[]> {
+}): Promise<{ faults: Fault[]; leftOut: string[] }> {
   const { cluster, readiness, log } = options;
   const faults: Fault[] = [];
+  const leftOut: string[] = [];
   const when = async (fraction: number) => {
-    while (options.progress() < fraction) await sleep(250);
+    while (options.progress() < fraction && Date.now() < options.deadline) await sleep(250);
   };
   const fault = async (name: string, dependency: string | undefined, act: () => Promise<void>) => {
+    if (Date.now() >= options.deadline) return void leftOut.push(name);
     const startedAt = Date.now();
     log(`fault: ${name}`);
     await act();
@@ -99,5 +103,5 @@ export async function runFaults(options: {
     await sleep(options.outageSeconds * 1_000);
     await cluster.startPostgres();
   });
-  return faults;
+  return { faults, leftOut };
 }

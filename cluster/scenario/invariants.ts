@@ -29,8 +29,14 @@ const verdict = (name: string, problems: string[], ok: string): Verdict => ({
 });
 
 export function everyoneSignedIn(signIns: SignIn[]): Verdict {
-  const without = signIns.filter((s) => !s.memberId).map((s) => `${s.person.email}: ${s.attempts.map((a) => `${a.status} at ${a.where}`).join(', ')}`);
-  return verdict('every person got a session (retrying as people do)', without, `${signIns.length} of ${signIns.length}`);
+  const notBegun = signIns.filter((s) => s.attempts.length === 0).length;
+  const without = signIns.filter((s) => !s.memberId && s.attempts.length > 0).map((s) => `${s.person.email}: ${s.attempts.map((a) => `${a.status} at ${a.where}`).join(', ')}`);
+  const problems = notBegun ? [`${notBegun} sign-ins not begun before the load's deadline`, ...without] : without;
+  return verdict('every person got a session (retrying as people do)', problems, `${signIns.length} of ${signIns.length}`);
+}
+
+export function faultsRan(leftOut: string[]): Verdict {
+  return verdict('every fault ran during the load', leftOut.map((name) => `left out (the load's deadline passed): ${name}`), 'all four');
 }
 
 export async function oneMemberIdentityLifecycle(sql: Sql, client: Client, signIns: SignIn[]): Promise<Verdict> {

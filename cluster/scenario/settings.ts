@@ -18,6 +18,8 @@ export function scenarioSettings() {
     /** Malformed requests per 1000 requests of the load. */
     malformedPerMille: int('CLUSTER_MALFORMED_PER_MILLE', 10),
     outageSeconds: int('CLUSTER_OUTAGE_SECONDS', 20),
+    /** Nothing new begins after this: a cluster that stalls still gets its report within the CI budget. */
+    loadDeadlineSeconds: int('CLUSTER_LOAD_DEADLINE_SECONDS', 540),
     /**
      * Every sign-in organisation has an admin, so each gets digests. Its first sign-ins come first
      * (round robin), so their first steps, and the 200 first digests, fall due within one minute.

@@ -47,9 +47,10 @@ async function attempt(url: string, signIn: SignIn): Promise<Page> {
   return browser.submit(consent, {});
 }
 
-export async function runSignIns(url: string, queue: SignIn[], concurrency: number, onDone: (signIn: SignIn) => void): Promise<void> {
+/** Sign-ins not begun by `deadline` are left out (no attempts): a stalled cluster still gets its report. */
+export async function runSignIns(url: string, queue: SignIn[], concurrency: number, deadline: number, onDone: (signIn: SignIn) => void): Promise<void> {
   await pool(queue, concurrency, async (signIn) => {
-    for (let tries = 0; tries < ATTEMPTS; tries++) {
+    for (let tries = 0; tries < ATTEMPTS && Date.now() < deadline; tries++) {
       const started = Date.now();
       let page: Page | undefined;
       try {
