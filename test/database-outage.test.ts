@@ -46,11 +46,16 @@ it('SCIM answers an RFC 7644 503 while the token cannot be looked up, so the dir
   expect(await res.json()).toMatchObject({ status: '503', detail: expect.stringContaining('repeat the request') });
 });
 
-it('tells a connection the server ended (57P01, as at a shutdown) from a failing statement', async () => {
+it('tells a connection the server ended (57P01, as at a shutdown) or a statement timeout from a failing statement', async () => {
   const sql = createSql(inject('databaseUrl'), { max: 1 });
   try {
     const broken = await sql`select * from no_such_table`.catch((err: unknown) => err);
     expect(isDatabaseUnavailable(broken)).toBe(false);
+    const slow = await sql.begin(async (tx) => {
+      await tx`set local statement_timeout = 50`;
+      return tx`select pg_sleep(1)`;
+    }).catch((err: unknown) => err);
+    expect(isDatabaseUnavailable(slow)).toBe(true);
     const ended = await sql`select pg_terminate_backend(pg_backend_pid())`.catch((err: unknown) => err);
     expect(isDatabaseUnavailable(ended)).toBe(true);
   } finally {

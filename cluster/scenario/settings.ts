@@ -19,7 +19,7 @@ export function scenarioSettings() {
     malformedPerMille: int('CLUSTER_MALFORMED_PER_MILLE', 10),
     outageSeconds: int('CLUSTER_OUTAGE_SECONDS', 20),
     /** Nothing new begins after this: a cluster that stalls still gets its report within the CI budget. */
-    loadDeadlineSeconds: int('CLUSTER_LOAD_DEADLINE_SECONDS', 540),
+    loadDeadlineSeconds: int('CLUSTER_LOAD_DEADLINE_SECONDS', 480),
     /**
      * Every sign-in organisation has an admin, so each gets digests. Its first sign-ins come first
      * (round robin), so their first steps, and the 200 first digests, fall due within one minute.
