@@ -27,12 +27,13 @@ export function printSummary(r: {
   verdicts: Verdict[];
 }): void {
   const ok = r.signIns.filter((x) => x.memberId);
+  const begun = r.signIns.filter((x) => x.attempts.length > 0);
   const lines = [
     '',
     '=== cluster scenario ===',
     `start-up ${s(r.timings.startupMs)}, ${r.orgs} organisations seeded in ${s(r.timings.seedMs)}, load ${s(r.timings.loadMs)}, total ${s(r.timings.totalMs)}`,
-    `first sign-ins: ${ok.length} of ${r.signIns.length} got a session, ${(ok.length / (r.timings.loadMs / 1000)).toFixed(1)}/s over the load; ` +
-      `${r.signIns.reduce((n, x) => n + x.attempts.length, 0) - r.signIns.length} retries`,
+    `first sign-ins: ${ok.length} of ${r.signIns.length} got a session (${begun.length} begun), ${(ok.length / (r.timings.loadMs / 1000)).toFixed(1)}/s over the load; ` +
+      `${begun.reduce((n, x) => n + x.attempts.length, 0) - begun.length} retries`,
     `  whole flow (succeeding attempt): ${dist(ok.map((x) => x.ms))}`,
     `  callback (through Caddy): ${dist(r.answers.filter((a) => /^\/auth\/[^/]+\/callback$/.test(a.path) && a.status < 400).map((a) => a.ms))}`,
     `SCIM: ${r.directory.operations.filter((o) => o.kind === 'create').length} creates, ${r.directory.operations.filter((o) => o.kind === 'deactivate').length} deactivations, ` +
