@@ -14,6 +14,22 @@ export default tseslint.config(
     },
   },
   {
+    // Activities reach Temporal only through the ports the worker wires (activities/ports.ts): a client
+    // module would pull workflow code into the activities (test/import-boundaries.test.ts checks transitively).
+    files: ['activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../temporal/*', '../api/*', '../worker/*'], message: 'Activities reach Temporal through their ports (activities/ports.ts).' },
+            { group: ['../workflows/*', '!../workflows/definitions.ts'], message: 'Activities import no workflow code; shared types live in workflows/definitions.ts.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Workflow code is replayed deterministically in a sandbox: no Node built-ins, no I/O modules,
     // and only type imports of activities (their implementations run in the worker, not here).
     files: ['workflows/**/*.ts'],

@@ -1,12 +1,11 @@
-import type { Client } from '@temporalio/client';
 import { markDelivered, undeliveredDirectoryEvents } from '../db/directory-users.ts';
 import type { Sql } from '../db/client.ts';
-import { sendDirectoryEvent } from '../temporal/directory-events.ts';
+import type { TemporalPorts } from './ports.ts';
 
 /** Events per run: a backlog larger than this is taken on by the next runs. */
 const BATCH = 500;
 
-export function directorySweepActivities(sql: Sql, client: Client, taskQueue: string) {
+export function directorySweepActivities(sql: Sql, sendDirectoryEvent: TemporalPorts['sendDirectoryEvent']) {
   return {
     /**
      * Delivers directory events the SCIM api committed but could not hand to the member's lifecycle
@@ -17,7 +16,7 @@ export function directorySweepActivities(sql: Sql, client: Client, taskQueue: st
     async redeliverDirectoryEvents(scope: { orgId?: string }): Promise<number> {
       const pending = await undeliveredDirectoryEvents(sql, BATCH, scope.orgId);
       for (const { member, event } of pending) {
-        await sendDirectoryEvent(client, member, event, taskQueue);
+        await sendDirectoryEvent(member, event);
         await markDelivered(sql, member.memberId, event.seq);
       }
       return pending.length;

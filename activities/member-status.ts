@@ -4,11 +4,10 @@ import { insertAuditEvent } from '../db/audit.ts';
 import type { Queryable, Sql } from '../db/client.ts';
 import type { DirectoryState, StatusOverride } from '../domain/lifecycle.ts';
 import { LastOrgAdminError } from '../domain/member-errors.ts';
-import type { MemberRef, MemberStatus, OrgRole } from '../domain/member.ts';
+import type { MemberRef, MemberStatus, OrgRef, OrgRole } from '../domain/member.ts';
 import { disablesLastActiveAdmin } from '../domain/org-roles.ts';
 import { reminderDueAt } from '../db/site-access.ts';
 import type { ReminderPolicy } from '../domain/reminders.ts';
-import type { OrgRef } from '../temporal/site-access.ts';
 import type { RemindersNudge } from '../workflows/definitions.ts';
 import { ValidationError } from './errors.ts';
 

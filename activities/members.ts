@@ -2,11 +2,10 @@ import { insertAuditEvent } from '../db/audit.ts';
 import type { Sql } from '../db/client.ts';
 import { remindersAwaitRecipients, waitingMembers } from '../db/site-access.ts';
 import { dueAt, type ReminderPolicy } from '../domain/reminders.ts';
-import type { OrgRef } from '../temporal/site-access.ts';
 import type { RemindersNudge } from '../workflows/definitions.ts';
 import type { AuditEventInput } from './audit.ts';
-import { noDirectory, type DirectoryState, type OverrideKind, type StatusDecision } from '../domain/lifecycle.ts';
-import type { MemberStatus } from '../domain/member.ts';
+import { noDirectory, type DirectoryState, type DirectoryWord, type OverrideKind, type StatusDecision } from '../domain/lifecycle.ts';
+import type { MemberStatus, OrgRef } from '../domain/member.ts';
 
 export interface LifecycleStarted {
   /** Since when the member has waited for a site (ISO), or null if they have one (or are disabled). */
@@ -17,7 +16,12 @@ export interface LifecycleStarted {
    * The status decisions an earlier lifecycle of this member projected (one terminated and started
    * again): the new one goes on from them instead of from "active, following the directory".
    */
-  decided?: { status: MemberStatus } & StatusDecision;
+  decided: { status: MemberStatus } & StatusDecision;
+  /**
+   * The directory's latest committed word on the member (their directory link), null if it never
+   * spoke: a lifecycle started again goes on from it, so an older event still in flight stays older.
+   */
+  directory: DirectoryWord | null;
 }
 
 interface DecidedRow {
@@ -28,14 +32,15 @@ interface DecidedRow {
   overrideBy: string | null;
   overrideAt: Date | null;
   overrideReason: string | null;
+  linkState: DirectoryWord['state'] | null;
+  linkSeq: string | null;
 }
 
 /**
- * The directory's word as last applied, and the admin's override. Its seq is not kept with the
- * projection, so it starts at 0: any directory event that reaches the new lifecycle is newer, and
- * events among themselves stay ordered by seq.
+ * The directory's word as last projected, and the admin's override. The projection keeps no seq, so
+ * it starts at 0; the lifecycle then applies the link's latest word (`directory`), which carries one.
  */
-function decidedFrom(row: DecidedRow): NonNullable<LifecycleStarted['decided']> {
+function decidedFrom(row: DecidedRow): LifecycleStarted['decided'] {
   const override = row.overrideKind && row.overrideBy && row.overrideAt
     ? { kind: row.overrideKind, by: row.overrideBy, at: row.overrideAt.toISOString(), reason: row.overrideReason }
     : null;
@@ -44,6 +49,9 @@ function decidedFrom(row: DecidedRow): NonNullable<LifecycleStarted['decided']> 
     : { state: row.directoryState, seq: 0, at: row.directoryAt?.toISOString() ?? null };
   return { status: row.status, directory, override };
 }
+
+const latestWord = (row: DecidedRow): DirectoryWord | null =>
+  row.linkState && row.linkSeq && row.directoryAt ? { state: row.linkState, seq: Number(row.linkSeq), at: row.directoryAt.toISOString() } : null;
 
 export function memberActivities(sql: Sql, policy: ReminderPolicy, nudgeReminders: (org: OrgRef, nudge: RemindersNudge) => Promise<void>) {
   return {
@@ -69,17 +77,17 @@ export function memberActivities(sql: Sql, policy: ReminderPolicy, nudgeReminder
         const [decided]: [DecidedRow] = await tx`
           select m.status, m.directory_state as "directoryState", l.directory_changed_at as "directoryAt",
                  m.status_override as "overrideKind", m.status_override_by as "overrideBy", m.status_override_at as "overrideAt",
-                 m.status_override_reason as "overrideReason"
+                 m.status_override_reason as "overrideReason", l.directory_state as "linkState", l.directory_seq as "linkSeq"
           from members m left join directory_links l on l.member_id = m.id
           where m.id = ${event.memberId}`;
-        return { org: member, waitingSince: waiting?.waitingSince ?? null, due, readAt: member.readAt.toISOString(), decided: decidedFrom(decided) };
+        return { org: member, waitingSince: waiting?.waitingSince ?? null, due, readAt: member.readAt.toISOString(), decided: decidedFrom(decided), directory: latestWord(decided) };
       });
       if (!started) return undefined;
       const org = { orgId: started.org.orgId, orgSlug: started.org.orgSlug };
       if (started.due !== undefined) await nudgeReminders(org, { dueAt: new Date(started.due).toISOString() });
       // A new admin is a new recipient: reminders held for want of one may go out now (if any wait).
       if (started.org.isAdmin && (await remindersAwaitRecipients(sql, policy, org.orgId))) await nudgeReminders(org, {});
-      return { waitingSince: started.waitingSince, readAt: started.readAt, decided: started.decided };
+      return { waitingSince: started.waitingSince, readAt: started.readAt, decided: started.decided, directory: started.directory };
     },
   };
 }

@@ -4,7 +4,7 @@ import type { Queryable, Sql } from '../db/client.ts';
 import { isVerifiedDomain } from '../db/verified-domains.ts';
 import { decideNewIdentity, emailChangeRefusal } from '../domain/identity-linking.ts';
 import type { MemberSource, MemberStatus, OrgRole } from '../domain/member.ts';
-import type { ProvisionIdentityInput, ProvisionOutcome } from '../workflows/definitions.ts';
+import type { MemberEmailChange, ProvisionIdentityInput, ProvisionOutcome } from '../workflows/definitions.ts';
 
 interface MemberRow {
   id: string;
@@ -21,7 +21,7 @@ interface MemberRow {
 const memberColumns = (sql: Queryable, alias = '') =>
   sql(['id', 'email', 'name', 'status', 'org_role', 'source', 'lifecycle_started_at', 'site_access_pending_since'].map((column) => `${alias}${column}`));
 
-const memberResult = (outcome: 'signed_in' | 'linked' | 'created', m: MemberRow): ProvisionOutcome => ({
+const memberResult = (outcome: 'signed_in' | 'linked' | 'created', m: MemberRow, emailChange?: MemberEmailChange): ProvisionOutcome => ({
   outcome,
   memberId: m.id,
   status: m.status,
@@ -30,6 +30,7 @@ const memberResult = (outcome: 'signed_in' | 'linked' | 'created', m: MemberRow)
   lifecycleStarted: m.lifecycle_started_at !== null,
   // As db/site-access.ts waitingMembers decides it: org admins reach every site.
   waitingSince: m.status === 'active' && m.org_role === 'member' ? (m.site_access_pending_since?.toISOString() ?? null) : null,
+  ...(emailChange ? { emailChange } : {}),
 });
 
 /**
@@ -46,7 +47,10 @@ export function provisioningActivities(sql: Sql) {
           select ${memberColumns(tx, 'm.')} from identities i join members m on m.id = i.member_id
           where i.connection_id = ${input.connectionId} and i.iss = ${input.iss} and i.sub = ${input.sub}
           for update of m`;
-        if (known) return memberResult('signed_in', await refreshProfile(tx, input, known));
+        if (known) {
+          const { member, emailChange } = await refreshProfile(tx, input, known);
+          return memberResult('signed_in', member, emailChange);
+        }
 
         const [invitation]: [{ id: string; org_role: OrgRole }?] = await tx`
           select id, org_role from invitations
@@ -121,8 +125,11 @@ function recordLinkRefused(tx: Queryable, input: ProvisionIdentityInput, memberI
   });
 }
 
-/** Name and email follow the IdP; a new email is taken only on a verified domain and when no other member has it. */
-async function refreshProfile(tx: Queryable, input: ProvisionIdentityInput, member: MemberRow): Promise<MemberRow> {
+/**
+ * Name and email follow the IdP; a new email is taken only on a verified domain and when no other
+ * member has it, and stamped with the database's clock for the lifecycle (MemberEmail follows it).
+ */
+async function refreshProfile(tx: Queryable, input: ProvisionIdentityInput, member: MemberRow): Promise<{ member: MemberRow; emailChange?: MemberEmailChange }> {
   const changes: Record<string, { from: string; to: string }> = {};
   if (input.name && input.name !== member.name) changes.name = { from: member.name, to: input.name };
   if (input.email !== member.email.toLowerCase()) {
@@ -132,12 +139,13 @@ async function refreshProfile(tx: Queryable, input: ProvisionIdentityInput, memb
   }
   await tx`update identities set last_sign_in_at = now(), email = ${input.email}
            where connection_id = ${input.connectionId} and iss = ${input.iss} and sub = ${input.sub}`;
-  if (!changes.name && !changes.email) return member;
-  const [updated]: [MemberRow] = await tx`
+  if (!changes.name && !changes.email) return { member };
+  const [updated]: [MemberRow & { changedAt: Date }] = await tx`
     update members set name = ${changes.name?.to ?? member.name}, email = ${changes.email?.to ?? member.email}, updated_at = now()
-    where id = ${member.id} returning ${memberColumns(tx)}`;
+    where id = ${member.id} returning ${memberColumns(tx)}, clock_timestamp() as "changedAt"`;
   await audit(tx, input, member.id, 'member.profile_updated', changes);
-  return updated;
+  const { changedAt, ...row } = updated;
+  return { member: row, ...(changes.email ? { emailChange: { email: changes.email.to, changedAt: changedAt.toISOString() } } : {}) };
 }
 
 function audit(tx: Queryable, input: ProvisionIdentityInput, memberId: string, type: string, data: Record<string, unknown>) {

@@ -1,20 +1,10 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Sql } from '../db/client.ts';
 import { orgsWithRemindersDue, reminderContacts } from '../db/site-access.ts';
 import { recipientsFor, type ReminderPolicy } from '../domain/reminders.ts';
-import { nudgeReminders } from '../temporal/site-access.ts';
-import { siteAccessRemindersWorkflowId } from '../workflows/definitions.ts';
+import type { TemporalPorts } from './ports.ts';
+import { heartbeating } from './heartbeat.ts';
 
-async function isRunning(client: Client, workflowId: string): Promise<boolean> {
-  try {
-    return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
-  }
-}
-
-export function reminderSweepActivities(sql: Sql, client: Client, taskQueue: string, policy: ReminderPolicy) {
+export function reminderSweepActivities(sql: Sql, temporal: Pick<TemporalPorts, 'nudgeReminders' | 'remindersRunning'>, policy: ReminderPolicy) {
   return {
     /**
      * Starts the reminders of every organisation that has a reminder to come but no reminder
@@ -23,15 +13,19 @@ export function reminderSweepActivities(sql: Sql, client: Client, taskQueue: str
      * digest that finds nothing due.
      */
     async resumeIdleReminders(scope: { orgId?: string }): Promise<string[]> {
-      const resumed: string[] = [];
-      for (const { orgId, orgSlug, dueAt } of await orgsWithRemindersDue(sql, policy, scope.orgId)) {
-        // An org whose admins have no address that can receive mail stays held until one is added.
-        if (recipientsFor(1, await reminderContacts(sql, orgId)).length === 0) continue;
-        if (await isRunning(client, siteAccessRemindersWorkflowId(orgSlug))) continue;
-        await nudgeReminders(client, { orgId, orgSlug }, taskQueue, { dueAt: dueAt.toISOString() });
-        resumed.push(orgSlug);
-      }
-      return resumed;
+      const due = await orgsWithRemindersDue(sql, policy, scope.orgId);
+      return heartbeating(async (step) => {
+        const resumed: string[] = [];
+        for (const [index, { orgId, orgSlug, dueAt }] of due.entries()) {
+          step({ org: index + 1, of: due.length });
+          // An org whose admins have no address that can receive mail stays held until one is added.
+          if (recipientsFor(1, await reminderContacts(sql, orgId)).length === 0) continue;
+          if (await temporal.remindersRunning({ orgId, orgSlug })) continue;
+          await temporal.nudgeReminders({ orgId, orgSlug }, { dueAt: dueAt.toISOString() });
+          resumed.push(orgSlug);
+        }
+        return resumed;
+      });
     },
   };
 }

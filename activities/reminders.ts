@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { insertAuditEvents } from '../db/audit.ts';
 import type { Queryable, Sql } from '../db/client.ts';
+import { holdDigestLease, releaseDigestLease } from '../db/digest-lease.ts';
 import { lastDigestAt, recordDigest, REMINDER_SENT_EVENT, reminderContacts, waitingMembers, type WaitingWithProgress } from '../db/site-access.ts';
 import { digestEmail, type DigestLine, type EmailContent } from '../domain/reminder-email.ts';
 import type { ReminderOutlook } from '../domain/reminder-outlook.ts';
@@ -16,6 +18,7 @@ import {
   type ReminderPolicy,
 } from '../domain/reminders.ts';
 import { giveUpOn, isMailboxDeferral, sendToOneOfMany, type Mailer } from './email.ts';
+import { heartbeating } from './heartbeat.ts';
 
 export interface ReminderSettings {
   policy: ReminderPolicy;
@@ -106,30 +109,36 @@ export function reminderActivities(sql: Sql, mailer: Mailer, settings: ReminderS
   }
 
   /**
-   * Runs `send` while holding the digest's advisory lock: an attempt Temporal timed out may still be
-   * sending, and a retry overlapping it would find the same emails pending and send them twice. A
-   * retry that finds the lock taken fails, to be retried once the other attempt is done.
+   * Runs `send` while this attempt holds the digest's lease: an attempt Temporal timed out may still
+   * be sending, and a retry overlapping it would find the same emails pending and send them twice.
+   * A retry that finds the lease held fails, to be retried once the other attempt is done or its
+   * lease expired. The lease is a row, renewed before each email (`renew`), never a connection held
+   * across the SMTP exchange: digests in any number never take the pool's connections from the
+   * statements they go on to need (worker/capacity.ts).
    */
-  async function whileSendingAlone<T>(digestKey: string, send: () => Promise<T>): Promise<T> {
-    const session = await sql.reserve();
+  async function whileSendingAlone<T>(digestKey: string, send: (renew: () => Promise<void>) => Promise<T>): Promise<T> {
+    const sender = randomUUID();
+    const held = () => holdDigestLease(sql, digestKey, sender);
+    if (!(await held())) throw ApplicationFailure.retryable('another attempt of this digest is still sending it', 'DigestBeingSent');
     try {
-      const [{ locked }]: [{ locked: boolean }] = await session`select pg_try_advisory_lock(hashtext(${digestKey})) as locked`;
-      if (!locked) throw ApplicationFailure.retryable('another attempt of this digest is still sending it', 'DigestBeingSent');
-      try {
-        return await send();
-      } finally {
-        await session`select pg_advisory_unlock(hashtext(${digestKey}))`;
-      }
+      return await send(async () => {
+        if (!(await held())) throw ApplicationFailure.retryable('another attempt took this digest over', 'DigestBeingSent');
+      });
     } finally {
-      session.release();
+      // A lease that cannot be given up now expires on its own.
+      await releaseDigestLease(sql, digestKey, sender).catch((err: unknown) => log.warn('digest lease not released; it expires', { digestKey, err }));
     }
   }
 
-  /** One email per recipient, each keyed in the email log, so a retry sends only what is missing. */
-  async function mailEach(orgId: string, digestKey: string, recipients: Recipient[], compose: (recipient: Recipient) => EmailContent) {
+  /**
+   * One email per recipient, each keyed in the email log, so a retry sends only what is missing.
+   * `beforeEach(index)` runs before every email (heartbeat, cancellation, lease).
+   */
+  async function mailEach(orgId: string, digestKey: string, recipients: Recipient[], compose: (recipient: Recipient) => EmailContent, beforeEach: (index: number) => Promise<void>) {
     const outcomes = { delivered: [] as string[], rejected: [] as string[], failed: [] as string[] };
     const deferred: { key: string; address: string; err: unknown }[] = [];
-    for (const recipient of recipients) {
+    for (const [index, recipient] of recipients.entries()) {
+      await beforeEach(index);
       const key = `site-access-reminder/${orgId}/${digestKey}/${recipient.address}`;
       try {
         const outcome = await sendToOneOfMany(sql, mailer, { idempotencyKey: key, orgId, kind: 'site_access_reminder', to: [recipient.address], ...compose(recipient) });
@@ -172,7 +181,15 @@ export function reminderActivities(sql: Sql, mailer: Mailer, settings: ReminderS
         const ordered = [...lines].sort(byUrgency);
         const steps = policy.scheduleMs.length;
         const compose = (recipient: Recipient) => digestEmail({ orgName: org?.name ?? '', level, steps, lines: ordered, role: recipient.role, links });
-        outcomes = await whileSendingAlone(digestKey, () => mailEach(orgId, digestKey, recipientsFor(level, contacts), compose));
+        const recipients = recipientsFor(level, contacts);
+        outcomes = await heartbeating((step) =>
+          whileSendingAlone(digestKey, (renew) =>
+            mailEach(orgId, digestKey, recipients, compose, (index) => {
+              step({ mailing: index + 1, of: recipients.length });
+              return renew();
+            }),
+          ),
+        );
         const data = { of: steps, digest: digestKey, ...outcomes };
         await insertAuditEvents(
           sql,

@@ -14,7 +14,7 @@ const DRAIN_DEADLINE_MS = LONGEST_TEMPORAL_WAIT_MS + 5_000;
 
 const config = loadConfig();
 const log = createLogger(config.logLevel).child({ component: 'api' });
-const sql = createSql(config.databaseUrl);
+const sql = createSql(config.databaseUrl, { max: config.databasePoolMax });
 // Lazy: the api starts (and /readyz says so) even while Temporal is still coming up.
 const connection = Connection.lazy({ address: config.temporal.address });
 const client = new Client({ connection, namespace: config.temporal.namespace });

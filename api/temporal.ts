@@ -5,10 +5,11 @@ import { identityKey } from '../auth/tokens.ts';
 import {
   signInOutcomeUpdate,
   signInWorkflowId,
+  workflowTypes,
   type ProvisionIdentityInput,
+  type ProvisionIdentityWorkflow,
   type ProvisionOutcome,
 } from '../workflows/definitions.ts';
-import { provisionIdentityWorkflow } from '../workflows/index.ts';
 import type { AppDeps } from './context.ts';
 import { ClientError } from './errors.ts';
 
@@ -45,7 +46,7 @@ const slow = () => new ClientError(503, 'provisioning_slow', 'Setting up your ac
  */
 export async function provisionSignIn(temporal: TemporalClients, taskQueue: string, input: ProvisionIdentityInput): Promise<ProvisionOutcome> {
   const { client, connection } = temporal;
-  const startWorkflowOperation = new WithStartWorkflowOperation(provisionIdentityWorkflow, {
+  const startWorkflowOperation = new WithStartWorkflowOperation<ProvisionIdentityWorkflow>(workflowTypes.provisionIdentity, {
     taskQueue,
     workflowId: signInWorkflowId(input.orgSlug, identityKey(input.connectionId, input.iss, input.sub)),
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,

@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import postgres from 'postgres';
 import { createActivities } from '../activities/index.ts';
+import { activityPorts } from '../temporal/activity-ports.ts';
 import { provisionSignIn } from '../api/temporal.ts';
 import { loadConfig } from '../config/index.ts';
 import { createSql } from '../db/client.ts';
@@ -49,15 +50,15 @@ const native = await NativeConnection.connect({ address: server.address });
 const connection = await Connection.connect({ address: server.address });
 const client = new Client({ connection });
 // The defaults: no reminder falls due during a run.
-const { reminders: policy, publicUrl, reminderRecipientAttempts: recipientAttempts } = loadConfig({ APP_ENV: 'test' });
+const { reminders: policy, publicUrl, reminderRecipientAttempts: recipientAttempts, workerConcurrency: concurrency } = loadConfig({ APP_ENV: 'test' });
 const deps = { sql, mailer, client, reminders: { policy, publicUrl, recipientAttempts } };
 const workers = [
-  await createWorker({ connection: native, namespace: 'default', taskQueue: 'bench', ...deps }),
+  await createWorker({ connection: native, namespace: 'default', taskQueue: 'bench', concurrency, ...deps }),
   await Worker.create({
     connection: native,
     taskQueue: 'bench-floor',
     workflowsPath: fileURLToPath(new URL('./floor-workflows.ts', import.meta.url)),
-    activities: createActivities({ ...deps, taskQueue: 'bench-floor' }),
+    activities: createActivities({ ...deps, temporal: activityPorts(client, 'bench-floor') }),
   }),
 ];
 const running = workers.map((w) => w.run());

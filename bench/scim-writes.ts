@@ -63,6 +63,7 @@ const worker = await createWorker({
   connection: native,
   namespace: 'default',
   taskQueue: 'bench-scim',
+  concurrency: config.workerConcurrency,
   sql,
   mailer: createMailer('smtp://127.0.0.1:1', 'x@y'),
   client,

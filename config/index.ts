@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_POOL_MAX } from '../db/client.ts';
 import { parseDuration } from '../domain/duration.ts';
 import { parseSchedule, type ReminderPolicy } from '../domain/reminders.ts';
 
@@ -38,6 +39,10 @@ const schema = z
   .object({
     APP_ENV: z.enum(['development', 'test', 'production']).default('development'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).default(DEFAULT_DATABASE_URL),
+    DATABASE_POOL_MAX: z.coerce.number({ error: 'must be a whole number' }).int().min(2).max(500).default(DEFAULT_POOL_MAX),
+    // The worker checks these against DATABASE_POOL_MAX at start (worker/capacity.ts).
+    WORKER_ACTIVITY_CONCURRENCY: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(1000).default(6),
+    WORKER_LOCAL_ACTIVITY_CONCURRENCY: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(1000).default(3),
     TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TASK_QUEUE: z.string().min(1).default('provisioning'),
@@ -79,6 +84,10 @@ const schema = z
 export type Config = Readonly<{
   env: 'development' | 'test' | 'production';
   databaseUrl: string;
+  /** Connections in this process's PostgreSQL pool. */
+  databasePoolMax: number;
+  /** Activities and local activities one worker runs at once (maxConcurrent{,Local}ActivityTaskExecutions). */
+  workerConcurrency: Readonly<{ activities: number; localActivities: number }>;
   temporal: Readonly<{ address: string; namespace: string; taskQueue: string }>;
   port: number;
   publicUrl: URL;
@@ -110,6 +119,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze({
     env: e.APP_ENV,
     databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    workerConcurrency: Object.freeze({ activities: e.WORKER_ACTIVITY_CONCURRENCY, localActivities: e.WORKER_LOCAL_ACTIVITY_CONCURRENCY }),
     temporal: Object.freeze({ address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TASK_QUEUE }),
     port: e.PORT,
     publicUrl: new URL(e.PUBLIC_URL),

@@ -2,14 +2,50 @@ import postgres from 'postgres';
 
 export type Sql = postgres.Sql;
 
+/** Connections per process unless DATABASE_POOL_MAX says otherwise (see worker/capacity.ts for the worker's arithmetic). */
+export const DEFAULT_POOL_MAX = 10;
+
+/**
+ * Server-side bounds on every session the service opens, so overload or a held lock fails the
+ * statement (a retried activity, a request's 5xx) instead of waiting for ever: no statement runs
+ * longer than the shortest activity's start-to-close, a lock is waited for only briefly, and a
+ * transaction left open between statements (a bug awaiting something else inside it) is ended and
+ * its locks and connection freed.
+ */
+export const SESSION_LIMITS = {
+  statement_timeout: 8_000,
+  lock_timeout: 4_000,
+  idle_in_transaction_session_timeout: 10_000,
+} as const;
+
 export function createSql(databaseUrl: string, options: postgres.Options<Record<string, never>> = {}): Sql {
+  const { connection, ...rest } = options;
   return postgres(databaseUrl, {
-    max: 10,
+    max: DEFAULT_POOL_MAX,
     idle_timeout: 30,
     connect_timeout: 10,
     onnotice: () => {},
-    ...options,
+    ...rest,
+    connection: { ...SESSION_LIMITS, ...connection },
   });
+}
+
+/**
+ * One `select 1` through the pool within `withinMs`: fails when no connection can be had (every one
+ * held) as when the server does not answer, so health checks see a stuck pool and not only a live
+ * server. A late probe stays queued and runs once a connection frees (cancelling it could crash
+ * the process: postgres.js drops the cancel request's own failure unhandled).
+ */
+export async function roundTrip(sql: Sql, withinMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no PostgreSQL round trip within ${withinMs} ms: every pooled connection busy, or the server not answering`)), withinMs);
+  });
+  try {
+    await Promise.race([sql`select 1`, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A unique constraint refused the row: the caller turns that into a clear conflict. */

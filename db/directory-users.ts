@@ -1,12 +1,27 @@
 /**
  * SCIM Users stored as directory links of members. Each write is one transaction holding the row
- * locks of the link and its member; when the directory's state of the person changes, the
- * transaction draws the next `directory_event_seq`, so events of one member are strictly ordered.
- * Status is never written here: the member's lifecycle workflow, told by the caller, decides it.
+ * locks of the link and its member; when the directory's word on the person (state or email)
+ * changes, the transaction draws the next `directory_event_seq`, so events of one member are
+ * strictly ordered. Status is never written here: the member's lifecycle workflow, told by the
+ * caller, decides it.
+ *
+ * Lock order, in every transaction that touches a member and their directory link: the member's
+ * row first, then the link's, then rows hanging off the member (sessions, site assignments,
+ * identities); several members in id order. Two writes to one person then queue instead of
+ * deadlocking. activities/member-status.ts, activities/provisioning.ts (after a pending invitation),
+ * db/site-assignments.ts and auth/identity-links.ts lock the member first and never a link. A
+ * serialization failure or deadlock that happens anyway is retried (db/transient-conflicts.ts), and
+ * answered 409 if it keeps happening: never a 5xx.
+ *
+ * Delivery: the request whose write produced an event claims it (`delivery_claimed_at`) and signals
+ * the lifecycle after commit. Identical requests meanwhile find nothing to change and a fresh claim,
+ * and send nothing: one signal per change. A request whose signal failed gives the claim back, so a
+ * retry delivers; a claim older than DELIVERY_CLAIM_STALE (its request crashed) is taken over by a
+ * retry or the backstop (undeliveredDirectoryEvents).
  */
 import { decideNewIdentity, emailChangeRefusal } from '../domain/identity-linking.ts';
 import type { MemberRef, MemberStatus } from '../domain/member.ts';
-import { invalidValue, resourceNotFound, uniqueness } from '../domain/scim/errors.ts';
+import { invalidValue, resourceNotFound, ScimError, uniqueness } from '../domain/scim/errors.ts';
 import type { Filter } from '../domain/scim/filter.ts';
 import { memberEmailOf, memberNameOf, type DirectoryState, type StoredUser } from '../domain/scim/mapping.ts';
 import type { UserResource } from '../domain/scim/resource.ts';
@@ -14,6 +29,7 @@ import type { DirectoryEvent } from '../workflows/definitions.ts';
 import { insertAuditEvent } from './audit.ts';
 import { isUniqueViolation, type Queryable, type Sql } from './client.ts';
 import { filterToSql } from './directory-filter.ts';
+import { isTransientConflict, retryingTransientConflicts } from './transient-conflicts.ts';
 import { isVerifiedDomain } from './verified-domains.ts';
 
 /** The organisation a SCIM token speaks for; `tokenId` is recorded as the actor of its changes. */
@@ -64,13 +80,30 @@ const toStoredUser = (row: LinkRow): StoredUser => ({
   lastModified: row.lastModified,
 });
 
-function toWrite(actor: DirectoryActor, row: LinkRow): DirectoryWrite {
+/** `claimed`: this write holds the delivery of the link's event (see the header); others hand on none. */
+function toWrite(actor: DirectoryActor, row: LinkRow, claimed: boolean): DirectoryWrite {
   const seq = Number(row.directorySeq);
   return {
     user: toStoredUser(row),
     member: { orgId: actor.orgId, orgSlug: actor.orgSlug, memberId: row.memberId, email: row.email },
-    ...(seq > Number(row.signalledSeq) ? { event: { state: row.directoryState, seq, at: row.directoryChangedAt.toISOString() } } : {}),
+    ...(claimed && seq > Number(row.signalledSeq) ? { event: { state: row.directoryState, seq, at: row.directoryChangedAt.toISOString() } } : {}),
   };
+}
+
+/**
+ * A claim older than this belongs to a request that crashed or hung: it outlasts the api's signal
+ * deadline (5 s, api/scim/users.ts) with room to spare, so a live request is never overtaken.
+ */
+const DELIVERY_CLAIM_STALE = '30 seconds';
+
+/** Claims the link's undelivered event unless another request is handing it on; whether this one got it. */
+async function claimDelivery(sql: Queryable, memberId: string): Promise<boolean> {
+  const claimed = await sql`
+    update directory_links set delivery_claimed_at = now()
+    where member_id = ${memberId} and directory_seq > signalled_seq
+      and (delivery_claimed_at is null or delivery_claimed_at < now() - ${DELIVERY_CLAIM_STALE}::interval)
+    returning 1`;
+  return claimed.length > 0;
 }
 
 const audit = (tx: Queryable, actor: DirectoryActor, memberId: string, type: string, data: Record<string, unknown>) =>
@@ -88,12 +121,16 @@ async function checkUnique(tx: Queryable, orgId: string, user: UserResource, mem
   throw uniqueness(`A User with ${which.slice(0, 200)} already exists in this directory.`);
 }
 
-/** A unique key lost to a concurrent write is the same conflict the checks above name. */
-async function uniquely<T>(work: () => Promise<T>): Promise<T> {
+/**
+ * One SCIM write in one transaction, run again if PostgreSQL aborted it for a concurrent one. A
+ * unique key lost to a concurrent write is the same conflict the checks above name.
+ */
+async function writeTransaction<T>(sql: Sql, work: (tx: Queryable) => Promise<T>): Promise<T> {
   try {
-    return await work();
+    return await retryingTransientConflicts(() => sql.begin(work) as Promise<T>);
   } catch (err) {
     if (isUniqueViolation(err)) throw uniqueness('A User with this userName, externalId or email already exists in this directory.');
+    if (isTransientConflict(err)) throw new ScimError(409, 'The User was being changed by other requests at the same moment; repeat the request.');
     throw err;
   }
 }
@@ -112,34 +149,33 @@ const readLink = async (tx: Queryable, memberId: string): Promise<LinkRow> => {
  */
 export function createDirectoryUser(sql: Sql, actor: DirectoryActor, user: UserResource): Promise<DirectoryWrite> {
   const email = memberEmailOf(user);
-  return uniquely(() =>
-    sql.begin(async (tx) => {
-      await checkUnique(tx, actor.orgId, user);
-      const [existing]: [{ id: string; name: string }?] = await tx`
-        select id, name from members where org_id = ${actor.orgId} and email = ${email} for update`;
-      const [link]: [{ live: boolean }?] = existing ? await tx`select deleted_at is null as live from directory_links where member_id = ${existing.id} for update` : [];
-      const decision = decideNewIdentity({
-        domainVerified: await isVerifiedDomain(tx, actor.orgId, email),
-        invited: false,
-        // The directory's counterpart of "another subject at this IdP": a live directory user already holds the member.
-        ...(existing ? { member: { hasOtherIdentityAtThisIdp: Boolean(link?.live) } } : {}),
-      });
-      if (decision.action === 'refuse' && decision.reason === 'identity_conflict') throw uniqueness(`Another User of this directory already holds ${email}.`);
-      if (decision.action === 'refuse') throw invalidValue(`${email} is not on a verified domain of this organisation; ask the operator to verify the domain.`);
-      const memberId = existing ? existing.id : await insertMember(tx, actor, email, memberNameOf(user), user);
-      if (existing) await updateMember(tx, actor, { memberId, email, name: existing.name }, user);
-      await tx`
-        insert into directory_links (member_id, org_id, external_id, user_name, resource, directory_state)
-        values (${memberId}, ${actor.orgId}, ${externalIdOf(user)}, ${user.userName}, ${tx.json(user as never)}, ${stateOf(user)})
-        on conflict (member_id) do update set
-          scim_id = excluded.scim_id, external_id = excluded.external_id, user_name = excluded.user_name,
-          resource = excluded.resource, directory_state = excluded.directory_state, directory_seq = excluded.directory_seq,
-          directory_changed_at = excluded.directory_changed_at, deleted_at = null, created_at = now(), updated_at = now()`;
-      const row = await readLink(tx, memberId);
-      await audit(tx, actor, memberId, 'directory.user_created', { scimId: row.scimId, userName: user.userName, externalId: externalIdOf(user), linked: Boolean(existing) });
-      return toWrite(actor, row);
-    }),
-  );
+  return writeTransaction(sql, async (tx) => {
+    await checkUnique(tx, actor.orgId, user);
+    const [existing]: [{ id: string; name: string }?] = await tx`
+      select id, name from members where org_id = ${actor.orgId} and email = ${email} for update`;
+    const [link]: [{ live: boolean }?] = existing ? await tx`select deleted_at is null as live from directory_links where member_id = ${existing.id} for update` : [];
+    const decision = decideNewIdentity({
+      domainVerified: await isVerifiedDomain(tx, actor.orgId, email),
+      invited: false,
+      // The directory's counterpart of "another subject at this IdP": a live directory user already holds the member.
+      ...(existing ? { member: { hasOtherIdentityAtThisIdp: Boolean(link?.live) } } : {}),
+    });
+    if (decision.action === 'refuse' && decision.reason === 'identity_conflict') throw uniqueness(`Another User of this directory already holds ${email}.`);
+    if (decision.action === 'refuse') throw invalidValue(`${email} is not on a verified domain of this organisation; ask the operator to verify the domain.`);
+    const memberId = existing ? existing.id : await insertMember(tx, actor, email, memberNameOf(user), user);
+    if (existing) await updateMember(tx, actor, { memberId, email, name: existing.name }, user);
+    await tx`
+      insert into directory_links (member_id, org_id, external_id, user_name, resource, directory_state, delivery_claimed_at)
+      values (${memberId}, ${actor.orgId}, ${externalIdOf(user)}, ${user.userName}, ${tx.json(user as never)}, ${stateOf(user)}, now())
+      on conflict (member_id) do update set
+        scim_id = excluded.scim_id, external_id = excluded.external_id, user_name = excluded.user_name,
+        resource = excluded.resource, directory_state = excluded.directory_state, directory_seq = excluded.directory_seq,
+        directory_changed_at = excluded.directory_changed_at, delivery_claimed_at = excluded.delivery_claimed_at,
+        deleted_at = null, created_at = now(), updated_at = now()`;
+    const row = await readLink(tx, memberId);
+    await audit(tx, actor, memberId, 'directory.user_created', { scimId: row.scimId, userName: user.userName, externalId: externalIdOf(user), linked: Boolean(existing) });
+    return toWrite(actor, row, true);
+  });
 }
 
 async function insertMember(tx: Queryable, actor: DirectoryActor, email: string, name: string, user: UserResource): Promise<string> {
@@ -153,8 +189,11 @@ async function insertMember(tx: Queryable, actor: DirectoryActor, email: string,
   return member.id;
 }
 
-/** Name and email follow the directory, the email under the same rules as at sign-in; refused changes are errors here. */
-async function updateMember(tx: Queryable, actor: DirectoryActor, member: { memberId: string; email: string; name: string }, user: UserResource) {
+/**
+ * Name and email follow the directory, the email under the same rules as at sign-in; refused changes
+ * are errors here. Whether the email changed: the lifecycle is told (its MemberEmail search attribute).
+ */
+async function updateMember(tx: Queryable, actor: DirectoryActor, member: { memberId: string; email: string; name: string }, user: UserResource): Promise<boolean> {
   const changes: Record<string, { from: string; to: string }> = {};
   const email = memberEmailOf(user);
   const name = memberNameOf(user);
@@ -166,23 +205,31 @@ async function updateMember(tx: Queryable, actor: DirectoryActor, member: { memb
     if (refusal) throw invalidValue(`${email} is not on a verified domain of this organisation; the email stays ${member.email}.`);
     changes.email = { from: member.email, to: email };
   }
-  if (!changes.name && !changes.email) return;
+  if (!changes.name && !changes.email) return false;
   await tx`update members set name = ${changes.name?.to ?? member.name}, email = ${changes.email?.to ?? member.email}, updated_at = now()
            where id = ${member.memberId}`;
   await audit(tx, actor, member.memberId, 'member.profile_updated', changes);
+  return Boolean(changes.email);
 }
 
 /** Resource ids are UUIDs (any case); anything else names no resource, and is answered without a query. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const resourceId = (scimId: string) => (UUID.test(scimId) ? scimId.toLowerCase() : undefined);
 
+/** The live user's member, then its link (the lock order above), the link read again under its lock. */
 const lockLive = async (tx: Queryable, actor: DirectoryActor, scimId: string): Promise<LinkRow> => {
   const id = resourceId(scimId);
-  const [row]: [LinkRow?] = id
+  const [member]: [{ id: string }?] = id
+    ? await tx`
+        select id from members
+        where id = (select member_id from directory_links where org_id = ${actor.orgId} and scim_id = ${id} and deleted_at is null)
+        for update`
+    : [];
+  const [row]: [LinkRow?] = member
     ? await tx`
         select ${linkColumns(tx)} from directory_links l join members m on m.id = l.member_id
-        where l.org_id = ${actor.orgId} and l.scim_id = ${id} and l.deleted_at is null
-        for update of l, m`
+        where l.member_id = ${member.id} and l.scim_id = ${id!} and l.deleted_at is null
+        for update of l`
     : [];
   if (!row) throw resourceNotFound(scimId);
   return row;
@@ -197,26 +244,26 @@ const sorted = (value: unknown): unknown =>
  * request repeated finds nothing to change and writes nothing, so client retries are harmless.
  */
 export function updateDirectoryUser(sql: Sql, actor: DirectoryActor, scimId: string, change: (current: UserResource) => UserResource): Promise<DirectoryWrite> {
-  return uniquely(() =>
-    sql.begin(async (tx) => {
-      const row = await lockLive(tx, actor, scimId);
-      const next = change(row.resource);
-      if (same(next, row.resource)) return toWrite(actor, row);
-      await checkUnique(tx, actor.orgId, next, row.memberId);
-      await updateMember(tx, actor, row, next);
-      await tx`update directory_links set resource = ${tx.json(next as never)}, user_name = ${next.userName}, external_id = ${externalIdOf(next)}, updated_at = now()
-               where member_id = ${row.memberId}`;
-      if (stateOf(next) !== row.directoryState) await advanceState(tx, row.memberId, stateOf(next));
-      const changed = Object.keys({ ...row.resource, ...next }).filter((k) => !same(row.resource[k], next[k]));
-      await audit(tx, actor, row.memberId, 'directory.user_updated', { scimId: row.scimId, changed });
-      return toWrite(actor, await readLink(tx, row.memberId));
-    }),
-  );
+  return writeTransaction(sql, async (tx) => {
+    const row = await lockLive(tx, actor, scimId);
+    const next = change(row.resource);
+    if (same(next, row.resource)) return toWrite(actor, row, await claimDelivery(tx, row.memberId));
+    await checkUnique(tx, actor.orgId, next, row.memberId);
+    const emailChanged = await updateMember(tx, actor, row, next);
+    await tx`update directory_links set resource = ${tx.json(next as never)}, user_name = ${next.userName}, external_id = ${externalIdOf(next)}, updated_at = now()
+             where member_id = ${row.memberId}`;
+    const advanced = stateOf(next) !== row.directoryState || emailChanged;
+    if (advanced) await advanceState(tx, row.memberId, stateOf(next));
+    const changed = Object.keys({ ...row.resource, ...next }).filter((k) => !same(row.resource[k], next[k]));
+    await audit(tx, actor, row.memberId, 'directory.user_updated', { scimId: row.scimId, changed });
+    return toWrite(actor, await readLink(tx, row.memberId), advanced || (await claimDelivery(tx, row.memberId)));
+  });
 }
 
+/** A new event (state or email changed), claimed for delivery by the write that made it. */
 const advanceState = (tx: Queryable, memberId: string, state: DirectoryState) => tx`
   update directory_links set directory_state = ${state}, directory_seq = nextval('directory_event_seq'), directory_changed_at = clock_timestamp(),
-    deleted_at = ${state === 'deleted' ? tx`now()` : null}
+    delivery_claimed_at = now(), deleted_at = ${state === 'deleted' ? tx`now()` : null}
   where member_id = ${memberId}`;
 
 /**
@@ -224,24 +271,29 @@ const advanceState = (tx: Queryable, memberId: string, state: DirectoryState) =>
  * disables them. Repeating it is a 404, which still hands on a deletion whose delivery failed.
  */
 export function deleteDirectoryUser(sql: Sql, actor: DirectoryActor, scimId: string): Promise<DirectoryWrite & { deleted: boolean }> {
-  return sql.begin(async (tx) => {
+  return writeTransaction(sql, async (tx) => {
     const id = resourceId(scimId);
     const [earlier]: [LinkRow?] = id
       ? await tx`
           select ${linkColumns(tx)} from directory_links l join members m on m.id = l.member_id
           where l.org_id = ${actor.orgId} and l.scim_id = ${id} and l.deleted_at is not null`
       : [];
-    if (earlier) return { ...toWrite(actor, earlier), deleted: false };
+    if (earlier) return { ...toWrite(actor, earlier, await claimDelivery(tx, earlier.memberId)), deleted: false };
     const row = await lockLive(tx, actor, scimId);
     await advanceState(tx, row.memberId, 'deleted');
     await audit(tx, actor, row.memberId, 'directory.user_deleted', { scimId: row.scimId, userName: row.resource.userName });
-    return { ...toWrite(actor, await readLink(tx, row.memberId)), deleted: true };
+    return { ...toWrite(actor, await readLink(tx, row.memberId), true), deleted: true };
   });
 }
 
 /** After the lifecycle accepted the signal: a later retry of the request need not send it again. */
 export async function markDelivered(sql: Sql, memberId: string, seq: number): Promise<void> {
   await sql`update directory_links set signalled_seq = greatest(signalled_seq, ${seq}) where member_id = ${memberId}`;
+}
+
+/** The signal failed: the claim is given back, so the request's retry (or the backstop) delivers at once. */
+export async function releaseDelivery(sql: Sql, memberId: string, seq: number): Promise<void> {
+  await sql`update directory_links set delivery_claimed_at = null where member_id = ${memberId} and directory_seq = ${seq}`;
 }
 
 export async function findDirectoryUser(sql: Sql, orgId: string, scimId: string): Promise<StoredUser | undefined> {
@@ -278,16 +330,21 @@ export async function findLiveByUserName(sql: Sql, actor: DirectoryActor, userNa
   const [row]: [LinkRow?] = await sql`
     select ${linkColumns(sql)} from directory_links l join members m on m.id = l.member_id
     where l.org_id = ${actor.orgId} and l.user_name = ${userName} and l.deleted_at is null`;
-  return row && toWrite(actor, row);
+  return row && toWrite(actor, row, await claimDelivery(sql, row.memberId));
 }
 
-/** Directory events committed but not known delivered to the member's lifecycle (oldest first, a batch at a time). */
+/**
+ * Directory events committed but not known delivered to the member's lifecycle, and not being
+ * delivered by a SCIM request right now (oldest first, a batch at a time).
+ */
 export async function undeliveredDirectoryEvents(sql: Sql, limit: number, orgId?: string): Promise<{ member: MemberRef & { email: string }; event: DirectoryEvent }[]> {
   const rows = await sql<{ orgId: string; orgSlug: string; memberId: string; email: string; state: DirectoryEvent['state']; seq: string; at: Date }[]>`
     select l.org_id as "orgId", o.slug as "orgSlug", l.member_id as "memberId", m.email::text as email,
            l.directory_state as state, l.directory_seq as seq, l.directory_changed_at as at
     from directory_links l join members m on m.id = l.member_id join organisations o on o.id = l.org_id
-    where l.directory_seq > l.signalled_seq ${orgId === undefined ? sql`` : sql`and l.org_id = ${orgId}`}
+    where l.directory_seq > l.signalled_seq
+      and (l.delivery_claimed_at is null or l.delivery_claimed_at < now() - ${DELIVERY_CLAIM_STALE}::interval)
+      ${orgId === undefined ? sql`` : sql`and l.org_id = ${orgId}`}
     order by l.directory_changed_at
     limit ${limit}`;
   return rows.map(({ state, seq, at, ...member }) => ({ member, event: { state, seq: Number(seq), at: at.toISOString() } }));

@@ -17,6 +17,8 @@ export async function startSmtpSink(
     rejects?: (address: string) => boolean;
     /** Defers these recipients every time (451), like a full or misconfigured mailbox (tests). */
     defers?: (address: string) => boolean;
+    /** Answers each recipient this late, like a mail server under load (tests). */
+    recipientDelayMs?: number;
   } = {},
 ): Promise<SmtpSink> {
   const messages: ParsedMail[] = [];
@@ -24,7 +26,8 @@ export async function startSmtpSink(
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
-    onRcptTo(address, _session, callback) {
+    async onRcptTo(address, _session, callback) {
+      if (options.recipientDelayMs) await new Promise((resolve) => setTimeout(resolve, options.recipientDelayMs));
       if (options.defers?.(address.address)) return callback(Object.assign(new Error(`mailbox ${address.address} busy, try later`), { responseCode: 451 }));
       if (!options.rejects?.(address.address)) return callback();
       callback(Object.assign(new Error(`no mailbox ${address.address}`), { responseCode: 550 }));

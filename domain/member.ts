@@ -13,6 +13,12 @@ export const INVITATION_DAYS = 14;
 export const siteRoles = ['site_member', 'site_admin'] as const;
 export type SiteRole = (typeof siteRoles)[number];
 
+/** An organisation as workflow IDs and search attributes name it. */
+export interface OrgRef {
+  orgId: string;
+  orgSlug: string;
+}
+
 /** What identifies a member everywhere, including in workflow IDs and search attributes. */
 export interface MemberRef {
   orgId: string;

@@ -1,6 +1,12 @@
 import type { Client } from '@temporalio/client';
-import { directoryEventSignal, memberWorkflowId, type DirectoryEvent } from '../workflows/definitions.ts';
-import { memberLifecycleWorkflow } from '../workflows/index.ts';
+import {
+  directoryEventSignal,
+  lifecycleStart,
+  memberWorkflowId,
+  workflowTypes,
+  type DirectoryEvent,
+  type MemberLifecycleWorkflow,
+} from '../workflows/definitions.ts';
 
 export interface DirectoryMember {
   orgId: string;
@@ -13,14 +19,15 @@ export interface DirectoryMember {
  * Hands what the directory said about a member to the member's lifecycle, the single writer of
  * their status, starting the lifecycle if it does not run yet (a member the directory just
  * created). Harmless to repeat: the lifecycle ignores an event whose seq it has already seen.
+ * The member's email goes along: the lifecycle's MemberEmail follows the directory's changes.
  */
 export async function sendDirectoryEvent(client: Client, member: DirectoryMember, event: DirectoryEvent, taskQueue: string) {
   const { orgId, orgSlug, memberId, email } = member;
-  return client.workflow.signalWithStart(memberLifecycleWorkflow, {
+  return client.workflow.signalWithStart<MemberLifecycleWorkflow, [DirectoryEvent]>(workflowTypes.memberLifecycle, {
     workflowId: memberWorkflowId(orgSlug, memberId),
     taskQueue,
-    args: [{ orgId, orgSlug, memberId, email, source: 'directory' }],
+    ...lifecycleStart({ orgId, orgSlug, memberId, email, source: 'directory', waitingSince: null }),
     signal: directoryEventSignal,
-    signalArgs: [event],
+    signalArgs: [{ ...event, email }],
   });
 }

@@ -1,8 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { OrgRole } from '../domain/member.ts';
-import { invitationWorkflowId } from '../workflows/definitions.ts';
-import { sendInvitationWorkflow } from '../workflows/index.ts';
+import { invitationWorkflowId, workflowTypes, type SendInvitationWorkflow } from '../workflows/definitions.ts';
 
 export interface InvitationToMail {
   org: { id: string; slug: string; name: string };
@@ -22,7 +21,7 @@ export interface InvitationEmailTarget {
  */
 export function startInvitationEmail(client: Client, { taskQueue, publicUrl }: InvitationEmailTarget, { org, invitation }: InvitationToMail) {
   const signInUrl = new URL(`/auth/${org.slug}/login?login_hint=${encodeURIComponent(invitation.email)}`, publicUrl);
-  return client.workflow.start(sendInvitationWorkflow, {
+  return client.workflow.start<SendInvitationWorkflow>(workflowTypes.sendInvitation, {
     taskQueue,
     workflowId: invitationWorkflowId(org.slug, invitation.id),
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,

@@ -7,11 +7,13 @@ import {
   disableMemberUpdate,
   enableMemberUpdate,
   followDirectoryUpdate,
+  lifecycleStart,
   memberWorkflowId,
+  workflowTypes,
+  type MemberLifecycleWorkflow,
   type MemberStatusAnswer,
   type MemberStatusRequest,
 } from '../workflows/definitions.ts';
-import { memberLifecycleWorkflow } from '../workflows/index.ts';
 
 export const statusUpdates = { disable: disableMemberUpdate, enable: enableMemberUpdate, 'follow-directory': followDirectoryUpdate } as const;
 export type StatusDecisionName = keyof typeof statusUpdates;
@@ -29,11 +31,11 @@ export async function decideMemberStatus(
   request: MemberStatusRequest,
 ): Promise<MemberStatusAnswer> {
   const { orgId, orgSlug, memberId, email, source } = member;
-  const startWorkflowOperation = new WithStartWorkflowOperation(memberLifecycleWorkflow, {
+  const startWorkflowOperation = new WithStartWorkflowOperation<MemberLifecycleWorkflow>(workflowTypes.memberLifecycle, {
     workflowId: memberWorkflowId(orgSlug, memberId),
     taskQueue,
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    args: [{ orgId, orgSlug, memberId, email, source }],
+    ...lifecycleStart({ orgId, orgSlug, memberId, email, source, waitingSince: null }),
   });
   try {
     return await client.workflow.executeUpdateWithStart(statusUpdates[decision], { args: [request], startWorkflowOperation });

@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { MemberRef } from '../domain/member.ts';
+import type { MemberRef, OrgRef } from '../domain/member.ts';
 import {
   memberWorkflowId,
   reminderStateQuery,
@@ -7,14 +7,10 @@ import {
   siteAccessChangedSignal,
   type RemindersNudge,
   siteAccessRemindersWorkflowId,
+  workflowTypes,
   type SiteAccessChange,
+  type SiteAccessRemindersWorkflow,
 } from '../workflows/definitions.ts';
-import { siteAccessRemindersWorkflow } from '../workflows/index.ts';
-
-export interface OrgRef {
-  orgId: string;
-  orgSlug: string;
-}
 
 /**
  * Tells the org's reminder workflow that a member's reminder falls due at `nudge.dueAt` (they began
@@ -23,13 +19,23 @@ export interface OrgRef {
  * workflow tries a digest that finds nothing due.
  */
 export async function nudgeReminders(client: Client, { orgId, orgSlug }: OrgRef, taskQueue: string, nudge: RemindersNudge = {}): Promise<void> {
-  await client.workflow.signalWithStart(siteAccessRemindersWorkflow, {
+  await client.workflow.signalWithStart<SiteAccessRemindersWorkflow, [RemindersNudge?]>(workflowTypes.siteAccessReminders, {
     workflowId: siteAccessRemindersWorkflowId(orgSlug),
     taskQueue,
     args: [{ orgId, orgSlug }],
     signal: remindersNudgeSignal,
     signalArgs: [nudge],
   });
+}
+
+/** Whether the org's reminder workflow runs now; describing it is no billable Action. */
+export async function remindersRunning(client: Client, { orgSlug }: OrgRef): Promise<boolean> {
+  try {
+    return (await client.workflow.getHandle(siteAccessRemindersWorkflowId(orgSlug)).describe()).status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { resolveTemporalCli } from '../dev/temporal-cli.ts';
 import { startTemporalDevServer, type DevServer } from '../dev/temporal-server.ts';
 import { decideMemberStatus, type StatusDecisionName } from '../temporal/member-status.ts';
-import { memberStateQuery, memberWorkflowId } from '../workflows/definitions.ts';
+import { lifecycleStart, memberStateQuery, memberWorkflowId } from '../workflows/definitions.ts';
 import { memberLifecycleWorkflow } from '../workflows/index.ts';
 import { sendDirectoryEvent } from '../temporal/directory-events.ts';
 import { followingTheDirectory } from './support/directory.ts';
@@ -33,7 +33,7 @@ it('a lifecycle whose history grows continues as new, keeping its state and writ
   const first = await h.client.workflow.start(memberLifecycleWorkflow, {
     taskQueue: h.taskQueue,
     workflowId: memberWorkflowId(org.slug, member.id),
-    args: [{ ...ref, email: member.email, source: 'operator' }],
+    ...lifecycleStart({ ...ref, email: member.email, source: 'operator', waitingSince: null }),
   });
 
   const firstRun = h.client.workflow.getHandle(first.workflowId, first.firstExecutionRunId);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memberStateQuery, memberWorkflowId, searchAttributes, siteAccessChangedSignal } from '../workflows/definitions.ts';
+import { lifecycleStart, memberStateQuery, memberWorkflowId, searchAttributes, siteAccessChangedSignal } from '../workflows/definitions.ts';
 import { memberLifecycleWorkflow } from '../workflows/index.ts';
 import { followingTheDirectory } from './support/directory.ts';
 import { insertMember, insertOrg } from './support/fixtures.ts';
@@ -22,7 +22,7 @@ async function startLifecycle() {
   const handle = await h.client.workflow.start(memberLifecycleWorkflow, {
     taskQueue: h.taskQueue,
     workflowId: memberWorkflowId(org.slug, member.id),
-    args: [{ ...ref, email: member.email, source: 'operator' }],
+    ...lifecycleStart({ ...ref, email: member.email, source: 'operator', waitingSince: null }),
   });
   return { org, member, ref, handle, waitingSince: createdAt.toISOString() };
 }

@@ -8,6 +8,7 @@ import type { MemberSource, OrgRole } from '../domain/member.ts';
 import { decideMemberStatus, type StatusDecisionName } from '../temporal/member-status.ts';
 import {
   disableMemberUpdate,
+  lifecycleStart,
   memberStateQuery,
   memberWorkflowId,
   searchAttributes,
@@ -160,7 +161,7 @@ describe('status decisions in the member lifecycle', () => {
   it('repeating a decision changes nothing and answers with the state in force', async () => {
     const { add, bosses } = await newOrg();
     const dot = await add('dot', 'jit');
-    await h.client.workflow.start(memberLifecycleWorkflow, { taskQueue: h.taskQueue, workflowId: memberWorkflowId(dot.orgSlug, dot.memberId), args: [{ ...dot }] });
+    await h.client.workflow.start(memberLifecycleWorkflow, { taskQueue: h.taskQueue, workflowId: memberWorkflowId(dot.orgSlug, dot.memberId), ...lifecycleStart({ ...dot, waitingSince: null }) });
     const first = await decide(dot, 'disable', bosses[0]!, 'first');
     const again = await decide(dot, 'disable', bosses[1]!, 'second');
     expect(again).toEqual({ ...first, changed: false });
@@ -212,7 +213,7 @@ describe('robustness', () => {
     const handle = await faulty.client.workflow.start(memberLifecycleWorkflow, {
       taskQueue: faulty.taskQueue,
       workflowId: memberWorkflowId(fay.orgSlug, fay.memberId),
-      args: [{ ...fay }],
+      ...lifecycleStart({ ...fay, waitingSince: null }),
     });
     expect(await decide(fay, 'disable', bosses[0]!, undefined, faulty)).toMatchObject({ changed: true, status: 'disabled' });
     expect(await decide(fay, 'enable', bosses[0]!, undefined, faulty)).toMatchObject({ changed: true, status: 'active' });
@@ -224,7 +225,7 @@ describe('robustness', () => {
   it('refuses a malformed decision before it enters history', async () => {
     const { add, bosses } = await newOrg();
     const gus = await add('gus', 'jit');
-    const handle = await h.client.workflow.start(memberLifecycleWorkflow, { taskQueue: h.taskQueue, workflowId: memberWorkflowId(gus.orgSlug, gus.memberId), args: [{ ...gus }] });
+    const handle = await h.client.workflow.start(memberLifecycleWorkflow, { taskQueue: h.taskQueue, workflowId: memberWorkflowId(gus.orgSlug, gus.memberId), ...lifecycleStart({ ...gus, waitingSince: null }) });
     await expect(handle.executeUpdate(disableMemberUpdate, { args: [{ by: 'someone' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
     await expect(handle.executeUpdate(disableMemberUpdate, { args: [{ by: gus.memberId, reason: 'x'.repeat(501) }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
     expect((await handle.fetchHistory()).events?.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toBe(false);

@@ -54,6 +54,19 @@ describe('health endpoints', () => {
     expect(await res.json()).toMatchObject({ status: 'unavailable', down: ['postgres'] });
   });
 
+  it('/readyz is 503 naming PostgreSQL while every pooled connection is held, and 200 once one frees', async () => {
+    const sql = createSql(inject('databaseUrl'), { max: 2 });
+    closers.push(() => sql.end({ timeout: 1 }));
+    const app = createApp({ config, log, sql, temporal: temporalAt(inject('temporalAddress')) });
+    const held = [await sql.reserve(), await sql.reserve()];
+    const res = await app.request('/readyz');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: 'unavailable', down: ['postgres'] });
+    held[0]!.release();
+    expect((await app.request('/readyz')).status).toBe(200);
+    held[1]!.release();
+  });
+
   it('/readyz is 503 naming Temporal when it is down', async () => {
     const app = createApp({ config, log, sql: sqlAt(inject('databaseUrl')), temporal: temporalAt(deadTemporal) });
     const res = await app.request('/readyz');

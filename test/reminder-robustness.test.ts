@@ -54,11 +54,12 @@ async function waitingSince(org: { id: string }, email: string, secondsAgo: numb
 async function startLifecycle(org: { id: string; slug: string }, email: string, orgRole: 'member' | 'org_admin') {
   const [member]: [{ id: string; createdAt: Date }] = await h.sql`
     insert into members (org_id, email, name, source, org_role) values (${org.id}, ${email}, 'newcomer', 'jit', ${orgRole}) returning id, created_at as "createdAt"`;
-  const input = { orgId: org.id, orgSlug: org.slug, memberId: member.id, email, source: 'jit' as const };
+  const waitingSince = orgRole === 'member' ? member.createdAt.toISOString() : null;
+  const input = { orgId: org.id, orgSlug: org.slug, memberId: member.id, email, source: 'jit' as const, waitingSince };
   const lifecycle = await h.client.workflow.start(memberLifecycleWorkflow, {
     taskQueue: h.taskQueue,
     workflowId: memberWorkflowId(org.slug, member.id),
-    ...lifecycleStart(input, orgRole === 'member' ? member.createdAt.toISOString() : null),
+    ...lifecycleStart(input),
   });
   return { member, lifecycle };
 }

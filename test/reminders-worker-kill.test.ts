@@ -5,7 +5,7 @@ import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { announceSiteAccessChange } from '../temporal/site-access.ts';
-import { memberWorkflowId, siteAccessRemindersWorkflowId } from '../workflows/definitions.ts';
+import { lifecycleStart, memberWorkflowId, siteAccessRemindersWorkflowId } from '../workflows/definitions.ts';
 import { memberLifecycleWorkflow } from '../workflows/index.ts';
 import { insertMember, insertOrg } from './support/fixtures.ts';
 import { deleteMaintenanceSchedules, spawnEntry } from './support/processes.ts';
@@ -65,7 +65,7 @@ it('a worker killed with SIGKILL between two steps: the next worker sends every 
   await h.client.workflow.start(memberLifecycleWorkflow, {
     taskQueue,
     workflowId: memberWorkflowId(org.slug, ann.id),
-    args: [{ orgId: org.id, orgSlug: org.slug, memberId: ann.id, email: ann.email, source: 'jit' }],
+    ...lifecycleStart({ orgId: org.id, orgSlug: org.slug, memberId: ann.id, email: ann.email, source: 'jit', waitingSince: createdAt.toISOString() }),
   });
   const mailsToBoss = () => smtp.messages.filter((mail) => recipients(mail).includes(boss.email));
 

@@ -86,11 +86,11 @@ async function insertWaiting(org: Org, login: string, seconds: number): Promise<
 /** A new member, whose lifecycle starts as at a first sign-in (and nudges the reminders). */
 async function join(org: Org, login: string, name = login): Promise<Member> {
   const member = await insertMember(org, login, { name });
-  const input = { orgId: org.id, orgSlug: org.slug, memberId: member.id, email: member.email, source: 'jit' as const };
+  const input = { orgId: org.id, orgSlug: org.slug, memberId: member.id, email: member.email, source: 'jit' as const, waitingSince: member.createdAt.toISOString() };
   await h.client.workflow.start(memberLifecycleWorkflow, {
     taskQueue: h.taskQueue,
     workflowId: memberWorkflowId(org.slug, member.id),
-    ...lifecycleStart(input, member.createdAt.toISOString()),
+    ...lifecycleStart(input),
   });
   return member;
 }
@@ -196,7 +196,7 @@ describe.concurrent('site-access reminders', () => {
     console.info('Actions, one member granted a site before the first reminder:', { reminders: actions, lifecycle });
     expect(actions.total + lifecycle.signals + lifecycle.upserts).toBeLessThanOrEqual(6);
     await recordHistory(reminders(org), 'site-access-reminders-granted-early');
-    await recordHistory(h.client.workflow.getHandle(memberWorkflowId(org.slug, bea.id)), 'member-lifecycle-started-with-attributes');
+    await recordHistory(h.client.workflow.getHandle(memberWorkflowId(org.slug, bea.id)), 'member-lifecycle-started-waiting');
   }, 90_000);
 
   it('a member granted a site while another still waits: only the one still waiting is reminded', async ({ expect }) => {

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createActivities } from '../activities/index.ts';
+import { activityPorts } from '../temporal/activity-ports.ts';
 import { provisionSignIn } from '../api/temporal.ts';
 import { createMailer } from '../worker/mailer.ts';
 import { insertSsoOrg } from './support/fixtures.ts';
@@ -23,8 +24,7 @@ beforeAll(async () => {
     activities: createActivities({
       sql: h.sql,
       mailer: createMailer('smtp://127.0.0.1:1', 'x@y.example'),
-      client: h.client,
-      taskQueue,
+      temporal: activityPorts(h.client, taskQueue),
       reminders: reminderSettings(),
     }),
   });

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decideMemberStatus } from '../temporal/member-status.ts';
-import { memberWorkflowId } from '../workflows/definitions.ts';
+import { memberStateQuery, memberWorkflowId } from '../workflows/definitions.ts';
 import { insertMember } from './support/fixtures.ts';
 import { orgTables, scimApp, scimOrg } from './support/scim.ts';
 import { ENTERPRISE_USER, PATCH_OP, entra, okta } from './support/scim-fixtures.ts';
@@ -27,7 +27,12 @@ async function created(name: string, body?: (email: string) => unknown) {
   const email = `${name}@${org.domain}`;
   const res = await scim('POST', '/Users', { token: org.token, body: body ? body(email) : okta.create(email, `ext-${name}`) });
   expect(res.status).toBe(201);
-  return { org, email, id: res.body.id as string, memberId: await memberIdOf(res.body.id) };
+  const memberId = await memberIdOf(res.body.id);
+  // Settled: the lifecycle has stamped its start and projected the create, so snapshots taken now stay as they are.
+  const [{ seq }]: [{ seq: string }] = await h.sql`select directory_seq as seq from directory_links where member_id = ${memberId}`;
+  const lifecycle = h.client.workflow.getHandle(memberWorkflowId(org.slug, memberId));
+  await eventually(async () => ((await lifecycle.query(memberStateQuery)).directory.seq === Number(seq) ? true : undefined));
+  return { org, email, id: res.body.id as string, memberId };
 }
 
 it('refuses a replace without path whose value names no attribute (400), instead of a 200 that changes nothing', async () => {

@@ -145,8 +145,15 @@ describe('Entra-shaped provisioning', () => {
     expect(await memberIdOf(recreated.body.id)).toBe(memberId);
     expect((await scim('GET', `/Users/${id}`, { token: org.token })).status).toBe(404);
 
-    const events = await signals(org.slug, memberId, 4);
-    expect(events.map((e) => e.state)).toEqual(['active', 'inactive', 'deleted', 'active']);
+    // The email change is an event too (the lifecycle's MemberEmail follows it), with the address it carries.
+    const events = await signals(org.slug, memberId, 5);
+    expect(events.map((e) => [e.state, e.email])).toEqual([
+      ['active', email],
+      ['active', newEmail],
+      ['inactive', newEmail],
+      ['deleted', newEmail],
+      ['active', newEmail],
+    ]);
   });
 });
 

@@ -3,21 +3,26 @@ import type { Worker } from '@temporalio/worker';
 
 /**
  * The worker has no HTTP port, and a live process can still be a stuck worker, so its container
- * health check reads this file's age instead: it is rewritten every interval while the worker runs
- * and both pollers poll. A blocked event loop, a draining or failed worker or a failed poller lets
- * it go stale. Returns stop(), which removes the file.
+ * health check reads this file's age instead: it is rewritten every interval while the worker runs,
+ * both pollers poll and `database` (a round trip through the activities' own pool, bounded) answers.
+ * A blocked event loop, a draining or failed worker, a failed poller, or activities that cannot reach
+ * PostgreSQL (server down, pool stuck) let it go stale. Returns stop(), which removes the file.
  */
-export function keepHealthFile(path: string, worker: Pick<Worker, 'getStatus'>, intervalMs = 10_000): () => void {
-  const touch = () => {
+export function keepHealthFile(path: string, worker: Pick<Worker, 'getStatus'>, database: () => Promise<void>, intervalMs = 10_000): () => void {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const touch = async () => {
     const { runState, workflowPollerState, activityPollerState } = worker.getStatus();
-    if (runState === 'RUNNING' && workflowPollerState === 'POLLING' && activityPollerState === 'POLLING') {
-      writeFileSync(path, `${new Date().toISOString()}\n`);
-    }
+    const polling = runState === 'RUNNING' && workflowPollerState === 'POLLING' && activityPollerState === 'POLLING';
+    const reachable = polling && (await database().then(() => true, () => false));
+    if (reachable && !stopped) writeFileSync(path, `${new Date().toISOString()}\n`);
+    // One probe at a time: the next starts an interval after this one ended.
+    if (!stopped) timer = setTimeout(() => void touch(), intervalMs);
   };
-  touch();
-  const timer = setInterval(touch, intervalMs);
+  void touch();
   return () => {
-    clearInterval(timer);
+    stopped = true;
+    clearTimeout(timer);
     rmSync(path, { force: true });
   };
 }

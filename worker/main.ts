@@ -1,18 +1,23 @@
 import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config/index.ts';
-import { createSql } from '../db/client.ts';
+import { createSql, roundTrip } from '../db/client.ts';
 import { createLogger } from '../config/logger.ts';
+import { checkPoolFitsConcurrency } from './capacity.ts';
 import { createWorker } from './create-worker.ts';
 import { keepHealthFile } from './health-file.ts';
 import { createMailer } from './mailer.ts';
 import { ensureSchedule, maintenanceJobs } from './maintenance-schedules.ts';
 import { sdkLogger } from './sdk-logger.ts';
 
+// Well inside the interval of 10 s at which the health file is rewritten.
+const DATABASE_PROBE_MS = 3_000;
+
 const config = loadConfig();
+checkPoolFitsConcurrency(config.databasePoolMax, config.workerConcurrency);
 const log = createLogger(config.logLevel).child({ component: 'worker' });
 Runtime.install({ logger: sdkLogger(log.child({ component: 'temporal-sdk' })) });
-const sql = createSql(config.databaseUrl);
+const sql = createSql(config.databaseUrl, { max: config.databasePoolMax });
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 try {
   const client = new Client({ connection, namespace: config.temporal.namespace });
@@ -20,6 +25,7 @@ try {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    concurrency: config.workerConcurrency,
     sql,
     mailer: createMailer(config.smtpUrl, config.mailFrom),
     client,
@@ -35,7 +41,7 @@ try {
   }
   // The SDK runtime turns SIGINT/SIGTERM into worker.shutdown(); run() resolves once drained.
   const running = worker.run();
-  const stopHealthFile = config.workerHealthFile ? keepHealthFile(config.workerHealthFile, worker) : () => {};
+  const stopHealthFile = config.workerHealthFile ? keepHealthFile(config.workerHealthFile, worker, () => roundTrip(sql, DATABASE_PROBE_MS)) : () => {};
   log.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
   await running.finally(stopHealthFile);
   log.info('worker drained and stopped');

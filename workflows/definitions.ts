@@ -28,24 +28,26 @@ export interface MemberLifecycleInput extends MemberRef {
   email: string;
   source: MemberSource;
   /**
-   * Set by starters that pass the search attributes in the start options (lifecycleStart): the
-   * first run then upserts none. Absent in lifecycles started before.
+   * Since when the member waits for a site (ISO), or null, as the starter knows it; the start
+   * options carry the same in the search attributes (lifecycleStart), and the lifecycle corrects
+   * both from PostgreSQL when it starts.
    */
-  startAttributes?: { waitingSince: string | null };
+  waitingSince: string | null;
   /** Carried across continue-as-new; absent on the first run. */
   state?: MemberLifecycleState;
 }
 
 /**
- * How to start a member's lifecycle: its search attributes go in the start options, which cost
- * nothing, instead of an upsert in its first task (a billable Action per member).
+ * How every starter starts a member's lifecycle: its search attributes go in the start options,
+ * which cost nothing, instead of an upsert in its first task (a billable Action per member).
  */
-export function lifecycleStart(input: Omit<MemberLifecycleInput, 'startAttributes' | 'state'>, waitingSince: string | null) {
+export function lifecycleStart(input: Omit<MemberLifecycleInput, 'state'>) {
+  const { orgSlug, email, waitingSince } = input;
   return {
-    args: [{ ...input, startAttributes: { waitingSince } }] as [MemberLifecycleInput],
+    args: [input] as [MemberLifecycleInput],
     typedSearchAttributes: [
-      { key: searchAttributes.orgSlug, value: input.orgSlug },
-      { key: searchAttributes.memberEmail, value: input.email },
+      { key: searchAttributes.orgSlug, value: orgSlug },
+      { key: searchAttributes.memberEmail, value: email },
       { key: searchAttributes.memberStatus, value: 'active' },
       { key: searchAttributes.siteAccessPending, value: waitingSince !== null },
       ...(waitingSince === null ? [] : [{ key: searchAttributes.siteAccessPendingSince, value: new Date(waitingSince) }]),
@@ -57,11 +59,13 @@ export interface MemberLifecycleState {
   status: MemberStatus;
   siteAccessPending: boolean;
   email: string;
-  /** ISO; absent while the member has a site, and in lifecycles started before it was tracked. */
+  /** When the last applied email change was committed (ISO); absent until the first one. */
+  emailChangedAt?: string;
+  /** ISO; absent while the member has a site. */
   siteAccessPendingSince?: string;
   /** When the last applied site-access change was committed (ISO): older changes arriving late are ignored. */
   siteAccessChangedAt?: string;
-  /** The directory's latest applied word; absent until it first speaks, and in lifecycles older than directory sync. */
+  /** The directory's latest applied word; absent until it first speaks. */
   directory?: DirectoryView;
   /** An admin's decision in force; absent or null while the member follows the directory. */
   override?: StatusOverride | null;
@@ -78,8 +82,20 @@ export interface DirectoryEvent {
   seq: number;
   /** When the SCIM write committed (ISO, the database's clock). */
   at: string;
+  /** The member's email as the sender read it (temporal/directory-events.ts adds it): MemberEmail follows it, as of `at`. */
+  email?: string;
 }
 export const directoryEventSignal = defineSignal<[DirectoryEvent]>('directoryEvent');
+
+/** A member's email changed (at a sign-in, or by the directory with its events); older changes arriving late are ignored. */
+export interface MemberEmailChange {
+  email: string;
+  /** When the change was committed (ISO, the database's clock). */
+  changedAt: string;
+}
+
+/** Sent by a sign-in that changed the member's email, after it committed. */
+export const memberEmailChangedSignal = defineSignal<[MemberEmailChange]>('memberEmailChanged');
 
 /** An org admin's decision about a member's status; `by` is the admin's member id. */
 export interface MemberStatusRequest {
@@ -161,10 +177,12 @@ export type ProvisionOutcome =
       status: MemberStatus;
       orgRole: OrgRole;
       source: MemberSource;
-      /** Whether the member's lifecycle has stamped the member; absent in histories recorded before it existed. */
-      lifecycleStarted?: boolean;
-      /** Since when the member waits for a site (ISO), null if not; absent in histories recorded before it was read. */
-      waitingSince?: string | null;
+      /** Whether the member's lifecycle has stamped the member. */
+      lifecycleStarted: boolean;
+      /** Since when the member waits for a site (ISO), null if not. */
+      waitingSince: string | null;
+      /** This sign-in changed the member's email (the IdP's profile did): the lifecycle is told. */
+      emailChange?: MemberEmailChange;
     }
   | { outcome: 'refused'; reason: ProvisionRefusal };
 
@@ -213,3 +231,19 @@ export interface PruneResult {
   loginTransactions: number;
   signInAttempts: number;
 }
+
+/**
+ * Workflow types as clients name them, with the signatures clients start them with. Clients (api,
+ * temporal/) start workflows by these names and import no workflow code; workflows/index.ts
+ * exports functions of these names and signatures (test/import-boundaries.test.ts checks both).
+ */
+export const workflowTypes = {
+  memberLifecycle: 'memberLifecycleWorkflow',
+  provisionIdentity: 'provisionIdentityWorkflow',
+  sendInvitation: 'sendInvitationWorkflow',
+  siteAccessReminders: 'siteAccessRemindersWorkflow',
+} as const;
+export type MemberLifecycleWorkflow = (input: MemberLifecycleInput) => Promise<void>;
+export type ProvisionIdentityWorkflow = (input: ProvisionIdentityInput) => Promise<ProvisionOutcome>;
+export type SendInvitationWorkflow = (input: InvitationEmailInput) => Promise<InvitationEmailOutcome>;
+export type SiteAccessRemindersWorkflow = (input: SiteAccessRemindersInput) => Promise<void>;

@@ -2,8 +2,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  patched,
-  proxyActivities,
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
@@ -13,8 +11,10 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities/index.ts';
 import { statusView } from '../domain/lifecycle.ts';
 import { retryPolicy } from './activity-retry.ts';
+import { applyEmailChange } from './member-email.ts';
 import { decisionOf, handleStatusDecisions, seedStatus } from './member-status.ts';
 import {
+  memberEmailChangedSignal,
   memberStateQuery,
   searchAttributes,
   siteAccessChangedSignal,
@@ -23,11 +23,12 @@ import {
   type SiteAccessChange,
 } from './definitions.ts';
 
-const retry = retryPolicy({ initialInterval: '1 second', maximumInterval: '1 minute' });
-const { recordAuditEvent } = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry });
 // Local: one short transaction in the first workflow task, so starting a lifecycle (at every first
 // sign-in) costs no activity task and no second workflow task.
-const { recordLifecycleStarted } = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry });
+const { recordLifecycleStarted } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: retryPolicy({ initialInterval: '1 second', maximumInterval: '1 minute' }),
+});
 
 const pendingSinceAttribute = (state: MemberLifecycleState): SearchAttributeUpdatePair => ({
   key: searchAttributes.siteAccessPendingSince,
@@ -39,8 +40,8 @@ const pendingSinceAttribute = (state: MemberLifecycleState): SearchAttributeUpda
  * decisions (directory events, admin updates) are taken in member-status.ts.
  */
 export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Promise<void> {
-  const { orgId, orgSlug, memberId } = input;
-  const waitingSince = input.startAttributes?.waitingSince;
+  const { orgId, orgSlug, memberId, waitingSince } = input;
+  // A first run starts from what its start options set in the search attributes (lifecycleStart).
   const state: MemberLifecycleState = input.state ?? {
     status: 'active',
     siteAccessPending: waitingSince !== null,
@@ -51,8 +52,8 @@ export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Prom
   const decisions = handleStatusDecisions({ orgId, orgSlug, memberId }, state);
   setHandler(memberStateQuery, () => ({ orgId, orgSlug, memberId, ...state, ...decisionOf(state), ...statusView(decisionOf(state)) }));
   setHandler(siteAccessChangedSignal, (change) => applySiteAccessChange(state, change));
-  // A first run whose starter set the attributes (lifecycleStart) has nothing to upsert.
-  if (input.state || !input.startAttributes) {
+  setHandler(memberEmailChangedSignal, (change) => applyEmailChange(state, change));
+  if (input.state) {
     upsertSearchAttributes([
       { key: searchAttributes.orgSlug, value: orgSlug },
       { key: searchAttributes.memberEmail, value: state.email },
@@ -60,30 +61,24 @@ export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Prom
       { key: searchAttributes.siteAccessPending, value: state.siteAccessPending },
       ...(state.siteAccessPendingSince ? [pendingSinceAttribute(state)] : []),
     ]);
-  }
-
-  if (!input.state) {
-    // The key makes the event exactly-once even if this activity is retried or the worker crashes.
-    const started = {
+  } else {
+    // The stamp tells sign-ins this member's lifecycle runs (see provision-identity.ts); the same
+    // activity nudges the org's site-access reminders and reads since when the member waits and
+    // what an earlier lifecycle of this member (one terminated) decided. The key makes the audit
+    // event exactly-once even if this activity is retried or the worker crashes.
+    const stamped = await recordLifecycleStarted({
       idempotencyKey: `${workflowInfo().workflowId}/lifecycle-started`,
       orgId,
       memberId,
       actor: 'system',
       type: 'member.lifecycle_started',
       data: { source: input.source },
-    };
-    // The stamp tells sign-ins this member's lifecycle runs (see provision-identity.ts); the same
-    // activity nudges the org's site-access reminders and reads since when the member waits.
-    // Lifecycles started with their attributes (lifecycleStart) are all newer than the patch: they skip
-    // the call, and with it the search-attribute upsert patched() costs.
-    if (input.startAttributes || patched('lifecycle-started-stamp')) {
-      const stamped = await recordLifecycleStarted(started);
-      // Versioned by the recorded result, not by patched() (which costs every lifecycle another
-      // search-attribute upsert): results recorded before the wait was read are undefined.
-      if (stamped) applySiteAccessChange(state, { pendingSince: stamped.waitingSince, changedAt: stamped.readAt });
-      // Results recorded before status decisions were read carry none.
-      if (stamped?.decided) seedStatus(state, stamped.decided);
-    } else await recordAuditEvent(started);
+    });
+    if (stamped) {
+      applySiteAccessChange(state, { pendingSince: stamped.waitingSince, changedAt: stamped.readAt });
+      seedStatus(state, stamped.decided);
+      await decisions.catchUp(stamped.directory);
+    }
   }
   decisions.open();
 

@@ -9,10 +9,12 @@ import {
   MAX_REASON_LENGTH,
   statusView,
   type AdminAction,
+  type DirectoryWord,
   type StatusDecision,
 } from '../domain/lifecycle.ts';
 import type { MemberRef } from '../domain/member.ts';
 import { retryPolicy } from './activity-retry.ts';
+import { applyEmailChange } from './member-email.ts';
 import {
   directoryEventSignal,
   disableMemberUpdate,
@@ -66,11 +68,16 @@ export function handleStatusDecisions(member: MemberRef, state: MemberLifecycleS
     return turn;
   };
   const decide = (next: StatusDecision | undefined, cause: Cause) => applyDecision(member, state, next, cause);
+  // Only a vanished member row fails a directory decision; the lifecycle itself goes on.
+  const applyDirectory = async (event: DirectoryWord): Promise<void> => {
+    await decide(applyDirectoryEvent(decisionOf(state), event), { directory: event }).catch((err: unknown) => {
+      log.error('directory event not applied', { err, seq: event.seq });
+    });
+  };
 
-  setHandler(directoryEventSignal, async (event) => {
-    const applied = inTurn(() => decide(applyDirectoryEvent(decisionOf(state), event), { directory: event }));
-    // Only a vanished member row fails a directory decision; the lifecycle itself goes on.
-    await applied.catch((err: unknown) => log.error('directory event not applied', { err, seq: event.seq }));
+  setHandler(directoryEventSignal, (event) => {
+    if (event.email) applyEmailChange(state, { email: event.email, changedAt: event.at });
+    return inTurn(() => applyDirectory(event));
   });
   for (const [update, action] of adminUpdates) {
     const handler = (request: MemberStatusRequest) =>
@@ -82,7 +89,17 @@ export function handleStatusDecisions(member: MemberRef, state: MemberLifecycleS
       });
     setHandler(update, handler, { validator: validateRequest });
   }
-  return { open: () => void (opened = true) };
+  return {
+    /**
+     * Before the queue opens: the directory's latest committed word, as PostgreSQL has it. A
+     * lifecycle started again after a terminate takes it first, so an older event still in flight
+     * is older than what it applied and never re-enables a removed member.
+     */
+    catchUp: async (latest: DirectoryWord | null) => {
+      if (latest) await applyDirectory(latest);
+    },
+    open: () => void (opened = true),
+  };
 }
 
 /**

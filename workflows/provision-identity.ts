@@ -1,9 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { allHandlersFinished, condition, ParentClosePolicy, proxyLocalActivities, setHandler, startChild } from '@temporalio/workflow';
+import { allHandlersFinished, condition, getExternalWorkflowHandle, ParentClosePolicy, proxyLocalActivities, setHandler, startChild } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { retryPolicy } from './activity-retry.ts';
 import {
   lifecycleStart,
+  memberEmailChangedSignal,
   memberWorkflowId,
   signInOutcomeUpdate,
   type ProvisionIdentityInput,
@@ -27,8 +28,13 @@ export async function provisionIdentityWorkflow(input: ProvisionIdentityInput): 
   // Callbacks of the same identity arriving meanwhile attach here (USE_EXISTING) and share this outcome.
   setHandler(signInOutcomeUpdate, () => outcome);
   const result = await outcome;
-  if (result.outcome !== 'refused' && needsLifecycle(result)) {
+  if (result.outcome !== 'refused' && !result.lifecycleStarted) {
     await ensureLifecycle(input, result);
+  } else if (result.outcome !== 'refused' && result.emailChange) {
+    // The running lifecycle's MemberEmail follows; one that does not run takes the email when it starts.
+    await getExternalWorkflowHandle(memberWorkflowId(input.orgSlug, result.memberId))
+      .signal(memberEmailChangedSignal, result.emailChange)
+      .catch(() => undefined);
   }
   await condition(allHandlersFinished);
   return result;
@@ -37,23 +43,13 @@ export async function provisionIdentityWorkflow(input: ProvisionIdentityInput): 
 /**
  * Every signed-in member gets a running lifecycle. Deciding by the member's stamp rather than by
  * "created or linked" also heals a member whose first sign-in committed but failed before its
- * lifecycle started: the retry, and every later sign-in, sees no stamp and starts it. Results
- * recorded before the stamp existed carry no `lifecycleStarted` and replay the old rule; versioning
- * by the recorded result instead of patched() spares every sign-in a search-attribute upsert.
+ * lifecycle started: the retry, and every later sign-in, sees no stamp and starts it.
  */
-function needsLifecycle(result: Exclude<ProvisionOutcome, { outcome: 'refused' }>): boolean {
-  if (result.lifecycleStarted === undefined) return result.outcome === 'created' || result.outcome === 'linked';
-  return !result.lifecycleStarted;
-}
-
 async function ensureLifecycle(input: ProvisionIdentityInput, { memberId, source, waitingSince }: Exclude<ProvisionOutcome, { outcome: 'refused' }>) {
-  const lifecycle = { orgId: input.orgId, orgSlug: input.orgSlug, memberId, email: input.email, source };
-  // Results recorded before the wait was read start it as they did then.
-  const start = waitingSince === undefined ? { args: [lifecycle] as const } : lifecycleStart(lifecycle, waitingSince);
   try {
     await startChild(memberLifecycleWorkflow, {
       workflowId: memberWorkflowId(input.orgSlug, memberId),
-      ...start,
+      ...lifecycleStart({ orgId: input.orgId, orgSlug: input.orgSlug, memberId, email: input.email, source, waitingSince }),
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
   } catch (err) {

@@ -4,6 +4,8 @@ import { retryPolicy } from './activity-retry.ts';
 
 const { resumeIdleReminders } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
+  // It heartbeats every few seconds (activities/heartbeat.ts): a dead worker's sweep is retried within this.
+  heartbeatTimeout: '30 seconds',
   // A few tries, then the run fails visibly; the next hourly run sweeps again.
   retry: retryPolicy({ initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 5 }),
 });

@@ -1,5 +1,5 @@
 import { ActivityFailure, RetryState } from '@temporalio/common';
-import { isCancellation, patched, proxyActivities } from '@temporalio/workflow';
+import { isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { retryPolicy } from './activity-retry.ts';
 import type { EmailInput } from '../activities/email.ts';
@@ -8,27 +8,13 @@ import type { InvitationEmailInput, InvitationEmailOutcome } from './definitions
 // SMTP outages are waited out; the invitation row already exists, the email follows when it can.
 const retry = retryPolicy({ initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' });
 
-/** Histories from before this patch mailed without looking at the invitation and retried without bound. */
-const SEND_ONLY_WHILE_PENDING = 'send-only-while-pending';
-
-const { sendEmail } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry });
-
 const roleNames = { member: 'a member', org_admin: 'an org admin' } as const;
-
-export async function sendInvitationWorkflow(input: InvitationEmailInput): Promise<InvitationEmailOutcome> {
-  const email = invitationEmail(input);
-  if (!patched(SEND_ONLY_WHILE_PENDING)) {
-    await sendEmail(email);
-    return 'sent';
-  }
-  return sendWhilePending(input, email);
-}
 
 /**
  * Every attempt re-checks the invitation, and retries stop at its expiry: nobody can accept it
  * afterwards. A cancel (the api's revoke) ends the workflow as quietly as a revoke seen by the check.
  */
-async function sendWhilePending(input: InvitationEmailInput, email: EmailInput): Promise<InvitationEmailOutcome> {
+export async function sendInvitationWorkflow(input: InvitationEmailInput): Promise<InvitationEmailOutcome> {
   const untilExpiry = Date.parse(input.expiresAt) - Date.now();
   if (untilExpiry <= 0) return 'expired';
   const { sendInvitationEmail } = proxyActivities<Activities>({
@@ -37,7 +23,7 @@ async function sendWhilePending(input: InvitationEmailInput, email: EmailInput):
     retry,
   });
   try {
-    return await sendInvitationEmail({ invitationId: input.invitationId, email });
+    return await sendInvitationEmail({ invitationId: input.invitationId, email: invitationEmail(input) });
   } catch (err) {
     if (isCancellation(err)) return 'cancelled';
     if (err instanceof ActivityFailure && err.retryState === RetryState.TIMEOUT) return 'expired';

@@ -26,6 +26,8 @@ import { reminderStateQuery, remindersNudgeSignal, type ReminderClock, type Site
 // SMTP outages are waited out with backoff; every recipient's email is keyed, so a retry sends only what is missing.
 const { sendReminderDigest } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
+  // It heartbeats every few seconds (activities/heartbeat.ts): a dead worker's attempt is retried within this.
+  heartbeatTimeout: '30 seconds',
   retry: retryPolicy({ initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' }),
 });
 

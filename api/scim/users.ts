@@ -6,6 +6,7 @@ import {
   findLiveByUserName,
   listDirectoryUsers,
   markDelivered,
+  releaseDelivery,
   updateDirectoryUser,
   type DirectoryWrite,
 } from '../../db/directory-users.ts';
@@ -55,7 +56,11 @@ export function userRoutes({ sql, temporal, config, log }: AppDeps, baseUrl: str
   const answer = (user: StoredUser) => toScimUser(user, `${baseUrl}/Users/${user.id}`);
   const actor = (c: Context<ScimEnv>) => c.get('scim');
 
-  /** Hands a committed change to the member's lifecycle; on failure the change stands and a retry delivers it. */
+  /**
+   * Hands a committed change to the member's lifecycle, if this request claimed it (db/directory-users.ts:
+   * identical requests at the same moment send one signal). On failure the change stands, the claim
+   * is given back, and a retry (or the backstop) delivers it.
+   */
   async function deliver(c: Context<ScimEnv>, write: DirectoryWrite) {
     const { event, member } = write;
     if (!event) return;
@@ -63,6 +68,8 @@ export function userRoutes({ sql, temporal, config, log }: AppDeps, baseUrl: str
       await temporal.client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => sendDirectoryEvent(temporal.client, member, event, config.temporal.taskQueue));
     } catch (cause) {
       log.error({ err: cause, requestId: c.get('requestId'), memberId: member.memberId, seq: event.seq }, 'directory event not delivered');
+      // Should this fail too, the claim goes stale within a minute and the backstop takes the event.
+      await releaseDelivery(sql, member.memberId, event.seq).catch((err: unknown) => log.warn({ err, memberId: member.memberId }, 'delivery claim not released'));
       throw Object.assign(new ScimError(503, 'The change is saved, but could not be applied yet: repeat the request in a minute.'), { cause });
     }
     await markDelivered(sql, member.memberId, event.seq);

@@ -16,8 +16,9 @@ function freeFile(name: string): string {
 
 /**
  * With RECORD_HISTORIES=1, saves the workflow's history for the replay test. Committed histories
- * pin the workflow code they ran on: a change that breaks their replay fails `npm test`. Older
- * recordings are kept beside new ones, since running workflows may still be on the older code.
+ * pin the workflow code they ran on: a change that breaks their replay fails `npm test`. Until the
+ * first release a changed workflow's histories are deleted and recorded again; from then on older
+ * recordings stay beside new ones (docs/workflow-versioning.md).
  */
 export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;

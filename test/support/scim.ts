@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app.ts';
 import { loadConfig } from '../../config/index.ts';
 import { createLogger } from '../../config/logger.ts';
@@ -15,10 +16,13 @@ export interface ScimAnswer {
   body: any;
 }
 
-/** The app as the api serves it, called in-process through app.request (no port); on the harness's task queue unless told. */
-export function scimApp(h: TestHarness, taskQueue = h.taskQueue) {
+/**
+ * The app as the api serves it, called in-process through app.request (no port); on the harness's
+ * task queue and Temporal connection unless told (a replica cut off from Temporal, say).
+ */
+export function scimApp(h: TestHarness, taskQueue = h.taskQueue, temporal: { client: Client; connection: Connection } = h) {
   const config = loadConfig({ APP_ENV: 'test', TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent' });
-  const app = createApp({ config, sql: h.sql, temporal: { client: h.client, connection: h.connection }, log: createLogger('silent') });
+  const app = createApp({ config, sql: h.sql, temporal: { client: temporal.client, connection: temporal.connection }, log: createLogger('silent') });
   return async (method: string, path: string, { token, body, contentType = 'application/scim+json' }: { token?: string; body?: unknown; contentType?: string } = {}): Promise<ScimAnswer> => {
     const res = await app.request(`/scim/v2${path}`, {
       method,

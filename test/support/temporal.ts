@@ -42,7 +42,9 @@ export async function startHarness({
   wrapActivities,
 }: { smtpUrl?: string; taskQueue?: string; address?: string; reminders?: ReminderSettings } & Pick<CreateWorkerOptions, 'wrapActivities'> = {}): Promise<TestHarness> {
   quietRuntime();
-  const sql = createSql(inject('databaseUrl'), { max: 5 });
+  // The production pool and concurrency (config defaults), so tests run the shape that ships.
+  const config = loadConfig({ APP_ENV: 'test' });
+  const sql = createSql(inject('databaseUrl'), { max: config.databasePoolMax });
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
@@ -50,6 +52,7 @@ export async function startHarness({
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
+    concurrency: config.workerConcurrency,
     sql,
     mailer: createMailer(smtpUrl, 'Test <no-reply@test.local>'),
     client,

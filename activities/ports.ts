@@ -1,0 +1,16 @@
+/**
+ * What activities ask of Temporal, as narrow functions the worker wires to its client
+ * (temporal/activity-ports.ts). Activities import no client module, and through it no workflow
+ * code (test/import-boundaries.test.ts).
+ */
+import type { MemberRef, OrgRef } from '../domain/member.ts';
+import type { DirectoryEvent, RemindersNudge } from '../workflows/definitions.ts';
+
+export interface TemporalPorts {
+  /** Tells the org's reminders that someone's reminder falls due (or, without a time, that who can be mailed changed), starting them if idle. */
+  nudgeReminders(org: OrgRef, nudge?: RemindersNudge): Promise<void>;
+  /** Whether the org's reminder workflow runs now. */
+  remindersRunning(org: OrgRef): Promise<boolean>;
+  /** Hands what the directory said to the member's lifecycle, starting it if it does not run. */
+  sendDirectoryEvent(member: MemberRef & { email: string }, event: DirectoryEvent): Promise<void>;
+}
