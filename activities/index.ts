@@ -31,7 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...maintenanceActivities(deps.sql),
     ...reminderActivities(deps.sql, deps.mailer, deps.reminders),
     ...reminderSweepActivities(deps.sql, deps.temporal, deps.reminders.policy),
-    ...directorySweepActivities(deps.sql, deps.temporal.sendDirectoryEvent),
+    ...directorySweepActivities(deps.sql, deps.temporal),
   };
 }
 

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.ts';
 import { createSql } from '../db/client.ts';
+import { formatDirectoryEvent, listDirectoryEvents, retryDirectoryEvents } from '../operator/directory-events.ts';
 import { OperatorError } from '../operator/errors.ts';
 import { queueInvitationEmail } from '../operator/invitation-email.ts';
 import * as ops from '../operator/operations.ts';
@@ -31,6 +32,11 @@ const help = `Operator CLI: npm run cli -- <command> [arguments]
   scim-token rotate <org>                     a new token; the old one stops working at once
   scim-token revoke <org>                     the directory can no longer call the SCIM api
   scim-token list [<org>]                     tokens with created, last used and revoked times
+  directory events [<org>] [--parked]         directory changes not yet applied to members (the
+                                              backstop delivers them every 5 minutes), with their
+                                              failed attempts; --parked: only those it gave up on
+  directory retry <org> [<email>]             the backstop tries parked events again (one member's,
+                                              or all of the org's) at its next run
 `;
 
 async function readStdin(): Promise<string> {
@@ -55,6 +61,7 @@ async function run(argv: string[]): Promise<string> {
       issuer: { type: 'string' },
       'client-id': { type: 'string' },
       scope: { type: 'string', multiple: true },
+      parked: { type: 'boolean' },
     },
   });
   const [group, action, a, b] = positionals;
@@ -116,6 +123,13 @@ async function run(argv: string[]): Promise<string> {
         return (await scimTokens.listScimTokens(sql, a ? { org: a } : {}))
           .map((t) => `${t.org}\t${t.id}\tcreated=${t.createdAt.toISOString()}\tlast-used=${t.lastUsedAt?.toISOString() ?? '-'}\trevoked=${t.revokedAt?.toISOString() ?? '-'}`)
           .join('\n') || 'no SCIM tokens';
+      case 'directory events':
+        return (await listDirectoryEvents(sql, { ...(a ? { org: a } : {}), parked: values.parked ?? false })).map(formatDirectoryEvent).join('\n') ||
+          `no ${values.parked ? 'parked' : 'undelivered'} directory events`;
+      case 'directory retry': {
+        const retried = await retryDirectoryEvents(sql, { org: need(a, '<org>'), ...(b ? { email: b } : {}) });
+        return `${retried} parked directory event${retried === 1 ? '' : 's'} of ${a} handed back to the backstop; its next run (within 5 minutes) tries again`;
+      }
       default:
         throw new OperatorError(`unknown command "${positionals.join(' ')}"\n\n${help}`);
     }

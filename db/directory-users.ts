@@ -17,10 +17,10 @@
  * the lifecycle after commit. Identical requests meanwhile find nothing to change and a fresh claim,
  * and send nothing: one signal per change. A request whose signal failed gives the claim back, so a
  * retry delivers; a claim older than DELIVERY_CLAIM_STALE (its request crashed) is taken over by a
- * retry or the backstop (undeliveredDirectoryEvents).
+ * retry or the backstop (dueDirectoryEvents in db/directory-events.ts).
  */
 import { decideNewIdentity, emailChangeRefusal } from '../domain/identity-linking.ts';
-import type { MemberRef, MemberStatus } from '../domain/member.ts';
+import type { MemberStatus } from '../domain/member.ts';
 import { invalidValue, resourceNotFound, ScimError, uniqueness } from '../domain/scim/errors.ts';
 import type { Filter } from '../domain/scim/filter.ts';
 import { memberEmailOf, memberNameOf, type DirectoryState, type StoredUser } from '../domain/scim/mapping.ts';
@@ -94,7 +94,7 @@ function toWrite(actor: DirectoryActor, row: LinkRow, claimed: boolean): Directo
  * A claim older than this belongs to a request that crashed or hung: it outlasts the api's signal
  * deadline (5 s, api/scim/users.ts) with room to spare, so a live request is never overtaken.
  */
-const DELIVERY_CLAIM_STALE = '30 seconds';
+export const DELIVERY_CLAIM_STALE = '30 seconds';
 
 /** Claims the link's undelivered event unless another request is handing it on; whether this one got it. */
 async function claimDelivery(sql: Queryable, memberId: string): Promise<boolean> {
@@ -331,21 +331,4 @@ export async function findLiveByUserName(sql: Sql, actor: DirectoryActor, userNa
     select ${linkColumns(sql)} from directory_links l join members m on m.id = l.member_id
     where l.org_id = ${actor.orgId} and l.user_name = ${userName} and l.deleted_at is null`;
   return row && toWrite(actor, row, await claimDelivery(sql, row.memberId));
-}
-
-/**
- * Directory events committed but not known delivered to the member's lifecycle, and not being
- * delivered by a SCIM request right now (oldest first, a batch at a time).
- */
-export async function undeliveredDirectoryEvents(sql: Sql, limit: number, orgId?: string): Promise<{ member: MemberRef & { email: string }; event: DirectoryEvent }[]> {
-  const rows = await sql<{ orgId: string; orgSlug: string; memberId: string; email: string; state: DirectoryEvent['state']; seq: string; at: Date }[]>`
-    select l.org_id as "orgId", o.slug as "orgSlug", l.member_id as "memberId", m.email::text as email,
-           l.directory_state as state, l.directory_seq as seq, l.directory_changed_at as at
-    from directory_links l join members m on m.id = l.member_id join organisations o on o.id = l.org_id
-    where l.directory_seq > l.signalled_seq
-      and (l.delivery_claimed_at is null or l.delivery_claimed_at < now() - ${DELIVERY_CLAIM_STALE}::interval)
-      ${orgId === undefined ? sql`` : sql`and l.org_id = ${orgId}`}
-    order by l.directory_changed_at
-    limit ${limit}`;
-  return rows.map(({ state, seq, at, ...member }) => ({ member, event: { state, seq: Number(seq), at: at.toISOString() } }));
 }

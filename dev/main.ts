@@ -5,7 +5,7 @@
  * Ctrl-C stops everything; so does any failure, after one line saying what failed and what to do.
  * Development only.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../config/index.ts';
@@ -120,13 +120,15 @@ async function seed(databaseUrl: string, config: Config, issuer: string) {
 }
 
 /** Resolves once the api answers /healthz, so the banner comes when everything is up. */
-async function waitForApi(port: number) {
-  const healthz = `http://127.0.0.1:${port}/healthz`;
-  while (!(await fetch(healthz, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false))) {
+/** Polls until `ready` answers true; a child that exits meanwhile aborts the start (see shutdown). */
+async function waitUntil(ready: () => Promise<boolean>) {
+  while (!(await ready())) {
     aborter.signal.throwIfAborted();
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
+
+const apiAnswers = (port: number) => () => fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false);
 
 async function start() {
   const settings = loadDevSettings(process.env);
@@ -165,9 +167,12 @@ async function start() {
 
   const format = devLogFormatter({ level: config.logLevel, colors: Boolean(process.stdout.isTTY) });
   const childEnv = { ...devEnv, DATABASE_URL: database.url };
+  // Written once the worker polls and reaches the database (worker/health-file.ts): "ready" means a sign-in works.
+  const workerHealthFile = join(settings.dataDir, 'worker-healthy');
+  rmSync(workerHealthFile, { force: true });
   for (const [name, entry, env] of [
     // The worker logs at debug so that the SDK's workflow and activity events reach the formatter.
-    ['worker', 'worker/main.ts', { ...childEnv, LOG_LEVEL: process.env.LOG_LEVEL ?? 'debug' }],
+    ['worker', 'worker/main.ts', { ...childEnv, LOG_LEVEL: process.env.LOG_LEVEL ?? 'debug', WORKER_HEALTH_FILE: workerHealthFile }],
     ['api', 'api/main.ts', childEnv],
   ] as const) {
     const child = startChild({
@@ -180,7 +185,7 @@ async function start() {
     });
     keep(name, () => child.stop());
   }
-  await waitForApi(config.port);
+  await Promise.all([waitUntil(apiAnswers(config.port)), waitUntil(async () => existsSync(workerHealthFile))]);
 
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   say(`API:         ${config.publicUrl.href}  (health: ${new URL('/readyz', config.publicUrl).href})`);

@@ -9,7 +9,7 @@ import { createOrg } from '../operator/operations.ts';
 import { reminderState } from '../temporal/site-access.ts';
 import { invitationWorkflowId, siteAccessRemindersWorkflowId } from '../workflows/definitions.ts';
 import { uniqueSlug } from './support/fixtures.ts';
-import { spawnEntry } from './support/processes.ts';
+import { runEntry } from './support/processes.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
 
 const publicUrl = 'http://localhost:3999';
@@ -18,16 +18,8 @@ let idp: RunningIdp;
 let smtp: SmtpSink;
 let h: TestHarness;
 
-/** Runs the real CLI process (asynchronously: the in-process IdP must keep answering meanwhile). */
-function cli(args: string[], env: Record<string, string> = {}, input = ''): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawnEntry('cli/main.ts', args, { TASK_QUEUE: h.taskQueue, PUBLIC_URL: publicUrl, ...env });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  child.stdin.end(input);
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err })));
-}
+/** Runs the real CLI process. */
+const cli = (args: string[], env: Record<string, string> = {}, input = '') => runEntry('cli/main.ts', args, { TASK_QUEUE: h.taskQueue, PUBLIC_URL: publicUrl, ...env }, input);
 
 beforeAll(async () => {
   sql = createSql(inject('databaseUrl'), { max: 2 });

@@ -14,12 +14,15 @@ it(
     await run.waitForOutput(/\[dev\] Ctrl-C stops everything/, 240_000);
     expect(run.stdout).toContain(`[dev] Database:    embedded PostgreSQL (PGlite) on 127.0.0.1:${env.DEV_DATABASE_PORT}`);
     console.log(/\[dev\] ready in .*/.exec(run.stdout)?.[0]);
+    // Ready means a sign-in works: the worker polls already (a sign-in before it did, while it was
+    // still bundling its workflows, waited out the callback's 20 s and answered 503).
+    expect(run.stdout).toMatch(/INFO: worker\s+worker started/);
 
     const browser = new TestBrowser();
     const loginPage = await browser.follow(`${app}/login?email=alice@acme.test`);
     const consent = await browser.submit(loginPage, { login: 'alice', password: 'any' });
     const me = consent.url.startsWith(app) ? consent : await browser.submit(consent);
-    expect(me.url).toBe(`${app}/api/me`);
+    expect(me.url, `${me.status} ${me.body.slice(0, 500)}`).toBe(`${app}/api/me`);
     expect(me.status).toBe(200);
     expect(JSON.parse(me.body)).toMatchObject({ member: { email: 'alice@acme.test', status: 'active' }, org: { slug: 'acme' }, orgRole: 'member', sites: [] });
 

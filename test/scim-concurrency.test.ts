@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { undeliveredDirectoryEvents } from '../db/directory-users.ts';
+import { dueDirectoryEvents } from '../db/directory-events.ts';
 import { createScimToken } from '../operator/scim-tokens.ts';
 import { directorySignals, scimApp, scimOrg } from './support/scim.ts';
 import { entra, okta } from './support/scim-fixtures.ts';
@@ -94,7 +94,7 @@ describe('a request that died between its commit and its signal', () => {
       expect((await cutOff('PATCH', `/Users/${created.body.id}`, { token: org.token, body: okta.setActive(false) })).status).toBe(503);
       // As a request that crashed after its commit leaves it: the event claimed, never signalled.
       await h.sql`update directory_links set delivery_claimed_at = now() where member_id = ${member.id}`;
-      const pending = () => undeliveredDirectoryEvents(h.sql, 10, org.id);
+      const pending = () => dueDirectoryEvents(h.sql, 10, org.id);
 
       expect((await live('PATCH', `/Users/${created.body.id}`, { token: org.token, body: okta.setActive(false) })).status).toBe(200);
       expect(await pending()).toEqual([]);

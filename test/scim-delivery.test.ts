@@ -1,10 +1,7 @@
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../api/app.ts';
-import { loadConfig } from '../config/index.ts';
-import { createLogger } from '../config/logger.ts';
 import { recordHistory } from './support/histories.ts';
-import { directorySignals, scimApp, scimOrg } from './support/scim.ts';
+import { cutOffScimApp, directorySignals, scimApp, scimOrg } from './support/scim.ts';
 import { okta } from './support/scim-fixtures.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
 
@@ -22,13 +19,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-/** The api of a replica that cannot reach Temporal, on the same database. */
-function cutOffScim() {
-  const config = loadConfig({ APP_ENV: 'test', TASK_QUEUE: h.taskQueue, LOG_LEVEL: 'silent' });
-  const app = createApp({ config, sql: h.sql, temporal: { client: new Client({ connection: unreachable }), connection: unreachable }, log: createLogger('silent') });
-  return (method: string, path: string, token: string, body?: unknown) =>
-    app.request(`/scim/v2${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-}
+const cutOffScim = () => cutOffScimApp(h, unreachable);
 
 const link = async (scimId: string) => {
   const [row] = await h.sql<{ member_id: string; directory_state: string; directory_seq: string; signalled_seq: string }[]>`
@@ -82,7 +73,7 @@ describe('directory events that Temporal could not take', { timeout: 60_000 }, (
 
     const workflowId = `redeliver-${org.slug}`;
     const run = (n: number) => h.client.workflow.execute('redeliverDirectoryEventsWorkflow', { taskQueue: h.taskQueue, workflowId: `${workflowId}-${n}`, args: [{ orgId: org.id }] });
-    expect(await run(1)).toBe(1);
+    expect(await run(1)).toEqual({ delivered: 1, failed: 0, parked: 0 });
     await recordHistory(h.client.workflow.getHandle(`${workflowId}-1`), 'redeliver-directory-events');
     const after = await link(created.body.id);
     expect(after.signalled_seq).toBe(before.directory_seq);

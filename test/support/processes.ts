@@ -17,6 +17,17 @@ export function spawnEntry(entry: string, args: string[], env: Record<string, st
   });
 }
 
+/** Runs an entry point to its end (asynchronously: in-process servers must keep answering meanwhile); `input` goes to its stdin. */
+export function runEntry(entry: string, args: string[], env: Record<string, string>, input = ''): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawnEntry(entry, args, env);
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  child.stdin.end(input);
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+}
+
 /** `worker/main.ts` as a process of its own on `taskQueue`, plus `env`; resolves once it polls. */
 export async function startWorkerProcess(taskQueue: string, env: Record<string, string> = {}): Promise<ChildProcessWithoutNullStreams> {
   const worker = spawnEntry('worker/main.ts', [], { TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', ...env });

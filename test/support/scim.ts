@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Client, Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import { createApp } from '../../api/app.ts';
 import { loadConfig } from '../../config/index.ts';
 import { createLogger } from '../../config/logger.ts';
@@ -32,6 +32,14 @@ export function scimApp(h: TestHarness, taskQueue = h.taskQueue, temporal: { cli
     const text = await res.text();
     return { status: res.status, type: res.headers.get('content-type'), headers: res.headers, body: text ? JSON.parse(text) : undefined };
   };
+}
+
+/** The SCIM api of a replica that cannot reach Temporal (`unreachable`: a lazy connection to a closed port), on the harness's database. */
+export function cutOffScimApp(h: TestHarness, unreachable: Connection) {
+  const config = loadConfig({ APP_ENV: 'test', TASK_QUEUE: h.taskQueue, LOG_LEVEL: 'silent' });
+  const app = createApp({ config, sql: h.sql, temporal: { client: new Client({ connection: unreachable }), connection: unreachable }, log: createLogger('silent') });
+  return (method: string, path: string, token: string, body?: unknown) =>
+    app.request(`/scim/v2${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
 }
 
 /** An organisation with the verified domain `{slug}.test` and a live SCIM token. */

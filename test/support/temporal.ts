@@ -38,13 +38,14 @@ export async function startHarness({
   smtpUrl = 'smtp://127.0.0.1:1',
   taskQueue = `test-${randomUUID()}`,
   address = inject('temporalAddress'),
+  databaseUrl = inject('databaseUrl'),
   reminders = reminderSettings(),
   wrapActivities,
-}: { smtpUrl?: string; taskQueue?: string; address?: string; reminders?: ReminderSettings } & Pick<CreateWorkerOptions, 'wrapActivities'> = {}): Promise<TestHarness> {
+}: { smtpUrl?: string; taskQueue?: string; address?: string; databaseUrl?: string; reminders?: ReminderSettings } & Pick<CreateWorkerOptions, 'wrapActivities'> = {}): Promise<TestHarness> {
   quietRuntime();
   // The production pool and concurrency (config defaults), so tests run the shape that ships.
   const config = loadConfig({ APP_ENV: 'test' });
-  const sql = createSql(inject('databaseUrl'), { max: config.databasePoolMax });
+  const sql = createSql(databaseUrl, { max: config.databasePoolMax });
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
