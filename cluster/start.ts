@@ -6,7 +6,8 @@
  * scenario or a benchmark needs.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOidcProvider, type IdpAccount, type IdpClient, type RunningIdp } from '../dev/oidc-provider.ts';
@@ -115,8 +116,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       ...options.env,
     };
 
+    const healthFile = (i: number) => join(dir, `worker-${i + 1}.healthy`);
     const workers = Array.from({ length: options.workers ?? 2 }, (_, i) =>
-      appProcess(dir, `worker-${i + 1}`, 'worker/main.js', { ...appEnv, WORKER_HEALTH_FILE: join(dir, `worker-${i + 1}.healthy`) }),
+      appProcess(dir, `worker-${i + 1}`, 'worker/main.js', { ...appEnv, WORKER_HEALTH_FILE: healthFile(i) }),
     );
     const apiPorts = await Promise.all(Array.from({ length: options.apis ?? 2 }, () => freePort()));
     const apis = apiPorts.map((port, i) => appProcess(dir, `api-${i + 1}`, 'api/main.js', { ...appEnv, PORT: String(port) }));
@@ -125,7 +127,15 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       await p.waitForLine(ready, 60_000);
     };
     started.push({ stop: () => Promise.all([...apis, ...workers].map((p) => p.stop('SIGTERM', 45_000))).then(() => undefined) });
-    await Promise.all([...workers.map((w) => startApp(w, readyLine.worker)), ...apis.map((a) => startApp(a, readyLine.api))]);
+    // Ready once it polls and reaches the database: its health file (a killed worker leaves an old one behind).
+    const startWorker = async (i: number) => {
+      rmSync(healthFile(i), { force: true });
+      await startApp(workers[i]!, readyLine.worker);
+      for (const deadline = Date.now() + 60_000; !existsSync(healthFile(i)); await sleep(200)) {
+        if (Date.now() > deadline) throw new Error(`worker-${i + 1} started but wrote no health file within 60 s:\n${workers[i]!.tail()}`);
+      }
+    };
+    await Promise.all([...workers.map((_, i) => startWorker(i)), ...apis.map((a) => startApp(a, readyLine.api))]);
 
     const apiUrls = apiPorts.map((port) => `http://127.0.0.1:${port}`);
     const caddy = await startCaddy({ dir: join(dir, 'caddy'), port: publicPort, upstreams: apiUrls.map((u) => u.replace('http://', '')) });
@@ -150,7 +160,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       smtp,
       dir,
       killWorker: (index) => at(workers, index).stop('SIGKILL'),
-      startWorker: (index) => startApp(at(workers, index), readyLine.worker),
+      startWorker: (index) => {
+        at(workers, index);
+        return startWorker(index);
+      },
       async restartApi(index) {
         const api = at(apis, index);
         await api.stop('SIGTERM', 45_000);
