@@ -36,3 +36,18 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/**
+ * The activities that wait on SMTP. Their workflows schedule them on the mail task queue
+ * (workflows/definitions.ts mailTaskQueue), which only the mail worker serves: a slow mail
+ * server then fills the mail slots, never the ones member decisions need.
+ */
+export const mailActivityNames = ['sendEmail', 'sendInvitationEmail', 'sendReminderDigest'] as const satisfies (keyof Activities)[];
+export type MailActivities = Pick<Activities, (typeof mailActivityNames)[number]>;
+
+/** Splits the activities between the two workers of a worker process: mail, and all the others. */
+export function splitMailActivities(activities: Activities): { mail: MailActivities; others: Omit<Activities, keyof MailActivities> } {
+  const isMail = (name: string) => (mailActivityNames as readonly string[]).includes(name);
+  const pick = (keep: (name: string) => boolean) => Object.fromEntries(Object.entries(activities).filter(([name]) => keep(name)));
+  return { mail: pick(isMail) as MailActivities, others: pick((name) => !isMail(name)) as Omit<Activities, keyof MailActivities> };
+}

@@ -43,6 +43,8 @@ const schema = z
     // The worker checks these against DATABASE_POOL_MAX at start (worker/capacity.ts).
     WORKER_ACTIVITY_CONCURRENCY: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(1000).default(6),
     WORKER_LOCAL_ACTIVITY_CONCURRENCY: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(1000).default(3),
+    // SMTP-bound activities (their own task queue and slots): 4 sends 200 two-admin digests in 15 s at 300 ms a message.
+    WORKER_MAIL_CONCURRENCY: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(1000).default(4),
     TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TASK_QUEUE: z.string().min(1).default('provisioning'),
@@ -86,8 +88,8 @@ export type Config = Readonly<{
   databaseUrl: string;
   /** Connections in this process's PostgreSQL pool. */
   databasePoolMax: number;
-  /** Activities and local activities one worker runs at once (maxConcurrent{,Local}ActivityTaskExecutions). */
-  workerConcurrency: Readonly<{ activities: number; localActivities: number }>;
+  /** Activities, mail activities and local activities one worker process runs at once (worker/capacity.ts). */
+  workerConcurrency: Readonly<{ activities: number; mail: number; localActivities: number }>;
   temporal: Readonly<{ address: string; namespace: string; taskQueue: string }>;
   port: number;
   publicUrl: URL;
@@ -120,7 +122,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: e.APP_ENV,
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
-    workerConcurrency: Object.freeze({ activities: e.WORKER_ACTIVITY_CONCURRENCY, localActivities: e.WORKER_LOCAL_ACTIVITY_CONCURRENCY }),
+    workerConcurrency: Object.freeze({
+      activities: e.WORKER_ACTIVITY_CONCURRENCY,
+      mail: e.WORKER_MAIL_CONCURRENCY,
+      localActivities: e.WORKER_LOCAL_ACTIVITY_CONCURRENCY,
+    }),
     temporal: Object.freeze({ address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TASK_QUEUE }),
     port: e.PORT,
     publicUrl: new URL(e.PUBLIC_URL),

@@ -2,8 +2,12 @@ import postgres from 'postgres';
 
 export type Sql = postgres.Sql;
 
-/** Connections per process unless DATABASE_POOL_MAX says otherwise (see worker/capacity.ts for the worker's arithmetic). */
-export const DEFAULT_POOL_MAX = 10;
+/**
+ * Connections per process unless DATABASE_POOL_MAX says otherwise: the worker's default
+ * concurrency needs 6 + 4 + 3 + 1 (worker/capacity.ts). Two workers and two api processes at this
+ * default hold at most 56 of PostgreSQL's default max_connections of 100 (3 reserved for superusers).
+ */
+export const DEFAULT_POOL_MAX = 14;
 
 /**
  * Server-side bounds on every session the service opens, so overload or a held lock fails the

@@ -19,6 +19,8 @@ export async function startSmtpSink(
     defers?: (address: string) => boolean;
     /** Answers each recipient this late, like a mail server under load (tests). */
     recipientDelayMs?: number;
+    /** Answers each recipient only once this has settled, like a mail server that stalls until a test lets it go. */
+    beforeRecipient?: (address: string) => Promise<void> | void;
   } = {},
 ): Promise<SmtpSink> {
   const messages: ParsedMail[] = [];
@@ -28,6 +30,7 @@ export async function startSmtpSink(
     logger: false,
     async onRcptTo(address, _session, callback) {
       if (options.recipientDelayMs) await new Promise((resolve) => setTimeout(resolve, options.recipientDelayMs));
+      await options.beforeRecipient?.(address.address);
       if (options.defers?.(address.address)) return callback(Object.assign(new Error(`mailbox ${address.address} busy, try later`), { responseCode: 451 }));
       if (!options.rejects?.(address.address)) return callback();
       callback(Object.assign(new Error(`no mailbox ${address.address}`), { responseCode: 550 }));

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/index.ts';
 import { searchAttributeArgs } from '../dev/temporal-server.ts';
+import { checkPoolFitsConcurrency } from '../worker/capacity.ts';
 import { composeConfig, databaseUser, publishedPorts } from './support/compose.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -45,6 +47,14 @@ describe('docker-compose.yml', () => {
       expect(['always', 'unless-stopped'], name).toContain(services[name]!.restart);
       expect(services[name]!.healthcheck?.test[0], name).toMatch(/^CMD(-SHELL)?$/);
     }
+  });
+
+  it('gives the worker a pool its activities, mail and local activities cannot exhaust', () => {
+    const env = services.worker!.environment ?? {};
+    const capacity = ['DATABASE_POOL_MAX', 'WORKER_ACTIVITY_CONCURRENCY', 'WORKER_MAIL_CONCURRENCY', 'WORKER_LOCAL_ACTIVITY_CONCURRENCY'];
+    for (const name of capacity) expect(env[name], name).toBeDefined();
+    const config = loadConfig(Object.fromEntries(capacity.map((name) => [name, String(env[name])])));
+    expect(() => checkPoolFitsConcurrency(config.databasePoolMax, config.workerConcurrency)).not.toThrow();
   });
 
   it('connects the app as its own role and migrates as the owner role, never as the superuser', () => {

@@ -1,6 +1,7 @@
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
+import { loadConfig } from '../config/index.ts';
 import { createScimToken } from '../operator/scim-tokens.ts';
 import { nudgeReminders } from '../temporal/site-access.ts';
 import { TestBrowser } from './support/browser.ts';
@@ -25,12 +26,24 @@ let h: TestHarness;
 let smtp: SmtpSink;
 let world: SsoWorld;
 let scimToken: string;
+/** While set, the mail server answers no recipient until it settles (a stalled mail server); `held` counts those waiting. */
+let stall: Promise<void> | undefined;
+let held = 0;
 beforeAll(async () => {
-  smtp = await startSmtpSink({ recipientDelayMs: SMTP_MS_PER_RECIPIENT });
+  smtp = await startSmtpSink({
+    recipientDelayMs: SMTP_MS_PER_RECIPIENT,
+    beforeRecipient: async () => {
+      if (!stall) return;
+      held++;
+      await stall;
+      held--;
+    },
+  });
   h = await startHarness({ smtpUrl: smtp.url, reminders: reminderSettings({ REMINDER_SCHEDULE: '1s,1h,2h,3h,4h', REMINDER_DIGEST_WINDOW: '1s' }) });
   world = await startSsoWorld(h, (domain) => [
     { login: 'ada', email: `ada@${domain}`, email_verified: true, name: 'Ada Newcomer' },
     { login: 'dana', email: `dana@${domain}`, email_verified: true, name: 'Dana Leaver' },
+    { login: 'eli', email: `eli@${domain}`, email_verified: true, name: 'Eli Leaver' },
   ]);
   scimToken = (await createScimToken(h.sql, { org: world.org.slug })).token;
 });
@@ -64,6 +77,16 @@ async function scim(method: string, path: string, body?: unknown) {
 
 const me = (browser: TestBrowser) => browser.request(`${world.appUrl}/api/me`);
 
+/** Someone the directory knows, signed in: the one a deactivation during the storm removes. */
+async function signedInDirectoryUser(login: string) {
+  const created = await scim('POST', '/Users', okta.create(`${login}@${world.domain}`, `ext-${login}`, login, 'Leaver'));
+  expect(created.status).toBe(201);
+  const browser = new TestBrowser();
+  await world.signIn(browser, login);
+  expect((await me(browser)).status).toBe(200);
+  return { id: created.body.id, browser };
+}
+
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const started = performance.now();
   const value = await work();
@@ -76,11 +99,8 @@ it(
     const orgs = await Promise.all(Array.from({ length: ORGS }, orgWithDueReminder));
     const allRecipients = orgs.flatMap((o) => o.recipients);
     // Dana signed in and is known to the directory before the storm; the storm is when the directory removes her.
-    const dana = await scim('POST', '/Users', okta.create(`dana@${world.domain}`, 'ext-dana', 'Dana', 'Leaver'));
-    expect(dana.status).toBe(201);
-    const danaBrowser = new TestBrowser();
-    await world.signIn(danaBrowser, 'dana');
-    expect((await me(danaBrowser)).status).toBe(200);
+    const dana = await signedInDirectoryUser('dana');
+    const danaBrowser = dana.browser;
 
     const stormStarted = performance.now();
     const now = new Date().toISOString();
@@ -91,7 +111,7 @@ it(
     const [signIn, deactivation] = await Promise.all([
       timed(() => world.signIn(new TestBrowser(), 'ada')),
       timed(async () => {
-        const off = await scim('PATCH', `/Users/${dana.body.id}`, okta.setActive(false));
+        const off = await scim('PATCH', `/Users/${dana.id}`, okta.setActive(false));
         expect(off.status).toBe(200);
         return eventually(async () => ((await me(danaBrowser)).status === 401 ? true : undefined), 40_000);
       }),
@@ -120,3 +140,33 @@ it(
   },
   STORM_BOUND_MS + 90_000,
 );
+
+it('revokes a deactivated member’s session while every digest the worker can run is stalled at the mail server', async () => {
+  const { activities, mail } = loadConfig({}).workerConcurrency;
+  // More digests than the worker has activity slots of any kind: whichever slots digests can take, they take them all.
+  const orgs = await Promise.all(Array.from({ length: activities + mail }, orgWithDueReminder));
+  const eli = await signedInDirectoryUser('eli');
+  let release = () => {};
+  stall = new Promise((resolve) => (release = resolve));
+  try {
+    const now = new Date().toISOString();
+    await Promise.all(orgs.map(({ org }) => nudgeReminders(h.client, { orgId: org.id, orgSlug: org.slug }, h.taskQueue, { dueAt: now })));
+    await eventually(async () => (held >= mail ? true : undefined), 30_000);
+
+    const off = await scim('PATCH', `/Users/${eli.id}`, okta.setActive(false));
+    expect(off.status).toBe(200);
+    // Well inside the mail client's 30 s socket timeout, after which a stalled digest would fail and free its slot.
+    await eventually(async () => ((await me(eli.browser)).status === 401 ? true : undefined), 15_000);
+    const [eliRow]: [{ status: string }] = await h.sql`select status from members where org_id = ${world.org.id} and email = ${`eli@${world.domain}`}`;
+    expect(eliRow.status).toBe('disabled');
+    // Not one digest got through: the deactivation did not wait for mail.
+    expect(held).toBeGreaterThanOrEqual(mail);
+    expect(orgs.flatMap((o) => o.recipients).filter((address) => received(address) > 0)).toEqual([]);
+  } finally {
+    stall = undefined;
+    release();
+  }
+  const recipients = orgs.flatMap((o) => o.recipients);
+  await eventually(async () => (recipients.every((address) => received(address) > 0) ? true : undefined), STORM_BOUND_MS);
+  expect(Object.fromEntries(recipients.map((a) => [a, received(a)]))).toEqual(Object.fromEntries(recipients.map((a) => [a, 1])));
+}, 120_000);

@@ -6,14 +6,14 @@ import { spawnEntry } from './support/processes.ts';
 describe('pool size against worker concurrency', () => {
   it('defaults to a pool the default concurrency cannot exhaust', () => {
     const config = loadConfig({});
-    expect(config.databasePoolMax).toBe(10);
-    expect(config.workerConcurrency).toEqual({ activities: 6, localActivities: 3 });
+    expect(config.databasePoolMax).toBe(14);
+    expect(config.workerConcurrency).toEqual({ activities: 6, mail: 4, localActivities: 3 });
     expect(() => checkPoolFitsConcurrency(config.databasePoolMax, config.workerConcurrency)).not.toThrow();
   });
 
   it('reads the pool size and the concurrency from the environment', () => {
-    const config = loadConfig({ DATABASE_POOL_MAX: '40', WORKER_ACTIVITY_CONCURRENCY: '30', WORKER_LOCAL_ACTIVITY_CONCURRENCY: '9' });
-    expect([config.databasePoolMax, config.workerConcurrency]).toEqual([40, { activities: 30, localActivities: 9 }]);
+    const config = loadConfig({ DATABASE_POOL_MAX: '40', WORKER_ACTIVITY_CONCURRENCY: '20', WORKER_MAIL_CONCURRENCY: '10', WORKER_LOCAL_ACTIVITY_CONCURRENCY: '9' });
+    expect([config.databasePoolMax, config.workerConcurrency]).toEqual([40, { activities: 20, mail: 10, localActivities: 9 }]);
     expect(() => checkPoolFitsConcurrency(config.databasePoolMax, config.workerConcurrency)).not.toThrow();
   });
 
@@ -21,16 +21,17 @@ describe('pool size against worker concurrency', () => {
     [{ DATABASE_POOL_MAX: 'lots' }, 'DATABASE_POOL_MAX must be a whole number'],
     [{ DATABASE_POOL_MAX: '1' }, 'DATABASE_POOL_MAX'],
     [{ WORKER_ACTIVITY_CONCURRENCY: '0' }, 'WORKER_ACTIVITY_CONCURRENCY'],
+    [{ WORKER_MAIL_CONCURRENCY: '0' }, 'WORKER_MAIL_CONCURRENCY'],
     [{ WORKER_LOCAL_ACTIVITY_CONCURRENCY: 'many' }, 'WORKER_LOCAL_ACTIVITY_CONCURRENCY must be a whole number'],
   ])('refuses %o naming the variable', (env, expected) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(expected);
   });
 
-  it('refuses a concurrency that could take every connection, naming the three variables', () => {
-    const refusal = () => checkPoolFitsConcurrency(10, { activities: 8, localActivities: 2 });
+  it('refuses a concurrency that could take every connection, naming the four variables', () => {
+    const refusal = () => checkPoolFitsConcurrency(14, { activities: 6, mail: 5, localActivities: 3 });
     expect(refusal).toThrow(ConfigError);
-    expect(refusal).toThrow(/DATABASE_POOL_MAX \(10\).*WORKER_ACTIVITY_CONCURRENCY \(8\).*WORKER_LOCAL_ACTIVITY_CONCURRENCY \(2\).*= 11/);
+    expect(refusal).toThrow(/DATABASE_POOL_MAX \(14\).*WORKER_ACTIVITY_CONCURRENCY \(6\).*WORKER_MAIL_CONCURRENCY \(5\).*WORKER_LOCAL_ACTIVITY_CONCURRENCY \(3\).*= 15/);
   });
 
   it('a worker whose concurrency could exhaust its pool refuses to start, saying which variables to change', async () => {

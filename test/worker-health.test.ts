@@ -12,7 +12,8 @@ import { deleteMaintenanceSchedules, startWorkerProcess } from './support/proces
 import { eventually } from './support/temporal.ts';
 
 const healthFile = () => join(tmpdir(), `worker-health-${randomBytes(4).toString('hex')}`);
-const polling = { getStatus: () => ({ runState: 'RUNNING', workflowPollerState: 'POLLING', activityPollerState: 'POLLING' }) } as never;
+const status = (activityPollerState: string) => ({ getStatus: () => ({ runState: 'RUNNING', workflowPollerState: 'POLLING', activityPollerState }) }) as never;
+const polling = { main: status('POLLING'), mail: status('POLLING') };
 const cleanups: (() => Promise<unknown> | void)[] = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
@@ -30,6 +31,15 @@ describe('worker health file', () => {
     expect(existsSync(path)).toBe(false);
     held.forEach((connection) => connection.release());
     await eventually(async () => (existsSync(path) ? true : undefined), 5_000);
+  });
+
+  it('is not written while the mail worker’s poller has failed, though the main worker polls', async () => {
+    const sql = createSql(inject('databaseUrl'), { max: 2 });
+    cleanups.push(() => sql.end({ timeout: 1 }));
+    const path = healthFile();
+    cleanups.push(keepHealthFile(path, { main: status('POLLING'), mail: status('FAILED') }, () => roundTrip(sql, 300), 100));
+    await sleep(1_000);
+    expect(existsSync(path)).toBe(false);
   });
 
   it('stays unwritten by a polling worker process whose activities cannot reach PostgreSQL', async () => {

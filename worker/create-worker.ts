@@ -1,8 +1,9 @@
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { createActivities, type ActivityDeps, type Activities } from '../activities/index.ts';
+import { createActivities, splitMailActivities, type ActivityDeps, type Activities } from '../activities/index.ts';
 import { activityPorts } from '../temporal/activity-ports.ts';
+import { mailTaskQueue } from '../workflows/definitions.ts';
 import { checkPoolFitsConcurrency, type WorkerConcurrency } from './capacity.ts';
 import { workflowCode } from './workflow-code.ts';
 
@@ -22,17 +23,56 @@ export interface CreateWorkerOptions extends Omit<ActivityDeps, 'temporal'> {
   wrapActivities?: (activities: Activities) => Activities;
 }
 
-export async function createWorker({ connection, namespace, taskQueue, client, concurrency, workflowBundle, log, wrapActivities = (a) => a, ...deps }: CreateWorkerOptions) {
+/** The two workers of a worker process, run and stopped together. */
+export interface ServiceWorkers {
+  /** Workflows, local activities and every activity but mail, on the task queue. */
+  main: Worker;
+  /** The SMTP-bound activities, on mailTaskQueue(taskQueue), with their own slots. */
+  mail: Worker;
+  /** Resolves once both have drained; if one fails, the other is shut down and the failure thrown. */
+  run(): Promise<void>;
+  /** Starts draining both (SIGINT/SIGTERM do this through the SDK runtime too). */
+  shutdown(): void;
+}
+
+// Draining: in-flight activities get this long to finish after SIGTERM before being cancelled.
+const shutdownGraceTime = '20 seconds';
+
+export async function createWorker({ connection, namespace, taskQueue, client, concurrency, workflowBundle, log, wrapActivities = (a) => a, ...deps }: CreateWorkerOptions): Promise<ServiceWorkers> {
   checkPoolFitsConcurrency(deps.sql.options.max, concurrency);
-  return Worker.create({
+  const activities = splitMailActivities(wrapActivities(createActivities({ ...deps, temporal: activityPorts(client, taskQueue) })));
+  const main = await Worker.create({
     connection,
     namespace,
     taskQueue,
     ...(workflowBundle ? { workflowBundle } : await workflowCode(log)),
-    activities: wrapActivities(createActivities({ ...deps, temporal: activityPorts(client, taskQueue) })),
+    activities: activities.others,
     maxConcurrentActivityTaskExecutions: concurrency.activities,
     maxConcurrentLocalActivityExecutions: concurrency.localActivities,
-    // Draining: in-flight activities get this long to finish after SIGTERM before being cancelled.
-    shutdownGraceTime: '20 seconds',
+    shutdownGraceTime,
   });
+  const mail = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: mailTaskQueue(taskQueue),
+    activities: activities.mail,
+    maxConcurrentActivityTaskExecutions: concurrency.mail,
+    shutdownGraceTime,
+  });
+  return { main, mail, run: () => runTogether([main, mail]), shutdown: () => [main, mail].forEach(shutdownIfRunning) };
+}
+
+function shutdownIfRunning(worker: Worker): void {
+  if (worker.getState() === 'RUNNING') worker.shutdown();
+}
+
+/** A process serving half its queues would look alive while mail or decisions pile up: one failing stops both. */
+async function runTogether(workers: Worker[]): Promise<void> {
+  const runs = workers.map((worker) => worker.run().catch((err: unknown) => {
+    workers.forEach(shutdownIfRunning);
+    throw err;
+  }));
+  const outcomes = await Promise.allSettled(runs);
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
 }

@@ -3,6 +3,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config/index.ts';
 import { createSql, roundTrip } from '../db/client.ts';
 import { createLogger } from '../config/logger.ts';
+import { mailTaskQueue } from '../workflows/definitions.ts';
 import { checkPoolFitsConcurrency } from './capacity.ts';
 import { createWorker } from './create-worker.ts';
 import { keepHealthFile } from './health-file.ts';
@@ -21,7 +22,7 @@ const sql = createSql(config.databaseUrl, { max: config.databasePoolMax });
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 try {
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const worker = await createWorker({
+  const workers = await createWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
@@ -39,10 +40,10 @@ try {
       (err: unknown) => log.error({ err, job }, 'could not ensure a maintenance schedule; restart the worker to retry'),
     );
   }
-  // The SDK runtime turns SIGINT/SIGTERM into worker.shutdown(); run() resolves once drained.
-  const running = worker.run();
-  const stopHealthFile = config.workerHealthFile ? keepHealthFile(config.workerHealthFile, worker, () => roundTrip(sql, DATABASE_PROBE_MS)) : () => {};
-  log.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
+  // The SDK runtime turns SIGINT/SIGTERM into shutdown() of both workers; run() resolves once both drained.
+  const running = workers.run();
+  const stopHealthFile = config.workerHealthFile ? keepHealthFile(config.workerHealthFile, workers, () => roundTrip(sql, DATABASE_PROBE_MS)) : () => {};
+  log.info({ taskQueue: config.temporal.taskQueue, mailTaskQueue: mailTaskQueue(config.temporal.taskQueue), address: config.temporal.address }, 'worker started');
   await running.finally(stopHealthFile);
   log.info('worker drained and stopped');
 } finally {

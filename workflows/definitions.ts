@@ -225,6 +225,14 @@ export const reminderSweepScheduleId = (taskQueue: string): string => `maintenan
 /** The backstop that delivers directory events a SCIM request could not hand over (see redeliverDirectoryEventsWorkflow). */
 export const directorySweepScheduleId = (taskQueue: string): string => `maintenance/redeliver-directory-events/${taskQueue}`;
 
+/**
+ * The task queue of the activities that talk to SMTP, beside the one their workflows run on. A
+ * second worker in every worker process serves it with its own slots (worker/create-worker.ts),
+ * so a slow mail server fills those, never the slots member decisions need. Derived from the
+ * workflow's own queue, so every deployment (and every test's queue) gets its own.
+ */
+export const mailTaskQueue = (taskQueue: string): string => `${taskQueue}-mail`;
+
 /** Rows deleted by one prune run, shown as the run's result in the Temporal UI. */
 export interface PruneResult {
   sessions: number;

@@ -1,9 +1,9 @@
 import { ActivityFailure, RetryState } from '@temporalio/common';
-import { isCancellation, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.ts';
+import { isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { MailActivities } from '../activities/index.ts';
 import { retryPolicy } from './activity-retry.ts';
 import type { EmailInput } from '../activities/email.ts';
-import type { InvitationEmailInput, InvitationEmailOutcome } from './definitions.ts';
+import { mailTaskQueue, type InvitationEmailInput, type InvitationEmailOutcome } from './definitions.ts';
 
 // SMTP outages are waited out; the invitation row already exists, the email follows when it can.
 const retry = retryPolicy({ initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' });
@@ -17,7 +17,9 @@ const roleNames = { member: 'a member', org_admin: 'an org admin' } as const;
 export async function sendInvitationWorkflow(input: InvitationEmailInput): Promise<InvitationEmailOutcome> {
   const untilExpiry = Date.parse(input.expiresAt) - Date.now();
   if (untilExpiry <= 0) return 'expired';
-  const { sendInvitationEmail } = proxyActivities<Activities>({
+  const { sendInvitationEmail } = proxyActivities<MailActivities>({
+    // A slow mail server fills the mail worker's slots, never those member decisions need.
+    taskQueue: mailTaskQueue(workflowInfo().taskQueue),
     startToCloseTimeout: '1 minute',
     scheduleToCloseTimeout: untilExpiry,
     retry,

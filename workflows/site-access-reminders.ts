@@ -16,20 +16,23 @@
  * domain/reminders.ts.
  */
 import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.ts';
+import type { MailActivities } from '../activities/index.ts';
 import type { DigestResult } from '../activities/reminders.ts';
 import type { ReminderOutlook } from '../domain/reminder-outlook.ts';
 import { retryPolicy } from './activity-retry.ts';
 import { Alarm } from './alarm.ts';
-import { reminderStateQuery, remindersNudgeSignal, type ReminderClock, type SiteAccessRemindersInput } from './definitions.ts';
+import { mailTaskQueue, reminderStateQuery, remindersNudgeSignal, type ReminderClock, type SiteAccessRemindersInput } from './definitions.ts';
 
 // SMTP outages are waited out with backoff; every recipient's email is keyed, so a retry sends only what is missing.
-const { sendReminderDigest } = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  // It heartbeats every few seconds (activities/heartbeat.ts): a dead worker's attempt is retried within this.
-  heartbeatTimeout: '30 seconds',
-  retry: retryPolicy({ initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' }),
-});
+const digestActivity = (taskQueue: string) =>
+  proxyActivities<MailActivities>({
+    // A slow mail server fills the mail worker's slots, never those member decisions need.
+    taskQueue: mailTaskQueue(taskQueue),
+    startToCloseTimeout: '5 minutes',
+    // It heartbeats every few seconds (activities/heartbeat.ts): a dead worker's attempt is retried within this.
+    heartbeatTimeout: '30 seconds',
+    retry: retryPolicy({ initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' }),
+  }).sendReminderDigest;
 
 /** Nudges one run takes before it continues as new, well below Temporal's 10,000 signals per run. */
 const NUDGES_PER_RUN = 2_000;
@@ -46,6 +49,7 @@ function attemptAt(clock: ReminderClock, heard: number | undefined): number | un
 
 export async function siteAccessRemindersWorkflow(input: SiteAccessRemindersInput): Promise<void> {
   const { orgId, orgSlug } = input;
+  const sendReminderDigest = digestActivity(workflowInfo().taskQueue);
   let clock: ReminderClock = input.clock ?? { digests: 0 };
   // The earliest due time nudges named since the last digest attempt began (its read may predate them).
   let heard: number | undefined;
