@@ -84,7 +84,7 @@ try {
   const connection = await Connection.connect({ address: cluster.temporalAddress });
   const client = new Client({ connection, namespace: cluster.namespace });
   try {
-    const digests = await digestsOnce(sql, cluster.smtp, settings.reminderSchedule, settings.digestWindow);
+    const digests = await digestsOnce(sql, cluster.smtp, settings.reminderSchedule, settings.digestWindow, faults.filter((f) => f.dependency === 'postgres'));
     const verdicts = [
       everyoneSignedIn(queue),
       faultsRan(leftOut),
