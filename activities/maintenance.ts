@@ -36,12 +36,7 @@ export function maintenanceActivities(sql: Sql) {
           delete from login_transactions where id in (
             select id from login_transactions where expires_at < now() limit ${BATCH})`,
       );
-      const signInAttempts = await deleteInBatches(
-        () => sql`
-          delete from sign_in_attempts where (client_network, org_id, window_ends_at) in (
-            select client_network, org_id, window_ends_at from sign_in_attempts where window_ends_at < now() limit ${BATCH})`,
-      );
-      return { sessions, loginTransactions, signInAttempts };
+      return { sessions, loginTransactions };
     },
   };
 }

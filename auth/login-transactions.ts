@@ -1,4 +1,5 @@
 import type { Sql } from '../db/client.ts';
+import { clientNetwork, pendingSignIns, type StartDecision } from './sign-in-rate-limit.ts';
 import { sha256 } from './tokens.ts';
 
 /** Expired attempts are deleted by the scheduled prune (workflows/prune-expired-records.ts). */
@@ -10,11 +11,30 @@ export interface LoginTransaction {
   codeVerifier: string;
 }
 
-export async function saveLoginTransaction(sql: Sql, state: string, tx: LoginTransaction & { loginHint?: string }) {
-  await sql`
-    insert into login_transactions (state_hash, connection_id, nonce, code_verifier, login_hint, expires_at)
-    values (${sha256(state)}, ${tx.connectionId}, ${tx.nonce}, ${tx.codeVerifier}, ${tx.loginHint ?? null},
-            now() + ${`${LOGIN_TTL_MINUTES} minutes`}::interval)`;
+/**
+ * Stores the attempt unless its client network already has `pendingLimit` sign-ins pending at this
+ * connection (see pendingSignIns); then nothing is written and the answer says when a slot frees.
+ * Count and insert are one statement; concurrent starts may pass the limit by as many as run at once.
+ */
+export async function saveLoginTransaction(
+  sql: Sql,
+  state: string,
+  tx: LoginTransaction & { loginHint?: string; address: string; pendingLimit: number },
+): Promise<StartDecision> {
+  const network = clientNetwork(sql, tx.address);
+  const [row]: [{ saved: boolean; retryAfterSeconds: number }?] = await sql`
+    with pending as (${pendingSignIns(sql, network, tx.connectionId)}),
+    saved as (
+      insert into login_transactions (state_hash, connection_id, client_network, nonce, code_verifier, login_hint, expires_at)
+      select ${sha256(state)}, ${tx.connectionId}, ${network}, ${tx.nonce}, ${tx.codeVerifier}, ${tx.loginHint ?? null},
+             now() + ${`${LOGIN_TTL_MINUTES} minutes`}::interval
+      from pending where pending.n < ${tx.pendingLimit}
+      returning 1)
+    select exists (select 1 from saved) as saved,
+           greatest(1, ceil(extract(epoch from pending.oldest - now())))::int as "retryAfterSeconds"
+    from pending`;
+  if (!row) throw new Error('saving a login attempt returned no row');
+  return row.saved ? { allowed: true } : { allowed: false, retryAfterSeconds: row.retryAfterSeconds };
 }
 
 /** Marks the attempt used and returns it, at most once: a replayed or expired state gets nothing. */
@@ -24,4 +44,9 @@ export async function consumeLoginTransaction(sql: Sql, state: string): Promise<
     where state_hash = ${sha256(state)} and consumed_at is null and expires_at > now()
     returning connection_id, nonce, code_verifier`;
   return row && { connectionId: row.connection_id, nonce: row.nonce, codeVerifier: row.code_verifier };
+}
+
+/** A completed sign-in frees its network's pending slot. */
+export async function markSignedIn(sql: Sql, state: string): Promise<void> {
+  await sql`update login_transactions set signed_in_at = now() where state_hash = ${sha256(state)}`;
 }

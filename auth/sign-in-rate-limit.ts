@@ -1,27 +1,19 @@
-import type { Sql } from '../db/client.ts';
-
-export interface RateLimit {
-  limit: number;
-  windowSeconds: number;
-}
-
-export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+import type { Queryable } from '../db/client.ts';
 
 /**
- * Counts one sign-in start of a client network for an organisation, in one upsert. Fixed windows
- * on the database clock, so every api replica counts into the same row. An IPv6 client counts
- * by its /64 (one host usually holds a whole /64), an IPv4 client by its address.
+ * The network a sign-in counts against: an IPv6 client by its /64 (one host usually holds a whole
+ * /64), an IPv4 client by its address. A SQL fragment, so the count and the write share one statement.
  */
-export async function countSignInStart(sql: Sql, address: string, orgId: string, { limit, windowSeconds }: RateLimit): Promise<RateDecision> {
-  const [row]: [{ attempts: number; retryAfterSeconds: number }?] = await sql`
-    insert into sign_in_attempts as a (client_network, org_id, window_ends_at, attempts)
-    values (
-      network(set_masklen(${address}::inet, case family(${address}::inet) when 6 then 64 else 32 end)),
-      ${orgId},
-      to_timestamp((floor(extract(epoch from now()) / ${windowSeconds}::int) + 1) * ${windowSeconds}::int),
-      1)
-    on conflict (client_network, org_id, window_ends_at) do update set attempts = a.attempts + 1
-    returning a.attempts, greatest(1, ceil(extract(epoch from a.window_ends_at - now())))::int as "retryAfterSeconds"`;
-  if (!row) throw new Error('sign-in rate-limit upsert returned no row');
-  return row.attempts <= limit ? { allowed: true } : { allowed: false, retryAfterSeconds: row.retryAfterSeconds };
-}
+export const clientNetwork = (sql: Queryable, address: string) =>
+  sql`network(set_masklen(${address}::inet, case family(${address}::inet) when 6 then 64 else 32 end))`;
+
+/**
+ * Sign-ins a client network has started at a connection (one per organisation) and not completed,
+ * that could still be: abandoned, refused and replayed attempts hold their slot until they expire;
+ * a completed sign-in frees it. `oldest` is when the first of them expires.
+ */
+export const pendingSignIns = (sql: Queryable, network: ReturnType<typeof clientNetwork>, connectionId: string) => sql`
+  select count(*)::int as n, min(expires_at) as oldest from login_transactions
+  where connection_id = ${connectionId} and client_network = ${network} and signed_in_at is null and expires_at > now()`;
+
+export type StartDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };

@@ -5,46 +5,31 @@
  * activity (why provisioning is local). Every path has its own floor: a first sign-in creates a
  * member, a repeat finds the identity. Reports ratios, not absolute targets.
  */
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import postgres from 'postgres';
 import { createActivities } from '../activities/index.ts';
 import { activityPorts } from '../temporal/activity-ports.ts';
 import { provisionSignIn } from '../api/temporal.ts';
 import { loadConfig } from '../config/index.ts';
 import { createSql } from '../db/client.ts';
-import { migrate } from '../db/migrate.ts';
 import { resolveTemporalCli } from '../dev/temporal-cli.ts';
 import { startTemporalDevServer } from '../dev/temporal-server.ts';
 import { createWorker } from '../worker/create-worker.ts';
 import { createMailer } from '../worker/mailer.ts';
 import { insertSsoOrg } from '../test/support/fixtures.ts';
 import type { ProvisionIdentityInput } from '../workflows/definitions.ts';
+import { freshDatabase } from './database.ts';
 import { oneActivityWorkflow, oneLocalActivityWorkflow } from './floor-workflows.ts';
+import { percentile, sequentially } from './stats.ts';
 
 const N = Number(process.env.BENCH_N ?? 100);
-const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
-
-async function timed(n: number, run: (i: number) => Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const started = performance.now();
-    await run(i);
-    times.push(performance.now() - started);
-  }
-  return times;
-}
+const timed = async (n: number, run: (i: number) => Promise<unknown>) => (await sequentially(n, run)).times;
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const dbName = `sso_bench_${randomBytes(4).toString('hex')}`;
-const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
 const server = await startTemporalDevServer({ cli: await resolveTemporalCli(), namespace: 'default' });
-await migrate(databaseUrl);
-const sql = createSql(databaseUrl);
+const database = await freshDatabase('sso_bench');
+const sql = createSql(database.url);
 const mailer = createMailer('smtp://127.0.0.1:1', 'x@y');
 const native = await NativeConnection.connect({ address: server.address });
 const connection = await Connection.connect({ address: server.address });
@@ -101,7 +86,5 @@ try {
   await Promise.all(running);
   await Promise.all([connection.close(), native.close(), sql.end()]);
   await server.stop();
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
-  await admin.end();
+  await database.drop();
 }

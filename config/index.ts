@@ -56,9 +56,8 @@ const schema = z
     ENCRYPTION_KEY: base64Key.optional(),
     SESSION_IDLE_MINUTES: z.coerce.number().int().positive().default(60 * 8),
     SESSION_ABSOLUTE_HOURS: z.coerce.number().int().positive().default(24 * 7),
-    // Generous enough for an office behind one NAT signing in at nine; low enough to bound anonymous writes.
-    SIGN_IN_RATE_LIMIT: z.coerce.number({ error: 'must be a whole number' }).int().positive().default(100),
-    SIGN_IN_RATE_WINDOW_SECONDS: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(86_400).default(60),
+    // Completed sign-ins free their slot, so an office behind one NAT signing in at nine stays far below it; abandoned starts fill it.
+    SIGN_IN_PENDING_LIMIT: z.coerce.number({ error: 'must be a whole number' }).int().positive().default(500),
     TRUST_PROXY_HOPS: z.coerce.number({ error: 'must be a whole number' }).int().min(0).max(10).default(0),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SHUTDOWN_GRACE_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).int().min(0).default(5),
@@ -98,8 +97,8 @@ export type Config = Readonly<{
   sessionSecret: string;
   encryptionKey: Buffer;
   session: Readonly<{ idleMinutes: number; absoluteHours: number }>;
-  /** Sign-in starts allowed per client address and organisation in each window. */
-  signInRateLimit: Readonly<{ limit: number; windowSeconds: number }>;
+  /** Sign-ins started and not completed (for 10 minutes) allowed per client network and organisation. */
+  signInPendingLimit: number;
   /** Reverse proxies in front of the api; 0 means X-Forwarded-* headers are never believed. */
   trustProxyHops: number;
   logLevel: string;
@@ -135,7 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionSecret: e.SESSION_SECRET ?? DEV_SECRET,
     encryptionKey: Buffer.from(e.ENCRYPTION_KEY ?? DEV_KEY, 'base64'),
     session: Object.freeze({ idleMinutes: e.SESSION_IDLE_MINUTES, absoluteHours: e.SESSION_ABSOLUTE_HOURS }),
-    signInRateLimit: Object.freeze({ limit: e.SIGN_IN_RATE_LIMIT, windowSeconds: e.SIGN_IN_RATE_WINDOW_SECONDS }),
+    signInPendingLimit: e.SIGN_IN_PENDING_LIMIT,
     trustProxyHops: e.TRUST_PROXY_HOPS,
     logLevel: e.LOG_LEVEL,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,

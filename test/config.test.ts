@@ -27,7 +27,7 @@ describe('config', () => {
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.temporal)).toBe(true);
     expect(config.trustProxyHops).toBe(0);
-    expect(config.signInRateLimit).toEqual({ limit: 100, windowSeconds: 60 });
+    expect(config.signInPendingLimit).toBe(500);
     const [hour, day] = [3_600_000, 86_400_000];
     expect(config.reminders).toEqual({ scheduleMs: [hour, day, 3 * day, 7 * day, 14 * day], digestWindowMs: hour });
   });
@@ -48,8 +48,8 @@ describe('config', () => {
     [{ ENCRYPTION_KEY: 'short' }, 'ENCRYPTION_KEY must be 32 bytes'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ SHUTDOWN_GRACE_SECONDS: '-1' }, 'SHUTDOWN_GRACE_SECONDS'],
-    [{ SIGN_IN_RATE_LIMIT: 'lots' }, 'SIGN_IN_RATE_LIMIT must be a whole number'],
-    [{ SIGN_IN_RATE_WINDOW_SECONDS: '0' }, 'SIGN_IN_RATE_WINDOW_SECONDS'],
+    [{ SIGN_IN_PENDING_LIMIT: 'lots' }, 'SIGN_IN_PENDING_LIMIT must be a whole number'],
+    [{ SIGN_IN_PENDING_LIMIT: '0' }, 'SIGN_IN_PENDING_LIMIT'],
     [{ TRUST_PROXY_HOPS: '-1' }, 'TRUST_PROXY_HOPS'],
     [{ REMINDER_SCHEDULE: '1h,soon' }, 'REMINDER_SCHEDULE has "soon"'],
     [{ REMINDER_SCHEDULE: '1d,1h' }, 'REMINDER_SCHEDULE must list increasing durations'],

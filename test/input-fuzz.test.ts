@@ -689,7 +689,6 @@ async function snapshot() {
          from login_transactions t join sso_connections c on c.id = t.connection_id where c.org_id = ${org}) as "loginTransactions",
       (select coalesce(json_agg(e order by e.id), '[]') from email_log e where org_id = ${org}) as "emailLog",
       (select coalesce(json_agg(a order by a.id), '[]') from audit_events a where org_id = ${org}) as "auditEvents",
-      (select coalesce(json_agg(s order by s.window_ends_at), '[]') from sign_in_attempts s where org_id = ${org}) as "signInAttempts",
       (select coalesce(json_agg(a order by a.member_id, a.site_id), '[]') from site_assignments a where org_id = ${org}) as "siteAssignments",
       (select coalesce(json_agg(a order by a.id), '[]') from announcements a join sites s on s.id = a.site_id where s.org_id = ${org}) as announcements,
       (select coalesce(json_agg(l order by l.member_id), '[]') from directory_links l where org_id = ${org}) as "directoryLinks",

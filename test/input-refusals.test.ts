@@ -34,7 +34,6 @@ afterAll(async () => {
 async function footprint() {
   const [row] = await h.sql`
     select (select count(*) from login_transactions t join sso_connections c on c.id = t.connection_id where c.org_id = ${world.org.id})::int as "loginTransactions",
-           (select coalesce(sum(attempts), 0) from sign_in_attempts where org_id = ${world.org.id})::int as "signInAttempts",
            (select count(*) from invitations where org_id = ${world.org.id})::int as invitations,
            (select count(*) from email_log where org_id = ${world.org.id})::int as emails,
            (select count(*) from audit_events where org_id = ${world.org.id})::int as audit`;

@@ -38,31 +38,23 @@ async function seedRecords() {
                 values (${state}, ${connection!.id}, 'n', 'v', now() + ${expiresIn}::interval, ${consumed ? h.sql`now()` : null})`;
     return state;
   };
-  const counter = async (network: string, endsIn: string) => {
-    await h.sql`insert into sign_in_attempts (client_network, org_id, window_ends_at, attempts)
-                values (${network}::cidr, ${org.id}, now() + ${endsIn}::interval, 1)`;
-    return network;
-  };
   return {
     org,
     go: {
       sessions: [await session(`-${beyond}`, null), await session('7 days', `-${beyond}`)],
       attempts: [await attempt('-1 minute'), await attempt('-2 hours', true)],
-      counters: [await counter('192.0.2.1/32', '-1 minute')],
     },
     stay: {
       sessions: [await session('7 days', null), await session(`-${within}`, null), await session('7 days', `-${within}`)],
       attempts: [await attempt('9 minutes'), await attempt('5 minutes', true)],
-      counters: [await counter('192.0.2.2/32', '1 minute')],
     },
   };
 }
 
-async function remaining(orgId: string, records: Awaited<ReturnType<typeof seedRecords>>['go']) {
-  const [row] = await h.sql<{ sessions: number; attempts: number; counters: number }[]>`
+async function remaining(records: Awaited<ReturnType<typeof seedRecords>>['go']) {
+  const [row] = await h.sql<{ sessions: number; attempts: number }[]>`
     select (select count(*) from sessions where id_hash in ${h.sql(records.sessions)})::int as sessions,
-           (select count(*) from login_transactions where state_hash in ${h.sql(records.attempts)})::int as attempts,
-           (select count(*) from sign_in_attempts where org_id = ${orgId} and client_network::text in ${h.sql(records.counters)})::int as counters`;
+           (select count(*) from login_transactions where state_hash in ${h.sql(records.attempts)})::int as attempts`;
   return row!;
 }
 
@@ -79,13 +71,13 @@ describe('pruning expired records on a Temporal schedule', () => {
     const records = await seedRecords();
     await h.client.schedule.getHandle(pruneScheduleId(h.taskQueue)).trigger();
 
-    const gone = { sessions: 0, attempts: 0, counters: 0 };
+    const gone = { sessions: 0, attempts: 0 };
     await eventually(async () => {
-      const left = await remaining(records.org.id, records.go);
-      return left.sessions + left.attempts + left.counters === 0 ? true : undefined;
+      const left = await remaining(records.go);
+      return left.sessions + left.attempts === 0 ? true : undefined;
     });
-    expect(await remaining(records.org.id, records.go)).toEqual(gone);
-    expect(await remaining(records.org.id, records.stay)).toEqual({ sessions: 3, attempts: 2, counters: 1 });
+    expect(await remaining(records.go)).toEqual(gone);
+    expect(await remaining(records.stay)).toEqual({ sessions: 3, attempts: 2 });
 
     // Operators see every run, with what it deleted, under the schedule's ID in the Temporal UI.
     const run = await eventually(async () => {
@@ -96,7 +88,7 @@ describe('pruning expired records on a Temporal schedule', () => {
     });
     expect(run.workflowId.startsWith(pruneScheduleId(h.taskQueue))).toBe(true);
     const result: PruneResult = await run.result();
-    expect(Object.keys(result).sort()).toEqual(['loginTransactions', 'sessions', 'signInAttempts']);
+    expect(Object.keys(result).sort()).toEqual(['loginTransactions', 'sessions']);
     await recordHistory(run, 'prune-expired-records');
   });
 });

@@ -237,7 +237,6 @@ export const mailTaskQueue = (taskQueue: string): string => `${taskQueue}-mail`;
 export interface PruneResult {
   sessions: number;
   loginTransactions: number;
-  signInAttempts: number;
 }
 
 /**

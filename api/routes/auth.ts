@@ -2,10 +2,9 @@ import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import * as oidc from 'openid-client';
 import { connectionById, connectionByOrg, oidcConfiguration, type SsoConnection } from '../../auth/connections.ts';
-import { consumeLoginTransaction, LOGIN_TTL_MINUTES, saveLoginTransaction, type LoginTransaction } from '../../auth/login-transactions.ts';
+import { consumeLoginTransaction, LOGIN_TTL_MINUTES, markSignedIn, saveLoginTransaction, type LoginTransaction } from '../../auth/login-transactions.ts';
 import { cookieName, cookieOptions, createSession, revokeSession, sessionCookieName } from '../../auth/sessions.ts';
 import { sha256, sign, unsign } from '../../auth/tokens.ts';
-import { countSignInStart } from '../../auth/sign-in-rate-limit.ts';
 import { isDomainName } from '../../domain/domain-name.ts';
 import { isEmailAddress } from '../../domain/email.ts';
 import { isOrgSlug } from '../../domain/org-slug.ts';
@@ -91,7 +90,7 @@ export function authRoutes(deps: AppDeps) {
    * comes from our origin. Typed URLs, bookmarks and our own pages go straight through.
    */
   app.get('/auth/:org/login', async (c) => {
-    // HEAD (link checkers, previews) must not start a sign-in: that stores an attempt and counts toward the rate limit.
+    // HEAD (link checkers, previews) must not start a sign-in: that stores an attempt, which holds a pending slot.
     if (c.req.method === 'HEAD') return c.body(null, 405, { allow: 'GET, POST' });
     if (c.req.header('sec-fetch-site') !== 'cross-site') return startSignIn(c);
     const connection = await connectionByOrg(sql, c.req.param('org'));
@@ -105,20 +104,31 @@ export function authRoutes(deps: AppDeps) {
     const hint = loginHint(c);
     const connection = await connectionByOrg(sql, c.req.param('org')!);
     if (!connection) return page(c, 404, 'Unknown organisation', unknownOrg, startAgain);
-    // Counted before anything else is written or fetched: refused starts leave no login attempt behind.
-    const rate = await countSignInStart(sql, clientAddress(c, config.trustProxyHops), connection.orgId, config.signInRateLimit);
-    if (!rate.allowed) {
-      c.header('Retry-After', String(rate.retryAfterSeconds));
-      return page(c, 429, 'Too many sign-in attempts', `Too many sign-ins to ${connection.orgName} were started from your network just now. Try again in ${rate.retryAfterSeconds} seconds.`, startAgain);
-    }
-    const configuration = await idpConfiguration(c, connection);
-    if (configuration instanceof Response) return configuration;
-
-    // Fresh per attempt, stored server-side, consumed once at the callback.
+    // Fresh per attempt, stored server-side, consumed once at the callback. Counted and stored in
+    // one statement before the IdP is fetched: a refused start writes and fetches nothing.
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const codeVerifier = oidc.randomPKCECodeVerifier();
-    await saveLoginTransaction(sql, state, { connectionId: connection.id, nonce, codeVerifier, ...(hint ? { loginHint: hint } : {}) });
+    const start = await saveLoginTransaction(sql, state, {
+      connectionId: connection.id,
+      nonce,
+      codeVerifier,
+      ...(hint ? { loginHint: hint } : {}),
+      address: clientAddress(c, config.trustProxyHops),
+      pendingLimit: config.signInPendingLimit,
+    });
+    if (!start.allowed) {
+      c.header('Retry-After', String(start.retryAfterSeconds));
+      return page(
+        c,
+        429,
+        'Too many sign-in attempts',
+        `Too many sign-ins to ${connection.orgName} were started from your network and not finished. Try again in ${start.retryAfterSeconds} seconds.`,
+        startAgain,
+      );
+    }
+    const configuration = await idpConfiguration(c, connection);
+    if (configuration instanceof Response) return configuration;
     setCookie(c, loginCookie(state), sign(config.sessionSecret, state), { ...cookieOptions(config), maxAge: LOGIN_TTL_MINUTES * 60 });
     const url = oidc.buildAuthorizationUrl(configuration, {
       redirect_uri: callbackUrl(connection.orgSlug).href,
@@ -176,7 +186,7 @@ export function authRoutes(deps: AppDeps) {
       return page(c, 403, 'Account disabled', `Your ${connection.orgName} account is disabled, so you cannot sign in. Your sites and history are kept: ask one of ${connection.orgName}'s admins to enable it.`);
     }
 
-    await startSession(c, result.memberId);
+    await Promise.all([startSession(c, result.memberId), markSignedIn(sql, state)]);
     // A browser lands on its home page; other clients (scripts, tests over fetch) on the JSON view.
     return c.redirect(wantsPage(c) ? '/' : '/api/me', 302);
   });

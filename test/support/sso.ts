@@ -23,6 +23,14 @@ export interface SsoWorld {
   stop(): Promise<void>;
 }
 
+/** From `startUrl` through the dev IdP's login and consent forms as `login`, following every redirect; stops before `until` if given. */
+export async function walkSignIn(browser: TestBrowser, appUrl: string, startUrl: string, login: string, until?: (url: string) => boolean): Promise<Page> {
+  const loginPage = await browser.follow(startUrl);
+  const consent = await browser.submit(loginPage, { login, password: 'any' }, until);
+  if (until?.(consent.url) || consent.url.startsWith(appUrl)) return consent;
+  return browser.submit(consent, {}, until);
+}
+
 /** A fresh organisation with a verified domain, its own real OpenID Provider, and the api served over HTTP. */
 export async function startSsoWorld(h: TestHarness, accounts: (domain: string) => IdpAccount[], env: Record<string, string> = {}): Promise<SsoWorld> {
   const slug = uniqueSlug('acme');
@@ -59,12 +67,7 @@ export async function startSsoWorld(h: TestHarness, accounts: (domain: string) =
     idp,
     config,
     appUrl,
-    async signIn(browser, login, { start = `/auth/${slug}/login`, until } = {}) {
-      const loginPage = await browser.follow(`${appUrl}${start}`);
-      const consent = await browser.submit(loginPage, { login, password: 'any' }, until);
-      if (until?.(consent.url) || consent.url.startsWith(appUrl)) return consent;
-      return browser.submit(consent, {}, until);
-    },
+    signIn: (browser, login, { start = `/auth/${slug}/login`, until } = {}) => walkSignIn(browser, appUrl, `${appUrl}${start}`, login, until),
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await idp.stop();

@@ -1,0 +1,44 @@
+/** CPU time of local processes, from /proc (Linux): where a phase's time went, by process. */
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Sql } from '../db/client.ts';
+
+const TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds the process has used so far; 0 once it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** The PostgreSQL backends serving this database now (pooled connections outlive a phase). */
+export async function databaseBackends(sql: Sql): Promise<number[]> {
+  const rows = await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database()`;
+  return rows.map((r) => r.pid);
+}
+
+/** Starts counting; `stop` gives CPU seconds per name over the interval. */
+export function cpuMeter(processes: Record<string, number[]>) {
+  const sum = (pids: number[]) => pids.reduce((total, pid) => total + cpuSeconds(pid), 0);
+  const start = Object.fromEntries(Object.entries(processes).map(([name, pids]) => [name, sum(pids)]));
+  return () => Object.fromEntries(Object.entries(processes).map(([name, pids]) => [name, sum(pids) - start[name]!]));
+}
+
+/** Processes whose command line contains every one of `parts` (to find a server started by a library). */
+export function pidsWithCommandLine(...parts: string[]): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+        return parts.every((part) => cmdline.includes(part));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
