@@ -53,7 +53,8 @@ export interface Cluster {
   startWorker(index: number): Promise<void>;
   /** SIGTERM (the api drains), then a new process on the same port. */
   restartApi(index: number): Promise<void>;
-  restartTemporal(): Promise<void>;
+  /** SIGTERM the Temporal server, wait `downMs`, start it again. */
+  restartTemporal(downMs?: number): Promise<void>;
   stopPostgres(): Promise<void>;
   startPostgres(): Promise<void>;
   /** The last lines of every process's log, for a failure report. */
@@ -169,8 +170,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         await api.stop('SIGTERM', 45_000);
         await startApp(api, readyLine.api);
       },
-      async restartTemporal() {
+      async restartTemporal(downMs = 0) {
         await temporal.process.stop('SIGTERM');
+        await sleep(downMs);
         await temporal.start();
       },
       stopPostgres: () => pg.stop(),

@@ -96,7 +96,8 @@ export async function runFaults(options: {
   await when(0.25);
   await fault('SIGTERM api-1 and start it again', undefined, () => cluster.restartApi(0));
   await when(0.4);
-  await fault('restart the Temporal server', 'temporal', () => cluster.restartTemporal());
+  // Down for a few seconds, so every api's /readyz poll sees it (a bare restart can be quicker than a poll).
+  await fault('restart the Temporal server (down 5 s)', 'temporal', () => cluster.restartTemporal(5_000));
   await when(0.55);
   await fault(`stop PostgreSQL for ${options.outageSeconds} s`, 'postgres', async () => {
     await cluster.stopPostgres();
