@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { LastOrgAdminError, MemberDisabledError, MemberNotFoundError, SiteNotFoundError } from '../domain/member-errors.ts';
 import { page } from './pages/layout.ts';
 import { scimError } from './scim/errors.ts';
@@ -26,6 +27,9 @@ const refusals: [new (...args: never[]) => Error, ContentfulStatusCode, string][
   [LastOrgAdminError, 409, 'last_org_admin'],
 ];
 
+/** PostgreSQL out of reach (restart, failover): worth another try shortly. */
+export const DATABASE_RETRY_AFTER_SECONDS = '30';
+
 /** Browser flows (sign-in pages) get a page; the JSON API gets JSON. */
 export const wantsPage = (c: Context) => !c.req.path.startsWith('/api/') && (c.req.header('accept') ?? '').includes('text/html');
 
@@ -46,6 +50,11 @@ export function errorHandler(log: Logger) {
     if (refusal) return answer(refusal[1], refusal[2], err.message);
     if (err instanceof HTTPException && err.status < 500) {
       return answer(err.status, 'http_error', err.message || `The request was refused (HTTP ${err.status}).`);
+    }
+    if (isDatabaseUnavailable(err)) {
+      log.error({ err, requestId, path: c.req.path }, 'dependency unavailable');
+      c.header('Retry-After', DATABASE_RETRY_AFTER_SECONDS);
+      return answer(503, 'temporarily_unavailable', 'The service is briefly unavailable. Please try again in a minute.');
     }
     log.error({ err, requestId, path: c.req.path }, 'unhandled error');
     return answer(500, 'internal_error', 'Something went wrong on our side.');

@@ -12,3 +12,17 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** A free loopback port in [min, max), for programs that store ports in narrower types (Temporal's membership: smallint). */
+export async function freePortIn(min: number, max: number): Promise<number> {
+  for (let tries = 0; tries < 100; tries++) {
+    const port = min + Math.floor(Math.random() * (max - min));
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port in [${min}, ${max}) after 100 tries`);
+}
