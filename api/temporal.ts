@@ -1,4 +1,4 @@
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client, type Connection } from '@temporalio/client';
+import { WithStartWorkflowOperation, type Client, type Connection } from '@temporalio/client';
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import { setTimeout } from 'node:timers/promises';
 import { identityKey } from '../auth/tokens.ts';
@@ -54,12 +54,7 @@ export async function provisionSignIn(temporal: TemporalClients, taskQueue: stri
   });
   const outcome = connection
     .withDeadline(Date.now() + PROVISION_WAIT_MS, () =>
-      client.workflow.executeUpdateWithStart(signInOutcomeUpdate, { startWorkflowOperation }).catch(async (err: unknown) => {
-        // A worker still on code from before this update (a rolling deploy) rejects it; that code
-        // returns the outcome as the workflow's result instead.
-        if (!(err instanceof WorkflowUpdateFailedError)) throw err;
-        return (await startWorkflowOperation.workflowHandle()).result();
-      }),
+      client.workflow.executeUpdateWithStart(signInOutcomeUpdate, { startWorkflowOperation }),
     )
     .catch((cause: unknown) => Promise.reject(Object.assign(slow(), { cause })));
   const probe = new AbortController();
