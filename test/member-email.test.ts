@@ -5,6 +5,7 @@ import { memberWorkflowId, searchAttributes, signInWorkflowId } from '../workflo
 import { TestBrowser } from './support/browser.ts';
 import { recordHistory } from './support/histories.ts';
 import { okta } from './support/scim-fixtures.ts';
+import { scimOverHttp } from './support/scim.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
 
@@ -21,15 +22,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-async function scim(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${world.appUrl}/scim/v2${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const scim = (method: string, path: string, body?: unknown) => scimOverHttp(world.appUrl, token, method, path, body);
 
 /** Workflow IDs an operator finds filtering on MemberEmail in the Temporal UI. */
 async function findByEmail(email: string): Promise<string[]> {

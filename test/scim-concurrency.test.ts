@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dueDirectoryEvents } from '../db/directory-events.ts';
 import { createScimToken } from '../operator/scim-tokens.ts';
-import { directorySignals, scimApp, scimOrg } from './support/scim.ts';
+import { directorySignals, scimApp, scimOrg, scimOverHttp } from './support/scim.ts';
 import { entra, okta } from './support/scim-fixtures.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
@@ -23,16 +23,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-/** SCIM over real HTTP, as a directory sends it. */
-async function scim(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${world.appUrl}/scim/v2${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const scim = (method: string, path: string, body?: unknown) => scimOverHttp(world.appUrl, token, method, path, body);
 
 const memberOf = async (scimId: string) =>
   (await h.sql<{ id: string; status: string }[]>`select m.id, m.status from directory_links l join members m on m.id = l.member_id where l.scim_id = ${scimId}`)[0]!;

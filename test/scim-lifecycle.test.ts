@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createScimToken } from '../operator/scim-tokens.ts';
 import { TestBrowser } from './support/browser.ts';
 import { okta } from './support/scim-fixtures.ts';
+import { scimOverHttp } from './support/scim.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
 
@@ -21,16 +22,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-/** SCIM over real HTTP, as Okta sends it. */
-async function scim(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${world.appUrl}/scim/v2${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const scim = (method: string, path: string, body?: unknown) => scimOverHttp(world.appUrl, token, method, path, body);
 
 const me = (browser: TestBrowser) => browser.request(`${world.appUrl}/api/me`);
 const statusOf = async (memberId: string) => (await h.sql<{ status: string }[]>`select status from members where id = ${memberId}`)[0]?.status;

@@ -16,6 +16,17 @@ export interface ScimAnswer {
   body: any;
 }
 
+/** SCIM over real HTTP to a running api, as a directory sends it (a content type only with a body). */
+export async function scimOverHttp(appUrl: string, token: string, method: string, path: string, body?: unknown): Promise<Pick<ScimAnswer, 'status' | 'body'>> {
+  const res = await fetch(`${appUrl}/scim/v2${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
 /**
  * The app as the api serves it, called in-process through app.request (no port); on the harness's
  * task queue and Temporal connection unless told (a replica cut off from Temporal, say).
