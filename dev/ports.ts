@@ -1,17 +1,11 @@
 import { createServer } from 'node:net';
 
-/** Asks the kernel for a free loopback port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+/**
+ * A free loopback port below Linux's ephemeral range (32768-60999): a port the kernel handed out
+ * for listening can be handed out again as the local port of an outgoing connection before the
+ * program it was chosen for binds it (seen: a dev run's api refused with EADDRINUSE).
+ */
+export const freePort = (): Promise<number> => freePortIn(10_000, 32_768);
 
 /** A free loopback port in [min, max), for programs that store ports in narrower types (Temporal's membership: smallint). */
 export async function freePortIn(min: number, max: number): Promise<number> {
