@@ -11,7 +11,7 @@ export interface TemporalPorts {
   nudgeReminders(org: OrgRef, nudge?: RemindersNudge): Promise<void>;
   /** Whether the org's reminder workflow runs now. */
   remindersRunning(org: OrgRef): Promise<boolean>;
-  /** Hands what the directory said to the member's lifecycle, starting it if it does not run; bounded by `timeoutMs`, given up when `signal` aborts. */
+  /** Hands what the directory said to the member's lifecycle, starting it if it does not run; bounded by `timeoutMs` (else a default deadline), given up when `signal` aborts. */
   sendDirectoryEvent(member: MemberRef & { email: string }, event: DirectoryEvent, bounds?: CallBounds): Promise<void>;
   /** Whether Temporal answers at all within `timeoutMs`: a failure while it does not is an outage, not the call's fault. */
   temporalAnswers(timeoutMs: number): Promise<boolean>;

@@ -12,24 +12,20 @@ const CALL_DEADLINE_MS = 10_000;
 
 /** The activities' ports on the worker's client, on its own task queue; reminder nudges merged per org (see coalescedNudges). */
 export function activityPorts(client: Client, taskQueue: string): TemporalPorts {
-  const nudge = coalescedNudges((org, reminder) =>
-    client.connection.withDeadline(Date.now() + CALL_DEADLINE_MS, () => nudgeReminders(client, org, taskQueue, reminder)),
-  );
+  const { connection } = client;
+  const within = <T>(timeoutMs: number, call: () => Promise<T>) => connection.withDeadline(Date.now() + timeoutMs, call);
+  const nudge = coalescedNudges((org, reminder) => within(CALL_DEADLINE_MS, () => nudgeReminders(client, org, taskQueue, reminder)));
   return {
     nudgeReminders: (org, reminder = {}) => nudge(org, reminder),
-    remindersRunning: (org) => client.connection.withDeadline(Date.now() + CALL_DEADLINE_MS, () => remindersRunning(client, org)),
-    sendDirectoryEvent: async (member, event, { signal, timeoutMs } = {}) => {
-      const send = () => sendDirectoryEvent(client, member, event, taskQueue);
-      const bounded = timeoutMs === undefined ? send : () => client.connection.withDeadline(Date.now() + timeoutMs, send);
-      await (signal ? client.connection.withAbortSignal(signal, bounded) : bounded());
+    remindersRunning: (org) => within(CALL_DEADLINE_MS, () => remindersRunning(client, org)),
+    sendDirectoryEvent: async (member, event, { signal, timeoutMs = CALL_DEADLINE_MS } = {}) => {
+      const send = () => within(timeoutMs, () => sendDirectoryEvent(client, member, event, taskQueue));
+      await (signal ? connection.withAbortSignal(signal, send) : send());
     },
-    temporalAnswers: async (timeoutMs) => {
-      try {
-        await client.connection.withDeadline(Date.now() + timeoutMs, () => client.connection.workflowService.getSystemInfo({}));
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    temporalAnswers: (timeoutMs) =>
+      within(timeoutMs, () => connection.workflowService.getSystemInfo({})).then(
+        () => true,
+        () => false,
+      ),
   };
 }
