@@ -1,4 +1,5 @@
 import postgres from 'postgres';
+import { withTimeout } from '../domain/timeout.ts';
 
 export type Sql = postgres.Sql;
 
@@ -41,15 +42,7 @@ export function createSql(databaseUrl: string, options: postgres.Options<Record<
  * the process: postgres.js drops the cancel request's own failure unhandled).
  */
 export async function roundTrip(sql: Sql, withinMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no PostgreSQL round trip within ${withinMs} ms: every pooled connection busy, or the server not answering`)), withinMs);
-  });
-  try {
-    await Promise.race([sql`select 1`, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await withTimeout(sql`select 1`, withinMs, () => new Error(`no PostgreSQL round trip within ${withinMs} ms: every pooled connection busy, or the server not answering`));
 }
 
 /** A unique constraint refused the row: the caller turns that into a clear conflict. */

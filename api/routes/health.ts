@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { withTimeout } from '../timeout.ts';
+import { withTimeout } from '../../domain/timeout.ts';
 
 export type ReadinessCheck = () => Promise<unknown>;
 
