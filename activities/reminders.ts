@@ -66,6 +66,10 @@ interface Decision {
 }
 
 /** Advancing members first, highest step first; then the others in waiting order. */
+/** A digest whose lease another attempt holds is tried again just after it expires, and at most this long after. */
+const LEASE_RETRY_SLACK_MS = 1_000;
+const LEASE_RETRY_MAX_MS = 30_000;
+
 const byUrgency = (a: DigestLine, b: DigestLine) => Number(b.advances) - Number(a.advances) || b.step - a.step;
 
 export function reminderActivities(sql: Sql, mailer: Mailer, settings: ReminderSettings) {
@@ -118,12 +122,15 @@ export function reminderActivities(sql: Sql, mailer: Mailer, settings: ReminderS
    */
   async function whileSendingAlone<T>(digestKey: string, send: (renew: () => Promise<void>) => Promise<T>): Promise<T> {
     const sender = randomUUID();
-    const held = () => holdDigestLease(sql, digestKey, sender);
-    if (!(await held())) throw ApplicationFailure.retryable('another attempt of this digest is still sending it', 'DigestBeingSent');
+    const hold = async (busy: string) => {
+      const lease = await holdDigestLease(sql, digestKey, sender);
+      // Tried again when that lease runs out (a sender cut off by an outage could not give it up),
+      // or sooner if its holder may finish first; never after a backoff grown by an outage's failures.
+      if (!lease.held) throw ApplicationFailure.create({ message: busy, type: 'DigestBeingSent', nextRetryDelay: Math.min(lease.expiresInMs + LEASE_RETRY_SLACK_MS, LEASE_RETRY_MAX_MS) });
+    };
+    await hold('another attempt of this digest is still sending it');
     try {
-      return await send(async () => {
-        if (!(await held())) throw ApplicationFailure.retryable('another attempt took this digest over', 'DigestBeingSent');
-      });
+      return await send(() => hold('another attempt took this digest over'));
     } finally {
       // A lease that cannot be given up now expires on its own.
       await releaseDigestLease(sql, digestKey, sender).catch((err: unknown) => log.warn('digest lease not released; it expires', { digestKey, err }));

@@ -7,7 +7,7 @@ import { createLogger } from '../config/logger.ts';
 import { createSql } from '../db/client.ts';
 import { createApp } from './app.ts';
 import { closeServer } from './shutdown.ts';
-import { LONGEST_TEMPORAL_WAIT_MS } from './temporal.ts';
+import { closeTemporal, LONGEST_TEMPORAL_WAIT_MS } from './temporal.ts';
 
 // A sign-in callback that is already waiting on Temporal gets its answer; anything slower is cut.
 const DRAIN_DEADLINE_MS = LONGEST_TEMPORAL_WAIT_MS + 5_000;
@@ -43,7 +43,7 @@ async function shutdown(signal: NodeJS.Signals) {
   await sleep(graceMs);
   log.info('api closed to new connections; finishing requests in flight');
   if (!(await closeServer(server, DRAIN_DEADLINE_MS))) log.warn({ drainDeadlineMs: DRAIN_DEADLINE_MS }, 'drain deadline passed; requests still in flight were cut');
-  await Promise.allSettled([connection.close(), sql.end({ timeout: 5 })]);
+  await Promise.allSettled([closeTemporal(connection), sql.end({ timeout: 5 })]);
   log.info('api stopped');
   process.exit(0);
 }

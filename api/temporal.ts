@@ -32,9 +32,29 @@ export function startOrUnavailable<T>(client: Client, start: () => Promise<T>, u
   });
 }
 
+const checking = new WeakMap<Connection, Set<Promise<unknown>>>();
+
 /** One health check; a gRPC deadline, not only a timer, so the client's retries stop when it gives up. */
-export const checkTemporal = (connection: Connection) =>
-  connection.withDeadline(Date.now() + HEALTH_DEADLINE_MS, () => connection.healthService.check({}));
+export function checkTemporal(connection: Connection): Promise<unknown> {
+  const check = connection.withDeadline(Date.now() + HEALTH_DEADLINE_MS, () => connection.healthService.check({}));
+  const inFlight = checking.get(connection) ?? checking.set(connection, new Set()).get(connection)!;
+  inFlight.add(check);
+  check.then(
+    () => inFlight.delete(check),
+    () => inFlight.delete(check),
+  );
+  return check;
+}
+
+/**
+ * Closes the connection once the health checks still in flight have settled (within their deadline
+ * plus one retry delay). A check its caller stopped waiting for (`/readyz`'s timer) may have a
+ * retry scheduled, and a retry on a closed channel throws where nothing can catch it.
+ */
+export async function closeTemporal(connection: Connection): Promise<void> {
+  await Promise.allSettled([...(checking.get(connection) ?? [])]);
+  await connection.close();
+}
 
 const unavailable = () => new ClientError(503, 'temporarily_unavailable', 'Sign-in is temporarily unavailable. Please try again in a minute.');
 const slow = () => new ClientError(503, 'provisioning_slow', 'Setting up your account is taking longer than usual. Please sign in again in a minute.');

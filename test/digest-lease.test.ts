@@ -69,7 +69,14 @@ describe.concurrent('digest lease', () => {
     expect(mailsOf(org.slug).length).toBeLessThan(ADMINS.length);
     expect(await lease(org.request.digestKey)).toBe('a later attempt');
     // The holder it lost to is gone too: the retry waits for the lease to expire, then sends the rest once.
-    await expect(new MockActivityEnvironment().run(digests.sendReminderDigest, org.request)).rejects.toMatchObject({ type: 'DigestBeingSent' });
+    const refused = await new MockActivityEnvironment().run(digests.sendReminderDigest, org.request).catch((err: unknown) => err);
+    expect(refused).toMatchObject({ type: 'DigestBeingSent', nextRetryDelay: 30_000 });
+    // A lease about to run out: the retry comes just after it, not after the activity's backoff.
+    await h.sql`update site_access_digests set sending_until = now() + interval '5 seconds' where digest_key = ${org.request.digestKey}`;
+    const soon = (await new MockActivityEnvironment().run(digests.sendReminderDigest, org.request).catch((err: unknown) => err)) as { nextRetryDelay: number };
+    expect(soon).toMatchObject({ type: 'DigestBeingSent' });
+    expect(soon.nextRetryDelay).toBeGreaterThan(4_000);
+    expect(soon.nextRetryDelay).toBeLessThanOrEqual(6_000);
     await h.sql`update site_access_digests set sending_until = now() - interval '1 second' where digest_key = ${org.request.digestKey}`;
     await new MockActivityEnvironment().run(digests.sendReminderDigest, org.request);
     expect(mailsOf(org.slug).sort()).toEqual(ADMINS.map((login) => `${login}@${org.slug}.test`).sort());

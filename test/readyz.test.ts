@@ -1,10 +1,13 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createApp } from '../api/app.ts';
+import { checkTemporal, closeTemporal } from '../api/temporal.ts';
 import { loadConfig } from '../config/index.ts';
 import { createLogger } from '../config/logger.ts';
 import { createSql, type Sql } from '../db/client.ts';
+import { withTimeout } from '../domain/timeout.ts';
 import { freePort } from '../dev/ports.ts';
 
 const config = loadConfig({ APP_ENV: 'test' });
@@ -13,7 +16,7 @@ const closers: (() => Promise<unknown>)[] = [];
 
 function temporalAt(address: string) {
   const connection = Connection.lazy({ address, connectTimeout: 500 });
-  closers.push(() => connection.close());
+  closers.push(() => closeTemporal(connection));
   return { connection, client: new Client({ connection }) };
 }
 
@@ -81,6 +84,14 @@ describe('health endpoints', () => {
     expect(await res.json()).toMatchObject({ status: 'draining', message: expect.stringContaining('shutting down') });
     expect(res.headers.get('connection')).toBe('close');
     expect((await app.request('/healthz')).headers.get('connection')).toBe('close');
+  });
+
+  it('closes its Temporal connection after a timed-out check of an unreachable Temporal without a retry firing on the closed channel', async () => {
+    // Before closeTemporal, the check's pending retry threw "Channel has been shut down" from a timer.
+    const connection = Connection.lazy({ address: deadTemporal, connectTimeout: 500 });
+    await expect(withTimeout(checkTemporal(connection), 200, () => new Error('gave up'))).rejects.toThrow('gave up');
+    await closeTemporal(connection);
+    await sleep(1_000);
   });
 
   it('answers unknown routes with a JSON 404', async () => {

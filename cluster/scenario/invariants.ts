@@ -84,6 +84,9 @@ const recipientsOf = (mail: ParsedMail) => [mail.to].flat().flatMap((to) => to?.
 /** How late a digest may go after its member's first step fell due, beyond the digest window (issue 15's goal: 60 s). */
 const DIGEST_LATENESS_ALLOWED_MS = 60_000;
 
+/** A digest cut off from PostgreSQL mid-send keeps its lease (db/digest-lease.ts, 120 s) and is retried just after. */
+const DIGEST_LEASE_RECOVERY_S = 130;
+
 /**
  * Every member whose first reminder fell due (longer ago than the window plus the lateness
  * allowed) was in a digest, waiting up to 90 s for digests still on their way; and every digest
@@ -111,11 +114,18 @@ export async function digestsOnce(
   }
   problems.push(...missed.map((m) => `${m.email}: first reminder due, no digest sent`));
 
-  const logged = await sql<{ messageId: string; to: string[]; status: string; settled: boolean }[]>`
+  const reminderLog = () => sql<{ messageId: string; to: string[]; status: string; settled: boolean }[]>`
     select message_id as "messageId", to_addresses as to, status, created_at < now() - interval '60 seconds' as settled
     from email_log where kind = 'site_access_reminder'`;
-  // A digest still on its way has emails pending for a moment; one pending for a minute is stuck.
-  const stuck = logged.filter((l) => l.status !== 'sent' && l.settled);
+  // A digest still on its way has emails pending for a moment; one pending for a minute is stuck,
+  // unless its sender lost PostgreSQL mid-send: that digest goes again once its lease ran out.
+  const stuckIn = (rows: Awaited<ReturnType<typeof reminderLog>>) => rows.filter((l) => l.status !== 'sent' && l.settled);
+  let logged = await reminderLog();
+  for (let waited = 0; stuckIn(logged).length > 0 && waited < DIGEST_LEASE_RECOVERY_S; waited += 5) {
+    await sleep(5_000);
+    logged = await reminderLog();
+  }
+  const stuck = stuckIn(logged);
   problems.push(...stuck.map((l) => `${l.to.join(',')}: email log says ${l.status}`));
   const arrived = new Map<string, ParsedMail[]>();
   for (const mail of smtp.messages) {
