@@ -6,8 +6,9 @@
  *   - SCIM creates and deactivations at 8 in flight;
  *   - a storm of many organisations' first digests due within one minute, with a slow mail server:
  *     how late the last digest is, and sign-in p99 during the storm against the idle p99.
- * Prints a table of ratios; never asserts. The target is the dev server started here (see
- * target.ts for what a cluster target has to provide).
+ * Prints a table of ratios per target; never asserts. Targets (`BENCH_TARGETS`, default both):
+ * `dev`, the CLI dev server with one worker and one api, and `cluster`, the production topology
+ * of `npm run test:cluster` (target.ts).
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -21,7 +22,7 @@ import { startFloor, type Floor } from './floor.ts';
 import { scimWrites } from './scim.ts';
 import { startSignInOrg, type SignInOrg } from './sign-ins.ts';
 import { atConcurrency, interleaved, percentile, type Measured } from './stats.ts';
-import { startDevTarget, type Target } from './target.ts';
+import { startClusterTarget, startDevTarget, type Target } from './target.ts';
 
 const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SIGN_INS = setting('BENCH_SIGN_INS', 200);
@@ -192,16 +193,25 @@ function printTable(target: Target, phases: Phase[]) {
   console.log(`\n${phases.flatMap((p) => p.notes).join('\n')}`);
 }
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
-const target = await startDevTarget({ smtpLatencyMs: SMTP_LATENCY_MS });
-const sql = createSql(target.databaseUrl);
-const connection = await Connection.connect({ address: target.temporal.address });
-const client = new Client({ connection, namespace: target.temporal.namespace });
-const floor = await startFloor(target);
-try {
-  printTable(target, await measureAll(target, sql, client, floor));
-} finally {
-  await floor.stop();
-  await Promise.all([connection.close(), sql.end()]);
-  await target.stop();
+/** Every phase against one target, its table printed as soon as it is done. */
+async function benchTarget(target: Target) {
+  const sql = createSql(target.databaseUrl);
+  const connection = await Connection.connect({ address: target.temporal.address });
+  const client = new Client({ connection, namespace: target.temporal.namespace });
+  const floor = await startFloor(target);
+  try {
+    printTable(target, await measureAll(target, sql, client, floor));
+  } finally {
+    await floor.stop();
+    await Promise.all([connection.close(), sql.end()]);
+    await target.stop();
+  }
 }
+
+const targets = { dev: startDevTarget, cluster: startClusterTarget };
+const chosen = (process.env.BENCH_TARGETS ?? 'dev,cluster').split(',').map((name) => name.trim());
+const unknown = chosen.filter((name) => !(name in targets));
+if (unknown.length > 0) throw new Error(`BENCH_TARGETS: unknown ${unknown.join(', ')} (known: ${Object.keys(targets).join(', ')})`);
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+for (const name of chosen) await benchTarget(await targets[name as keyof typeof targets]({ smtpLatencyMs: SMTP_LATENCY_MS }));

@@ -2,9 +2,10 @@
  * What `npm run bench:load` measures: a running deployment, named by its addresses. The bench
  * writes its fixtures straight into the database, runs its floor worker against the same Temporal
  * server and database, and drives everything else over HTTP at `apiUrl`, so the same phases run
- * against the dev server started here or against a cluster started elsewhere.
+ * against the dev server or the production-shaped cluster (cluster/start.ts) started here.
  */
 import { fileURLToPath } from 'node:url';
+import { startCluster } from '../cluster/start.ts';
 import { startChild, type Child } from '../dev/children.ts';
 import { freePort } from '../dev/ports.ts';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
@@ -100,6 +101,34 @@ export async function startDevTarget({ smtpLatencyMs, env = {} }: { smtpLatencyM
     };
   } catch (err) {
     await stop();
+    throw err;
+  }
+}
+
+/**
+ * The production topology of `npm run test:cluster` (cluster/start.ts): Temporal server 1.29 on a
+ * private PostgreSQL, two workers and two apis of the compiled build behind Caddy, mailing
+ * through the bench's slow SMTP sink. Needs `npm run build` first.
+ */
+export async function startClusterTarget({ smtpLatencyMs, env = {} }: { smtpLatencyMs: number; env?: Record<string, string> }): Promise<Target> {
+  const smtp = await slowSmtpSink(smtpLatencyMs);
+  try {
+    const cluster = await startCluster({ smtp, env: { LOG_LEVEL: 'warn', ...env } });
+    return {
+      name: 'cluster (Temporal server on PostgreSQL, 2 workers, 2 apis behind Caddy)',
+      temporal: { address: cluster.temporalAddress, namespace: cluster.namespace, taskQueue: cluster.taskQueue },
+      databaseUrl: cluster.databaseUrl,
+      apiUrl: cluster.url,
+      env: cluster.appEnv,
+      smtp,
+      processes: cluster.pids(),
+      async stop() {
+        await cluster.stop();
+        await smtp.stop();
+      },
+    };
+  } catch (err) {
+    await smtp.stop();
     throw err;
   }
 }

@@ -29,6 +29,8 @@ export interface ClusterOptions {
   /** The IdP's clients, given the public URL their redirect URIs live under. */
   idpClients?: (publicUrl: string) => IdpClient[];
   idpAccounts?: IdpAccount[];
+  /** The mail server the workers send through; one is started (and stopped) here when not given. */
+  smtp?: SmtpSink;
   /** Keep the cluster's folder (data, logs) after stop(). */
   keep?: boolean;
   log?: (line: string) => void;
@@ -57,6 +59,8 @@ export interface Cluster {
   restartTemporal(downMs?: number): Promise<void>;
   stopPostgres(): Promise<void>;
   startPostgres(): Promise<void>;
+  /** Process ids by role (temporal, worker, api, caddy), e.g. to read their CPU time. */
+  pids(): Record<string, number[]>;
   /** The last lines of every process's log, for a failure report. */
   logTails(lines?: number): string;
   /** Stops everything; `keep` (default: the option) leaves the folder for a look at the logs. */
@@ -96,9 +100,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const url = `http://127.0.0.1:${publicPort}`;
     const [idp, smtp] = await Promise.all([
       startOidcProvider({ accounts: options.idpAccounts ?? [], clients: options.idpClients?.(url) ?? [] }),
-      startSmtpSink(),
+      options.smtp ?? startSmtpSink(),
     ]);
-    started.push(idp, smtp);
+    started.push(idp);
+    if (!options.smtp) started.push(smtp);
 
     const taskQueue = 'provisioning';
     const appEnv: Record<string, string> = {
@@ -177,6 +182,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       },
       stopPostgres: () => pg.stop(),
       startPostgres: () => pg.start(),
+      pids: () => {
+        const running = (ps: ManagedProcess[]) => ps.flatMap((p) => (p.running() && p.pid ? [p.pid] : []));
+        return { temporal: running([temporal.process]), worker: running(workers), api: running(apis), caddy: running([caddy]) };
+      },
       logTails: (lines = 20) => everyProcess.map((p) => `--- ${p.name}\n${p.tail(lines)}`).join('\n'),
       stop: (keep) => stopAll(keep),
     };

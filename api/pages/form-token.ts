@@ -9,6 +9,7 @@ import { ClientError } from '../errors.ts';
 import { parseUrlEncoded } from '../url-encoded.ts';
 import { describeIssues } from '../validate.ts';
 import type { Chrome } from './layout.ts';
+import { takeNotice } from './notice.ts';
 
 /**
  * The synchronizer token of a session: an HMAC of the session id, so it needs no storage, changes
@@ -20,7 +21,9 @@ export const formTokenOf = (config: Config, sessionId: string) => createHmac('sh
 /** The signed-in member and their form token; only for routes behind requirePageMember. */
 export function chromeOf(c: Context<AppEnv>, config: Config): Chrome {
   const sessionId = getCookie(c, sessionCookieName(config)) ?? '';
-  return { member: c.get('member')!, formToken: formTokenOf(config, sessionId) };
+  // A page shown (GET) takes the notice the action before it left; a form's check leaves it alone.
+  const notice = c.req.method === 'GET' ? takeNotice(c, config) : undefined;
+  return { member: c.get('member')!, formToken: formTokenOf(config, sessionId), notice };
 }
 
 function checkToken(c: Context<AppEnv>, config: Config, sent: string | undefined) {

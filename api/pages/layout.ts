@@ -11,6 +11,8 @@ export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 export interface Chrome {
   member: SessionMember;
   formToken: string;
+  /** What the action that led here did (notice.ts), shown above the page. */
+  notice?: string;
 }
 
 /** Every form that posts carries the session's form token (see form-token.ts). */
@@ -52,7 +54,7 @@ export function layout(c: Context, status: ContentfulStatusCode, title: string, 
         <body>
           <a class="skip" href="#main">Skip to content</a>
           ${header(chrome)}
-          <main id="main" tabindex="-1">${body}</main>
+          <main id="main" tabindex="-1">${chrome?.notice ? html`<p class="done" role="status">${chrome.notice}</p>` : ''}${body}</main>
         </body>
       </html>`,
     status,

@@ -27,6 +27,7 @@ input,select,textarea{padding:.3rem;border:1px solid #555;border-radius:3px;font
 button{padding:.35rem .9rem;border:1px solid #0b57d0;border-radius:3px;background:#0b57d0;color:#fff;cursor:pointer}
 button.secondary{background:#fff;color:#0b57d0}
 .notice{border-left:4px solid #b26a00;background:#fff8e5;padding:.5rem 1rem}
+.done{border-left:4px solid #1e7b34;background:#e9f6ec;padding:.5rem 1rem}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
 dt{font-weight:600}
 dd{margin:0;overflow-wrap:anywhere}

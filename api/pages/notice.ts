@@ -1,0 +1,29 @@
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { cookieName, cookieOptions } from '../../auth/sessions.ts';
+import type { Config } from '../../config/index.ts';
+
+/** Longer notices are cut: a sentence about one action, never a list. */
+const MAX_LENGTH = 300;
+const noticeCookie = (config: Config) => cookieName(config, 'notice');
+
+/**
+ * What an action did, shown once on the page it redirects to ("Alice Example can now see Berlin HQ
+ * as a site member"). A cookie this origin set (`__Host-` over https, so no sibling host can plant
+ * one), never a query parameter a link could forge; rendered escaped like every other value.
+ */
+export function setNotice(c: Context, config: Config, text: string) {
+  setCookie(c, noticeCookie(config), encodeURIComponent(text.slice(0, MAX_LENGTH)), { ...cookieOptions(config), maxAge: 60 });
+}
+
+/** The notice left by the action before this page, cleared as it is shown. */
+export function takeNotice(c: Context, config: Config): string | undefined {
+  const value = getCookie(c, noticeCookie(config));
+  if (value === undefined) return undefined;
+  deleteCookie(c, noticeCookie(config), cookieOptions(config));
+  try {
+    return decodeURIComponent(value).slice(0, MAX_LENGTH) || undefined;
+  } catch {
+    return undefined;
+  }
+}
