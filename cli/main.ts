@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.ts';
 import { createSql } from '../db/client.ts';
-import { formatDirectoryEvent, listDirectoryEvents, retryDirectoryEvents } from '../operator/directory-events.ts';
+import { formatDirectoryEvents, listDirectoryEvents, retryDirectoryEvents } from '../operator/directory-events.ts';
 import { OperatorError } from '../operator/errors.ts';
 import { queueInvitationEmail } from '../operator/invitation-email.ts';
 import * as ops from '../operator/operations.ts';
@@ -124,8 +124,7 @@ async function run(argv: string[]): Promise<string> {
           .map((t) => `${t.org}\t${t.id}\tcreated=${t.createdAt.toISOString()}\tlast-used=${t.lastUsedAt?.toISOString() ?? '-'}\trevoked=${t.revokedAt?.toISOString() ?? '-'}`)
           .join('\n') || 'no SCIM tokens';
       case 'directory events':
-        return (await listDirectoryEvents(sql, { ...(a ? { org: a } : {}), parked: values.parked ?? false })).map(formatDirectoryEvent).join('\n') ||
-          `no ${values.parked ? 'parked' : 'undelivered'} directory events`;
+        return formatDirectoryEvents(await listDirectoryEvents(sql, { ...(a ? { org: a } : {}), parked: values.parked ?? false }), values.parked ?? false);
       case 'directory retry': {
         const retried = await retryDirectoryEvents(sql, { org: need(a, '<org>'), ...(b ? { email: b } : {}) });
         return `${retried} parked directory event${retried === 1 ? '' : 's'} of ${a} handed back to the backstop; its next run (within 5 minutes) tries again`;

@@ -110,18 +110,23 @@ export interface UndeliveredEventRow {
   lastError: string | null;
 }
 
-/** For operators: undelivered events (or only the parked ones), oldest first, with their failures. */
-export function undeliveredEventsReport(sql: Sql, { orgId, parkedOnly }: { orgId?: string; parkedOnly: boolean }) {
-  return sql<UndeliveredEventRow[]>`
+/** Rows one report lists at most; the report says how many there are in all. */
+const REPORT_LIMIT = 1000;
+
+/** For operators: undelivered events (or only the parked ones), oldest first, with their failures, and how many there are. */
+export async function undeliveredEventsReport(sql: Sql, { orgId, parkedOnly, limit = REPORT_LIMIT }: { orgId?: string; parkedOnly: boolean; limit?: number }) {
+  const rows = await sql<(UndeliveredEventRow & { total: number })[]>`
     select o.slug as org, m.email::text as email, l.directory_state as state, l.directory_seq as seq,
            l.directory_changed_at as "changedAt", coalesce(f.attempts, 0) as attempts,
-           case when f.parked_at is null then f.next_attempt_at end as "nextAttemptAt", f.parked_at as "parkedAt", f.last_error as "lastError"
+           case when f.parked_at is null then f.next_attempt_at end as "nextAttemptAt", f.parked_at as "parkedAt", f.last_error as "lastError",
+           count(*) over ()::int as total
     from directory_links l join members m on m.id = l.member_id join organisations o on o.id = l.org_id ${currentFailure(sql)}
     where l.directory_seq > l.signalled_seq
       ${orgId === undefined ? sql`` : sql`and l.org_id = ${orgId}`}
       ${parkedOnly ? sql`and f.parked_at is not null` : sql``}
     order by l.directory_changed_at
-    limit 1000`;
+    limit ${limit}`;
+  return { events: rows.map(({ total: _, ...event }) => event), total: rows[0]?.total ?? 0 };
 }
 
 /**

@@ -5,7 +5,9 @@ import { directorySweepActivities, type DirectorySweepResult } from '../activiti
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveTemporalCli } from '../dev/temporal-cli.ts';
 import { startTemporalDevServer, type DevServer } from '../dev/temporal-server.ts';
+import { undeliveredEventsReport } from '../db/directory-events.ts';
 import { DELIVERY_ATTEMPTS } from '../domain/directory-delivery.ts';
+import { formatDirectoryEvents } from '../operator/directory-events.ts';
 import { activityPorts } from '../temporal/activity-ports.ts';
 import { redeliverDirectoryEventsWorkflow } from '../workflows/index.ts';
 import { privateDatabase } from './support/private-database.ts';
@@ -129,6 +131,18 @@ describe('the directory-event backstop', { timeout: 120_000 }, () => {
     expect(await h.sql`select actor from audit_events where member_id = ${memberId} and type = 'directory.event_retried'`).toEqual([{ actor: 'operator' }]);
     expect((await cli(['directory', 'events', stuck.org.slug])).out).toContain('attempts=0\tnext-attempt=next run');
     expect(await sweep()).toEqual({ delivered: 0, failed: 1, parked: 0 });
+  });
+
+  it('lists at most its limit of undelivered events for operators and says how many it left out', async () => {
+    const waiting = [await deactivationNeverRetried(), await deactivationNeverRetried()];
+    const all = await undeliveredEventsReport(h.sql, { parkedOnly: false });
+    expect(all.total).toBe(all.events.length);
+    expect(all.events.map((e) => e.org)).toEqual(expect.arrayContaining(waiting.map((w) => w.org.slug)));
+    const oldest = await undeliveredEventsReport(h.sql, { parkedOnly: false, limit: 1 });
+    expect(oldest).toEqual({ events: [all.events[0]], total: all.total });
+    expect(formatDirectoryEvents(oldest, false).split('\n').at(-1)).toBe(`(the oldest 1 of ${all.total}; name an organisation to see its own)`);
+    // The tests after this one count what a sweep delivers.
+    expect((await sweep()).delivered).toBe(waiting.length);
   });
 
   it('fails its run while Temporal cannot be reached, charging no event an attempt', async () => {
