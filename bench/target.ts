@@ -113,7 +113,7 @@ export async function startDevTarget({ smtpLatencyMs, env = {} }: { smtpLatencyM
 export async function startClusterTarget({ smtpLatencyMs, env = {} }: { smtpLatencyMs: number; env?: Record<string, string> }): Promise<Target> {
   const smtp = await slowSmtpSink(smtpLatencyMs);
   try {
-    const cluster = await startCluster({ smtp, env: { LOG_LEVEL: 'warn', ...env } });
+    const cluster = await startCluster({ smtp, env });
     return {
       name: 'cluster (Temporal server on PostgreSQL, 2 workers, 2 apis behind Caddy)',
       temporal: { address: cluster.temporalAddress, namespace: cluster.namespace, taskQueue: cluster.taskQueue },
