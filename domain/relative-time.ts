@@ -15,10 +15,10 @@ export function durationInWords(ms: number): string {
 /** Beyond this a date says more than "41 days ago" and the relative part is left out. */
 const RELATIVE_UP_TO_MS = 30 * 86_400_000;
 
-/** "3 days ago", "in 2 hours", "just now"; undefined when the time is too far off for it to help. */
+/** "3 days ago", "in 2 hours", "just now", "in less than a minute"; undefined when the time is too far off for it to help. */
 export function relativeTime(at: Date, now = Date.now()): string | undefined {
   const ms = at.getTime() - now;
   if (Math.abs(ms) > RELATIVE_UP_TO_MS) return undefined;
-  if (Math.abs(ms) < MINUTE) return 'just now';
+  if (Math.abs(ms) < MINUTE) return ms < 0 ? 'just now' : 'in less than a minute';
   return ms < 0 ? `${durationInWords(-ms)} ago` : `in ${durationInWords(ms)}`;
 }

@@ -22,7 +22,7 @@ describe('times for people', () => {
     expect(relativeTime(at(-3 * DAY), now)).toBe('3 days ago');
     expect(relativeTime(at(2 * 60 * MIN), now)).toBe('in 2 hours');
     expect(relativeTime(at(-10_000), now)).toBe('just now');
-    expect(relativeTime(at(30_000), now)).toBe('just now');
+    expect(relativeTime(at(30_000), now)).toBe('in less than a minute');
     expect(relativeTime(at(-30 * DAY), now)).toBe('30 days ago');
     expect(relativeTime(at(-31 * DAY), now)).toBeUndefined();
     expect(relativeTime(at(40 * DAY), now)).toBeUndefined();

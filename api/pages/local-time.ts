@@ -5,7 +5,7 @@
  * UTC part in the browser's zone. Without JavaScript the page stays correct, only in UTC.
  */
 export const LOCAL_TIME_SCRIPT = `
-const format = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short' });
+const format = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
 for (const at of document.querySelectorAll('time[datetime] > .at')) {
   const date = new Date(at.parentElement.getAttribute('datetime'));
   if (!Number.isNaN(date.getTime())) at.textContent = format.format(date);

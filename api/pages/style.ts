@@ -37,5 +37,5 @@ a.button.secondary{background:#fff;color:#0b57d0}
 [aria-invalid="true"]{border-color:#b3261e;border-width:2px}
 ol.timeline{list-style:none;padding:0}
 ol.timeline li{padding:.35rem 0;border-bottom:1px solid #c4c4c4}
-time .at{white-space:nowrap}
+dl{grid-template-columns:max-content minmax(0,1fr)}
 `;
