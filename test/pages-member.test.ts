@@ -116,6 +116,23 @@ describe('the member page over HTTP', () => {
     expect(textOf(await get(browser, `/admin/members/${alice}`))).toContain('Alice Example is active again.');
   });
 
+  it("another organisation's member has no disable confirmation page here: 404, nothing of theirs shown", async () => {
+    const [stranger] = await h.sql<{ id: string }[]>`
+      with o as (insert into organisations (slug, name) values ('stranger-org-pages', 'Stranger Org') returning id)
+      insert into members (org_id, email, name, source) select id, 'stranger@stranger.example', 'Stranger Danger', 'operator' from o returning id`;
+    const { browser, token } = await signedIn('boss');
+    for (const path of [`/admin/members/${stranger!.id}/disable`, `/admin/members/${stranger!.id}`]) {
+      const page = await get(browser, path);
+      expect(page.status, path).toBe(404);
+      expect(page.body, path).not.toContain('Stranger Danger');
+    }
+    // A refused form is shown again only for a member of the admin's own organisation.
+    const refused = await post(browser, `/admin/members/${stranger!.id}/disable`, { _csrf: token, reason: 'r'.repeat(501) });
+    expect(refused.status).toBe(404);
+    expect(refused.body).not.toContain('Stranger Danger');
+    expect((await h.sql`select status from members where id = ${stranger!.id}`)[0]!.status).toBe('active');
+  });
+
   it("an admin's own page shows events about them, not the invitations they sent", async () => {
     const boss = await idOf('boss');
     const { browser, token } = await signedIn('boss');
