@@ -1,3 +1,4 @@
+import { eventsAboutOthers } from '../domain/timeline-sentences.ts';
 import type { Queryable } from './client.ts';
 
 export interface AuditEvent {
@@ -43,15 +44,18 @@ export async function insertAuditEvents(sql: Queryable, events: AuditEvent[]): P
 export interface TimelineEntry {
   at: Date;
   actor: string;
-  /** The acting member's name when a member acted. */
+  /** The acting member's name (their email when they have none) when a member acted. */
   actorName: string | null;
   type: string;
   data: Record<string, unknown>;
 }
 
-/** A member's audit events, newest first: what the admin member page shows. */
+/**
+ * A member's audit events, newest first: what the admin member page shows. Events recorded under
+ * the member but about someone else (the invitations an admin sent) are left out before the limit.
+ */
 export const memberTimeline = (sql: Queryable, orgId: string, memberId: string, limit = 50) => sql<TimelineEntry[]>`
-  select e.created_at as at, e.actor, m.name as "actorName", e.type, e.data
+  select e.created_at as at, e.actor, coalesce(nullif(m.name, ''), m.email::text) as "actorName", e.type, e.data
   from audit_events e left join members m on e.actor = 'member:' || m.id::text
-  where e.org_id = ${orgId} and e.member_id = ${memberId}
+  where e.org_id = ${orgId} and e.member_id = ${memberId} and e.type <> all(${[...eventsAboutOthers]}::text[])
   order by e.created_at desc, e.id desc limit ${limit}`;

@@ -35,8 +35,9 @@ beforeAll(async () => {
   await h.sql`insert into announcements (org_id, site_id, title, body) values (${world.org.id}, ${site!.id}, 'Fire drill on Friday', 'Meet at the car park.')`;
   await h.sql`insert into visitors (org_id, site_id, name, company, host, expected_at) values (${world.org.id}, ${site!.id}, 'Vera Visitor', 'Partner Ltd', 'The Boss', now() + interval '1 day')`;
   browser = await launchChromium();
-  employee = await browser.newContext();
-  admin = await browser.newContext();
+  // Two time zones: each page shows times in its viewer's own zone (api/pages/local-time.ts).
+  employee = await browser.newContext({ timezoneId: 'Europe/Berlin', locale: 'en-GB' });
+  admin = await browser.newContext({ timezoneId: 'America/New_York', locale: 'en-US' });
   employeePage = await employee.newPage();
   adminPage = await admin.newPage();
 });
@@ -65,7 +66,11 @@ describe('member and admin pages in Chromium', () => {
     const link = `${world.appUrl}${linked![1]}`;
     newbieId = linked![2]!;
     await employeePage.reload();
-    expect(await employeePage.locator('main').innerText()).toMatch(/Your admins were notified on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    const waiting = await employeePage.locator('main').innerText();
+    // In the viewer's zone (Berlin: CET), with how long ago; each time said once.
+    expect(waiting).toMatch(/Your admins were notified on \d{1,2} \w{3} \d{4}, \d\d:\d\d CET \((just now|\d+ minutes? ago|less than a minute ago)\)/);
+    expect(waiting).not.toContain('UTC');
+    expect(await employeePage.locator('main time').count()).toBeLessThanOrEqual(2);
     await screenshot(employeePage, '2-member-admins-notified');
 
     await adminPage.goto(`${world.appUrl}/admin/members`);
@@ -75,14 +80,29 @@ describe('member and admin pages in Chromium', () => {
     await screenshot(adminPage, '3a-admin-members-waiting-first');
     await adminPage.goto(link);
     await expect.poll(() => adminPage.getByRole('heading', { name: 'New Bie' }).count()).toBe(1);
+    // The page leads with sites and the assign form; status comes later and Disable is no button of it.
+    const headings = await adminPage.getByRole('heading', { level: 2 }).allInnerTexts();
+    expect(headings[0]).toBe('Sites');
+    expect(headings.findIndex((t) => t.startsWith('Status'))).toBeGreaterThan(0);
+    expect(await adminPage.getByRole('button', { name: /Disable/ }).count()).toBe(0);
+    expect(await adminPage.locator('main').innerText()).toContain('Signed in through SSO');
+    expect(await adminPage.locator('main').innerText()).not.toMatch(/\bjit\b/);
     expect(await adminPage.locator('#reminders').locator('..').innerText()).toContain('Reminders sent about this member: 1');
     await screenshot(adminPage, '3-admin-member-page-from-reminder');
     await adminPage.locator('select[name=siteId]').selectOption({ label: 'Harbour Office' });
     await adminPage.locator('select[name=role]').selectOption('site_member');
     await adminPage.getByRole('button', { name: 'Assign site' }).click();
     await adminPage.waitForURL(link);
-    expect(await adminPage.locator('main').innerText()).toContain('Harbour Office (site member)');
-    expect(await adminPage.locator('main').innerText()).toContain('site_assignment.added');
+    expect(await adminPage.getByRole('status').innerText()).toBe('New Bie can now see Harbour Office as a site member.');
+    const assigned = await adminPage.locator('main').innerText();
+    expect(assigned).toContain('Harbour Office (site member)');
+    expect(await adminPage.getByRole('region', { name: 'Timeline' }).innerText()).toMatch(/The Boss gave them access to Harbour Office as a site member/);
+    expect(assigned).toMatch(/Signed in for the first time through .+ SSO/);
+    expect(assigned).toMatch(/Reminder 1 of 5 sent to boss@/);
+    expect(assigned).not.toMatch(/site_assignment|[0-9a-f]{8}-[0-9a-f]{4}-|null|\[\]/);
+    // New York viewer: local times, never UTC.
+    expect(assigned).toMatch(/E[SD]T/);
+    expect(assigned).not.toContain('UTC');
     await screenshot(adminPage, '4-admin-assigned-site');
 
     await employeePage.reload();
@@ -105,6 +125,17 @@ describe('member and admin pages in Chromium', () => {
       await expectNoSeriousViolations(page);
       await expectFitsNarrowScreen(page);
     }
+  }, 60_000);
+
+  it('the member page and its disable confirmation have no serious or critical axe violation at 320 px and at 1280 px', async () => {
+    for (const path of [`/admin/members/${newbieId}`, `/admin/members/${newbieId}/disable`]) {
+      for (const width of [320, 1280]) {
+        await adminPage.setViewportSize({ width, height: 800 });
+        await adminPage.goto(`${world.appUrl}${path}`);
+        await expectNoSeriousViolations(adminPage);
+      }
+    }
+    await adminPage.setViewportSize({ width: 1024, height: 768 });
   }, 60_000);
 
   it('the keyboard alone reaches every control on the admin member page and the member home, with a visible focus', async () => {
@@ -135,14 +166,28 @@ describe('member and admin pages in Chromium', () => {
     await screenshot(adminPage, '7-form-without-token-refused');
   });
 
-  it('the admin disables the member, whose next request lands on a disabled page; following the directory lets them back in', async () => {
+  it('the admin disables the member through a confirmation step, whose next request lands on a disabled page; following the directory lets them back in', async () => {
     await adminPage.goto(`${world.appUrl}/admin/members/${newbieId}`);
+    expect(await adminPage.locator('main').innerText()).toContain('Active: no directory manages them and no admin has disabled them.');
+    await adminPage.getByRole('link', { name: 'Disable New Bie…' }).click();
+    await adminPage.waitForURL(`${world.appUrl}/admin/members/${newbieId}/disable`);
+    expect(await adminPage.getByRole('heading', { level: 1 }).innerText()).toBe('Disable New Bie?');
+    expect(await adminPage.locator('main').innerText()).toContain('they are signed out at once and cannot sign in');
+    const [before] = await h.sql<{ status: string }[]>`select status from members where id = ${newbieId}`;
+    expect(before!.status).toBe('active');
     await adminPage.getByLabel('Reason (optional)').fill('left the project');
-    await adminPage.getByRole('button', { name: 'Disable' }).click();
+    await adminPage.getByRole('button', { name: 'Disable New Bie' }).click();
     await adminPage.waitForURL(`${world.appUrl}/admin/members/${newbieId}`);
+    expect(await adminPage.getByRole('status').innerText()).toBe('New Bie is disabled: left the project.');
     const disabled = await adminPage.locator('main').innerText();
     expect(disabled).toContain('Status: disabled');
-    expect(disabled).toMatch(/Decided by The Boss \(manual\) on .*: “left the project”/);
+    expect(disabled).toContain('Disabled by The Boss: “left the project”; although no directory manages them, this decision stands until an admin follows the directory again.');
+    expect(disabled).toContain('Follow the directory: the admin decision is dropped and, as no directory manages them, they become active again.');
+    expect(await adminPage.getByRole('region', { name: 'Timeline' }).innerText()).toContain('Disabled by The Boss: left the project');
+    // Refused actions are not offered; the page says why.
+    expect(await adminPage.getByRole('button', { name: 'Assign site' }).count()).toBe(0);
+    expect(await adminPage.getByRole('button', { name: /^Remove/ }).count()).toBe(0);
+    expect(disabled).toContain('Sites cannot be changed while New Bie is disabled');
     await screenshot(adminPage, '8-admin-disabled-member');
     await adminPage.goto(`${world.appUrl}/admin/members`);
     await adminPage.getByLabel('Status').selectOption('disabled');
@@ -160,7 +205,9 @@ describe('member and admin pages in Chromium', () => {
     await adminPage.waitForURL(`${world.appUrl}/admin/members/${newbieId}`);
     const followed = await adminPage.locator('main').innerText();
     expect(followed).toContain('Status: active');
-    expect(followed).toContain('Follows the directory');
+    expect(await adminPage.getByRole('status').innerText()).toBe('New Bie follows the directory again and is active.');
+    expect(followed).toContain('Active: no directory manages them and no admin has disabled them.');
+    expect(followed).toContain('Enabled when The Boss handed the decision back to the directory');
     await screenshot(adminPage, '10-admin-follows-directory');
 
     await signInWithChromium(employeePage, world.appUrl, world.idp.issuer, 'newbie', `newbie@${world.domain}`);
@@ -187,12 +234,14 @@ describe('member and admin pages in Chromium', () => {
     await adminPage.getByLabel('Org role').selectOption('org_admin');
     await adminPage.getByRole('button', { name: 'Invite' }).click();
     await adminPage.waitForURL(`${world.appUrl}/admin/invitations`);
+    expect(await adminPage.getByRole('status').innerText()).toBe('guest@partner.example is invited as an org admin; the invitation email is on its way.');
     const table = adminPage.getByRole('region', { name: 'Invitations' });
     expect(await table.innerText()).toMatch(/guest@partner\.example\s+org admin\s+pending/);
     await eventually(async () => smtp.messages.find((m) => [m.to].flat().some((to) => to?.value.some((v) => v.address === 'guest@partner.example'))));
     await adminPage.getByRole('button', { name: 'Revoke the invitation of guest@partner.example' }).click();
     await adminPage.waitForURL(`${world.appUrl}/admin/invitations`);
     expect(await table.innerText()).toMatch(/guest@partner\.example\s+org admin\s+revoked/);
+    expect(await adminPage.getByRole('status').innerText()).toBe('The invitation of guest@partner.example is revoked; its link no longer works.');
     await screenshot(adminPage, '11-admin-invitation-revoked');
   });
 

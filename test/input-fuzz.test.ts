@@ -526,6 +526,7 @@ const memberPage = (w: World) => `/admin/members/${w.adminId}`;
 
 Object.assign(routes, {
   'GET /style.css': { base: (w) => base('GET', '/style.css', w) },
+  'GET /local-time.js': { base: (w) => base('GET', '/local-time.js', w) },
   'GET /': { base: (w) => base('GET', '/', w), session: 'member' },
   'POST /sign-out': { base: formPost(() => '/sign-out'), session: 'member', own: formToken },
   'GET /admin/members': {
@@ -534,6 +535,7 @@ Object.assign(routes, {
     own: [listFilters],
   },
   'GET /admin/members/:id': { base: (w) => base('GET', memberPage(w), w), session: 'member', own: memberIdMutations },
+  'GET /admin/members/:id/disable': { base: (w) => base('GET', `${memberPage(w)}/disable`, w), session: 'member', own: memberIdMutations },
   'POST /admin/members/:id/sites': {
     base: formPost((w) => `${memberPage(w)}/sites`, (w) => ({ siteId: w.siteId, role: 'site_member' })),
     session: 'member',

@@ -5,6 +5,7 @@ import type { Sql } from '../../db/client.ts';
 import { listOrgSites } from '../../db/org-sites.ts';
 import { listAnnouncements, listBookings, listVisitors } from '../../db/site-content.ts';
 import { memberSites } from '../../db/site-assignments.ts';
+import { displayName } from '../../domain/member-words.ts';
 import { canReadSite, effectiveSiteRole } from '../../domain/site-access.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { memberReminders, siteAccessStatus } from '../site-access-status.ts';
@@ -55,16 +56,17 @@ async function waitingNotice({ sql, config }: AppDeps, member: SessionMember) {
   const reminders = await memberReminders(sql, config.reminders, member.orgId, member.memberId);
   const notified = status?.siteAccess.adminsNotifiedAt;
   const by = status?.siteAccess.adminsNotifiedBy;
+  // Before the first reminder, "will be notified by" already names the next send: said once.
+  const next = notified && reminders?.nextSendAt ? html` The next reminder goes to them by ${when(reminders.nextSendAt)}.` : '';
   return html`<div class="notice" role="status">
     <h2>You don't have site access yet</h2>
     <p>
       ${notified
-        ? `Your admins were notified on ${when(notified)}.`
+        ? html`Your admins were notified on ${when(notified)}.${next}`
         : by
-          ? `Your admins will be notified by ${when(by)}.`
+          ? html`Your admins will be notified by ${when(by)}.`
           : 'Your organisation has no admin who could be asked to assign you a site. Please contact your IT department.'}
     </p>
-    ${reminders?.nextSendAt ? html`<p>Next reminder to your admins: ${when(reminders.nextSendAt)}.</p>` : ''}
     <p>Once an admin assigns you to a site, its announcements, bookings and visitors appear here. Reload this page to check.</p>
   </div>`;
 }
@@ -73,7 +75,7 @@ export function homePage(deps: AppDeps) {
   return new Hono<AppEnv>().get('/', async (c) => {
     const chrome = chromeOf(c, deps.config);
     const sites = await readableSites(deps.sql, chrome.member);
-    const body = html`<h1>Hello, ${chrome.member.name || chrome.member.email}</h1>
+    const body = html`<h1>Hello, ${displayName(chrome.member)}</h1>
       ${sites.length ? sites.map((site) => siteSection(deps.sql, site)) : waitingNotice(deps, chrome.member)}`;
     return layout(c, 200, 'My sites', body, chrome);
   });

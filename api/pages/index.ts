@@ -5,6 +5,7 @@ import { endSession } from '../session.ts';
 import { formFields } from './form-token.ts';
 import { homePage } from './home.ts';
 import { invitationsPage } from './invitations.ts';
+import { LOCAL_TIME_PATH, LOCAL_TIME_SCRIPT } from './local-time.ts';
 import { memberForms } from './member-forms.ts';
 import { memberPage } from './member-page.ts';
 import { membersListPage } from './members-list.ts';
@@ -14,6 +15,7 @@ import { STYLESHEET } from './style.ts';
 /** The member and org-admin pages, beside the JSON API and under the same session and rules. */
 export function pageRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
+  app.get(LOCAL_TIME_PATH, (c) => c.body(LOCAL_TIME_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600' }));
   app.get('/style.css', (c) => c.body(STYLESHEET, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' }));
 
   const member = requirePageMember(deps);

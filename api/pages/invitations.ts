@@ -7,6 +7,7 @@ import { createInvitation } from '../routes/invitations.ts';
 import { uuidId, validate } from '../validate.ts';
 import { chromeOf, formFields } from './form-token.ts';
 import { layout, tokenField, when, type Chrome } from './layout.ts';
+import { setNotice } from './notice.ts';
 
 function invitationTable(chrome: Chrome, rows: InvitationRow[]) {
   if (rows.length === 0) return html`<p>No invitations yet.</p>`;
@@ -44,13 +45,19 @@ export function invitationsPage(deps: AppDeps) {
 
   app.post('/', async (c) => {
     const { email, orgRole } = await formFields(c, deps.config, createInvitation);
-    await invitations.create(c.get('member')!, email, orgRole);
+    const { created } = await invitations.create(c.get('member')!, email, orgRole);
+    const as = orgRole === 'org_admin' ? 'an org admin' : 'a member';
+    setNotice(c, deps.config, created ? `${email} is invited as ${as}; the invitation email is on its way.` : `${email} was already invited as ${as}; the invitation stands.`);
     return c.redirect('/admin/invitations', 303);
   });
 
   app.post('/:id/revoke', validate('param', z.object({ id: uuidId() })), async (c) => {
     await formFields(c, deps.config, z.strictObject({}));
-    await invitations.revoke(c.get('member')!, c.req.valid('param').id);
+    const admin = c.get('member')!;
+    const { id } = c.req.valid('param');
+    await invitations.revoke(admin, id);
+    const [invitation]: [{ email: string }?] = await deps.sql`select email from invitations where id = ${id} and org_id = ${admin.orgId}`;
+    setNotice(c, deps.config, `The invitation of ${invitation?.email ?? 'that person'} is revoked; its link no longer works.`);
     return c.redirect('/admin/invitations', 303);
   });
   return app;

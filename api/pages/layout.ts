@@ -4,6 +4,7 @@ import type { HtmlEscapedString } from 'hono/utils/html';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { SessionMember } from '../../auth/sessions.ts';
 import { formatUtc } from '../../domain/reminder-email.ts';
+import { relativeTime } from '../../domain/relative-time.ts';
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -50,6 +51,7 @@ export function layout(c: Context, status: ContentfulStatusCode, title: string, 
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title>${title}</title>
           <link rel="stylesheet" href="/style.css" />
+          <script src="/local-time.js" defer></script>
         </head>
         <body>
           <a class="skip" href="#main">Skip to content</a>
@@ -73,5 +75,13 @@ export function page(c: Context, status: ContentfulStatusCode, title: string, me
   );
 }
 
-/** 2026-11-29 19:40:05 UTC (as in the reminder emails), or a dash for no time. */
-export const when = (at: Date | string | null | undefined) => (at ? formatUtc(new Date(at).toISOString()) : '—');
+/**
+ * A time as `<time>`: in UTC (as in the reminder emails) with "3 days ago" where that helps, both
+ * right at first paint; local-time.ts then shows the UTC part in the viewer's zone. A dash for no time.
+ */
+export function when(at: Date | string | null | undefined, now = Date.now()): Html | string {
+  if (!at) return '—';
+  const date = new Date(at);
+  const relative = relativeTime(date, now);
+  return html`<time datetime="${date.toISOString()}"><span class="at">${formatUtc(date.toISOString()).slice(0, -7)} UTC</span>${relative ? ` (${relative})` : ''}</time>`;
+}

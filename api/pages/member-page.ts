@@ -1,74 +1,111 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
-import { memberTimeline, type TimelineEntry } from '../../db/audit.ts';
 import type { Sql } from '../../db/client.ts';
 import { findMember, type FoundMember } from '../../db/member-queries.ts';
 import { listOrgSites, type OrgSite } from '../../db/org-sites.ts';
 import { MAX_REASON_LENGTH } from '../../domain/lifecycle.ts';
 import { MemberNotFoundError } from '../../domain/member-errors.ts';
+import { displayName, siteRoleWords, sourceWords } from '../../domain/member-words.ts';
 import type { MemberReminderOutlook } from '../../domain/reminder-outlook.ts';
+import { explainStatus } from '../../domain/status-explanation.ts';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { memberParam } from '../routes/members.ts';
 import { memberReminders } from '../site-access-status.ts';
 import { validate } from '../validate.ts';
 import { chromeOf } from './form-token.ts';
 import { layout, tokenField, when, type Chrome } from './layout.ts';
+import { memberTimelineSection } from './member-timeline.ts';
 
-const nameOf = async (sql: Sql, memberId: string) => {
+/** The member page's forms, each named by the last segment of the path it posts to. */
+export type MemberForm = 'sites' | 'remove' | 'role' | 'enable' | 'follow-directory' | 'disable';
+
+/** A form the server refused: shown again with what was typed and the reason beside it. */
+export interface Refusal {
+  form: MemberForm;
+  values: Record<string, string>;
+  message: string;
+}
+
+const errorOf = (refusal: Refusal | undefined, form: MemberForm) =>
+  refusal?.form === form ? html`<p class="error" id="${form}-error" role="alert">${refusal.message}</p>` : '';
+const describedBy = (refusal: Refusal | undefined, form: MemberForm) => (refusal?.form === form ? html`aria-describedby="${form}-error" aria-invalid="true"` : '');
+const typed = (refusal: Refusal | undefined, form: MemberForm, field: string) => (refusal?.form === form ? refusal.values[field] : undefined);
+
+const adminName = async (sql: Sql, memberId: string) => {
   const [row]: [{ name: string; email: string }?] = await sql`select name, email from members where id = ${memberId}`;
-  return row ? row.name || row.email : 'a former admin';
+  return row ? displayName(row) : null;
 };
 
-/** The effective status, its reason (directory or an admin: who, when, why), and the decisions an admin can take. */
-async function statusSection(sql: Sql, chrome: Chrome, { member, statusDecision: d }: FoundMember) {
-  const o = d.override;
-  const reason = o
-    ? html`Decided by ${await nameOf(sql, o.by)} (manual) on ${when(o.at)}${o.reason ? html`: “${o.reason}”` : ' (no reason given)'}.`
-    : html`Follows the directory (directory status: ${d.directoryStatus === 'none' ? 'not in a directory' : d.directoryStatus}).`;
-  const action = (decision: string, label: string) => html`<form method="post" action="/admin/members/${member.id}/${decision}">
+const reasonField = (refusal: Refusal | undefined, form: MemberForm) =>
+  html`<label>Reason (optional) <input type="text" name="reason" maxlength="${MAX_REASON_LENGTH}" value="${typed(refusal, form, 'reason') ?? ''}" ${describedBy(refusal, form)} /></label>`;
+
+/** The status in one sentence, and each decision with what it will do written beside its button. */
+async function statusSection(sql: Sql, chrome: Chrome, { member, statusDecision: d }: FoundMember, refusal?: Refusal) {
+  const { summary, consequences } = explainStatus(d, d.override ? await adminName(sql, d.override.by) : null);
+  const decision = (form: 'enable' | 'follow-directory', label: string, consequence: string) => html`<form method="post" action="/admin/members/${member.id}/${form}">
     ${tokenField(chrome)}
-    ${decision === 'follow-directory' ? '' : html`<label>Reason (optional) <input type="text" name="reason" maxlength="${MAX_REASON_LENGTH}" /></label>`}
-    <button type="submit">${label}</button>
+    <p>${consequence}</p>
+    ${errorOf(refusal, form)}
+    <div class="fields">${form === 'enable' ? reasonField(refusal, form) : ''}<button type="submit" class="secondary">${label}</button></div>
   </form>`;
   return html`<section aria-labelledby="status"><h2 id="status">Status: ${d.status}</h2>
-    <p>${reason}</p>
-    ${d.status === 'active' ? action('disable', 'Disable') : action('enable', 'Enable')}
-    ${o ? action('follow-directory', 'Follow the directory') : ''}
+    <p>${summary}${d.override ? html` Decided ${when(d.override.at)}.` : ''}</p>
+    ${consequences.enable ? decision('enable', `Enable ${displayName(member)}`, consequences.enable) : ''}
+    ${consequences.follow_directory ? decision('follow-directory', 'Follow the directory', consequences.follow_directory) : ''}
+    ${consequences.disable ? html`<p><a href="/admin/members/${member.id}/disable" class="button secondary">Disable ${displayName(member)}…</a></p>` : ''}
   </section>`;
 }
 
-function roleSection(chrome: Chrome, { member }: FoundMember) {
+function roleSection(chrome: Chrome, { member }: FoundMember, refusal?: Refusal) {
+  const selected = typed(refusal, 'role', 'orgRole') ?? member.orgRole;
   return html`<section aria-labelledby="role"><h2 id="role">Org role</h2>
     <form method="post" action="/admin/members/${member.id}/role">
       ${tokenField(chrome)}
+      ${errorOf(refusal, 'role')}
       <div class="fields">
-        <label>Org role <select name="orgRole">
-          <option value="member" ${member.orgRole === 'member' ? 'selected' : ''}>Member</option>
-          <option value="org_admin" ${member.orgRole === 'org_admin' ? 'selected' : ''}>Org admin</option>
+        <label>Org role <select name="orgRole" ${describedBy(refusal, 'role')}>
+          <option value="member" ${selected === 'member' ? 'selected' : ''}>Member</option>
+          <option value="org_admin" ${selected === 'org_admin' ? 'selected' : ''}>Org admin (reaches every site)</option>
         </select></label>
-        <button type="submit">Change role</button>
+        <button type="submit" class="secondary">Change role</button>
       </div>
     </form>
   </section>`;
 }
 
-function sitesSection(chrome: Chrome, { member, sites }: FoundMember, orgSites: OrgSite[]) {
-  const role = (r: string) => r.replace('_', ' ');
+function assignForm(chrome: Chrome, { member }: FoundMember, orgSites: OrgSite[], refusal?: Refusal) {
+  if (!orgSites.length) return html`<p>Your organisation has no sites yet; the operator creates them.</p>`;
+  const site = typed(refusal, 'sites', 'siteId');
+  const role = typed(refusal, 'sites', 'role');
+  return html`<form method="post" action="/admin/members/${member.id}/sites">
+    ${tokenField(chrome)}
+    ${errorOf(refusal, 'sites')}
+    <div class="fields">
+      <label>Site <select name="siteId" ${describedBy(refusal, 'sites')}>${orgSites.map((s) => html`<option value="${s.id}" ${site === s.id ? 'selected' : ''}>${s.name}</option>`)}</select></label>
+      <label>Site role <select name="role">${Object.entries(siteRoleWords).map(([value, label]) => html`<option value="${value}" ${role === value ? 'selected' : ''}>${label[0]!.toUpperCase()}${label.slice(1)}</option>`)}</select></label>
+      <button type="submit">Assign site</button>
+    </div>
+  </form>`;
+}
+
+/** First on the page: the reminder that brought the admin here is about sites. */
+function sitesSection(chrome: Chrome, found: FoundMember, orgSites: OrgSite[], refusal?: Refusal) {
+  const { member, sites } = found;
+  const name = displayName(member);
+  const disabled = member.status === 'disabled';
+  const remove = (s: FoundMember['sites'][number]) =>
+    disabled
+      ? ''
+      : html` <form method="post" action="/admin/members/${member.id}/sites/${s.id}/remove" class="inline">${tokenField(chrome)}<button type="submit" class="secondary" aria-label="Remove ${name} from ${s.name}">Remove</button></form>`;
   return html`<section aria-labelledby="sites"><h2 id="sites">Sites</h2>
+    ${errorOf(refusal, 'remove')}
     ${sites.length
-      ? html`<ul>${sites.map((s) => html`<li>${s.name} (${role(s.role)})
-          <form method="post" action="/admin/members/${member.id}/sites/${s.id}/remove" class="inline">${tokenField(chrome)}<button type="submit" class="secondary" aria-label="Remove from ${s.name}">Remove</button></form></li>`)}</ul>`
-      : html`<p>${member.orgRole === 'org_admin' ? 'No assignments (as an org admin, they reach every site).' : 'No site yet.'}</p>`}
-    ${orgSites.length
-      ? html`<form method="post" action="/admin/members/${member.id}/sites">
-          ${tokenField(chrome)}
-          <div class="fields">
-            <label>Site <select name="siteId">${orgSites.map((s) => html`<option value="${s.id}">${s.name}</option>`)}</select></label>
-            <label>Site role <select name="role"><option value="site_member">Site member</option><option value="site_admin">Site admin</option></select></label>
-            <button type="submit">Assign site</button>
-          </div>
-        </form>`
-      : html`<p>Your organisation has no sites yet; the operator creates them.</p>`}
+      ? html`<ul>${sites.map((s) => html`<li>${s.name} (${siteRoleWords[s.role]})${remove(s)}</li>`)}</ul>`
+      : html`<p>${member.orgRole === 'org_admin' ? 'No assignments: as an org admin, they reach every site.' : `${name} has no site yet and sees no site content.`}</p>`}
+    ${disabled
+      ? html`<p>Sites cannot be changed while ${name} is disabled: their assignments are kept as they are for when they are enabled again (see Status below).</p>`
+      : assignForm(chrome, found, orgSites, refusal)}
   </section>`;
 }
 
@@ -76,41 +113,61 @@ function remindersSection(r: MemberReminderOutlook | null) {
   const body = !r
     ? html`<p>Not waiting for site access: no reminders.</p>`
     : html`<p>Reminders sent about this member: ${r.remindersSent}.</p>
-        <p>${r.nextStep === null ? 'The final notice went out; no more reminders.' : r.nextSendAt ? `Next reminder (step ${r.nextStep}) by ${when(r.nextSendAt)} to ${r.nextRecipients.join(', ')}.` : 'Nobody can be mailed a reminder right now.'}</p>
+        <p>${r.nextStep === null ? 'The final notice went out; no more reminders.' : r.nextSendAt ? html`Next reminder (step ${r.nextStep}) ${when(r.nextSendAt)} to ${r.nextRecipients.join(', ')}.` : 'Nobody can be mailed a reminder right now.'}</p>
         ${r.warnings.length ? html`<p>Warnings: ${r.warnings.join(', ')}</p>` : ''}`;
   return html`<section aria-labelledby="reminders"><h2 id="reminders">Reminders</h2>${body}</section>`;
 }
 
-/** An event's data as `key: value` pairs, for people (the audit log itself keeps the JSON). */
-const details = (data: Record<string, unknown>) =>
-  Object.entries(data)
-    .map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
-    .join('; ');
+/** The heading and the facts under it; the email once, even for a member who has no name. */
+function summarySection({ member }: FoundMember) {
+  return html`<h1>${displayName(member)}</h1>
+    <dl>${member.name.trim() ? html`<dt>Email</dt><dd>${member.email}</dd>` : ''}<dt>How they joined</dt><dd>${sourceWords[member.source]}</dd><dt>Joined</dt><dd>${when(member.createdAt)}</dd></dl>`;
+}
 
-function timelineSection(entries: TimelineEntry[]) {
-  return html`<section aria-labelledby="timeline"><h2 id="timeline">Timeline</h2>
-    <div class="table" tabindex="0" role="region" aria-label="Timeline"><table>
-      <thead><tr><th scope="col">When</th><th scope="col">Event</th><th scope="col">By</th><th scope="col">Details</th></tr></thead>
-      <tbody>${entries.map((e) => html`<tr><td>${when(e.at)}</td><td>${e.type}</td><td>${e.actorName ?? e.actor}</td><td>${details(e.data)}</td></tr>`)}</tbody>
-    </table></div>
-  </section>`;
+async function memberOrNotFound(sql: Sql, orgId: string, id: string) {
+  const found = await findMember(sql, orgId, id);
+  if (!found) throw new MemberNotFoundError();
+  return found;
+}
+
+/** The member page, also shown again (with `status` 4xx) when one of its forms was refused. */
+export async function renderMemberPage({ sql, config }: AppDeps, c: Context<AppEnv>, id: string, status: ContentfulStatusCode = 200, refusal?: Refusal) {
+  const chrome = chromeOf(c, config);
+  const { orgId } = chrome.member;
+  const found = await memberOrNotFound(sql, orgId, id);
+  const { member } = found;
+  const body = html`${summarySection(found)}
+    ${sitesSection(chrome, found, await listOrgSites(sql, orgId), refusal)}
+    ${remindersSection(await memberReminders(sql, config.reminders, orgId, member.id))}
+    ${statusSection(sql, chrome, found, refusal)}
+    ${roleSection(chrome, found, refusal)}
+    ${memberTimelineSection(sql, chrome.member, member.id)}`;
+  return layout(c, status, `${displayName(member)}: member`, body, chrome);
+}
+
+/** The confirmation step before a disable (a page of its own: it works without JavaScript). */
+export async function renderDisableConfirmation({ sql, config }: AppDeps, c: Context<AppEnv>, id: string, status: ContentfulStatusCode = 200, refusal?: Refusal) {
+  const chrome = chromeOf(c, config);
+  const found = await memberOrNotFound(sql, chrome.member.orgId, id);
+  const { member, statusDecision } = found;
+  const name = displayName(member);
+  const { consequences } = explainStatus(statusDecision, null);
+  const body = consequences.disable
+    ? html`<h1>Disable ${name}?</h1>
+      <p>${consequences.disable}</p>
+      <form method="post" action="/admin/members/${member.id}/disable">
+        ${tokenField(chrome)}
+        ${errorOf(refusal, 'disable')}
+        <div class="fields">${reasonField(refusal, 'disable')}<button type="submit">Disable ${name}</button></div>
+      </form>
+      <p><a href="/admin/members/${member.id}">Cancel and go back to ${name}</a></p>`
+    : html`<h1>${name} is already disabled</h1><p><a href="/admin/members/${member.id}">Back to ${name}</a></p>`;
+  return layout(c, status, `Disable ${name}?`, body, chrome);
 }
 
 /** One member, as the reminder emails link to it (`/admin/members/{id}`), inside the admin's own organisation. */
-export function memberPage({ sql, config }: AppDeps) {
-  return new Hono<AppEnv>().get('/:id', validate('param', memberParam), async (c) => {
-    const chrome = chromeOf(c, config);
-    const { orgId } = chrome.member;
-    const found = await findMember(sql, orgId, c.req.valid('param').id);
-    if (!found) throw new MemberNotFoundError();
-    const { member } = found;
-    const body = html`<h1>${member.name || member.email}</h1>
-      <dl><dt>Email</dt><dd>${member.email}</dd><dt>Source</dt><dd>${member.source}</dd><dt>Joined</dt><dd>${when(member.createdAt)}</dd></dl>
-      ${statusSection(sql, chrome, found)}
-      ${sitesSection(chrome, found, await listOrgSites(sql, orgId))}
-      ${roleSection(chrome, found)}
-      ${remindersSection(await memberReminders(sql, config.reminders, orgId, member.id))}
-      ${timelineSection(await memberTimeline(sql, orgId, member.id))}`;
-    return layout(c, 200, `${member.name || member.email}: member`, body, chrome);
-  });
+export function memberPage(deps: AppDeps) {
+  return new Hono<AppEnv>()
+    .get('/:id', validate('param', memberParam), (c) => renderMemberPage(deps, c, c.req.valid('param').id))
+    .get('/:id/disable', validate('param', memberParam), (c) => renderDisableConfirmation(deps, c, c.req.valid('param').id));
 }

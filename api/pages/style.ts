@@ -31,4 +31,11 @@ button.secondary{background:#fff;color:#0b57d0}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
 dt{font-weight:600}
 dd{margin:0;overflow-wrap:anywhere}
+a.button{display:inline-block;padding:.35rem .9rem;border:1px solid #0b57d0;border-radius:3px;text-decoration:none}
+a.button.secondary{background:#fff;color:#0b57d0}
+.error{border-left:4px solid #b3261e;background:#fdecea;padding:.5rem 1rem;color:#1a1a1a}
+[aria-invalid="true"]{border-color:#b3261e;border-width:2px}
+ol.timeline{list-style:none;padding:0}
+ol.timeline li{padding:.35rem 0;border-bottom:1px solid #c4c4c4}
+dl{grid-template-columns:max-content minmax(0,1fr)}
 `;
