@@ -72,7 +72,7 @@ const isAdmin = (role: RecipientRole) => role === 'admin';
 function action(input: DigestEmailInput): string {
   const { orgName, role, admins } = input;
   if (isAdmin(role)) return `Assign sites to everyone waiting in one go, or open a member below. Assigning a site to a member stops the reminders about them.`;
-  const removal = `If someone listed should not have an account at all, removing them from the directory that ${orgName} syncs with this service disables them, which also stops the reminders about them.`;
+  const removal = `If someone listed should not have an account at all and ${orgName} syncs its directory with this service (SCIM), removing them from the directory disables them, which also stops the reminders about them.`;
   if (role === 'it_contact_no_admin') {
     return `${orgName} has no org admin with an email address yet, so nobody can assign these members a site and these reminders come to you. Please have someone named org admin of ${orgName} by whoever runs this service for you; from then on the reminders go to them. ${removal}`;
   }
