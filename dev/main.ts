@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../config/index.ts';
 import { createSql } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
+import { forgetDevInstance, recordDevInstance, runningDevInstance } from '../operator/dev-instance.ts';
 import { startChild } from './children.ts';
 import { provideDatabase } from './database.ts';
 import { devLogFormatter } from './log-lines.ts';
@@ -22,7 +23,6 @@ import { seedSiteContent } from './seed-site-content.ts';
 import { loadDevSettings, type DevSettings } from './settings.ts';
 import { startSmtpSink } from './smtp-sink.ts';
 import { DevStartError, oneLine } from './start-error.ts';
-import { forgetDevInstance, recordDevInstance, runningDevInstance } from '../operator/dev-instance.ts';
 import { resolveTemporalCli } from './temporal-cli.ts';
 import { startTemporalDevServer, waitForTemporal } from './temporal-server.ts';
 import { RUN_APART, workersPolling } from './temporal-sharing.ts';
@@ -93,6 +93,13 @@ function portsToCheck(config: Config, settings: DevSettings, temporalRunning: bo
     { port: Number(config.temporal.address.split(':').pop()), what: 'Temporal dev server', variable: 'TEMPORAL_ADDRESS', host: loopback },
     { port: settings.temporalUiPort, what: 'Temporal UI', variable: 'DEV_TEMPORAL_UI_PORT', host: loopback },
   ];
+}
+
+/** A URL for the banner: a password given in DATABASE_URL is not printed back. */
+function withoutPassword(url: string): string {
+  const shown = new URL(url);
+  if (shown.password) shown.password = '***';
+  return shown.href;
 }
 
 /** Refuses to share a state folder, or a Temporal task queue, with another running `npm run dev` (see temporal-sharing.ts). */
@@ -219,7 +226,7 @@ async function start() {
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   say(`API:         ${config.publicUrl.href}  (health: ${new URL('/readyz', config.publicUrl).href})`);
   say(`Database:    ${database.description}`);
-  say(`CLI:         npm run cli -- org list  (finds this database while this runs; elsewhere DATABASE_URL=${database.url})`);
+  say(`CLI:         npm run cli -- org list  (finds this database while this runs; elsewhere DATABASE_URL=${withoutPassword(database.url)})`);
   if (uiUrl) say(`Temporal UI: ${uiUrl}`);
   say(`Dev IdP:     ${idp.issuer}  (log in as ${demoAccounts.map((a) => a.login).join(', ')}; any password)`);
   say(`Dev mail:    http://127.0.0.1:${settings.mailPagePort}  (SMTP sink on ${config.smtpUrl}; kept in ${join(settings.dataDir, 'mail')})`);

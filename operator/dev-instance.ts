@@ -43,7 +43,8 @@ export function runningDevInstance(dataDir: string): DevInstance | undefined {
 }
 
 export function recordDevInstance(dataDir: string, instance: DevInstance): void {
-  writeFileSync(fileIn(dataDir), `${JSON.stringify(instance, null, 2)}\n`);
+  // Owner only: DATABASE_URL may carry a password.
+  writeFileSync(fileIn(dataDir), `${JSON.stringify(instance, null, 2)}\n`, { mode: 0o600 });
 }
 
 export function forgetDevInstance(dataDir: string): void {
