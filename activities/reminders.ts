@@ -187,7 +187,7 @@ export function reminderActivities(sql: Sql, mailer: Mailer, settings: ReminderS
         const [org]: [{ name: string }?] = await sql`select name from organisations where id = ${orgId}`;
         const ordered = [...lines].sort(byUrgency);
         const steps = policy.scheduleMs.length;
-        const compose = (recipient: Recipient) => digestEmail({ orgName: org?.name ?? '', level, steps, lines: ordered, role: recipient.role, links });
+        const compose = (recipient: Recipient) => digestEmail({ orgName: org?.name ?? '', level, steps, lines: ordered, role: recipient.role, admins: contacts.admins, links });
         const recipients = recipientsFor(level, contacts);
         outcomes = await heartbeating((step) =>
           whileSendingAlone(digestKey, (renew) =>

@@ -1,12 +1,14 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/index.ts';
+import { ConfigError, DEFAULT_DATABASE_URL, loadConfig } from '../config/index.ts';
 import { createSql } from '../db/client.ts';
 import { formatDirectoryEvents, listDirectoryEvents, retryDirectoryEvents } from '../operator/directory-events.ts';
+import { connectionFailure, databaseHost } from '../operator/database-connection.ts';
 import { OperatorError } from '../operator/errors.ts';
 import { queueInvitationEmail } from '../operator/invitation-email.ts';
 import * as ops from '../operator/operations.ts';
 import { tellReminders } from '../operator/reminders.ts';
 import * as scimTokens from '../operator/scim-tokens.ts';
+import { cliEnvironment } from './environment.ts';
 
 const help = `Operator CLI: npm run cli -- <command> [arguments]
 
@@ -51,7 +53,7 @@ function need(value: string | undefined, what: string): string {
   return value;
 }
 
-async function run(argv: string[]): Promise<string> {
+async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -67,7 +69,7 @@ async function run(argv: string[]): Promise<string> {
   const [group, action, a, b] = positionals;
   if (values.help || !group) return help;
 
-  const config = loadConfig();
+  const config = loadConfig(env);
   const sql = createSql(config.databaseUrl, { max: 2 });
   try {
     switch (`${group} ${action}`) {
@@ -137,11 +139,23 @@ async function run(argv: string[]): Promise<string> {
   }
 }
 
+const { env, devInstance } = cliEnvironment(process.env);
+const databaseUrl = env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
 try {
-  console.log(await run(process.argv.slice(2)));
+  if (devInstance) console.error(`using the database of npm run dev (pid ${devInstance.pid}) at ${databaseHost(databaseUrl)}`);
+  console.log(await run(process.argv.slice(2), env));
 } catch (err) {
+  const unreachable = connectionFailure(err);
   if (err instanceof OperatorError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     console.error(`error: ${(err as Error).message}`);
+    process.exitCode = 2;
+  } else if (err instanceof ConfigError) {
+    console.error(`error: invalid configuration: ${err.issues.join('; ')}`);
+    process.exitCode = 2;
+  } else if (unreachable) {
+    console.error(
+      `error: PostgreSQL at ${databaseHost(databaseUrl)} ${unreachable}: start it or set DATABASE_URL (with DATABASE_URL unset, the CLI uses the database of a running npm run dev, found in its state folder DEV_DATA_DIR)`,
+    );
     process.exitCode = 2;
   } else {
     console.error(err);

@@ -4,6 +4,7 @@
  */
 import postgres from 'postgres';
 import { DEFAULT_DATABASE_URL } from '../config/index.ts';
+import { connectionErrorCode, connectionFailure, databaseHost } from '../operator/database-connection.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { portTakenMessage } from './port-check.ts';
 import type { DevSettings } from './settings.ts';
@@ -29,26 +30,16 @@ async function probe(url: string): Promise<{ refused: boolean; why: string } | u
     await sql`select 1`;
     return undefined;
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { errors?: NodeJS.ErrnoException[] };
-    const code = e.code ?? e.errors?.[0]?.code;
-    if (code === 'ECONNREFUSED') return { refused: true, why: 'refuses connections (no server listens there)' };
-    if (code === 'CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return { refused: false, why: `did not answer within ${CONNECT_TIMEOUT_SECONDS} s` };
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { refused: false, why: 'has a host name that does not resolve' };
-    return { refused: false, why: `answered with an error: ${e.message}` };
+    return { refused: connectionErrorCode(err) === 'ECONNREFUSED', why: connectionFailure(err) ?? `answered with an error: ${(err as Error).message}` };
   } finally {
     await sql.end({ timeout: 1 });
   }
 }
 
-const where = (url: string) => {
-  const { hostname, port } = new URL(url);
-  return `${hostname}:${port || 5432}`;
-};
-
 async function embedded(settings: DevSettings, dataDir: string): Promise<DevDatabase> {
   try {
     const db = await startEmbeddedPostgres({ port: settings.databasePort, dataDir });
-    return { url: db.url, description: `embedded PostgreSQL (PGlite) on ${where(db.url)}, files in ${dataDir}`, stop: db.stop };
+    return { url: db.url, description: `embedded PostgreSQL (PGlite) on ${databaseHost(db.url)}, files in ${dataDir}`, stop: db.stop };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
     throw new DevStartError(portTakenMessage({ port: settings.databasePort, what: 'embedded PostgreSQL', variable: 'DEV_DATABASE_PORT' }));
@@ -60,11 +51,11 @@ export async function provideDatabase(env: NodeJS.ProcessEnv, settings: DevSetti
   if (settings.database === 'embedded') return embedded(settings, dataDir);
   const url = env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   const problem = await probe(url);
-  const server = { url, description: `PostgreSQL at ${where(url)}`, stop: async () => {} };
+  const server = { url, description: `PostgreSQL at ${databaseHost(url)}`, stop: async () => {} };
   if (!problem) return server;
   if (env.DATABASE_URL) {
-    throw new DevStartError(`PostgreSQL at ${where(url)} (DATABASE_URL) ${problem.why}: start it or correct DATABASE_URL, or unset DATABASE_URL to use an embedded PostgreSQL`);
+    throw new DevStartError(`PostgreSQL at ${databaseHost(url)} (DATABASE_URL) ${problem.why}: start it or correct DATABASE_URL, or unset DATABASE_URL to use an embedded PostgreSQL`);
   }
   if (problem.refused) return embedded(settings, dataDir);
-  throw new DevStartError(`PostgreSQL at ${where(url)} ${problem.why}: fix that server, set DATABASE_URL to another one, or set DEV_DATABASE=embedded`);
+  throw new DevStartError(`PostgreSQL at ${databaseHost(url)} ${problem.why}: fix that server, set DATABASE_URL to another one, or set DEV_DATABASE=embedded`);
 }

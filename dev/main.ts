@@ -11,10 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../config/index.ts';
 import { createSql } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
+import { forgetDevInstance, recordDevInstance, runningDevInstance } from '../operator/dev-instance.ts';
 import { startChild } from './children.ts';
 import { provideDatabase } from './database.ts';
 import { devLogFormatter } from './log-lines.ts';
 import { serveMailPage } from './mail-page.ts';
+import { openMailStore } from './mail-store.ts';
 import { checkPortsFree, type PortUse } from './port-check.ts';
 import { DEMO_CLIENT, DEMO_DOMAIN, DEMO_ORG, demoAccounts, seedDemo } from './seed.ts';
 import { seedSiteContent } from './seed-site-content.ts';
@@ -23,6 +25,7 @@ import { startSmtpSink } from './smtp-sink.ts';
 import { DevStartError, oneLine } from './start-error.ts';
 import { resolveTemporalCli } from './temporal-cli.ts';
 import { startTemporalDevServer, waitForTemporal } from './temporal-server.ts';
+import { RUN_APART, workersPolling } from './temporal-sharing.ts';
 
 const started = Date.now();
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -92,6 +95,27 @@ function portsToCheck(config: Config, settings: DevSettings, temporalRunning: bo
   ];
 }
 
+/** A URL for the banner: a password given in DATABASE_URL is not printed back. */
+function withoutPassword(url: string): string {
+  const shown = new URL(url);
+  if (shown.password) shown.password = '***';
+  return shown.href;
+}
+
+/** Refuses to share a state folder, or a Temporal task queue, with another running `npm run dev` (see temporal-sharing.ts). */
+async function refuseSharing(config: Config, settings: DevSettings, temporalRunning: boolean) {
+  const other = runningDevInstance(settings.dataDir);
+  if (other) throw new DevStartError(`another npm run dev (pid ${other.pid}) runs on the state folder ${settings.dataDir}: ${RUN_APART}`);
+  if (!temporalRunning) return;
+  const { address, namespace, taskQueue } = config.temporal;
+  const workers = await step('Temporal', () => workersPolling(address, namespace, taskQueue));
+  if (workers.length > 0) {
+    throw new DevStartError(
+      `the Temporal server at ${address} already has a worker on task queue "${taskQueue}" (${workers.join(', ')}; another npm run dev?), which would run this instance's workflows against its own database: ${RUN_APART}`,
+    );
+  }
+}
+
 async function startTemporal(config: Config, settings: DevSettings): Promise<string | undefined> {
   const signal = aborter.signal;
   const cli = await resolveTemporalCli(say, signal);
@@ -135,12 +159,20 @@ async function start() {
   const config = loadConfig(devEnv);
   if (config.env === 'production') throw new DevStartError('npm run dev embeds a dev identity provider and mail sink; it refuses APP_ENV=production');
   const temporalRunning = await waitForTemporal(config.temporal.address, 1_000).then(() => true, () => false);
+  await refuseSharing(config, settings, temporalRunning);
   await checkPortsFree(portsToCheck(config, settings, temporalRunning));
 
   mkdirSync(settings.dataDir, { recursive: true });
   const database = await step('PostgreSQL', () => provideDatabase(process.env, settings, join(settings.dataDir, 'pglite')));
   keep('PostgreSQL', database.stop);
   say(`database: ${database.description}`);
+  // For the CLI (cli/environment.ts) and for a second npm run dev, which refuses to share this one's Temporal.
+  const { address, namespace, taskQueue } = config.temporal;
+  recordDevInstance(settings.dataDir, {
+    pid: process.pid,
+    env: { DATABASE_URL: database.url, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TASK_QUEUE: taskQueue, PUBLIC_URL: config.publicUrl.href },
+  });
+  keep('instance record', async () => forgetDevInstance(settings.dataDir));
 
   const uiUrl = temporalRunning ? undefined : await step('Temporal dev server', () => startTemporal(config, settings));
   if (temporalRunning) say(`using the Temporal server already answering at ${config.temporal.address}`);
@@ -148,12 +180,16 @@ async function start() {
   const applied = await step('migrations', () => migrate(database.url));
   say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database is up to date');
 
+  const mailStore = openMailStore(join(settings.dataDir, 'mail'));
   const sink = await startSmtpSink({
     port: Number(new URL(config.smtpUrl).port || 25),
-    onMessage: (mail) => say(`mail to ${[mail.to].flat().map((a) => a?.text).join(', ')}: ${mail.subject}`),
+    onMessage: (mail) => {
+      const stored = mailStore.add(mail);
+      say(`mail to ${stored.to}: ${stored.subject}  (http://127.0.0.1:${settings.mailPagePort}/messages/${stored.id})`);
+    },
   });
   keep('SMTP sink', sink.stop);
-  const mailPage = await serveMailPage(sink.messages, settings.mailPagePort);
+  const mailPage = await serveMailPage(mailStore, settings.mailPagePort);
   keep('mail page', () => new Promise((resolve) => mailPage.close(() => resolve())));
   // Imported here: oidc-provider prints warnings when loaded, which a failed start need not show.
   const { startOidcProvider } = await import('./oidc-provider.ts');
@@ -190,9 +226,10 @@ async function start() {
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   say(`API:         ${config.publicUrl.href}  (health: ${new URL('/readyz', config.publicUrl).href})`);
   say(`Database:    ${database.description}`);
+  say(`CLI:         npm run cli -- org list  (finds this database while this runs; elsewhere DATABASE_URL=${withoutPassword(database.url)})`);
   if (uiUrl) say(`Temporal UI: ${uiUrl}`);
   say(`Dev IdP:     ${idp.issuer}  (log in as ${demoAccounts.map((a) => a.login).join(', ')}; any password)`);
-  say(`Dev mail:    http://127.0.0.1:${settings.mailPagePort}  (SMTP sink on ${config.smtpUrl})`);
+  say(`Dev mail:    http://127.0.0.1:${settings.mailPagePort}  (SMTP sink on ${config.smtpUrl}; kept in ${join(settings.dataDir, 'mail')})`);
   say(`Try JIT:     ${new URL(`/login?email=alice@${DEMO_DOMAIN}`, config.publicUrl).href}  then log in as "alice"`);
   say(`Reminders:   a member without a site is reminded to the admins after ${devEnv.REMINDER_SCHEDULE} (REMINDER_SCHEDULE); see the mail page`);
   say('Ctrl-C stops everything.');

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from '../config/index.ts';
+import { DEFAULT_DEV_DATA_DIR } from '../operator/dev-instance.ts';
 
 const port = (fallback: number) => z.coerce.number({ error: 'must be a port number' }).int().min(1).max(65535).default(fallback);
 
@@ -12,7 +12,7 @@ const schema = z.object({
   DEV_IDP_PORT: port(9000),
   DEV_MAIL_PAGE_PORT: port(8025),
   DEV_TEMPORAL_UI_PORT: port(8233),
-  DEV_DATA_DIR: z.string().min(1).default(fileURLToPath(new URL('../.data', import.meta.url))),
+  DEV_DATA_DIR: z.string().min(1).default(DEFAULT_DEV_DATA_DIR),
 });
 
 export type DevSettings = Readonly<{
@@ -22,7 +22,7 @@ export type DevSettings = Readonly<{
   idpPort: number;
   mailPagePort: number;
   temporalUiPort: number;
-  /** The embedded PostgreSQL's files (pglite/) and the Temporal dev server's SQLite file. */
+  /** The state folder: the embedded PostgreSQL's files (pglite/), the Temporal dev server's SQLite file, the dev mail, this instance's record. */
   dataDir: string;
 }>;
 

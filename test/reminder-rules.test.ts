@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { memberReminderOutlook } from '../domain/reminder-outlook.ts';
-import { digestEmail, digestSubject, MAX_DIGEST_LINES } from '../domain/reminder-email.ts';
 import {
   earliestDue,
   nextDigestAt,
@@ -156,43 +155,6 @@ describe('reminder recipients', () => {
       { address: 'it@acme.test', role: 'it_contact_no_admin' },
     ]);
     expect(recipientsFor(5, { admins: [], itContacts: [], adminsWithoutEmail: [] })).toEqual([]);
-  });
-});
-
-describe('reminder email', () => {
-  const line = { memberId: 'id-1', name: 'Eve <script>alert(1)</script>', email: 'eve@acme.test', waitingSince: at(0), step: 1, advances: true };
-  const links = { member: (id: string) => `https://sso.example/admin/members/${id}`, waitingList: 'https://sso.example/admin/members?siteAccess=none' };
-  const input = { orgName: 'Acme & Co', level: 1, steps: 5, lines: [line], role: 'admin' as const, links };
-
-  it('subjects rise in urgency with the step', () => {
-    expect([1, 2, 3, 4, 5].map((level) => digestSubject(level, 5, 2, 'Acme'))).toEqual([
-      '2 members of Acme waiting for site access',
-      'Reminder: 2 members of Acme waiting for site access',
-      'Urgent: 2 members of Acme still without site access',
-      'Urgent: 2 members of Acme still without site access',
-      'Final notice: 2 members of Acme still without site access',
-    ]);
-  });
-
-  it('has text and HTML parts with the same content, everything escaped in HTML', () => {
-    const email = digestEmail(input);
-    expect(email.text).toContain('- Eve <script>alert(1)</script> <eve@acme.test>: waiting since 2026-11-30 09:00:00 UTC, reminder 1 of 5');
-    expect(email.text).toContain('https://sso.example/admin/members/id-1');
-    expect(email.html).not.toContain('<script>');
-    expect(email.html).toContain('Eve &#60;script&#62;alert(1)&#60;/script&#62; &#60;eve@acme.test&#62;');
-    expect(email.html).toContain('Acme &#38; Co');
-    expect(email.html).toContain('<a href="https://sso.example/admin/members/id-1">');
-    expect(email.text).not.toContain('more waiting');
-  });
-
-  it(`names at most ${MAX_DIGEST_LINES} members and links to the list of everyone waiting`, () => {
-    const lines = Array.from({ length: 10_000 }, (_, i) => ({ ...line, memberId: `id-${i}`, email: `m${i}@acme.test` }));
-    const email = digestEmail({ ...input, lines });
-    expect(email.subject).toBe('10000 members of Acme & Co waiting for site access');
-    expect(email.text.match(/^- /gm)).toHaveLength(MAX_DIGEST_LINES);
-    expect(email.text).toContain(`...and ${10_000 - MAX_DIGEST_LINES} members more waiting for site access: https://sso.example/admin/members?siteAccess=none`);
-    expect(email.html).toContain('<a href="https://sso.example/admin/members?siteAccess=none">');
-    expect(email.text.length).toBeLessThan(10_000);
   });
 });
 

@@ -84,7 +84,7 @@ it('a worker killed with SIGKILL between two steps: the next worker sends every 
   await sleep(2_000);
   expect(mailsToBoss().map((mail) => mail.subject)).toEqual([
     `1 member of Org ${org.slug} waiting for site access`,
-    `Reminder: 1 member of Org ${org.slug} waiting for site access`,
+    `Reminder 2 of 3: 1 member of Org ${org.slug} waiting for site access`,
     `Final notice: 1 member of Org ${org.slug} still without site access`,
   ]);
   const logged = await h.sql`select status from email_log where org_id = ${org.id}`;

@@ -125,9 +125,9 @@ describe.concurrent('site-access reminders', () => {
     const who = `1 member of ${org.name}`;
     const steps = [
       `${who} waiting for site access`,
-      `Reminder: ${who} waiting for site access`,
-      `Urgent: ${who} still without site access`,
-      `Urgent: ${who} still without site access`,
+      `Reminder 2 of 5: ${who} waiting for site access`,
+      `Urgent, reminder 3 of 5: ${who} still without site access`,
+      `Urgent, reminder 4 of 5: ${who} still without site access`,
       `Final notice: ${who} still without site access`,
     ];
     expect(subjects(address(org, 'boss'))).toEqual(steps);
@@ -141,7 +141,17 @@ describe.concurrent('site-access reminders', () => {
     expect(first!.html).toContain(`<a href="${link}">Ann &#60;b&#62;&#38;&#60;/b&#62; O&#39;Neil &#60;${ann.email}&#62;</a>`);
     expect(first!.html).not.toContain('<b>');
     expect(first!.text).toContain(`You receive this as an org admin of ${org.name}`);
-    expect(mailsTo(address(org, 'it'))[0]!.text).toContain(`You are copied as an IT contact of ${org.name}`);
+    // One call to action first: the waiting list, where sites are assigned in bulk.
+    const waitingList = 'https://sso.example.test/admin/members?siteAccess=none';
+    expect(first!.text!.match(/https:\S+/)?.[0]).toBe(waitingList);
+    expect(String(first!.html).match(/<a href="([^"]+)"/)?.[1]).toBe(waitingList);
+    // IT contacts cannot open the admin pages: their copies name the admins to ask, and link nowhere.
+    for (const copy of mailsTo(address(org, 'it'))) {
+      expect(copy.text).toContain(`You are copied as an IT contact of ${org.name}`);
+      expect(copy.text).toContain(`Please ask one of ${org.name}'s org admins (${address(org, 'boss')}, ${address(org, 'deputy')})`);
+      expect(copy.text).toContain(`${ann.email}>: waiting since`);
+      expect(`${copy.text}${String(copy.html)}`).not.toMatch(/\/admin\/|href=/);
+    }
     expect(mailsTo(address(org, 'boss'))[4]!.text).toContain('reminder 5 of 5 (final notice)');
     const logged = await h.sql`select count(*)::int as n from email_log where org_id = ${org.id} and kind = 'site_access_reminder' and status = 'sent'`;
     expect(logged).toEqual([{ n: 5 + 5 + 3 }]);
@@ -237,6 +247,7 @@ describe.concurrent('site-access reminders', () => {
     const [mail] = await mailsFor(address(itOnly, 'it'), 1);
     expect(mail!.subject).toBe(`1 member of ${itOnly.name} waiting for site access`);
     expect(mail!.text).toContain(`which has no org admin with an email address yet`);
+    expect(`${mail!.text}${String(mail!.html)}`).not.toMatch(/\/admin\/|href=/);
     const warned = await eventually(async () => (await reminderState(h.client, itOnly.slug))?.warnings.map((w) => w.code)[0]);
     expect(warned).toBe('no_admin');
 
@@ -316,9 +327,10 @@ describe.concurrent('site-access reminders', () => {
     await nudgeReminders(h.client, { orgId: org.id, orgSlug: org.slug }, h.taskQueue, { dueAt: new Date(Date.now() - 1_000).toISOString() });
     const [mail] = await mailsFor(address(org, 'boss'), 1, 60_000);
     // Waiting 5 s on a 4s,8s schedule: step 1, or step 2 on a machine slow enough to take 3 s to the digest.
-    expect([`${count} members of ${org.name} waiting for site access`, `Reminder: ${count} members of ${org.name} waiting for site access`]).toContain(mail!.subject);
+    expect([`${count} members of ${org.name} waiting for site access`, `Reminder 2 of 5: ${count} members of ${org.name} waiting for site access`]).toContain(mail!.subject);
     expect(mail!.text!.match(/^- /gm)).toHaveLength(50);
-    expect(mail!.text).toContain(`...and ${count - 50} members more waiting for site access: https://sso.example.test/admin/members?siteAccess=none`);
+    expect(mail!.text).toContain(`...and ${count - 50} members more, all on the waiting list.`);
+    expect(mail!.text).toContain('Assign sites on the waiting list:\nhttps://sso.example.test/admin/members?siteAccess=none');
     // The audit events follow the emails; the workflow has them once it knows the result.
     await eventually(async () => ((await reminderState(h.client, org.slug))?.waiting === count ? true : undefined));
     const [recorded]: [{ progress: number; audit: number }] = await h.sql`
