@@ -17,6 +17,12 @@ export const MAX_BULK_MEMBERS = 500;
  * announcement misses it stands, as a single grant's does (member-actions.ts).
  */
 const BULK_NUDGE_DEADLINE_MS = 15_000;
+/**
+ * Members taken at once. Each holds one pooled connection for its transaction (never two: the
+ * announcement reads after the commit), so a request holds at most 4 of the api's 14
+ * (db/client.ts) and three bulk requests at once still leave room for everyone else.
+ */
+const BULK_CONCURRENCY = 4;
 
 export const memberIdList = z
   .array(uuidId())
@@ -54,13 +60,32 @@ function refusalOf(err: unknown): BulkRefusal | undefined {
   return undefined;
 }
 
+/** `take` over `items`, at most `width` at once, results in the order of `items`; the first failure stops the rest from starting. */
+async function inTurns<T, R>(items: readonly T[], width: number, take: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await take(items[index] as T);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
+  return results;
+}
+
 /**
  * One site with one role for many members. Input errors refuse the request before anything
  * changes: an unknown site, or ids that are no member of the admin's organisation (another
  * organisation's look the same, so their existence is not revealed). Then each member goes through
  * the path of one manual grant (member-actions.ts assignSite): their own transaction and audit
- * event, their lifecycle told, their reminders stopped. One at a time, so a request holds one
- * pooled connection however long its list. A repeat changes nothing twice: members who have the
+ * event, their lifecycle told, their reminders stopped; a few at a time (BULK_CONCURRENCY). A repeat changes nothing twice: members who have the
  * site with that role answer `already_assigned`, and a request cut off midway can be sent again.
  */
 export function bulkSiteAssignment(deps: AppDeps) {
@@ -75,17 +100,17 @@ export function bulkSiteAssignment(deps: AppDeps) {
       throw new ClientError(404, 'members_not_found', `No such members in this organisation: ${listed(unknown)}. Nothing was assigned; remove them and send the request again.`);
     }
     const tellBy = Date.now() + BULK_NUDGE_DEADLINE_MS;
-    const results: BulkMemberResult[] = [];
-    for (const { id: memberId, email, name } of memberIds.flatMap((id) => members.get(id) ?? [])) {
+    const assignOne = async ({ id: memberId, email, name }: { id: string; email: string; name: string }): Promise<BulkMemberResult> => {
       try {
         const { changed } = await actions.assignSite(acting, memberId, grant, tellBy);
-        results.push({ memberId, email, name, outcome: changed ? 'assigned' : 'already_assigned' });
+        return { memberId, email, name, outcome: changed ? 'assigned' : 'already_assigned' };
       } catch (err) {
         const reason = refusalOf(err);
         if (!reason) throw err;
-        results.push({ memberId, email, name, outcome: 'refused', reason, message: (err as Error).message });
+        return { memberId, email, name, outcome: 'refused', reason, message: (err as Error).message };
       }
-    }
+    };
+    const results = await inTurns(memberIds.flatMap((id) => members.get(id) ?? []), BULK_CONCURRENCY, assignOne);
     const count = (outcome: BulkMemberResult['outcome']) => results.filter((r) => r.outcome === outcome).length;
     return { site, role: grant.role, results, counts: { assigned: count('assigned'), alreadyAssigned: count('already_assigned'), refused: count('refused') } };
   };

@@ -77,7 +77,8 @@ describe('bulk site assignment API', () => {
     ]);
     expect((await assignmentsOf(ids)).map((a) => a.memberId).sort()).toEqual([...members.map((m) => m.id), seated!.id].sort());
     const actor = `member:${await bossId()}`;
-    expect(await auditsOf(ids)).toEqual(members.map((m) => ({ memberId: m.id, actor, type: 'site_assignment.added' })));
+    const byMember = (a: { memberId: string }, b: { memberId: string }) => a.memberId.localeCompare(b.memberId);
+    expect((await auditsOf(ids)).sort(byMember)).toEqual(members.map((m) => ({ memberId: m.id, actor, type: 'site_assignment.added' })).sort(byMember));
     const listed = await boss.request(`${world.appUrl}/api/orgs/${world.org.slug}/members?siteAccess=none&q=bulk-`);
     expect(JSON.parse(listed.body).members).toEqual([]);
 
