@@ -98,3 +98,15 @@ it('a disabled member is not waiting in the API, the page, the digest and Tempor
   await eventually(async () => digestsNaming(dana!.email)[0], 20_000);
   await recordHistory(h.client.workflow.getHandle(danaLifecycle), 'member-lifecycle-disabled-not-waiting');
 }, 90_000);
+
+it('a member whose lifecycle first starts while disabled waits once an admin enables them', async () => {
+  // As the directory can create someone: disabled from the start, so no lifecycle has seen them wait.
+  const [member] = await h.sql<{ id: string; email: string }[]>`
+    insert into members (org_id, email, name, source, status, directory_state)
+    values (${world.org.id}, ${`late@${world.domain}`}, 'Late Starter', 'directory', 'disabled', 'inactive') returning id, email`;
+  expect(await waitingEmails()).not.toContain(member!.email);
+  // The enable starts the lifecycle (update-with-start); it reads the wait's clock, not only a wait.
+  expect((await api(`/${member!.id}/enable`, 'POST')).json).toMatchObject({ status: 'active', changed: true });
+  expect(await waitingEmails()).toContain(member!.email);
+  expect(await eventually(async () => ((await pendingOf(member!.id)) === true ? true : undefined))).toBe(true);
+}, 60_000);
