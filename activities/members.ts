@@ -1,6 +1,6 @@
 import { insertAuditEvent } from '../db/audit.ts';
 import type { Sql } from '../db/client.ts';
-import { remindersAwaitRecipients, waitingMembers } from '../db/site-access.ts';
+import { remindersAwaitRecipients, siteAccessClock, waitingMembers } from '../db/site-access.ts';
 import { dueAt, type ReminderPolicy } from '../domain/reminders.ts';
 import type { RemindersNudge } from '../workflows/definitions.ts';
 import type { AuditEventInput } from './audit.ts';
@@ -8,8 +8,11 @@ import { noDirectory, type DirectoryState, type DirectoryWord, type OverrideKind
 import type { MemberStatus, OrgRef } from '../domain/member.ts';
 
 export interface LifecycleStarted {
-  /** Since when the member has waited for a site (ISO), or null if they have one (or are disabled). */
-  waitingSince: string | null;
+  /**
+   * Since when the member has had no site as a plain member (ISO), whatever their status: the
+   * lifecycle applies its own status to it (db/site-access.ts `waitsForSite`); null if they have one.
+   */
+  noSiteSince: string | null;
   /** When that was read (ISO, the database's clock): orders it against later site-access changes. */
   readAt: string;
   /**
@@ -73,6 +76,7 @@ export function memberActivities(sql: Sql, policy: ReminderPolicy, nudgeReminder
           returning m.org_id as "orgId", o.slug as "orgSlug", now() as "readAt", m.org_role = 'org_admin' as "isAdmin"`;
         if (!member) return undefined;
         const [waiting] = await waitingMembers(tx, member.orgId, event.memberId);
+        const clock = await siteAccessClock(tx, event.memberId);
         const due = waiting && dueAt(waiting, policy);
         const [decided]: [DecidedRow] = await tx`
           select m.status, m.directory_state as "directoryState", l.directory_changed_at as "directoryAt",
@@ -80,14 +84,14 @@ export function memberActivities(sql: Sql, policy: ReminderPolicy, nudgeReminder
                  m.status_override_reason as "overrideReason", l.directory_state as "linkState", l.directory_seq as "linkSeq"
           from members m left join directory_links l on l.member_id = m.id
           where m.id = ${event.memberId}`;
-        return { org: member, waitingSince: waiting?.waitingSince ?? null, due, readAt: member.readAt.toISOString(), decided: decidedFrom(decided), directory: latestWord(decided) };
+        return { org: member, noSiteSince: clock?.pendingSince ?? null, due, readAt: member.readAt.toISOString(), decided: decidedFrom(decided), directory: latestWord(decided) };
       });
       if (!started) return undefined;
       const org = { orgId: started.org.orgId, orgSlug: started.org.orgSlug };
       if (started.due !== undefined) await nudgeReminders(org, { dueAt: new Date(started.due).toISOString() });
       // A new admin is a new recipient: reminders held for want of one may go out now (if any wait).
       if (started.org.isAdmin && (await remindersAwaitRecipients(sql, policy, org.orgId))) await nudgeReminders(org, {});
-      return { waitingSince: started.waitingSince, readAt: started.readAt, decided: started.decided, directory: started.directory };
+      return { noSiteSince: started.noSiteSince, readAt: started.readAt, decided: started.decided, directory: started.directory };
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { SessionMember } from '../auth/sessions.ts';
 import { findMember } from '../db/member-queries.ts';
 import { changeOrgRole } from '../db/org-roles.ts';
-import { reminderDueAt, remindersAwaitRecipients } from '../db/site-access.ts';
+import { reminderDueAt, remindersAwaitRecipients, siteAccessClock } from '../db/site-access.ts';
 import { assignSite, setMemberSites, unassignSite, type SiteAccessChange } from '../db/site-assignments.ts';
 import { LastOrgAdminError, MemberNotFoundError } from '../domain/member-errors.ts';
 import type { OrgRole } from '../domain/member.ts';
@@ -35,9 +35,9 @@ export const actingAdmin = (c: Context<AppEnv>): Acting => ({ admin: c.get('memb
 export function memberActions({ sql, temporal, config, log }: AppDeps) {
   const target = ({ admin }: Acting, memberId: string) => ({ orgId: admin.orgId, memberId, actor: `member:${admin.memberId}` });
 
-  function told(acting: Acting, memberId: string, tell: () => Promise<void>) {
+  function told(acting: Acting, memberId: string, tell: () => Promise<void>, tellBy = Date.now() + NUDGE_DEADLINE_MS) {
     return temporal.connection
-      .withDeadline(Date.now() + NUDGE_DEADLINE_MS, tell)
+      .withDeadline(tellBy, tell)
       .catch((err: unknown) => log.warn({ err, requestId: acting.requestId, memberId }, 'site access or recipients changed but Temporal was not told in time; the change stands'));
   }
 
@@ -48,21 +48,19 @@ export function memberActions({ sql, temporal, config, log }: AppDeps) {
    * before it is sent, so it never mails about a granted member, and the hourly reminder sweep
    * (worker/maintenance-schedules.ts) starts reminders a missed nudge left idle.
    */
-  async function announce(acting: Acting, memberId: string, flipped: boolean) {
+  async function announce(acting: Acting, memberId: string, flipped: boolean, tellBy?: number) {
     if (!flipped) return;
     const { admin } = acting;
     const member = { orgId: admin.orgId, orgSlug: admin.orgSlug, memberId };
-    const [row]: [{ pendingSince: Date | null; changedAt: Date }?] = await sql`
-      select case when org_role = 'member' then site_access_pending_since end as "pendingSince", now() as "changedAt"
-      from members where id = ${memberId}`;
-    if (!row) return;
-    const dueAt = row.pendingSince ? await reminderDueAt(sql, admin.orgId, memberId, config.reminders) : undefined;
-    const change = { pendingSince: row.pendingSince?.toISOString() ?? null, changedAt: row.changedAt.toISOString(), dueAt };
-    await told(acting, memberId, () => announceSiteAccessChange(temporal.client, member, change, config.temporal.taskQueue));
+    const clock = await siteAccessClock(sql, memberId);
+    if (!clock) return;
+    const dueAt = clock.pendingSince ? await reminderDueAt(sql, admin.orgId, memberId, config.reminders) : undefined;
+    const change = { pendingSince: clock.pendingSince, changedAt: clock.readAt, dueAt };
+    await told(acting, memberId, () => announceSiteAccessChange(temporal.client, member, change, config.temporal.taskQueue), tellBy);
   }
 
-  const afterSites = async (acting: Acting, memberId: string, change: SiteAccessChange) => {
-    await announce(acting, memberId, change.hadSites !== change.hasSites);
+  const afterSites = async (acting: Acting, memberId: string, change: SiteAccessChange, tellBy?: number) => {
+    await announce(acting, memberId, change.hadSites !== change.hasSites, tellBy);
     return change;
   };
 
@@ -70,7 +68,9 @@ export function memberActions({ sql, temporal, config, log }: AppDeps) {
     /** The full set: the same set again changes nothing and writes no audit event. */
     setSites: async (acting: Acting, memberId: string, grants: readonly SiteGrant[]) =>
       afterSites(acting, memberId, await setMemberSites(sql, target(acting, memberId), grants)),
-    assignSite: async (acting: Acting, memberId: string, grant: SiteGrant) => afterSites(acting, memberId, await assignSite(sql, target(acting, memberId), grant)),
+    /** `tellBy` (epoch ms) bounds the wait for Temporal where many grants share one request (bulk-site-assignment.ts). */
+    assignSite: async (acting: Acting, memberId: string, grant: SiteGrant, tellBy?: number) =>
+      afterSites(acting, memberId, await assignSite(sql, target(acting, memberId), grant), tellBy),
     unassignSite: async (acting: Acting, memberId: string, siteId: string) => afterSites(acting, memberId, await unassignSite(sql, target(acting, memberId), siteId)),
 
     async changeOrgRole(acting: Acting, memberId: string, orgRole: OrgRole) {

@@ -1,9 +1,11 @@
 import { statusView, type DirectoryState, type DisabledBy, type MemberStatusView, type OverrideKind } from '../domain/lifecycle.ts';
 import type { MemberSource, MemberStatus, OrgRole } from '../domain/member.ts';
 import type { Queryable } from './client.ts';
+import { waitingForSiteSince, waitsForSite } from './site-access.ts';
 import { memberSites, type MemberSite } from './site-assignments.ts';
 
 export interface MemberFilters {
+  /** `none`: waiting for a site (db/site-access.ts `waitsForSite`); `some`: everyone else (a site, org admins, disabled members). */
   siteAccess?: 'none' | 'some';
   status?: MemberStatus;
   source?: MemberSource;
@@ -29,25 +31,22 @@ export interface MemberRow {
   source: MemberSource;
   createdAt: Date;
   siteCount: number;
-  /** Null while the member has a site or is an org admin (who reaches every site); else the later of joining and losing the last site. */
+  /** Since when the member waits for a site (db/site-access.ts `waitsForSite`); null while they have one, are an org admin or are disabled. */
   waitingForSiteSince: Date | null;
 }
-
-/** Waiting for site access: a plain member with no site (org admins reach every site of their organisation). */
-const waiting = (sql: Queryable) => sql`(m.org_role = 'member' and m.site_access_pending_since is not null)`;
 
 const memberColumns = (sql: Queryable) => sql`
   m.id, m.email, m.name, m.org_role as "orgRole", m.status, m.source, m.created_at as "createdAt",
   (select count(*)::int from site_assignments a where a.member_id = m.id) as "siteCount",
-  case when ${waiting(sql)} then m.site_access_pending_since end as "waitingForSiteSince"`;
+  ${waitingForSiteSince(sql)} as "waitingForSiteSince"`;
 
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, '\\$&')}%`;
 
 function filterConditions(sql: Queryable, { siteAccess, status, source, q }: MemberFilters) {
   const none = sql``;
   return sql`
-    ${siteAccess === 'none' ? sql`and ${waiting(sql)}` : none}
-    ${siteAccess === 'some' ? sql`and not ${waiting(sql)}` : none}
+    ${siteAccess === 'none' ? sql`and ${waitsForSite(sql)}` : none}
+    ${siteAccess === 'some' ? sql`and not ${waitsForSite(sql)}` : none}
     ${status ? sql`and m.status = ${status}` : none}
     ${source ? sql`and m.source = ${source}` : none}
     ${q ? sql`and (m.email::text ilike ${likePattern(q)} or m.name ilike ${likePattern(q)})` : none}`;
@@ -103,6 +102,10 @@ async function statusDecision(sql: Queryable, memberId: string): Promise<MemberS
   const override = row.kind && row.by && row.at ? { kind: row.kind, by: row.by, at: row.at.toISOString(), reason: row.reason } : null;
   return statusView({ directory: { state: row.directoryState, seq: 0, at: null }, override });
 }
+
+/** Who among these ids is a member of the organisation (with their name and status); ids of other organisations are absent. */
+export const orgMembersAmong = (sql: Queryable, orgId: string, memberIds: readonly string[]) => sql<Pick<MemberRow, 'id' | 'email' | 'name' | 'status'>[]>`
+  select id, email, name, status from members where org_id = ${orgId} and id = any(${memberIds as string[]}::uuid[])`;
 
 /** Why each of these members is disabled: an admin's decision (manual) or the directory; active members are absent. */
 export async function disabledReasons(sql: Queryable, memberIds: string[]): Promise<Map<string, DisabledBy>> {

@@ -6,14 +6,41 @@ import { dueAt, type ReminderContacts, type ReminderPolicy, type ReminderProgres
 /** The audit event written for each member a reminder digest was sent about. */
 export const REMINDER_SENT_EVENT = 'site_access.reminder_sent';
 
+/** Where `m`'s wait counts from: the loss of their last site, or joining (`site_access_pending_since` is kept by the assignment code). */
+const waitClock = (sql: Queryable) => sql`coalesce(m.site_access_pending_since, m.created_at)`;
+
+/**
+ * Since when `m` has had no site as a plain member (org admins reach every site of their
+ * organisation), whatever their status: the clock of their wait, null while they have a site. A
+ * disable keeps it, so a member re-enabled without a site waits again from where they began.
+ */
+const noSiteSince = (sql: Queryable) => sql`
+  case when m.org_role = 'member' and not exists (select 1 from site_assignments a where a.member_id = m.id)
+    then ${waitClock(sql)} end`;
+
+/**
+ * The one rule of who waits for a site, behind the reminders, their digests, the member list (API
+ * and page) and the member page: an active plain member without a site. A disabled member does not
+ * wait (no reminders, and an assignment is refused until they are enabled); the member's lifecycle
+ * applies the same rule to its own status and the clock read here (`siteAccessClock`).
+ */
+export const waitsForSite = (sql: Queryable) => sql`(m.status = 'active' and ${noSiteSince(sql)} is not null)`;
+
+/** Since when `m` waits for a site (the rule above), null when they do not. */
+export const waitingForSiteSince = (sql: Queryable) => sql`case when m.status = 'active' then ${noSiteSince(sql)} end`;
+
 /** Members `m`, with `w.since` their wait's start and `r` the reminder progress of that wait (if any). */
 const waitingFrom = (sql: Queryable) => sql`
   from members m
-  cross join lateral (select coalesce(m.site_access_pending_since, m.created_at) as since) w
+  cross join lateral (select ${waitClock(sql)} as since) w
   left join site_access_reminders r on r.member_id = m.id and r.waiting_since = w.since`;
 
-const isWaiting = (sql: Queryable) => sql`
-  m.status = 'active' and m.org_role = 'member' and not exists (select 1 from site_assignments a where a.member_id = m.id)`;
+/** The member's wait clock (ISO, or null) and the database's time of reading it, for their lifecycle. */
+export async function siteAccessClock(sql: Queryable, memberId: string): Promise<{ pendingSince: string | null; readAt: string } | undefined> {
+  const [row]: [{ pendingSince: Date | null; readAt: Date }?] = await sql`
+    select ${noSiteSince(sql)} as "pendingSince", now() as "readAt" from members m where m.id = ${memberId}`;
+  return row && { pendingSince: row.pendingSince?.toISOString() ?? null, readAt: row.readAt.toISOString() };
+}
 
 export interface WaitingWithProgress extends WaitingMember, ReminderProgress {
   /** The digest that sent `step`, or null before the first reminder of this wait. */
@@ -21,8 +48,7 @@ export interface WaitingWithProgress extends WaitingMember, ReminderProgress {
 }
 
 /**
- * A member waits for site access while active, a plain member (org admins reach every site of
- * their organisation) and assigned to no site; the wait counts from `site_access_pending_since`,
+ * The members who wait for a site (`waitsForSite`); the wait counts from `site_access_pending_since`,
  * which the assignment code keeps (creation, or the removal of the last site). Each comes with the
  * reminder step sent about this wait; progress recorded for an earlier wait does not count.
  */
@@ -31,9 +57,22 @@ export async function waitingMembers(sql: Queryable, orgId: string, memberId?: s
     select m.id as "memberId", m.name, m.email::text as email, w.since as "waitingSince",
            coalesce(r.step, 0) as step, r.digest_key as "digestKey"
     ${waitingFrom(sql)}
-    where m.org_id = ${orgId} and ${isWaiting(sql)} ${memberId === undefined ? sql`` : sql`and m.id = ${memberId}`}
+    where m.org_id = ${orgId} and ${waitsForSite(sql)} ${memberId === undefined ? sql`` : sql`and m.id = ${memberId}`}
     order by w.since, m.id`;
   return rows.map((row) => ({ ...row, waitingSince: row.waitingSince.toISOString() }));
+}
+
+/** The ids of the first `limit` members of the organisation who wait for a site, longest waiting first. */
+export async function waitingMemberIds(sql: Queryable, orgId: string, limit: number): Promise<string[]> {
+  const rows = await sql<{ id: string }[]>`
+    select m.id from members m where m.org_id = ${orgId} and ${waitsForSite(sql)} order by ${waitClock(sql)}, m.id limit ${limit}`;
+  return rows.map((r) => r.id);
+}
+
+/** How many members of the organisation wait for a site. */
+export async function countWaiting(sql: Queryable, orgId: string): Promise<number> {
+  const [row]: [{ n: number }] = await sql`select count(*)::int as n from members m where m.org_id = ${orgId} and ${waitsForSite(sql)}`;
+  return row.n;
 }
 
 /** When the org's last digest went out, if one has. */
@@ -50,7 +89,7 @@ export async function recordDigest(sql: Queryable, digest: { orgId: string; dige
   await sql`insert into site_access_digests (digest_key, org_id, level) values (${digest.digestKey}, ${digest.orgId}, ${digest.level})`;
   await sql`
     insert into site_access_reminders (member_id, org_id, waiting_since, step, digest_key)
-    select m.id, m.org_id, coalesce(m.site_access_pending_since, m.created_at), x.step, ${digest.digestKey}
+    select m.id, m.org_id, ${waitClock(sql)}, x.step, ${digest.digestKey}
     from jsonb_to_recordset(${sql.json(digest.advanced as never)}) as x("memberId" uuid, step integer)
     join members m on m.id = x."memberId" and m.org_id = ${digest.orgId}
     on conflict (member_id) do update
@@ -97,7 +136,7 @@ export async function orgsWithRemindersDue(sql: Queryable, policy: ReminderPolic
            min(w.since + (${policy.scheduleMs}::bigint[])[coalesce(r.step, 0) + 1] * interval '1 millisecond') as "dueAt"
     ${waitingFrom(sql)}
     join organisations o on o.id = m.org_id
-    where ${isWaiting(sql)} and coalesce(r.step, 0) < ${policy.scheduleMs.length} ${orgId === undefined ? sql`` : sql`and o.id = ${orgId}`}
+    where ${waitsForSite(sql)} and coalesce(r.step, 0) < ${policy.scheduleMs.length} ${orgId === undefined ? sql`` : sql`and o.id = ${orgId}`}
       and (exists (select 1 from members a where a.org_id = o.id and a.org_role = 'org_admin' and a.status = 'active')
            or exists (select 1 from it_contacts c where c.org_id = o.id))
     group by o.id, o.slug

@@ -104,3 +104,9 @@ async function applyDiff(tx: Queryable, target: SiteAssignmentTarget, diff: Site
       else coalesce(site_access_pending_since, now()) end
     where id = ${memberId}`;
 }
+
+/** The site, if it belongs to the organisation; one of another organisation is absent, as unknown ones. */
+export async function findOrgSite(sql: Queryable, orgId: string, siteId: string): Promise<{ id: string; name: string } | undefined> {
+  const [name] = (await siteNames(sql, orgId, [siteId])).values();
+  return name === undefined ? undefined : { id: siteId, name };
+}

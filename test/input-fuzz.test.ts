@@ -345,6 +345,16 @@ const badGrants = (w: World, rng: Rng) => [
   null,
   'site_member',
 ];
+/** One site for many members: input errors refuse the whole request. */
+const badBulkGrants = (w: World, rng: Rng) => [
+  { memberIds: [], siteId: w.siteId, role: 'site_member' },
+  { memberIds: Array.from({ length: 501 }, () => rng.uuid()), siteId: w.siteId, role: 'site_member' },
+  { memberIds: [w.adminId, w.adminId.toUpperCase()], siteId: w.siteId, role: 'site_member' },
+  { memberIds: [w.adminId, rng.uuid()], siteId: w.siteId, role: 'site_member' },
+  { memberIds: [rng.pick(badIds)], siteId: w.siteId, role: 'site_member' },
+  { memberIds: w.adminId, siteId: w.siteId, role: 'site_member' },
+  ...badGrants(w, rng).map((grant) => (grant !== null && typeof grant === 'object' && !Array.isArray(grant) ? { memberIds: [w.adminId], ...grant } : grant)),
+];
 const listFilters: Mutation = {
   name: 'invalid list filter',
   apply: (d, rng) => {
@@ -403,6 +413,11 @@ Object.assign(routes, {
       } satisfies RouteFuzz,
     ]),
   ),
+  'POST /api/orgs/:org/members/site-assignments': {
+    base: (w) => withJson(base('POST', `/api/orgs/${w.slug}/members/site-assignments`, w, jsonBody({ memberIds: [w.adminId], siteId: w.siteId, role: 'site_member' }))),
+    session: 'org_admin',
+    own: [jsonMutation('invalid bulk site grant', (w, rng) => badBulkGrants(w, rng))],
+  },
   'GET /api/orgs/:org/sites': { base: (w) => base('GET', `/api/orgs/${w.slug}/sites`, w), session: 'org_admin' },
   'GET /api/sites/:siteId/announcements': { base: (w) => base('GET', `/api/sites/${w.siteId}/announcements`, w), session: 'member', own: siteIdMutations },
   'GET /api/sites/:siteId/bookings': { base: (w) => base('GET', `/api/sites/${w.siteId}/bookings`, w), session: 'member', own: siteIdMutations },
@@ -536,6 +551,22 @@ Object.assign(routes, {
   },
   'GET /admin/members/:id': { base: (w) => base('GET', memberPage(w), w), session: 'member', own: memberIdMutations },
   'GET /admin/members/:id/disable': { base: (w) => base('GET', `${memberPage(w)}/disable`, w), session: 'member', own: memberIdMutations },
+  'POST /admin/members/site-assignments': {
+    base: formPost(() => '/admin/members/site-assignments', (w) => ({ memberId: w.adminId, siteId: w.siteId, role: 'site_member' })),
+    session: 'member',
+    own: [
+      ...formToken,
+      formMutation('invalid bulk site grant', (w, rng) => [
+        { siteId: w.siteId, role: 'site_member' },
+        { memberId: rng.uuid(), siteId: w.siteId, role: 'site_member' },
+        { memberId: rng.pick(badIds), siteId: w.siteId, role: 'site_member' },
+        { memberId: w.adminId, siteId: rng.uuid(), role: 'site_member' },
+        { memberId: w.adminId, siteId: w.siteId, role: 'owner' },
+        { memberId: w.adminId, siteId: w.siteId, role: 'site_member', allWaiting: 'maybe' },
+        { memberId: w.adminId, siteId: w.siteId, role: 'site_member', extra: '1' },
+      ]),
+    ],
+  },
   'POST /admin/members/:id/sites': {
     base: formPost((w) => `${memberPage(w)}/sites`, (w) => ({ siteId: w.siteId, role: 'site_member' })),
     session: 'member',

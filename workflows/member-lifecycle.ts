@@ -75,28 +75,55 @@ export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Prom
       data: { source: input.source },
     });
     if (stamped) {
-      applySiteAccessChange(state, { pendingSince: stamped.waitingSince, changedAt: stamped.readAt });
       seedStatus(state, stamped.decided);
+      applySiteAccessChange(state, { pendingSince: stamped.noSiteSince, changedAt: stamped.readAt });
       await decisions.catchUp(stamped.directory);
     }
   }
   decisions.open();
+  void followStatus(state);
 
   await condition(() => workflowInfo().continueAsNewSuggested && allHandlersFinished());
   await continueAsNew<typeof memberLifecycleWorkflow>({ ...input, state });
 }
 
 /**
- * Projects the member's site access (read at start, then each committed change the api signals)
- * into the search attributes operators filter on. Signals from different api replicas may overtake
- * each other: an older change is ignored, and one that changes nothing costs no upsert.
+ * Waiting for a site, as db/site-access.ts `waitsForSite` rules it: active, with the clock running
+ * that PostgreSQL keeps while a plain member has no site. The clock comes from outside (start,
+ * signals); the status is this lifecycle's own, so a disabled member stops waiting here the moment
+ * the decision is taken, and waits again when enabled without a site.
+ */
+const waitsForSite = (state: MemberLifecycleState): boolean => state.status === 'active' && state.siteAccessPendingSince !== undefined;
+
+/** One upsert for whatever changed of SiteAccessPending and (if the clock moved) SiteAccessPendingSince. */
+function projectSiteAccess(state: MemberLifecycleState, clockMoved: boolean): void {
+  const pending = waitsForSite(state);
+  if (pending === state.siteAccessPending && !clockMoved) return;
+  state.siteAccessPending = pending;
+  upsertSearchAttributes([{ key: searchAttributes.siteAccessPending, value: pending }, ...(clockMoved ? [pendingSinceAttribute(state)] : [])]);
+}
+
+/**
+ * Keeps SiteAccessPending with the status decisions (member-status.ts): a disable or enable of a
+ * member without a site flips it, in the same workflow task as the decision's own upsert.
+ */
+async function followStatus(state: MemberLifecycleState): Promise<never> {
+  for (;;) {
+    await condition(() => waitsForSite(state) !== state.siteAccessPending);
+    projectSiteAccess(state, false);
+  }
+}
+
+/**
+ * Projects the member's site-access clock (read at start, then each committed change the api
+ * signals) into the search attributes operators filter on. Signals from different api replicas may
+ * overtake each other: an older change is ignored, and one that changes nothing costs no upsert.
  */
 function applySiteAccessChange(state: MemberLifecycleState, { pendingSince, changedAt }: SiteAccessChange): void {
   if (state.siteAccessChangedAt && Date.parse(changedAt) <= Date.parse(state.siteAccessChangedAt)) return;
   state.siteAccessChangedAt = changedAt;
-  const pending = pendingSince !== null;
-  if (pending === state.siteAccessPending && (pendingSince ?? undefined) === state.siteAccessPendingSince) return;
-  state.siteAccessPending = pending;
-  state.siteAccessPendingSince = pendingSince ?? undefined;
-  upsertSearchAttributes([{ key: searchAttributes.siteAccessPending, value: pending }, pendingSinceAttribute(state)]);
+  const since = pendingSince ?? undefined;
+  const clockMoved = since !== state.siteAccessPendingSince;
+  state.siteAccessPendingSince = since;
+  projectSiteAccess(state, clockMoved);
 }

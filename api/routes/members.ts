@@ -7,6 +7,7 @@ import { MAX_REASON_LENGTH } from '../../domain/lifecycle.ts';
 import { MemberNotFoundError } from '../../domain/member-errors.ts';
 import { memberSources, memberStatuses, orgRoles, siteRoles } from '../../domain/member.ts';
 import { statusUpdates, type StatusDecisionName } from '../../temporal/member-status.ts';
+import { bulkSiteAssignment, bulkSiteGrant } from '../bulk-site-assignment.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { encodeMemberCursor, memberCursor } from '../cursor.ts';
 import { actingAdmin as acting, memberActions } from '../member-actions.ts';
@@ -44,6 +45,7 @@ const siteAnswer = ({ changed, sites }: SiteAccessChange) => ({ changed, sites }
 export function memberRoutes(deps: AppDeps) {
   const { sql, config } = deps;
   const actions = memberActions(deps);
+  const assignMany = bulkSiteAssignment(deps);
   const app = new Hono<AppEnv>();
   app.use(requireOrgAdmin);
 
@@ -61,6 +63,12 @@ export function memberRoutes(deps: AppDeps) {
     const { limit, cursor, ...filters } = c.req.valid('query');
     const page = await listMembers(sql, c.get('member')!.orgId, filters, { limit, after: cursor });
     return c.json({ members: page.members, nextCursor: page.next ? encodeMemberCursor(page.next) : null });
+  });
+
+  /** One site with one role for up to 500 members (docs/api-bulk-site-assignment.md): a result per member. */
+  app.post('/site-assignments', validate('json', bulkSiteGrant), async (c) => {
+    const { memberIds, ...grant } = c.req.valid('json');
+    return c.json(await assignMany(acting(c), memberIds, grant));
   });
 
   /** The member, their sites and, while they wait, what the org's reminders will do about them next. */
