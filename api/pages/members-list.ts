@@ -4,6 +4,8 @@ import { disabledReasons, listMembers, type MemberFilters, type MemberKey, type 
 import { listOrgSites } from '../../db/org-sites.ts';
 import { countWaiting } from '../../db/site-access.ts';
 import { memberSources } from '../../domain/member.ts';
+import { displayName, orgRoleWords, sourceWords } from '../../domain/member-words.ts';
+import { durationInWords } from '../../domain/relative-time.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { encodeMemberCursor } from '../cursor.ts';
 import { listQuery } from '../routes/members.ts';
@@ -16,14 +18,6 @@ import { layout, type Chrome } from './layout.ts';
 /** The API's list query; a filter left at "Any" in the form arrives empty and means none. */
 const pageQuery = z.preprocess((query) => Object.fromEntries(Object.entries(query as Record<string, string>).filter(([, v]) => v !== '')), listQuery);
 
-/** "3 days", "5 hours", "12 minutes": how long a member has waited, for people. */
-export function waitedFor(since: Date, now = Date.now()): string {
-  const minutes = Math.max(0, Math.floor((now - since.getTime()) / 60_000));
-  if (minutes < 1) return 'less than a minute';
-  const [n, unit] = minutes >= 2880 ? [Math.floor(minutes / 1440), 'day'] : minutes >= 120 ? [Math.floor(minutes / 60), 'hour'] : [minutes, 'minute'];
-  return `${n} ${unit}${n === 1 ? '' : 's'}`;
-}
-
 const option = (value: string, label: string, selected: string | undefined) =>
   html`<option value="${value}" ${selected === value ? 'selected' : ''}>${label}</option>`;
 
@@ -33,7 +27,7 @@ function filterForm(filters: MemberFilters) {
       <label>Search name or email <input type="search" name="q" value="${filters.q ?? ''}" maxlength="100" /></label>
       <label>Site access <select name="siteAccess">${option('', 'Waiting first', filters.siteAccess)}${option('none', 'Waiting for a site', filters.siteAccess)}${option('some', 'Not waiting', filters.siteAccess)}</select></label>
       <label>Status <select name="status">${option('', 'Any', filters.status)}${option('active', 'Active', filters.status)}${option('disabled', 'Disabled', filters.status)}</select></label>
-      <label>Source <select name="source">${option('', 'Any', filters.source)}${memberSources.map((s) => option(s, s, filters.source))}</select></label>
+      <label>Source <select name="source">${option('', 'Any', filters.source)}${memberSources.map((s) => option(s, sourceWords[s], filters.source))}</select></label>
       <button type="submit">Filter</button>
     </div>
   </form>`;
@@ -49,11 +43,11 @@ function memberTable(caption: string, members: MemberRow[], reasons: Map<string,
         ${members.map(
           (m) => html`<tr>
             ${pick ? html`<td>${memberPick(m)}</td>` : ''}
-            <td><a href="/admin/members/${m.id}">${m.name || m.email}</a><br /><small>${m.email}</small></td>
-            <td>${m.orgRole === 'org_admin' ? 'org admin' : 'member'}</td>
-            <td>${m.source}</td>
+            <td><a href="/admin/members/${m.id}">${displayName(m)}</a>${m.name.trim() ? html`<br /><small>${m.email}</small>` : ''}</td>
+            <td>${orgRoleWords[m.orgRole]}</td>
+            <td>${sourceWords[m.source]}</td>
             <td>${m.status === 'disabled' ? `disabled (${reasons.get(m.id) ?? 'directory'})` : 'active'}</td>
-            <td>${m.waitingForSiteSince ? `waiting for ${waitedFor(m.waitingForSiteSince)}` : m.orgRole === 'org_admin' ? 'all sites' : `${m.siteCount} site${m.siteCount === 1 ? '' : 's'}`}</td>
+            <td>${m.waitingForSiteSince ? `waiting for ${durationInWords(Date.now() - m.waitingForSiteSince.getTime())}` : m.orgRole === 'org_admin' ? 'all sites' : `${m.siteCount} site${m.siteCount === 1 ? '' : 's'}`}</td>
           </tr>`,
         )}
       </tbody>
