@@ -102,7 +102,7 @@ export function authRoutes(deps: AppDeps) {
     }
     const byName: { slug: string }[] = await sql`
       select o.slug from organisations o join sso_connections s on s.org_id = o.id
-      where lower(regexp_replace(btrim(o.name), '\s+', ' ', 'g')) = ${normalisedName(typed)} limit 2`;
+      where lower(regexp_replace(btrim(o.name), '\\s+', ' ', 'g')) = ${normalisedName(typed)} limit 2`;
     return byName.length === 1 ? byName[0] : undefined;
   }
 
