@@ -32,6 +32,8 @@ export interface RunningIdp {
   stop(): Promise<void>;
 }
 
+const MAX_FORM_BYTES = 56 * 1024;
+
 /**
  * The dev login form is prefilled with the login_hint, an email address, while the provider takes
  * what is typed as the account id (and the `sub`). A login form submission naming an account's
@@ -42,7 +44,13 @@ function loginByEmailToo(accounts: Map<string, IdpAccount>): Middleware {
   return async (ctx, next) => {
     if (ctx.method === 'POST' && ctx.path.startsWith('/interaction/') && ctx.is('application/x-www-form-urlencoded')) {
       const chunks: Buffer[] = [];
-      for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+      let size = 0;
+      for await (const chunk of ctx.req) {
+        size += (chunk as Buffer).length;
+        // The provider's own reader stops at 56 KiB; this one reads in its place, so it stops too.
+        if (size > MAX_FORM_BYTES) ctx.throw(413, 'login form too large');
+        chunks.push(chunk as Buffer);
+      }
       const body = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
       const typed = body.login?.trim().toLowerCase();
       const account = typed ? [...accounts.values()].find((a) => a.email?.toLowerCase() === typed) : undefined;

@@ -264,6 +264,15 @@ describe('error pages keep the layout, lead back and end with the request id', (
     expect(res.body).toContain(`Request id: <code>${res.headers.get('x-request-id')}</code>`);
   });
 
+  it('a sign-in refusal seen while signed in keeps the header and ends with the request id too', async () => {
+    const res = await boss.request(app(`/auth/${world.org.slug}/callback?state=${'s'.repeat(43)}&code=x`));
+    expect(res.status).toBe(400);
+    expect(res.body).toContain('Sign-in expired');
+    expect(res.body).toContain('<nav aria-label="Main">');
+    expect(backLink(res.body)).toEqual(['/login', 'Start again']);
+    expect(res.body).toContain(`Request id: <code>${res.headers.get('x-request-id')}</code>`);
+  });
+
   it('a page nobody has: home for a signed-in member, and no header for a stranger', async () => {
     const signedIn = await boss.request(app('/admin/nowhere'));
     expect(signedIn.status).toBe(404);

@@ -38,9 +38,13 @@ function chromeIfSignedIn(c: Context<AppEnv>, config: Config): Chrome | undefine
   return member && sessionId ? { member, formToken: formTokenOf(config, sessionId) } : undefined;
 }
 
+/** A refusal with its own way on (the sign-in flow's): the header of a signed-in member, the request id last. */
+export function refusalPage(c: Context<AppEnv>, config: Config, status: ContentfulStatusCode, title: string, message: string, action?: Link) {
+  return page(c, status, title, message, action, { chrome: chromeIfSignedIn(c, config), requestId: c.get('requestId') });
+}
+
 /** The page for a refused or failed browser request: the layout as usual, a way back, the request id last. */
 export function errorPage(c: Context<AppEnv>, config: Config, status: ContentfulStatusCode, title: string, message: string) {
-  const chrome = chromeIfSignedIn(c, config);
-  const action = status === 401 && !chrome ? signInLink(c) : backLink(c, config.publicUrl.origin);
-  return page(c, status, title, message, action, { chrome, requestId: c.get('requestId') });
+  const signedOut = !c.get('member');
+  return refusalPage(c, config, status, title, message, status === 401 && signedOut ? signInLink(c) : backLink(c, config.publicUrl.origin));
 }

@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import * as oidc from 'openid-client';
 import { connectionById, connectionByOrg, oidcConfiguration, type SsoConnection } from '../../auth/connections.ts';
@@ -15,7 +16,8 @@ import { clientAddress } from '../client-address.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { ClientError, wantsPage } from '../errors.ts';
 import { endSession } from '../session.ts';
-import { page } from '../pages/layout.ts';
+import { refusalPage } from '../pages/error-page.ts';
+import type { Link } from '../pages/layout.ts';
 import { cancelledPage, confirmPage, emailForm, organisationForm, signInStartUrl } from '../pages/sign-in.ts';
 import { provisionSignIn } from '../temporal.ts';
 
@@ -55,6 +57,9 @@ export function authRoutes(deps: AppDeps) {
   const callbackUrl = (orgSlug: string) => new URL(`/auth/${encodeURIComponent(orgSlug)}/callback`, config.publicUrl);
   // One cookie per attempt (several tabs may sign in at once), named after the state's hash.
   const loginCookie = (state: string) => cookieName(config, `login-${sha256(state).toString('hex').slice(0, 16)}`);
+
+  // Refusals in the sign-in flow keep a signed-in member's header and end with the request id, as error pages do.
+  const show = (c: Context<AppEnv>, status: ContentfulStatusCode, title: string, message: string, action?: Link) => refusalPage(c, config, status, title, message, action);
 
   const app = new Hono<AppEnv>();
 
@@ -116,7 +121,7 @@ export function authRoutes(deps: AppDeps) {
     if (c.req.method === 'HEAD') return c.body(null, 405, { allow: 'GET, POST' });
     if (c.req.header('sec-fetch-site') !== 'cross-site') return startSignIn(c);
     const connection = await connectionByOrg(sql, c.req.param('org'));
-    if (!connection) return page(c, 404, 'Unknown organisation', unknownOrg, startAgain);
+    if (!connection) return show(c, 404, 'Unknown organisation', unknownOrg, startAgain);
     return confirmPage(c, connection.orgName, signInStartUrl(connection.orgSlug, loginHint(c), returnPath(c)));
   });
   app.post('/auth/:org/login', (c) => startSignIn(c));
@@ -124,7 +129,7 @@ export function authRoutes(deps: AppDeps) {
   async function startSignIn(c: Context<AppEnv>) {
     const hint = loginHint(c);
     const connection = await connectionByOrg(sql, c.req.param('org')!);
-    if (!connection) return page(c, 404, 'Unknown organisation', unknownOrg, startAgain);
+    if (!connection) return show(c, 404, 'Unknown organisation', unknownOrg, startAgain);
     // Fresh per attempt, stored server-side, consumed once at the callback. Counted and stored in
     // one statement before the IdP is fetched: a refused start writes and fetches nothing.
     const state = oidc.randomState();
@@ -140,7 +145,7 @@ export function authRoutes(deps: AppDeps) {
     });
     if (!start.allowed) {
       c.header('Retry-After', String(start.retryAfterSeconds));
-      return page(
+      return show(
         c,
         429,
         'Too many sign-in attempts',
@@ -168,14 +173,14 @@ export function authRoutes(deps: AppDeps) {
 
   app.get('/auth/:org/callback', async (c) => {
     const state = c.req.query('state');
-    if (!state) return page(c, 400, 'Sign-in failed', 'The sign-in response carries no state. Start again from the sign-in page.', startAgain);
+    if (!state) return show(c, 400, 'Sign-in failed', 'The sign-in response carries no state. Start again from the sign-in page.', startAgain);
     const attemptCookie = loginCookie(state);
     const { bound, returnTo } = openLoginCookie(config.sessionSecret, getCookie(c, attemptCookie), state);
     deleteCookie(c, attemptCookie, cookieOptions(config));
     // The state must have started in this browser (login CSRF) and is usable once (replay).
     const tx = bound ? await consumeLoginTransaction(sql, state) : undefined;
     if (!tx) {
-      return page(c, 400, 'Sign-in expired', 'This sign-in was already used, has expired, or did not start in this browser. Start again.', startAgain);
+      return show(c, 400, 'Sign-in expired', 'This sign-in was already used, has expired, or did not start in this browser. Start again.', startAgain);
     }
     const idpError = c.req.query('error');
     if (idpError !== undefined) {
@@ -183,19 +188,19 @@ export function authRoutes(deps: AppDeps) {
       // What an IdP answers when the person presses Cancel (also when it will not let them in: it cannot be told apart).
       if (idpError === 'access_denied') return cancelledPage(c, c.req.param('org'), returnTo);
       const code = displayableOAuthError(idpError);
-      return page(c, 403, 'Sign-in refused', `Your identity provider refused the sign-in${code ? ` (${code})` : ''}. If you think you should have access, ask your IT team.`, startAgain);
+      return show(c, 403, 'Sign-in refused', `Your identity provider refused the sign-in${code ? ` (${code})` : ''}. If you think you should have access, ask your IT team.`, startAgain);
     }
     const connection = await connectionById(sql, tx.connectionId);
-    if (!connection) return page(c, 400, 'Sign-in failed', 'Single sign-on was removed for this organisation while you were signing in.', startAgain);
+    if (!connection) return show(c, 400, 'Sign-in failed', 'Single sign-on was removed for this organisation while you were signing in.', startAgain);
     if (connection.orgSlug !== c.req.param('org')) {
       log.warn({ requestId: c.get('requestId'), org: c.req.param('org'), expected: connection.orgSlug }, 'authorization response at another organisation\'s redirect URI');
-      return page(c, 400, 'Sign-in failed', unverifiable, startAgain);
+      return show(c, 400, 'Sign-in failed', unverifiable, startAgain);
     }
     const claims = await verifiedClaims(c, connection, state, tx);
     if (claims instanceof Response) return claims;
 
     const checked = checkClaims(claims);
-    if ('refused' in checked) return page(c, 403, 'Sign-in refused', refusals[checked.refused], startAgain);
+    if ('refused' in checked) return show(c, 403, 'Sign-in refused', refusals[checked.refused], startAgain);
     const result = await provisionSignIn(temporal, config.temporal.taskQueue, {
       orgId: connection.orgId,
       orgSlug: connection.orgSlug,
@@ -206,10 +211,10 @@ export function authRoutes(deps: AppDeps) {
       emailVerified: true,
       name: checked.name,
     });
-    if (result.outcome === 'refused') return page(c, 403, 'No account for you here yet', refusals[result.reason], startAgain);
+    if (result.outcome === 'refused') return show(c, 403, 'No account for you here yet', refusals[result.reason], startAgain);
     if (result.status !== 'active') {
       // Disabled by the directory or an admin: nothing to retry here, and nothing was lost.
-      return page(c, 403, 'Account disabled', `Your ${connection.orgName} account is disabled, so you cannot sign in. Your sites and history are kept: ask one of ${connection.orgName}'s admins to enable it.`, {
+      return show(c, 403, 'Account disabled', `Your ${connection.orgName} account is disabled, so you cannot sign in. Your sites and history are kept: ask one of ${connection.orgName}'s admins to enable it.`, {
         href: '/login',
         label: 'Sign in with another account',
       });
@@ -241,7 +246,7 @@ export function authRoutes(deps: AppDeps) {
       // Mix-up (iss), nonce, PKCE, replayed code: all end here; details go to the log, not the page.
       // The cause chain names which check failed; openid-client's own message is the same for several.
       log.warn({ requestId: c.get('requestId'), err }, 'authorization response rejected');
-      return page(c, 400, 'Sign-in failed', unverifiable, startAgain);
+      return show(c, 400, 'Sign-in failed', unverifiable, startAgain);
     }
   }
 
@@ -258,7 +263,7 @@ export function authRoutes(deps: AppDeps) {
       return await oidcConfiguration(config, connection);
     } catch (err) {
       log.error({ requestId: c.get('requestId'), err, issuer: connection.issuer }, 'identity provider discovery failed');
-      return page(c, 502, 'Identity provider unavailable', `We could not reach ${connection.orgName}'s identity provider. Try again in a few minutes.`, startAgain);
+      return show(c, 502, 'Identity provider unavailable', `We could not reach ${connection.orgName}'s identity provider. Try again in a few minutes.`, startAgain);
     }
   }
 
