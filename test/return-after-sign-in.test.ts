@@ -145,6 +145,15 @@ describe('sign-in pages that say what happened and what to do', () => {
     expect(cancelled.headers.getSetCookie().some((c) => c.startsWith('session='))).toBe(false);
   });
 
+  it('a sign-in refused at the callback offers to start again towards the same page', async () => {
+    const b = browser();
+    const start = await b.request(app(`/auth/${world.org.slug}/login?next=%2Fadmin%2Fmembers`));
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    const refused = await b.request(app(`/auth/${world.org.slug}/callback?state=${state}&error=temporarily_unavailable`));
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain('<a href="/login?next=%2Fadmin%2Fmembers">Start again</a>');
+  });
+
   it('signs in at the dev IdP with the prefilled email address as well as the login name', async () => {
     const b = new TestBrowser();
     const done = await walkSignIn(b, world.appUrl, app(`/auth/${world.org.slug}/login?login_hint=ada%40${world.domain}`), ` ADA@${world.domain.toUpperCase()} `);

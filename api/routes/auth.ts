@@ -18,7 +18,7 @@ import { ClientError, wantsPage } from '../errors.ts';
 import { endSession } from '../session.ts';
 import { refusalPage } from '../pages/error-page.ts';
 import type { Link } from '../pages/layout.ts';
-import { cancelledPage, confirmPage, emailForm, organisationForm, signInStartUrl } from '../pages/sign-in.ts';
+import { cancelledPage, confirmPage, emailForm, loginUrl, organisationForm, signInStartUrl } from '../pages/sign-in.ts';
 import { provisionSignIn } from '../temporal.ts';
 
 const startAgain = { href: '/login', label: 'Start again' };
@@ -177,10 +177,12 @@ export function authRoutes(deps: AppDeps) {
     const attemptCookie = loginCookie(state);
     const { bound, returnTo } = openLoginCookie(config.sessionSecret, getCookie(c, attemptCookie), state);
     deleteCookie(c, attemptCookie, cookieOptions(config));
+    // Starting again keeps the page the sign-in was to return to.
+    const again = { href: loginUrl(returnTo), label: 'Start again' };
     // The state must have started in this browser (login CSRF) and is usable once (replay).
     const tx = bound ? await consumeLoginTransaction(sql, state) : undefined;
     if (!tx) {
-      return show(c, 400, 'Sign-in expired', 'This sign-in was already used, has expired, or did not start in this browser. Start again.', startAgain);
+      return show(c, 400, 'Sign-in expired', 'This sign-in was already used, has expired, or did not start in this browser. Start again.', again);
     }
     const idpError = c.req.query('error');
     if (idpError !== undefined) {
@@ -188,19 +190,19 @@ export function authRoutes(deps: AppDeps) {
       // What an IdP answers when the person presses Cancel (also when it will not let them in: it cannot be told apart).
       if (idpError === 'access_denied') return cancelledPage(c, c.req.param('org'), returnTo);
       const code = displayableOAuthError(idpError);
-      return show(c, 403, 'Sign-in refused', `Your identity provider refused the sign-in${code ? ` (${code})` : ''}. If you think you should have access, ask your IT team.`, startAgain);
+      return show(c, 403, 'Sign-in refused', `Your identity provider refused the sign-in${code ? ` (${code})` : ''}. If you think you should have access, ask your IT team.`, again);
     }
     const connection = await connectionById(sql, tx.connectionId);
-    if (!connection) return show(c, 400, 'Sign-in failed', 'Single sign-on was removed for this organisation while you were signing in.', startAgain);
+    if (!connection) return show(c, 400, 'Sign-in failed', 'Single sign-on was removed for this organisation while you were signing in.', again);
     if (connection.orgSlug !== c.req.param('org')) {
       log.warn({ requestId: c.get('requestId'), org: c.req.param('org'), expected: connection.orgSlug }, 'authorization response at another organisation\'s redirect URI');
-      return show(c, 400, 'Sign-in failed', unverifiable, startAgain);
+      return show(c, 400, 'Sign-in failed', unverifiable, again);
     }
     const claims = await verifiedClaims(c, connection, state, tx);
     if (claims instanceof Response) return claims;
 
     const checked = checkClaims(claims);
-    if ('refused' in checked) return show(c, 403, 'Sign-in refused', refusals[checked.refused], startAgain);
+    if ('refused' in checked) return show(c, 403, 'Sign-in refused', refusals[checked.refused], again);
     const result = await provisionSignIn(temporal, config.temporal.taskQueue, {
       orgId: connection.orgId,
       orgSlug: connection.orgSlug,
@@ -211,7 +213,7 @@ export function authRoutes(deps: AppDeps) {
       emailVerified: true,
       name: checked.name,
     });
-    if (result.outcome === 'refused') return show(c, 403, 'No account for you here yet', refusals[result.reason], startAgain);
+    if (result.outcome === 'refused') return show(c, 403, 'No account for you here yet', refusals[result.reason], again);
     if (result.status !== 'active') {
       // Disabled by the directory or an admin: nothing to retry here, and nothing was lost.
       return show(c, 403, 'Account disabled', `Your ${connection.orgName} account is disabled, so you cannot sign in. Your sites and history are kept: ask one of ${connection.orgName}'s admins to enable it.`, {
