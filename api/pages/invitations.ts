@@ -9,7 +9,7 @@ import { chromeOf, formFields } from './form-token.ts';
 import { layout, tokenField, when, type Chrome } from './layout.ts';
 
 /** When it was accepted; when a pending one runs out; a revoked one has neither. */
-const invitationDate = (i: InvitationRow) => (i.acceptedAt ? `accepted ${when(i.acceptedAt)}` : i.status === 'revoked' ? '—' : `expires ${when(i.expiresAt)}`);
+const invitationDate = (i: InvitationRow) => (i.acceptedAt ? html`accepted ${when(i.acceptedAt)}` : i.status === 'revoked' ? '—' : html`expires ${when(i.expiresAt)}`);
 
 function invitationTable(chrome: Chrome, rows: InvitationRow[]) {
   if (rows.length === 0) return html`<p>No invitations yet.</p>`;

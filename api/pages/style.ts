@@ -16,6 +16,7 @@ a{color:#0b57d0}
 h1{font-size:1.6rem;line-height:1.2}
 h2{font-size:1.3rem;margin-top:2rem}
 h3{font-size:1.1rem}
+.request-id{margin-top:2rem;font-size:.9rem;color:#555}
 .table{overflow-x:auto}
 table{border-collapse:collapse;width:100%}
 th,td{overflow-wrap:normal;word-break:normal;text-align:left;vertical-align:top;padding:.35rem .5rem;border-bottom:1px solid #c4c4c4}
@@ -32,5 +33,4 @@ button.secondary{background:#fff;color:#0b57d0}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
 dt{font-weight:600}
 dd{margin:0;overflow-wrap:anywhere}
-.request-id{margin-top:2rem;font-size:.9rem;color:#555}
 `;
