@@ -178,7 +178,8 @@ describe('sign-in pages that say what happened and what to do', () => {
     await world.signIn(boss, 'boss');
     const invitations = await boss.request(app('/admin/invitations'));
     const row = /<tr><td>guest@partner-return\.example<\/td>[\s\S]*?<\/tr>/.exec(invitations.body)![0];
-    expect(row).toMatch(/<td>accepted \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC<\/td>/);
+    const cells = row.split('</td>').map((cell) => cell.replace(/<[^>]+>/g, '').trim());
+    expect(cells).toContainEqual(expect.stringMatching(/^accepted \d{4}-\d\d-\d\d \d\d:\d\d/));
     expect(row).not.toContain('expires');
   });
 
