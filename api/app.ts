@@ -6,9 +6,9 @@ import { canonicalHost } from './canonical-host.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { closeConnectionsWhileDraining } from './draining.ts';
 import { errorHandler, wantsPage } from './errors.ts';
-import { page } from './pages/layout.ts';
 import { INPUT_LIMITS, requestTextPolicy } from './input-policy.ts';
 import { orgSlugParam } from './org-param.ts';
+import { errorPage } from './pages/error-page.ts';
 import { pageRoutes } from './pages/index.ts';
 import { requestLogger } from './request-logger.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -31,10 +31,10 @@ export function createApp(deps: AppDeps) {
   app.use(requestId());
   app.use(requestLogger(log));
   app.use(closeConnectionsWhileDraining(draining));
-  app.onError(errorHandler(log));
+  app.onError(errorHandler(log, config));
   app.notFound((c) =>
     wantsPage(c)
-      ? page(c, 404, 'Page not found', 'There is no page at this address. Check the link, or go to your home page.')
+      ? errorPage(c, config, 404, 'Page not found', 'There is no page at this address. Check the link; the way back is below.')
       : c.json({ error: 'not_found', message: `No route for ${c.req.method} ${c.req.path}`, requestId: c.get('requestId') }, 404),
   );
   // The input policy comes before every route, present and future (README: Input policy).

@@ -4,7 +4,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { LastOrgAdminError, MemberDisabledError, MemberNotFoundError, SiteNotFoundError } from '../domain/member-errors.ts';
-import { page } from './pages/layout.ts';
+import type { Config } from '../config/index.ts';
+import { errorPage } from './pages/error-page.ts';
 import { scimError } from './scim/errors.ts';
 
 /** An error whose message is written for the person who made the request. */
@@ -34,13 +35,13 @@ export const DATABASE_RETRY_AFTER_SECONDS = '30';
 export const wantsPage = (c: Context) => !c.req.path.startsWith('/api/') && (c.req.header('accept') ?? '').includes('text/html');
 
 /** One mapping from errors to HTTP: 4xx explain what to fix, 5xx reveal nothing. */
-export function errorHandler(log: Logger) {
+export function errorHandler(log: Logger, config: Config) {
   return (err: Error, c: Context) => {
     if (c.req.path.startsWith('/scim/')) return scimError(err, c, log);
     const requestId = c.get('requestId') as string | undefined;
     const answer = (status: ContentfulStatusCode, error: string, message: string) =>
       wantsPage(c)
-        ? page(c, status, status < 500 ? 'Request refused' : 'Something went wrong', `${message} (request ${requestId})`, status === 401 ? { href: '/login', label: 'Sign in' } : { href: '/', label: 'Go to your home page' })
+        ? errorPage(c, config, status, status < 500 ? 'Request refused' : 'Something went wrong', message)
         : c.json({ error, message, requestId }, status);
     if (err instanceof ClientError) {
       if (err.status >= 500) log.error({ err, requestId, path: c.req.path }, 'dependency unavailable');

@@ -11,7 +11,7 @@ import { startOrUnavailable } from './temporal.ts';
 const CANCEL_DEADLINE_MS = 5_000;
 
 const invitationColumns = (sql: Queryable) =>
-  sql`id, email, org_role as "orgRole", status, expires_at as "expiresAt", created_at as "createdAt"`;
+  sql`id, email, org_role as "orgRole", status, expires_at as "expiresAt", accepted_at as "acceptedAt", created_at as "createdAt"`;
 
 const audit = (tx: Queryable, admin: SessionMember, type: string, data: Record<string, unknown>) =>
   insertAuditEvent(tx, { orgId: admin.orgId, memberId: admin.memberId, actor: `member:${admin.memberId}`, type, data });
@@ -22,6 +22,7 @@ export interface InvitationRow {
   orgRole: string;
   status: string;
   expiresAt: Date;
+  acceptedAt: Date | null;
   createdAt: Date;
 }
 
@@ -70,7 +71,7 @@ export function invitationActions({ sql, config, temporal, log }: AppDeps) {
     list: (admin: SessionMember) => sql<InvitationRow[]>`
       select id, email, org_role as "orgRole",
         case when status = 'pending' and expires_at <= now() then 'expired' else status end as status,
-        expires_at as "expiresAt", created_at as "createdAt"
+        expires_at as "expiresAt", accepted_at as "acceptedAt", created_at as "createdAt"
       from invitations where org_id = ${admin.orgId} order by created_at desc`,
 
     /**

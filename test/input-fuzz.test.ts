@@ -229,6 +229,7 @@ const otherOrg: Mutation = { name: "another organisation's URL", apply: (d, rng,
 const signInStart: Mutation[] = [
   { name: 'overlong login_hint', apply: (d, rng) => setQuery(d, 'login_hint', 'h'.repeat(321 + rng.int(3000))) },
   { name: 'control character in login_hint', apply: (d, rng, w) => setQuery(d, 'login_hint', `ada${control(rng)}%40${w.domain}`) },
+  { name: 'control character in next', apply: (d, rng) => setQuery(d, 'next', `%2Fadmin${control(rng)}%2Fmembers`) },
   { name: 'unknown organisation', apply: (d, rng, w) => replaceSlug(d, w, () => `nobody-${rng.int(1e6)}`) },
 ];
 
@@ -251,15 +252,16 @@ const routes: Record<string, RouteFuzz> = {
   'GET /healthz': { base: (w) => base('GET', '/healthz', w) },
   'GET /readyz': { base: (w) => base('GET', '/readyz', w) },
   'GET /login': {
-    base: (w) => base('GET', '/login', w, { query: [['email', `ada%40${w.domain}`]] }),
+    base: (w) => base('GET', '/login', w, { query: [['email', `ada%40${w.domain}`], ['next', '%2Fadmin%2Fmembers']] }),
     own: [
       { name: 'not an email address', apply: (d, rng) => setQuery(d, 'email', rng.pick(badEmails)) },
       { name: 'control character inside an email address', apply: (d, rng, w) => setQuery(d, 'email', rng.pick([`a${control(rng)}b%40${w.domain}`, `ada%40${w.domain}${control(rng)}`])) },
-      { name: 'organisation neither slug nor domain', apply: (d, rng) => setQuery(d, 'org', rng.pick(['a%20b', '-x', '..%2Fetc', `${'d'.repeat(250)}.example`, 'acme_corp', '%2e'])) },
+      { name: 'organisation nobody is called', apply: (d, rng) => setQuery(d, 'org', rng.pick(['a%20b', '-x', '..%2Fetc', `${'d'.repeat(250)}.example`, 'acme_corp', '%2e', 'Acme%20%20Nobody'])) },
+      { name: 'control character in next', apply: (d, rng) => setQuery(d, 'next', `%2Fadmin${control(rng)}`) },
     ],
   },
   'GET /auth/:org/login': {
-    base: (w) => base('GET', `/auth/${w.slug}/login`, w, { query: [['login_hint', `ada%40${w.domain}`]] }),
+    base: (w) => base('GET', `/auth/${w.slug}/login`, w, { query: [['login_hint', `ada%40${w.domain}`], ['next', '%2Fadmin%2Fmembers']] }),
     own: signInStart,
   },
   'POST /auth/:org/login': {

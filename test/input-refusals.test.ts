@@ -170,16 +170,17 @@ describe('refusals say what to do', () => {
   }
 
   it('shows an OAuth error code from the IdP', async () => {
-    const res = await callbackWithError('access_denied');
+    const res = await callbackWithError('temporarily_unavailable');
     expect(res.status).toBe(403);
-    expect(res.body).toContain('refused the sign-in (access_denied)');
+    expect(res.body).toContain('refused the sign-in (temporarily_unavailable)');
   });
 
-  it("still shows the refusal page for Microsoft Entra's error_description, whose lines break", async () => {
+  it("still shows its page for Microsoft Entra's error_description, whose lines break", async () => {
     const description = encodeURIComponent('AADSTS50105: Your administrator has configured the application to block users.\r\nTrace ID: 0f1c\r\nCorrelation ID: 9a2b');
     const res = await callbackWithError(`access_denied&error_description=${description}`);
-    expect(res.status).toBe(403);
-    expect(res.body).toContain('refused the sign-in (access_denied)');
+    expect(res.status).toBe(401);
+    expect(res.body).toContain('Sign-in cancelled');
+    expect(res.body).toContain('your IT team may need to give you access');
     expect(res.body).not.toContain('AADSTS');
   });
 

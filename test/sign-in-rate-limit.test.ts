@@ -154,7 +154,7 @@ describe('a flood of abandoned sign-in starts', () => {
       from: '127.0.2.2',
       headers: { cookie: first.setCookie.map((c) => c.split(';')[0]).join('; ') },
     });
-    expect(refusal.status).toBe(403);
+    expect(refusal.status).toBe(401);
     expectLimited(await startFrom(direct, loginPath(direct), { from: '127.0.2.2' }));
 
     await h.sql`update login_transactions set expires_at = now() - interval '1 second' where state_hash = ${sha256(stateOf(first))}`;

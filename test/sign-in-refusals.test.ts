@@ -162,11 +162,11 @@ describe('sign-in refusals: right status, clear message, nothing created', () =>
     await expectRefusal(() => browser.request(url.href), 400, /could not be verified/);
   });
 
-  it('the IdP answers with an error (access_denied)', async () => {
+  it('the person cancels at the IdP (access_denied)', async () => {
     const browser = new TestBrowser();
     const loginPage = await browser.follow(`${world.appUrl}/auth/${world.org.slug}/login`);
     const abort = /href="([^"]*\/abort)"/.exec(loginPage.body)![1]!;
-    await expectRefusal(() => browser.follow(new URL(abort, loginPage.url).href), 403, /refused the sign-in \(access_denied\)/);
+    await expectRefusal(() => browser.follow(new URL(abort, loginPage.url).href), 401, /You cancelled the sign-in at your identity provider/);
   });
 
   it('Temporal unreachable at the callback: 503 page, nothing created', async () => {

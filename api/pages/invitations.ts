@@ -9,12 +9,15 @@ import { chromeOf, formFields } from './form-token.ts';
 import { layout, tokenField, when, type Chrome } from './layout.ts';
 import { setNotice } from './notice.ts';
 
+/** When it was accepted; when a pending one runs out; a revoked one has neither. */
+const invitationDate = (i: InvitationRow) => (i.acceptedAt ? html`accepted ${when(i.acceptedAt)}` : i.status === 'revoked' ? '—' : html`expires ${when(i.expiresAt)}`);
+
 function invitationTable(chrome: Chrome, rows: InvitationRow[]) {
   if (rows.length === 0) return html`<p>No invitations yet.</p>`;
   return html`<div class="table" tabindex="0" role="region" aria-label="Invitations"><table>
-    <thead><tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
+    <thead><tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">When</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
     <tbody>${rows.map(
-      (i) => html`<tr><td>${i.email}</td><td>${i.orgRole === 'org_admin' ? 'org admin' : 'member'}</td><td>${i.status}</td><td>${when(i.expiresAt)}</td>
+      (i) => html`<tr><td>${i.email}</td><td>${i.orgRole === 'org_admin' ? 'org admin' : 'member'}</td><td>${i.status}</td><td>${invitationDate(i)}</td>
         <td>${i.status === 'pending'
           ? html`<form method="post" action="/admin/invitations/${i.id}/revoke" class="inline">${tokenField(chrome)}<button type="submit" class="secondary" aria-label="Revoke the invitation of ${i.email}">Revoke</button></form>`
           : ''}</td></tr>`,

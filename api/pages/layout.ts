@@ -63,15 +63,28 @@ export function layout(c: Context, status: ContentfulStatusCode, title: string, 
   );
 }
 
-/** A plain page for browser flows: a title, a message and perhaps a way on. */
-export function page(c: Context, status: ContentfulStatusCode, title: string, message: string, action?: { href: string; label: string }) {
+export interface Link {
+  href: string;
+  label: string;
+}
+
+/** What an error page adds: the header of the signed-in member, and the request id for support. */
+export interface PageExtras {
+  chrome?: Chrome | undefined;
+  requestId?: string | undefined;
+}
+
+/** A plain page for browser flows: a title, a message, perhaps a way on, and last the request id. */
+export function page(c: Context, status: ContentfulStatusCode, title: string, message: string, action?: Link, { chrome, requestId }: PageExtras = {}) {
   return layout(
     c,
     status,
     title,
     html`<h1>${title}</h1>
       <p>${message}</p>
-      ${action ? html`<p><a href="${action.href}">${action.label}</a></p>` : ''}`,
+      ${action ? html`<p><a href="${action.href}">${action.label}</a></p>` : ''}
+      ${requestId ? html`<p class="request-id">Request id: <code>${requestId}</code> (give it to support if you ask for help)</p>` : ''}`,
+    chrome,
   );
 }
 

@@ -4,6 +4,7 @@ import { isSessionOfDisabledMember, sessionCookieName } from '../../auth/session
 import type { AppDeps, AppEnv } from '../context.ts';
 import { checkOrgAdmin } from '../session.ts';
 import { page } from './layout.ts';
+import { signInLink } from './sign-in.ts';
 
 /**
  * Pages need a signed-in member (loadSession ran). Without one the browser gets a page, not JSON:
@@ -19,9 +20,10 @@ export function requirePageMember({ sql, config }: AppDeps): MiddlewareHandler<A
         403,
         'Your account is disabled',
         'Your account was disabled, so you were signed out. Your sites and history are kept. If you think this is a mistake, ask one of your organisation\'s admins or your IT team to enable it again.',
+        { href: '/login', label: 'Sign in with another account' },
       );
     }
-    return page(c, 401, 'Please sign in', 'You are not signed in, or your session ended. Sign in with your work email to continue.', { href: '/login', label: 'Sign in' });
+    return page(c, 401, 'Please sign in', 'You are not signed in, or your session ended. Sign in with your work email to continue.', signInLink(c));
   };
 }
 

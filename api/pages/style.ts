@@ -1,6 +1,7 @@
 /**
  * The one stylesheet: readable at 320 px (nothing fixed-width, wide tables scroll inside their
- * own box), and a focus ring on every control that the keyboard reaches.
+ * own box and keep their words whole), and a focus ring on every control that the keyboard
+ * reaches, in the link blue: red would read as an error on the field a page autofocuses.
  */
 export const STYLESHEET = `
 *,*::before,*::after{box-sizing:border-box}
@@ -9,15 +10,16 @@ main,header{max-width:60rem;margin:0 auto;padding:1rem}
 header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between;border-bottom:1px solid #767676}
 nav ul{display:flex;flex-wrap:wrap;gap:1rem;list-style:none;margin:0;padding:0}
 a{color:#0b57d0}
-:focus-visible{outline:3px solid #b3261e;outline-offset:2px}
+:focus-visible{outline:3px solid #0b57d0;outline-offset:2px}
 .skip,.visually-hidden{position:absolute;left:-9999px}
 .skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem;z-index:1}
 h1{font-size:1.6rem;line-height:1.2}
 h2{font-size:1.3rem;margin-top:2rem}
 h3{font-size:1.1rem}
+.request-id{margin-top:2rem;font-size:.9rem;color:#555}
 .table{overflow-x:auto}
 table{border-collapse:collapse;width:100%}
-th,td{overflow-wrap:anywhere;text-align:left;vertical-align:top;padding:.35rem .5rem;border-bottom:1px solid #c4c4c4}
+th,td{overflow-wrap:normal;word-break:normal;text-align:left;vertical-align:top;padding:.35rem .5rem;border-bottom:1px solid #c4c4c4}
 form{margin:.5rem 0}
 form.inline{display:inline}
 .fields{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end}

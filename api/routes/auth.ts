@@ -1,20 +1,24 @@
 import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import * as oidc from 'openid-client';
 import { connectionById, connectionByOrg, oidcConfiguration, type SsoConnection } from '../../auth/connections.ts';
+import { openLoginCookie, sealLoginCookie } from '../../auth/login-cookie.ts';
 import { consumeLoginTransaction, forgetLoginTransaction, LOGIN_TTL_MINUTES, markSignedIn, saveLoginTransaction, type LoginTransaction } from '../../auth/login-transactions.ts';
 import { cookieName, cookieOptions, createSession, revokeSession, sessionCookieName } from '../../auth/sessions.ts';
-import { sha256, sign, unsign } from '../../auth/tokens.ts';
+import { sha256 } from '../../auth/tokens.ts';
 import { isDomainName } from '../../domain/domain-name.ts';
 import { isEmailAddress } from '../../domain/email.ts';
 import { isOrgSlug } from '../../domain/org-slug.ts';
+import { safeReturnPath } from '../../domain/return-path.ts';
 import { checkClaims, displayableOAuthError, emailDomain, MAX_LOGIN_HINT_LENGTH, type IdTokenClaims } from '../../domain/sign-in.ts';
 import { clientAddress } from '../client-address.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { ClientError, wantsPage } from '../errors.ts';
 import { endSession } from '../session.ts';
-import { page } from '../pages/layout.ts';
-import { confirmPage, emailForm, organisationForm } from '../pages/sign-in.ts';
+import { refusalPage } from '../pages/error-page.ts';
+import type { Link } from '../pages/layout.ts';
+import { cancelledPage, confirmPage, emailForm, loginUrl, organisationForm, signInStartUrl } from '../pages/sign-in.ts';
 import { provisionSignIn } from '../temporal.ts';
 
 const startAgain = { href: '/login', label: 'Start again' };
@@ -39,6 +43,13 @@ function loginHint(c: Context): string | undefined {
   return hint || undefined;
 }
 
+/** The page to return to after sign-in (`next`): kept only when it is a safe local path, else dropped. */
+const returnPath = (c: Context) => safeReturnPath(c.req.query('next'));
+
+/** Names, as organisations.name allows them; compared case-insensitively with whitespace runs as one space. */
+const MAX_ORG_NAME_LENGTH = 200;
+const normalisedName = (name: string) => name.trim().replace(/\s+/gu, ' ').toLowerCase();
+
 export function authRoutes(deps: AppDeps) {
   const { sql, config, log, temporal } = deps;
   // A redirect URI per organisation: a code arriving here can only be meant for this org's IdP,
@@ -46,6 +57,9 @@ export function authRoutes(deps: AppDeps) {
   const callbackUrl = (orgSlug: string) => new URL(`/auth/${encodeURIComponent(orgSlug)}/callback`, config.publicUrl);
   // One cookie per attempt (several tabs may sign in at once), named after the state's hash.
   const loginCookie = (state: string) => cookieName(config, `login-${sha256(state).toString('hex').slice(0, 16)}`);
+
+  // Refusals in the sign-in flow keep a signed-in member's header and end with the request id, as error pages do.
+  const show = (c: Context<AppEnv>, status: ContentfulStatusCode, title: string, message: string, action?: Link) => refusalPage(c, config, status, title, message, action);
 
   const app = new Hono<AppEnv>();
 
@@ -56,18 +70,19 @@ export function authRoutes(deps: AppDeps) {
    * the organisation's IdP and the invitation decide at the callback.
    */
   app.get('/login', async (c) => {
+    const next = returnPath(c);
     const email = c.req.query('email')?.trim().toLowerCase();
-    if (!email) return emailForm(c, 200);
-    if (!isEmailAddress(email)) return emailForm(c, 400, `"${email}" is not an email address.`);
-    const named = c.req.query('org')?.trim().toLowerCase();
-    if (named && !isOrgSlug(named) && !isDomainName(named)) {
-      return organisationForm(c, 400, email, 'That is neither an organisation name nor a domain: type the domain of its email addresses (such as acme.com) or the name in your invitation link.');
+    if (!email) return emailForm(c, 200, { next });
+    if (!isEmailAddress(email)) return emailForm(c, 400, { next, error: `"${email}" is not an email address.` });
+    const named = c.req.query('org')?.trim();
+    if (named && named.length > MAX_ORG_NAME_LENGTH) {
+      return organisationForm(c, 400, email, { next, error: `That is longer than any organisation's name (${MAX_ORG_NAME_LENGTH} characters): type the domain of its email addresses (such as acme.com) or its name as your invitation email gives it.` });
     }
     const org = named ? await ssoOrgNamed(named) : await ssoOrgOfDomain(emailDomain(email));
     if (!org) {
-      return organisationForm(c, 404, email, named ? `No organisation with single sign-on here is called "${named}". Check the link in your invitation email.` : undefined);
+      return organisationForm(c, 404, email, { next, error: named ? `No organisation with single sign-on here is called "${named}". Check the name in your invitation email.` : undefined });
     }
-    return c.redirect(`/auth/${encodeURIComponent(org.slug)}/login?login_hint=${encodeURIComponent(email)}`, 302);
+    return c.redirect(signInStartUrl(org.slug, email, next), 302);
   });
 
   async function ssoOrgOfDomain(domain: string) {
@@ -77,11 +92,23 @@ export function authRoutes(deps: AppDeps) {
     return org;
   }
 
-  async function ssoOrgNamed(name: string) {
-    const [org]: [{ slug: string }?] = await sql`
+  /**
+   * A guest types what the invitation email names: the organisation's display name ("Acme
+   * Corporation", as the email's subject says), its slug (the link) or one of its domains. Display
+   * names are not unique: a name two organisations share names neither.
+   */
+  async function ssoOrgNamed(typed: string) {
+    const lower = typed.toLowerCase();
+    if (isOrgSlug(lower) || isDomainName(lower)) {
+      const [org]: [{ slug: string }?] = await sql`
+        select o.slug from organisations o join sso_connections s on s.org_id = o.id
+        where o.slug = ${lower} or o.id = (select org_id from verified_domains where domain = ${lower})`;
+      if (org) return org;
+    }
+    const byName: { slug: string }[] = await sql`
       select o.slug from organisations o join sso_connections s on s.org_id = o.id
-      where o.slug = ${name} or o.id = (select org_id from verified_domains where domain = ${name})`;
-    return org;
+      where lower(regexp_replace(btrim(o.name), '\\s+', ' ', 'g')) = ${normalisedName(typed)} limit 2`;
+    return byName.length === 1 ? byName[0] : undefined;
   }
 
   /**
@@ -94,16 +121,15 @@ export function authRoutes(deps: AppDeps) {
     if (c.req.method === 'HEAD') return c.body(null, 405, { allow: 'GET, POST' });
     if (c.req.header('sec-fetch-site') !== 'cross-site') return startSignIn(c);
     const connection = await connectionByOrg(sql, c.req.param('org'));
-    if (!connection) return page(c, 404, 'Unknown organisation', unknownOrg, startAgain);
-    const hint = loginHint(c);
-    return confirmPage(c, connection.orgName, `/auth/${encodeURIComponent(connection.orgSlug)}/login${hint ? `?login_hint=${encodeURIComponent(hint)}` : ''}`);
+    if (!connection) return show(c, 404, 'Unknown organisation', unknownOrg, startAgain);
+    return confirmPage(c, connection.orgName, signInStartUrl(connection.orgSlug, loginHint(c), returnPath(c)));
   });
   app.post('/auth/:org/login', (c) => startSignIn(c));
 
   async function startSignIn(c: Context<AppEnv>) {
     const hint = loginHint(c);
     const connection = await connectionByOrg(sql, c.req.param('org')!);
-    if (!connection) return page(c, 404, 'Unknown organisation', unknownOrg, startAgain);
+    if (!connection) return show(c, 404, 'Unknown organisation', unknownOrg, startAgain);
     // Fresh per attempt, stored server-side, consumed once at the callback. Counted and stored in
     // one statement before the IdP is fetched: a refused start writes and fetches nothing.
     const state = oidc.randomState();
@@ -119,7 +145,7 @@ export function authRoutes(deps: AppDeps) {
     });
     if (!start.allowed) {
       c.header('Retry-After', String(start.retryAfterSeconds));
-      return page(
+      return show(
         c,
         429,
         'Too many sign-in attempts',
@@ -132,7 +158,7 @@ export function authRoutes(deps: AppDeps) {
       await forgetLoginTransaction(sql, state);
       return configuration;
     }
-    setCookie(c, loginCookie(state), sign(config.sessionSecret, state), { ...cookieOptions(config), maxAge: LOGIN_TTL_MINUTES * 60 });
+    setCookie(c, loginCookie(state), sealLoginCookie(config.sessionSecret, state, returnPath(c)), { ...cookieOptions(config), maxAge: LOGIN_TTL_MINUTES * 60 });
     const url = oidc.buildAuthorizationUrl(configuration, {
       redirect_uri: callbackUrl(connection.orgSlug).href,
       scope: ['openid', 'email', 'profile', ...connection.extraScopes].join(' '),
@@ -147,32 +173,36 @@ export function authRoutes(deps: AppDeps) {
 
   app.get('/auth/:org/callback', async (c) => {
     const state = c.req.query('state');
-    if (!state) return page(c, 400, 'Sign-in failed', 'The sign-in response carries no state. Start again from the sign-in page.', startAgain);
+    if (!state) return show(c, 400, 'Sign-in failed', 'The sign-in response carries no state. Start again from the sign-in page.', startAgain);
     const attemptCookie = loginCookie(state);
-    const bound = unsign(config.sessionSecret, getCookie(c, attemptCookie)) === state;
+    const { bound, returnTo } = openLoginCookie(config.sessionSecret, getCookie(c, attemptCookie), state);
     deleteCookie(c, attemptCookie, cookieOptions(config));
+    // Starting again keeps the page the sign-in was to return to.
+    const again = { href: loginUrl(returnTo), label: 'Start again' };
     // The state must have started in this browser (login CSRF) and is usable once (replay).
     const tx = bound ? await consumeLoginTransaction(sql, state) : undefined;
     if (!tx) {
-      return page(c, 400, 'Sign-in expired', 'This sign-in was already used, has expired, or did not start in this browser. Start again.', startAgain);
+      return show(c, 400, 'Sign-in expired', 'This sign-in was already used, has expired, or did not start in this browser. Start again.', again);
     }
     const idpError = c.req.query('error');
     if (idpError !== undefined) {
       log.warn({ requestId: c.get('requestId'), idpError }, 'identity provider refused the sign-in');
+      // What an IdP answers when the person presses Cancel (also when it will not let them in: it cannot be told apart).
+      if (idpError === 'access_denied') return cancelledPage(c, c.req.param('org'), returnTo);
       const code = displayableOAuthError(idpError);
-      return page(c, 403, 'Sign-in refused', `Your identity provider refused the sign-in${code ? ` (${code})` : ''}. If you think you should have access, ask your IT team.`, startAgain);
+      return show(c, 403, 'Sign-in refused', `Your identity provider refused the sign-in${code ? ` (${code})` : ''}. If you think you should have access, ask your IT team.`, again);
     }
     const connection = await connectionById(sql, tx.connectionId);
-    if (!connection) return page(c, 400, 'Sign-in failed', 'Single sign-on was removed for this organisation while you were signing in.', startAgain);
+    if (!connection) return show(c, 400, 'Sign-in failed', 'Single sign-on was removed for this organisation while you were signing in.', again);
     if (connection.orgSlug !== c.req.param('org')) {
       log.warn({ requestId: c.get('requestId'), org: c.req.param('org'), expected: connection.orgSlug }, 'authorization response at another organisation\'s redirect URI');
-      return page(c, 400, 'Sign-in failed', unverifiable, startAgain);
+      return show(c, 400, 'Sign-in failed', unverifiable, again);
     }
     const claims = await verifiedClaims(c, connection, state, tx);
     if (claims instanceof Response) return claims;
 
     const checked = checkClaims(claims);
-    if ('refused' in checked) return page(c, 403, 'Sign-in refused', refusals[checked.refused], startAgain);
+    if ('refused' in checked) return show(c, 403, 'Sign-in refused', refusals[checked.refused], again);
     const result = await provisionSignIn(temporal, config.temporal.taskQueue, {
       orgId: connection.orgId,
       orgSlug: connection.orgSlug,
@@ -183,15 +213,19 @@ export function authRoutes(deps: AppDeps) {
       emailVerified: true,
       name: checked.name,
     });
-    if (result.outcome === 'refused') return page(c, 403, 'No account for you here yet', refusals[result.reason], startAgain);
+    if (result.outcome === 'refused') return show(c, 403, 'No account for you here yet', refusals[result.reason], again);
     if (result.status !== 'active') {
       // Disabled by the directory or an admin: nothing to retry here, and nothing was lost.
-      return page(c, 403, 'Account disabled', `Your ${connection.orgName} account is disabled, so you cannot sign in. Your sites and history are kept: ask one of ${connection.orgName}'s admins to enable it.`);
+      return show(c, 403, 'Account disabled', `Your ${connection.orgName} account is disabled, so you cannot sign in. Your sites and history are kept: ask one of ${connection.orgName}'s admins to enable it.`, {
+        href: '/login',
+        label: 'Sign in with another account',
+      });
     }
 
     await Promise.all([startSession(c, result.memberId), markSignedIn(sql, state)]);
-    // A browser lands on its home page; other clients (scripts, tests over fetch) on the JSON view.
-    return c.redirect(wantsPage(c) ? '/' : '/api/me', 302);
+    // Back to the page that asked for sign-in; else a browser lands on its home page, other clients
+    // (scripts, tests over fetch) on the JSON view.
+    return c.redirect(returnTo ?? (wantsPage(c) ? '/' : '/api/me'), 302);
   });
 
   app.post('/logout', async (c) => {
@@ -214,7 +248,7 @@ export function authRoutes(deps: AppDeps) {
       // Mix-up (iss), nonce, PKCE, replayed code: all end here; details go to the log, not the page.
       // The cause chain names which check failed; openid-client's own message is the same for several.
       log.warn({ requestId: c.get('requestId'), err }, 'authorization response rejected');
-      return page(c, 400, 'Sign-in failed', unverifiable, startAgain);
+      return show(c, 400, 'Sign-in failed', unverifiable, startAgain);
     }
   }
 
@@ -231,7 +265,7 @@ export function authRoutes(deps: AppDeps) {
       return await oidcConfiguration(config, connection);
     } catch (err) {
       log.error({ requestId: c.get('requestId'), err, issuer: connection.issuer }, 'identity provider discovery failed');
-      return page(c, 502, 'Identity provider unavailable', `We could not reach ${connection.orgName}'s identity provider. Try again in a few minutes.`, startAgain);
+      return show(c, 502, 'Identity provider unavailable', `We could not reach ${connection.orgName}'s identity provider. Try again in a few minutes.`, startAgain);
     }
   }
 

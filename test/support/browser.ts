@@ -17,6 +17,9 @@ export interface Page {
 export class TestBrowser {
   readonly jar = new Map<string, Map<string, StoredCookie>>();
 
+  /** `headers` go with every request (say `accept: text/html`, as a real browser's navigations). */
+  constructor(private readonly headers: Record<string, string> = {}) {}
+
   cookies(url: string): Map<string, StoredCookie> {
     const host = new URL(url).hostname;
     if (!this.jar.has(host)) this.jar.set(host, new Map());
@@ -54,7 +57,8 @@ export class TestBrowser {
 
   /** One request, no redirect following. */
   async request(url: string, init: RequestInit = {}): Promise<Page> {
-    const headers = new Headers(init.headers);
+    const headers = new Headers(this.headers);
+    for (const [name, value] of new Headers(init.headers)) headers.set(name, value);
     const cookie = this.cookieHeader(url);
     if (cookie) headers.set('cookie', cookie);
     const res = await fetch(url, { ...init, headers, redirect: 'manual' });
