@@ -116,6 +116,21 @@ describe('the member page over HTTP', () => {
     expect(textOf(await get(browser, `/admin/members/${alice}`))).toContain('Alice Example is active again.');
   });
 
+  it('a notice cut at its length limit inside an emoji still leaves the page and the decision stands (no 500)', async () => {
+    await signedIn('alice');
+    const alice = await idOf('alice');
+    const { browser, token } = await signedIn('boss');
+    // "Alice Example is disabled: " is 27 characters: the wave's two UTF-16 halves sit at 299 and 300;
+    // the notice keeps whole characters (the wave, not the final full stop).
+    const reason = `${'a'.repeat(272)}👋`;
+    const done = await post(browser, `/admin/members/${alice}/disable`, { _csrf: token, reason });
+    expect(done.status).toBe(303);
+    expect((await h.sql`select status from members where id = ${alice}`)[0]!.status).toBe('disabled');
+    const page = await get(browser, `/admin/members/${alice}`);
+    expect(page.body).toContain(`<p class="done" role="status">Alice Example is disabled: ${reason}</p>`);
+    expect((await post(browser, `/admin/members/${alice}/enable`, { _csrf: token, reason: '' })).status).toBe(303);
+  });
+
   it("another organisation's member has no disable confirmation page here: 404, nothing of theirs shown", async () => {
     const [stranger] = await h.sql<{ id: string }[]>`
       with o as (insert into organisations (slug, name) values ('stranger-org-pages', 'Stranger Org') returning id)

@@ -6,6 +6,8 @@ import type { Config } from '../../config/index.ts';
 /** Longer notices are cut: a sentence about one action, never a list. */
 const MAX_LENGTH = 300;
 const noticeCookie = (config: Config) => cookieName(config, 'notice');
+/** Cut by code points: a cut between the two halves of an emoji would make encodeURIComponent throw after the action was done. */
+const cut = (text: string) => Array.from(text).slice(0, MAX_LENGTH).join('');
 
 /**
  * What an action did, shown once on the page it redirects to ("Alice Example can now see Berlin HQ
@@ -13,7 +15,7 @@ const noticeCookie = (config: Config) => cookieName(config, 'notice');
  * one), never a query parameter a link could forge; rendered escaped like every other value.
  */
 export function setNotice(c: Context, config: Config, text: string) {
-  setCookie(c, noticeCookie(config), encodeURIComponent(text.slice(0, MAX_LENGTH)), { ...cookieOptions(config), maxAge: 60 });
+  setCookie(c, noticeCookie(config), encodeURIComponent(cut(text)), { ...cookieOptions(config), maxAge: 60 });
 }
 
 /** The notice left by the action before this page, cleared as it is shown. */
@@ -22,7 +24,7 @@ export function takeNotice(c: Context, config: Config): string | undefined {
   if (value === undefined) return undefined;
   deleteCookie(c, noticeCookie(config), cookieOptions(config));
   try {
-    return decodeURIComponent(value).slice(0, MAX_LENGTH) || undefined;
+    return cut(decodeURIComponent(value)) || undefined;
   } catch {
     return undefined;
   }
