@@ -131,6 +131,19 @@ describe('the member page over HTTP', () => {
     expect((await post(browser, `/admin/members/${alice}/enable`, { _csrf: token, reason: '' })).status).toBe(303);
   });
 
+  it('a notice in Japanese fits in one cookie a browser keeps (4096 bytes, name and value), so it is shown', async () => {
+    await signedIn('alice');
+    const alice = await idOf('alice');
+    const { browser, token } = await signedIn('boss');
+    const reason = '退職のため'.repeat(56);
+    const done = await post(browser, `/admin/members/${alice}/disable`, { _csrf: token, reason });
+    expect(done.status).toBe(303);
+    const notice = done.headers.getSetCookie().find((line) => /^(__Host-)?notice=/.test(line))!;
+    expect(Buffer.byteLength(notice.split(';')[0]!)).toBeLessThanOrEqual(4096);
+    expect((await get(browser, `/admin/members/${alice}`)).body).toContain(`<p class="done" role="status">Alice Example is disabled: ${reason.slice(0, 300 - 27)}</p>`);
+    expect((await post(browser, `/admin/members/${alice}/enable`, { _csrf: token, reason: '' })).status).toBe(303);
+  });
+
   it("another organisation's member has no disable confirmation page here: 404, nothing of theirs shown", async () => {
     const [stranger] = await h.sql<{ id: string }[]>`
       with o as (insert into organisations (slug, name) values ('stranger-org-pages', 'Stranger Org') returning id)

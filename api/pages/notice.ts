@@ -15,7 +15,9 @@ const cut = (text: string) => Array.from(text).slice(0, MAX_LENGTH).join('');
  * one), never a query parameter a link could forge; rendered escaped like every other value.
  */
 export function setNotice(c: Context, config: Config, text: string) {
-  setCookie(c, noticeCookie(config), encodeURIComponent(cut(text)), { ...cookieOptions(config), maxAge: 60 });
+  // setCookie percent-encodes the value once; encoding it here too made a Japanese notice outgrow
+  // the 4096 bytes a browser keeps of a cookie, and the browser dropped it.
+  setCookie(c, noticeCookie(config), cut(text), { ...cookieOptions(config), maxAge: 60 });
 }
 
 /** The notice left by the action before this page, cleared as it is shown. */
@@ -23,9 +25,6 @@ export function takeNotice(c: Context, config: Config): string | undefined {
   const value = getCookie(c, noticeCookie(config));
   if (value === undefined) return undefined;
   deleteCookie(c, noticeCookie(config), cookieOptions(config));
-  try {
-    return cut(decodeURIComponent(value)) || undefined;
-  } catch {
-    return undefined;
-  }
+  // getCookie has decoded it.
+  return cut(value) || undefined;
 }
