@@ -31,7 +31,11 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The `npm run dev` running on this state folder, if any: a record left by one that was killed is ignored. */
+/**
+ * The `npm run dev` running on this state folder, if any: a record left by one that was killed is
+ * ignored, also when its pid is now this very process (a container restarted after a SIGKILL hands
+ * out the same pids, and the new instance would refuse itself).
+ */
 export function runningDevInstance(dataDir: string): DevInstance | undefined {
   let instance: DevInstance;
   try {
@@ -39,7 +43,7 @@ export function runningDevInstance(dataDir: string): DevInstance | undefined {
   } catch {
     return undefined;
   }
-  return Number.isInteger(instance.pid) && alive(instance.pid) ? instance : undefined;
+  return Number.isInteger(instance.pid) && instance.pid !== process.pid && alive(instance.pid) ? instance : undefined;
 }
 
 export function recordDevInstance(dataDir: string, instance: DevInstance): void {

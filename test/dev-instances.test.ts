@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -73,3 +74,30 @@ it('the CLI says in one line, exit 2, that PostgreSQL cannot be reached', async 
     `error: PostgreSQL at 127.0.0.1:${port} refuses connections (no server listens there): start it or set DATABASE_URL (with DATABASE_URL unset, the CLI uses the database of a running npm run dev, found in its state folder DEV_DATA_DIR)`,
   ]);
 }, 60_000);
+
+it(
+  "npm run dev is not refused by a stale record that names its own pid (a container restarted after SIGKILL hands out the same pids)",
+  async () => {
+    const env = { ...(await devEnvironment()), DEV_DATABASE: 'embedded' };
+    const inherited = { ...process.env };
+    for (const name of ['DATABASE_URL', 'APP_ENV', 'LOG_LEVEL', 'DEV_DATABASE']) delete inherited[name];
+    // The shell writes the record a killed instance would have left, with its own pid, then becomes dev/main.ts.
+    const script = `printf '{"pid":%d,"env":{}}' $$ > "$DEV_DATA_DIR/dev-instance.json" && exec "$NODE_BIN" --import tsx dev/main.ts`;
+    const dev = spawn('sh', ['-c', script], { cwd: root, env: { ...inherited, ...env, NODE_BIN: process.execPath }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    dev.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+    dev.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+    const exited = once(dev, 'close');
+    const deadline = Date.now() + 240_000;
+    try {
+      while (!output.includes('[dev] Ctrl-C stops everything') && dev.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(output).not.toContain('another npm run dev');
+      expect(output).toContain('[dev] Ctrl-C stops everything');
+    } finally {
+      dev.kill('SIGINT');
+      await exited;
+      rmSync(env.DEV_DATA_DIR, { recursive: true, force: true });
+    }
+  },
+  300_000,
+);
