@@ -38,12 +38,16 @@ function messagePage(m: StoredMail): string {
 }
 
 export function serveMailPage(store: MailStore, port: number): Promise<Server> {
+  // Only this machine's names: a web page whose host name was rebound to 127.0.0.1 (DNS rebinding)
+  // is same-origin with its own name, not with these, and would otherwise read every mail's links.
+  const hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const id = /^\/messages\/([^/]+)$/.exec(path)?.[1];
     const mail = id === undefined ? undefined : store.get(id);
     const headers = { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': POLICY };
-    if (path === '/') res.writeHead(200, headers).end(listPage(store.list()));
+    if (!hosts.has(req.headers.host ?? '')) res.writeHead(421, headers).end(page('Misdirected', `<p>Open this page as http://127.0.0.1:${port}/.</p>`));
+    else if (path === '/') res.writeHead(200, headers).end(listPage(store.list()));
     else if (mail) res.writeHead(200, headers).end(messagePage(mail));
     else res.writeHead(404, headers).end(page('Not found', '<p>No such message. <a href="/">All mail</a></p>'));
   });

@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,5 +95,21 @@ describe('the dev mail page', { timeout: 60_000 }, () => {
     for (const path of ['/messages/nope', '/messages/..%2F..%2Fdev-instance', '/messages/1700000000000-00000000-0000-0000-0000-000000000000', '/elsewhere']) {
       expect((await fetch(`${running.url}${path}`)).status, path).toBe(404);
     }
+  });
+
+  it('answers only to this machine\'s names: a page rebound to 127.0.0.1 by DNS reads no mail', async () => {
+    running ??= await startMailPage(stateDir);
+    const { port } = new URL(running.url);
+    const get = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        request({ host: '127.0.0.1', port, path: '/', headers: { host } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => resolve({ status: res.statusCode!, body }));
+        }).on('error', reject).end();
+      });
+    const rebound = await get(`attacker.example:${port}`);
+    expect(rebound.status).toBe(421);
+    expect(rebound.body).not.toContain('<table>');
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) expect((await get(host)).status, host).toBe(200);
   });
 });
