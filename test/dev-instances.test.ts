@@ -101,3 +101,28 @@ it(
   },
   300_000,
 );
+
+it(
+  'npm run dev starts again on its state folder after it was killed with SIGKILL (its record and children left behind)',
+  async () => {
+    const env = { ...(await devEnvironment()), DEV_DATABASE: 'embedded' };
+    const first = new DevRun(env);
+    runs.push(first);
+    await first.waitForOutput(/\[dev\] Ctrl-C stops everything/, 240_000);
+    // The process that runs dev/main.ts itself (devMain() may name tsx's launcher above it).
+    const mains = [...first.seen.values()].filter((p) => p.cmdline.includes('dev/main.ts'));
+    const main = mains.find((p) => !mains.some((child) => child.ppid === p.pid))!;
+    process.kill(main.pid, 'SIGKILL');
+    await first.exited;
+
+    const again = new DevRun(env);
+    runs.push(again);
+    await again.waitForOutput(/\[dev\] Ctrl-C stops everything/, 240_000).catch((err: Error) => {
+      throw new Error(`${err.message}\nleft running after SIGKILL: ${first.survivors().join(' | ')}`);
+    });
+    expect((await fetch(`${env.PUBLIC_URL}/readyz`)).status).toBe(200);
+    process.kill(again.devMain().pid, 'SIGINT');
+    expect(await again.exited).toBe(0);
+  },
+  600_000,
+);
