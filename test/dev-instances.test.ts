@@ -78,7 +78,7 @@ it('the CLI says in one line, exit 2, that PostgreSQL cannot be reached', async 
 it(
   "npm run dev is not refused by a stale record that names its own pid (a container restarted after SIGKILL hands out the same pids)",
   async () => {
-    const env = { ...(await devEnvironment()), DEV_DATABASE: 'embedded' };
+    const env: Record<string, string> = { ...(await devEnvironment()), DEV_DATABASE: 'embedded' };
     const inherited = { ...process.env };
     for (const name of ['DATABASE_URL', 'APP_ENV', 'LOG_LEVEL', 'DEV_DATABASE']) delete inherited[name];
     // The shell writes the record a killed instance would have left, with its own pid, then becomes dev/main.ts.
@@ -96,7 +96,7 @@ it(
     } finally {
       dev.kill('SIGINT');
       await exited;
-      rmSync(env.DEV_DATA_DIR, { recursive: true, force: true });
+      rmSync(env.DEV_DATA_DIR!, { recursive: true, force: true });
     }
   },
   300_000,
@@ -105,7 +105,7 @@ it(
 it(
   'npm run dev starts again on its state folder after it was killed with SIGKILL (its record and children left behind)',
   async () => {
-    const env = { ...(await devEnvironment()), DEV_DATABASE: 'embedded' };
+    const env: Record<string, string> = { ...(await devEnvironment()), DEV_DATABASE: 'embedded' };
     const first = new DevRun(env);
     runs.push(first);
     await first.waitForOutput(/\[dev\] Ctrl-C stops everything/, 240_000);
