@@ -11,9 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../config/index.ts';
 import { createSql } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
-import { forgetDevInstance, recordDevInstance, runningDevInstance } from '../operator/dev-instance.ts';
+import { commandLine, forgetDevInstance, recordDevInstance, runningDevInstance, type DevInstance } from '../operator/dev-instance.ts';
 import { startChild } from './children.ts';
 import { provideDatabase } from './database.ts';
+import { stopLeftovers } from './leftovers.ts';
 import { devLogFormatter } from './log-lines.ts';
 import { serveMailPage } from './mail-page.ts';
 import { openMailStore } from './mail-store.ts';
@@ -116,7 +117,7 @@ async function refuseSharing(config: Config, settings: DevSettings, temporalRunn
   }
 }
 
-async function startTemporal(config: Config, settings: DevSettings): Promise<string | undefined> {
+async function startTemporal(config: Config, settings: DevSettings, recordChild: (name: string, pid: number | undefined) => void): Promise<string | undefined> {
   const signal = aborter.signal;
   const cli = await resolveTemporalCli(say, signal);
   const dbFile = join(settings.dataDir, 'temporal.sqlite');
@@ -130,6 +131,7 @@ async function startTemporal(config: Config, settings: DevSettings): Promise<str
     signal,
   });
   keep('Temporal dev server', server.stop);
+  recordChild('Temporal dev server', server.pid);
   return server.uiUrl;
 }
 
@@ -158,6 +160,8 @@ async function start() {
   const settings = loadDevSettings(process.env);
   const config = loadConfig(devEnv);
   if (config.env === 'production') throw new DevStartError('npm run dev embeds a dev identity provider and mail sink; it refuses APP_ENV=production');
+  const stopped = await stopLeftovers(settings.dataDir);
+  if (stopped.length > 0) say(`stopped what a killed npm run dev on ${settings.dataDir} left running: ${stopped.join(', ')}`);
   const temporalRunning = await waitForTemporal(config.temporal.address, 1_000).then(() => true, () => false);
   await refuseSharing(config, settings, temporalRunning);
   await checkPortsFree(portsToCheck(config, settings, temporalRunning));
@@ -168,13 +172,22 @@ async function start() {
   say(`database: ${database.description}`);
   // For the CLI (cli/environment.ts) and for a second npm run dev, which refuses to share this one's Temporal.
   const { address, namespace, taskQueue } = config.temporal;
-  recordDevInstance(settings.dataDir, {
+  const instance: DevInstance = {
     pid: process.pid,
+    cmdline: commandLine(process.pid),
     env: { DATABASE_URL: database.url, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TASK_QUEUE: taskQueue, PUBLIC_URL: config.publicUrl.href },
-  });
+    children: [],
+  };
+  // Each process started is recorded as it starts, so a SIGKILL at any point leaves a record of it (leftovers.ts).
+  const recordChild = (name: string, pid: number | undefined) => {
+    const cmdline = pid === undefined ? undefined : commandLine(pid);
+    if (pid !== undefined && cmdline !== undefined) instance.children!.push({ name, pid, cmdline });
+    recordDevInstance(settings.dataDir, instance);
+  };
+  recordDevInstance(settings.dataDir, instance);
   keep('instance record', async () => forgetDevInstance(settings.dataDir));
 
-  const uiUrl = temporalRunning ? undefined : await step('Temporal dev server', () => startTemporal(config, settings));
+  const uiUrl = temporalRunning ? undefined : await step('Temporal dev server', () => startTemporal(config, settings, recordChild));
   if (temporalRunning) say(`using the Temporal server already answering at ${config.temporal.address}`);
 
   const applied = await step('migrations', () => migrate(database.url));
@@ -220,6 +233,7 @@ async function start() {
       onExit: (code, signal) => void shutdown(1, `${name} exited (${code ?? signal}) unexpectedly; its output above says why`),
     });
     keep(name, () => child.stop());
+    recordChild(name, child.process.pid);
   }
   await Promise.all([waitUntil(apiAnswers(config.port)), waitUntil(async () => existsSync(workerHealthFile))]);
 

@@ -23,6 +23,8 @@ export interface DevServerOptions {
 export interface DevServer {
   address: string;
   uiUrl?: string;
+  /** The server's process (undefined when the SDK's download runs it). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -107,7 +109,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
         `no Temporal CLI: ${why}, and the SDK's download failed (${cause}); install the Temporal CLI and set TEMPORAL_CLI_PATH, or give Go access to the Go module proxy`,
       );
     });
-    return { address, ...(uiUrl ? { uiUrl } : {}), stop: () => env.teardown() };
+    return { address, ...(uiUrl ? { uiUrl } : {}), pid: undefined, stop: () => env.teardown() };
   }
 
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
@@ -138,5 +140,5 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   } finally {
     options.signal?.removeEventListener('abort', abort);
   }
-  return { address, ...(uiUrl ? { uiUrl } : {}), stop: () => stopChild(child) };
+  return { address, ...(uiUrl ? { uiUrl } : {}), pid: child.pid, stop: () => stopChild(child) };
 }

@@ -15,8 +15,12 @@ export const devDataDir = (env: NodeJS.ProcessEnv): string => resolve(env.DEV_DA
 
 export interface DevInstance {
   pid: number;
+  /** Its command line: a pid reused by an unrelated process after a crash is not this instance. */
+  cmdline?: string;
   /** The variables the instance's api and worker run with. */
   env: { DATABASE_URL: string; TEMPORAL_ADDRESS: string; TEMPORAL_NAMESPACE: string; TASK_QUEUE: string; PUBLIC_URL: string };
+  /** The processes it started (Temporal dev server, worker, api), with their command lines: what a SIGKILL of it leaves behind. */
+  children?: { name: string; pid: number; cmdline: string }[];
 }
 
 const fileIn = (dataDir: string) => join(dataDir, 'dev-instance.json');
@@ -33,17 +37,31 @@ function alive(pid: number): boolean {
 
 /**
  * The `npm run dev` running on this state folder, if any: a record left by one that was killed is
- * ignored, also when its pid is now this very process (a container restarted after a SIGKILL hands
+ * ignored, also when its pid now runs something else or is this very process (a container restarted after a SIGKILL hands
  * out the same pids, and the new instance would refuse itself).
  */
 export function runningDevInstance(dataDir: string): DevInstance | undefined {
-  let instance: DevInstance;
+  const instance = recordedDevInstance(dataDir);
+  if (!instance || !Number.isInteger(instance.pid) || instance.pid === process.pid || !alive(instance.pid)) return undefined;
+  return instance.cmdline === undefined || commandLine(instance.pid) === instance.cmdline ? instance : undefined;
+}
+
+/** A process's command line (Linux /proc), or undefined where it cannot be read. */
+export function commandLine(pid: number): string | undefined {
   try {
-    instance = JSON.parse(readFileSync(fileIn(dataDir), 'utf8')) as DevInstance;
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
   } catch {
     return undefined;
   }
-  return Number.isInteger(instance.pid) && instance.pid !== process.pid && alive(instance.pid) ? instance : undefined;
+}
+
+/** The record in the state folder, whether or not the instance that wrote it still runs. */
+export function recordedDevInstance(dataDir: string): DevInstance | undefined {
+  try {
+    return JSON.parse(readFileSync(fileIn(dataDir), 'utf8')) as DevInstance;
+  } catch {
+    return undefined;
+  }
 }
 
 export function recordDevInstance(dataDir: string, instance: DevInstance): void {
