@@ -161,6 +161,20 @@ describe('the member page over HTTP', () => {
     expect((await h.sql`select status from members where id = ${stranger!.id}`)[0]!.status).toBe('active');
   });
 
+  it('a refused invitation comes back as typed with the reason, and invites nobody', async () => {
+    const { browser, token } = await signedIn('boss');
+    const member = await post(browser, '/admin/invitations', { _csrf: token, email: `alice@${w.domain}`, orgRole: 'org_admin' });
+    expect(member.status).toBe(409);
+    expect(member.body).toMatch(/<p class="error" id="invite-error" role="alert">alice@[^ ]+ is already a member/);
+    expect(member.body).toContain(`value="alice@${w.domain}"`);
+    expect(member.body).toMatch(/<option value="org_admin" selected>/);
+    const notEmail = await post(browser, '/admin/invitations', { _csrf: token, email: 'not an <email>', orgRole: 'member' });
+    expect(notEmail.status).toBe(400);
+    expect(notEmail.body).toContain('value="not an &lt;email&gt;"');
+    expect(notEmail.body).toContain('aria-invalid="true"');
+    expect(await h.sql`select 1 from invitations where org_id = ${w.org.id} and email in (${`alice@${w.domain}`}, 'not an <email>')`).toHaveLength(0);
+  });
+
   it("an admin's own page shows events about them, not the invitations they sent", async () => {
     const boss = await idOf('boss');
     const { browser, token } = await signedIn('boss');

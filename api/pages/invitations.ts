@@ -1,9 +1,12 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { AppDeps, AppEnv } from '../context.ts';
+import { ClientError } from '../errors.ts';
 import { invitationActions, type InvitationRow } from '../invitation-actions.ts';
 import { createInvitation } from '../routes/invitations.ts';
+import { parseUrlEncoded } from '../url-encoded.ts';
 import { uuidId, validate } from '../validate.ts';
 import { chromeOf, formFields } from './form-token.ts';
 import { layout, tokenField, when, type Chrome } from './layout.ts';
@@ -30,28 +33,41 @@ export function invitationsPage(deps: AppDeps) {
   const invitations = invitationActions(deps);
   const app = new Hono<AppEnv>();
 
-  app.get('/', async (c) => {
+  /** The page, with a refused invitation shown again as it was typed and why. */
+  async function render(c: Context<AppEnv>, status: ContentfulStatusCode, refused?: { email: string; orgRole: string; message: string }) {
     const chrome = chromeOf(c, deps.config);
+    const invalid = refused ? html`aria-describedby="invite-error" aria-invalid="true"` : '';
+    const role = (value: string, label: string) => html`<option value="${value}" ${refused?.orgRole === value ? 'selected' : ''}>${label}</option>`;
     const body = html`<h1>Invitations</h1>
       <form method="post" action="/admin/invitations">
         ${tokenField(chrome)}
+        ${refused ? html`<p class="error" id="invite-error" role="alert">${refused.message}</p>` : ''}
         <div class="fields">
-          <label>Email <input type="email" name="email" required maxlength="320" /></label>
-          <label>Org role <select name="orgRole"><option value="member">Member</option><option value="org_admin">Org admin</option></select></label>
+          <label>Email <input type="email" name="email" required maxlength="320" value="${refused?.email ?? ''}" ${invalid} /></label>
+          <label>Org role <select name="orgRole">${role('member', 'Member')}${role('org_admin', 'Org admin')}</select></label>
           <button type="submit">Invite</button>
         </div>
       </form>
       <h2>Sent invitations</h2>
       ${invitationTable(chrome, await invitations.list(chrome.member))}`;
-    return layout(c, 200, 'Invitations', body, chrome);
-  });
+    return layout(c, status, 'Invitations', body, chrome);
+  }
+
+  app.get('/', (c) => render(c, 200));
 
   app.post('/', async (c) => {
-    const { email, orgRole } = await formFields(c, deps.config, createInvitation);
-    const { created } = await invitations.create(c.get('member')!, email, orgRole);
-    const as = orgRole === 'org_admin' ? 'an org admin' : 'a member';
-    setNotice(c, deps.config, created ? `${email} is invited as ${as}; the invitation email is on its way.` : `${email} was already invited as ${as}; the invitation stands.`);
-    return c.redirect('/admin/invitations', 303);
+    try {
+      const { email, orgRole } = await formFields(c, deps.config, createInvitation);
+      const { created } = await invitations.create(c.get('member')!, email, orgRole);
+      const as = orgRole === 'org_admin' ? 'an org admin' : 'a member';
+      setNotice(c, deps.config, created ? `${email} is invited as ${as}; the invitation email is on its way.` : `${email} was already invited as ${as}; the invitation stands.`);
+      return c.redirect('/admin/invitations', 303);
+    } catch (err) {
+      // Not an email, already a member, invited with the other role: the form comes back as typed, with why.
+      if (!(err instanceof ClientError) || (err.status !== 400 && err.status !== 409)) throw err;
+      const typed = new Map(parseUrlEncoded(await c.req.text(), 'The form').map(({ name, value }) => [name, value]));
+      return render(c, err.status, { email: typed.get('email') ?? '', orgRole: typed.get('orgRole') ?? '', message: err.message });
+    }
   });
 
   app.post('/:id/revoke', validate('param', z.object({ id: uuidId() })), async (c) => {
