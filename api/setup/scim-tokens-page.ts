@@ -60,7 +60,7 @@ export function scimTokensPage({ sql, config }: AppDeps) {
     const body = html`<h1>Directory sync (SCIM)</h1>
       ${made
         ? html`<div class="done" role="status"><p>Your new token is below. Copy it into your directory now: it is shown only once (only its hash is stored).</p>
-            <p><label>SCIM token <input readonly value="${made.token}" size="60" /></label></p></div>`
+            <p><label>Your new SCIM token <input readonly value="${made.token}" size="60" /></label></p></div>`
         : ''}
       ${live
         ? html`<p>Your organisation has a live token${live.name ? html` (${live.name})` : ''}, created ${when(live.createdAt)}, last used ${when(live.lastUsedAt)}.</p>
