@@ -120,9 +120,9 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
         await ops.addItContact(sql, { org: need(a, '<org>'), email: need(b, '<email>'), name: values.name ?? '' });
         return `added IT contact ${b} to ${a}${await tellReminders(config, sql, await ops.findOrg(sql, need(a, '<org>')))}`;
       case 'setup-link send':
-        return sendSetupLinkFor(sql, config, { org: need(a, '<org>'), email: need(b, '<email>') });
+        return await sendSetupLinkFor(sql, config, { org: need(a, '<org>'), email: need(b, '<email>') });
       case 'setup-link revoke':
-        return revokeSetupLinksFor(sql, { org: need(a, '<org>'), email: need(b, '<email>') });
+        return await revokeSetupLinksFor(sql, { org: need(a, '<org>'), email: need(b, '<email>') });
       case 'scim-token create':
       case 'scim-token rotate': {
         const org = need(a, '<org>');
