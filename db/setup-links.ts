@@ -24,6 +24,8 @@ export interface SentSetupLink {
   /** The secret in the emailed URL; only its SHA-256 is stored, so it exists only until the email is sent. */
   token: string;
   expiresAt: Date;
+  /** Whether the address became an IT contact with this link. */
+  addedContact: boolean;
 }
 
 /**
@@ -33,14 +35,14 @@ export interface SentSetupLink {
  */
 export function createSetupLink(sql: Sql, { orgId, email, actor }: { orgId: string; email: string; actor: string }): Promise<SentSetupLink> {
   return sql.begin(async (tx) => {
-    await addItContact(tx, { orgId, email, actor });
+    const addedContact = await addItContact(tx, { orgId, email, actor });
     const token = `${TOKEN_PREFIX}${randomToken()}`;
     const [link]: [{ id: string; expiresAt: Date }] = await tx`
       insert into setup_links (org_id, email, token_hash, sent_by, expires_at)
       values (${orgId}, ${email}, ${sha256(token)}, ${actor}, now() + ${`${SETUP_LINK_HOURS} hours`}::interval)
       returning id, expires_at as "expiresAt"`;
     await insertAuditEvent(tx, { orgId, memberId: null, actor, type: 'setup_link.sent', data: { linkId: link.id, email } });
-    return { id: link.id, token, expiresAt: link.expiresAt };
+    return { id: link.id, token, expiresAt: link.expiresAt, addedContact };
   });
 }
 

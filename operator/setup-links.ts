@@ -5,6 +5,7 @@ import { revokeSetupLinksTo, SETUP_LINK_HOURS } from '../db/setup-links.ts';
 import { isEmailAddress, MAX_EMAIL_LENGTH } from '../domain/email.ts';
 import { OperatorError } from './errors.ts';
 import { findOrg } from './operations.ts';
+import { tellReminders } from './reminders.ts';
 
 function checkEmail(email: string): string {
   if (!isEmailAddress(email)) throw new OperatorError(`"${email.slice(0, 80)}" is not an email address (name@domain.example, at most ${MAX_EMAIL_LENGTH} characters)`);
@@ -17,7 +18,10 @@ export async function sendSetupLinkFor(sql: Sql, config: Config, { org: slug, em
   const to = checkEmail(email);
   try {
     const link = await sendSetupLink({ sql, config }, { org, email: to, actor: 'operator' });
-    return `setup link ${link.id} emailed to ${to} for ${slug}; it works once, for ${SETUP_LINK_HOURS} hours (until ${link.expiresAt.toISOString()})`;
+    // An org admin or IT contact sending a link is a reminder recipient already; the operator's link
+    // may give an org without either its first recipient, and held reminders go out now.
+    const told = link.addedContact ? await tellReminders(config, sql, org) : '';
+    return `setup link ${link.id} emailed to ${to} for ${slug}; it works once, for ${SETUP_LINK_HOURS} hours (until ${link.expiresAt.toISOString()})${told}`;
   } catch (err) {
     if (err instanceof SetupEmailNotSent) {
       throw new OperatorError(`${err.message} (SMTP_URL ${config.smtpUrl}): the link was withdrawn; rerun once the mail server answers`, { cause: err });

@@ -182,10 +182,15 @@ describe('operator CLI', { timeout: 90_000 }, () => {
 
   it('emails an IT contact a setup link and revokes it; a bad address and a down mail server are refused', async () => {
     const slug = uniqueSlug('cli');
-    await createOrg(sql, { slug, name: 'Setup Org' });
+    const org = await createOrg(sql, { slug, name: 'Setup Org' });
+    // A member waits for a site with nobody to remind: the link's new IT contact becomes the first recipient.
+    await sql`insert into members (org_id, email, name, source) values (${org.id}, ${`new@${slug}.example`}, 'New', 'jit')`;
     const mail = { SMTP_URL: smtp.url };
     const sent = await cli(['setup-link', 'send', slug, 'it-setup@x.example'], mail);
     expect(sent).toMatchObject({ code: 0, out: expect.stringContaining('emailed to it-setup@x.example') });
+    expect(sent.out).not.toContain('note:');
+    expect(await eventually(async () => (await reminderState(h.client, slug))?.recipients.itContacts[0])).toBe('it-setup@x.example');
+    await h.client.workflow.getHandle(siteAccessRemindersWorkflowId(slug)).terminate('test finished');
     const link = await eventually(async () => smtp.messages.find((m) => m.text?.includes(`${publicUrl}/setup/open?token=setup_`)));
     expect([link.to].flat()[0]?.value[0]?.address).toBe('it-setup@x.example');
     expect(await sql`select 1 from it_contacts c join organisations o on o.id = c.org_id where o.slug = ${slug} and c.email = 'it-setup@x.example'`).toHaveLength(1);
