@@ -117,6 +117,17 @@ describe('setup links', () => {
     expect((await get(contact, '/setup')).status).toBe(401);
   });
 
+  it("an admin cannot revoke another organisation's link: 404, and it still opens", async () => {
+    const other = await createOrg(h.sql, { slug: uniqueSlug('other'), name: 'Other' });
+    const before = smtp.messages.length;
+    await sendSetupLinkFor(h.sql, world.config, { org: other.slug, email: 'it@other.example' });
+    const theirs = await linkMailedTo('it@other.example', before);
+    const [row] = await h.sql<{ id: string }[]>`select id from setup_links where org_id = ${other.id}`;
+    const refused = await post(admin, `/admin/setup/links/${row!.id}/revoke`, {}, await get(admin, '/admin/setup'));
+    expect(refused.status).toBe(404);
+    expect((await openLink(new TestBrowser(), theirs)).status).toBe(303);
+  });
+
   it('the operator CLI sends a link through the same path; bad addresses are refused with nothing saved', async () => {
     const before = smtp.messages.length;
     const said = await sendSetupLinkFor(h.sql, world.config, { org: world.org.slug, email: 'it-cli@partner.example' });
