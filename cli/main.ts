@@ -40,6 +40,7 @@ const help = `Operator CLI: npm run cli -- <command> [arguments]
   scim-token rotate <org>                     a new token; the old one stops working at once
   scim-token revoke <org>                     the directory can no longer call the SCIM api
   scim-token list [<org>]                     tokens with created, last used and revoked times
+                                              and the name given on the setup pages
   directory events [<org>] [--parked]         directory changes not yet applied to members (the
                                               backstop delivers them every 5 minutes), with their
                                               failed attempts; --parked: only those it gave up on
@@ -133,7 +134,7 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
         return `revoked SCIM token ${await scimTokens.revokeScimToken(sql, { org: need(a, '<org>') })} of ${a}`;
       case 'scim-token list':
         return (await scimTokens.listScimTokens(sql, a ? { org: a } : {}))
-          .map((t) => `${t.org}\t${t.id}\tcreated=${t.createdAt.toISOString()}\tlast-used=${t.lastUsedAt?.toISOString() ?? '-'}\trevoked=${t.revokedAt?.toISOString() ?? '-'}`)
+          .map((t) => `${t.org}\t${t.id}\tcreated=${t.createdAt.toISOString()}\tlast-used=${t.lastUsedAt?.toISOString() ?? '-'}\trevoked=${t.revokedAt?.toISOString() ?? '-'}\tname=${t.name || '-'}`)
           .join('\n') || 'no SCIM tokens';
       case 'directory events':
         return formatDirectoryEvents(await listDirectoryEvents(sql, { ...(a ? { org: a } : {}), parked: values.parked ?? false }), values.parked ?? false);

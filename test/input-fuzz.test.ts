@@ -641,7 +641,7 @@ const itContactIdMutations: Mutation[] = [
   { name: 'not an IT contact id', apply: (d, rng, w) => replaceId(d, w.itContactId, rng.pick(badIds)) },
   { name: 'unknown IT contact id', apply: (d, rng, w) => replaceId(d, w.itContactId, rng.uuid()) },
 ];
-const badTokenNames = () => [{ name: 'n'.repeat(101) }, { name: 'x', extra: '1' }];
+const badTokenNames = () => [{ name: 'n'.repeat(101) }, { name: 'x', extra: '1' }, { name: 'two\nlines' }];
 
 Object.assign(routes, {
   'GET /setup/open': {

@@ -218,6 +218,9 @@ describe('setup pages: SCIM token and IT contacts', () => {
     const tooLong = await post(contact, '/setup/scim/create', { name: 'n'.repeat(101) }, page);
     expect(tooLong.status).toBe(400);
     expect(tooLong.body).toContain('at most 100 characters');
+    const twoLines = await post(contact, '/setup/scim/create', { name: 'Okta\tprod\nsecond line' }, page);
+    expect(twoLines.status).toBe(400);
+    expect(twoLines.body).toContain('must be one line');
     expect(await h.sql`select 1 from scim_tokens where org_id = ${world.org.id}`).toHaveLength(0);
 
     const created = await post(contact, '/setup/scim/create', { name: 'Okta production' }, page);

@@ -9,12 +9,13 @@ import { ClientError } from '../errors.ts';
 import { when } from '../pages/layout.ts';
 import { setNotice } from '../pages/notice.ts';
 import { uuidId, validate } from '../validate.ts';
+import { oneLineName } from './fields.ts';
 import { setupLayout } from './setup-layout.ts';
 import { setupFormFields, setupTokenField, type SetupEnv } from './setup-session.ts';
 
 const newContact = z.strictObject({
   email: emailAddress,
-  name: z.string().trim().max(MAX_IT_CONTACT_NAME, `must be at most ${MAX_IT_CONTACT_NAME} characters`).default(''),
+  name: oneLineName(MAX_IT_CONTACT_NAME),
 });
 
 /** The organisation's IT contacts: list, add, remove; the last one cannot be removed. */

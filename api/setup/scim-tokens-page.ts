@@ -7,6 +7,7 @@ import type { AppDeps } from '../context.ts';
 import { ClientError } from '../errors.ts';
 import { when } from '../pages/layout.ts';
 import { setNotice } from '../pages/notice.ts';
+import { oneLineName } from './fields.ts';
 import { setupLayout } from './setup-layout.ts';
 import { setupFormFields, setupTokenField, type SetupEnv } from './setup-session.ts';
 
@@ -19,7 +20,7 @@ interface TokenRow {
 }
 
 const tokenName = z.strictObject({
-  name: z.string().trim().max(MAX_SCIM_TOKEN_NAME, `must be at most ${MAX_SCIM_TOKEN_NAME} characters`).default(''),
+  name: oneLineName(MAX_SCIM_TOKEN_NAME),
 });
 
 const nameField = html`<label>Name (optional, e.g. "Okta production") <input name="name" maxlength="${MAX_SCIM_TOKEN_NAME}" /></label>`;
