@@ -48,7 +48,7 @@ export function createSetupLink(sql: Sql, { orgId, email, actor }: { orgId: stri
 
 /**
  * Revokes a link of the org: unused, it no longer opens; used, the setup session it started ends
- * (resolveSetupSession requires an unrevoked link). False for an unknown id or another org's link.
+ * (resolveSetupSession requires an unrevoked link). Undefined for an unknown id, one already revoked, or another org's link.
  */
 export async function revokeSetupLink(sql: Sql, { orgId, id, actor }: { orgId: string; id: string; actor: string }): Promise<{ email: string } | undefined> {
   return sql.begin(async (tx) => {
