@@ -20,6 +20,7 @@ import { orgSiteRoutes } from './routes/org-sites.ts';
 import { siteRoutes } from './routes/sites.ts';
 import { sameOriginForms } from './same-origin-forms.ts';
 import { scimRoutes } from './scim/routes.ts';
+import { setupRoutes } from './setup/setup-routes.ts';
 import { loadSession } from './session.ts';
 import { checkTemporal } from './temporal.ts';
 
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/orgs/:org/sites', orgSiteRoutes(deps));
   app.route('/api/sites', siteRoutes(deps));
   app.route('/scim/v2', scimRoutes(deps));
+  app.route('/setup', setupRoutes(deps));
   app.route('/', pageRoutes(deps));
   return app;
 }

@@ -8,6 +8,7 @@ import { queueInvitationEmail } from '../operator/invitation-email.ts';
 import * as ops from '../operator/operations.ts';
 import { tellReminders } from '../operator/reminders.ts';
 import * as scimTokens from '../operator/scim-tokens.ts';
+import { revokeSetupLinksFor, sendSetupLinkFor } from '../operator/setup-links.ts';
 import { cliEnvironment } from './environment.ts';
 
 const help = `Operator CLI: npm run cli -- <command> [arguments]
@@ -29,11 +30,17 @@ const help = `Operator CLI: npm run cli -- <command> [arguments]
   site add <org> "<name>"                     add a site
   it-contact add <org> <email> [--name "<name>"]
                                               add an IT contact (reached by later reminders)
+  setup-link send <org> <email>               email an IT contact (added as one if needed) a setup
+                                              link to the org's setup pages: single use, 24 hours
+                                              (SMTP_URL, MAIL_FROM, PUBLIC_URL)
+  setup-link revoke <org> <email>             revoke the live setup links sent to that address and
+                                              end the setup sessions they started
   scim-token create <org>                     the org's SCIM bearer token for its directory
                                               (Okta, Entra); printed once, stored hashed
   scim-token rotate <org>                     a new token; the old one stops working at once
   scim-token revoke <org>                     the directory can no longer call the SCIM api
   scim-token list [<org>]                     tokens with created, last used and revoked times
+                                              and the name given on the setup pages
   directory events [<org>] [--parked]         directory changes not yet applied to members (the
                                               backstop delivers them every 5 minutes), with their
                                               failed attempts; --parked: only those it gave up on
@@ -113,6 +120,10 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       case 'it-contact add':
         await ops.addItContact(sql, { org: need(a, '<org>'), email: need(b, '<email>'), name: values.name ?? '' });
         return `added IT contact ${b} to ${a}${await tellReminders(config, sql, await ops.findOrg(sql, need(a, '<org>')))}`;
+      case 'setup-link send':
+        return await sendSetupLinkFor(sql, config, { org: need(a, '<org>'), email: need(b, '<email>') });
+      case 'setup-link revoke':
+        return await revokeSetupLinksFor(sql, { org: need(a, '<org>'), email: need(b, '<email>') });
       case 'scim-token create':
       case 'scim-token rotate': {
         const org = need(a, '<org>');
@@ -123,7 +134,7 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
         return `revoked SCIM token ${await scimTokens.revokeScimToken(sql, { org: need(a, '<org>') })} of ${a}`;
       case 'scim-token list':
         return (await scimTokens.listScimTokens(sql, a ? { org: a } : {}))
-          .map((t) => `${t.org}\t${t.id}\tcreated=${t.createdAt.toISOString()}\tlast-used=${t.lastUsedAt?.toISOString() ?? '-'}\trevoked=${t.revokedAt?.toISOString() ?? '-'}`)
+          .map((t) => `${t.org}\t${t.id}\tcreated=${t.createdAt.toISOString()}\tlast-used=${t.lastUsedAt?.toISOString() ?? '-'}\trevoked=${t.revokedAt?.toISOString() ?? '-'}\tname=${t.name || '-'}`)
           .join('\n') || 'no SCIM tokens';
       case 'directory events':
         return formatDirectoryEvents(await listDirectoryEvents(sql, { ...(a ? { org: a } : {}), parked: values.parked ?? false }), values.parked ?? false);

@@ -1,5 +1,6 @@
 import { randomToken, sha256 } from '../auth/tokens.ts';
-import type { Queryable } from './client.ts';
+import { insertAuditEvent } from './audit.ts';
+import { isUniqueViolation, type Queryable, type Sql } from './client.ts';
 
 /** Who is calling the SCIM api: the token alone decides the organisation. */
 export interface ScimClient {
@@ -29,4 +30,56 @@ export async function authenticateScimToken(sql: Queryable, token: string): Prom
     update scim_tokens set last_used_at = now()
     where id = ${client.tokenId} and (last_used_at is null or last_used_at < now() - interval '1 minute')`;
   return client;
+}
+
+/** A token's label (`scim_tokens.name`) is at most this long. */
+export const MAX_SCIM_TOKEN_NAME = 100;
+
+export interface ScimTokenIssuer {
+  orgId: string;
+  /** Who acts, as the audit log writes it: `operator`, `member:{id}`, `setup:{email}`. */
+  actor: string;
+  name?: string;
+}
+
+/** Revokes the org's live token, if any; returns its id. */
+async function revokeLive(sql: Queryable, orgId: string): Promise<string | undefined> {
+  const [revoked]: [{ id: string }?] = await sql`
+    update scim_tokens set revoked_at = now() where org_id = ${orgId} and revoked_at is null returning id`;
+  return revoked?.id;
+}
+
+async function insertToken(sql: Queryable, { orgId, actor, name = '' }: ScimTokenIssuer, type: string, data: Record<string, unknown>) {
+  const token = newScimToken();
+  const [row]: [{ id: string }] = await sql`
+    insert into scim_tokens (org_id, token_hash, name) values (${orgId}, ${sha256(token)}, ${name}) returning id`;
+  await insertAuditEvent(sql, { orgId, memberId: null, actor, type, data: { tokenId: row.id, ...(name ? { name } : {}), ...data } });
+  return { id: row.id, token };
+}
+
+/** The org's one SCIM token, or undefined while it has a live one (scim_tokens_one_live; rotate replaces it). */
+export async function issueScimToken(sql: Sql, issuer: ScimTokenIssuer) {
+  try {
+    return await insertToken(sql, issuer, 'scim_token.created', {});
+  } catch (err) {
+    if (isUniqueViolation(err)) return undefined;
+    throw err;
+  }
+}
+
+/** A new token in place of the live one, in one transaction: the old one stops working at once. */
+export function replaceScimToken(sql: Sql, issuer: ScimTokenIssuer) {
+  return sql.begin(async (tx) => {
+    const replaced = await revokeLive(tx, issuer.orgId);
+    return insertToken(tx, issuer, 'scim_token.rotated', { replaced: replaced ?? null });
+  });
+}
+
+/** Revokes the live token; returns its id, or undefined when there was none. */
+export async function withdrawScimToken(sql: Sql, { orgId, actor }: ScimTokenIssuer): Promise<string | undefined> {
+  return sql.begin(async (tx) => {
+    const revoked = await revokeLive(tx, orgId);
+    if (revoked) await insertAuditEvent(tx, { orgId, memberId: null, actor, type: 'scim_token.revoked', data: { tokenId: revoked } });
+    return revoked;
+  });
 }

@@ -39,6 +39,10 @@ export const auditEventTypes = [
   'scim_token.created',
   'scim_token.rotated',
   'scim_token.revoked',
+  'it_contact.removed',
+  'setup_link.sent',
+  'setup_link.opened',
+  'setup_link.revoked',
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 
@@ -71,8 +75,9 @@ const because = (reason: unknown) => (text(reason) ? `: ${text(reason)}` : '');
 const capital = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}`;
 
 /** Who did it, as the end of "… by X". */
-function actorName({ actor, actorName: name }: TimelineEvent): string {
+export function actorName({ actor, actorName: name }: TimelineEvent): string {
   if (actor.startsWith('member:')) return name ?? 'a former admin';
+  if (actor.startsWith('setup:')) return `IT contact ${actor.slice('setup:'.length)}`;
   if (actor === 'directory' || actor.startsWith('scim:')) return 'the directory';
   if (actor === 'operator') return 'the operator';
   if (actor.startsWith('idp:')) return 'the identity provider';
@@ -203,6 +208,14 @@ export function timelineSentence(e: TimelineEvent, { orgName }: TimelineContext)
     case 'scim_token.rotated':
     case 'scim_token.revoked':
       return `Directory token ${type.slice('scim_token.'.length)}`;
+    case 'it_contact.removed':
+      return `IT contact ${text(data.email) ?? ''} removed`;
+    case 'setup_link.sent':
+      return `Setup link sent to ${text(data.email) ?? 'an IT contact'}`;
+    case 'setup_link.opened':
+      return `Setup link of ${text(data.email) ?? 'an IT contact'} opened`;
+    case 'setup_link.revoked':
+      return `Setup link of ${text(data.email) ?? 'an IT contact'} revoked`;
     default: {
       // Rows written before a type was named here still read as something, never as a crash.
       const _exhaustive: never = type;

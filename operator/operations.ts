@@ -4,6 +4,7 @@ import { encryptSecret } from '../auth/tokens.ts';
 import type { Config } from '../config/index.ts';
 import { insertAuditEvent } from '../db/audit.ts';
 import { isUniqueViolation, type Queryable, type Sql } from '../db/client.ts';
+import { addItContact as insertItContact } from '../db/it-contacts.ts';
 import { isDomainName } from '../domain/domain-name.ts';
 import { isEmailAddress } from '../domain/email.ts';
 import { INVITATION_DAYS } from '../domain/member.ts';
@@ -139,13 +140,7 @@ export async function addSite(sql: Sql, { org: slug, name }: { org: string; name
 export async function addItContact(sql: Sql, { org: slug, email, name }: { org: string; email: string; name: string }) {
   const org = await findOrg(sql, slug);
   if (!isEmailAddress(email)) throw new OperatorError(`"${email}" is not an email address`);
-  try {
-    await sql`insert into it_contacts (org_id, email, name) values (${org.id}, ${email}, ${name})`;
-  } catch (err) {
-    if (isUniqueViolation(err)) throw new OperatorError(`${email} is already an IT contact of "${slug}"`);
-    throw err;
-  }
-  await audit(sql, org.id, 'it_contact.added', { email });
+  if (!(await insertItContact(sql, { orgId: org.id, email, name, actor: 'operator' }))) throw new OperatorError(`${email} is already an IT contact of "${slug}"`);
 }
 
 export async function listOrgs(sql: Sql) {

@@ -180,6 +180,28 @@ describe('operator CLI', { timeout: 90_000 }, () => {
     expect(stored.every((t) => t.revoked_at !== null && t.token_hash.length === 32)).toBe(true);
   });
 
+  it('emails an IT contact a setup link and revokes it; a bad address and a down mail server are refused', async () => {
+    const slug = uniqueSlug('cli');
+    const org = await createOrg(sql, { slug, name: 'Setup Org' });
+    // A member waits for a site with nobody to remind: the link's new IT contact becomes the first recipient.
+    await sql`insert into members (org_id, email, name, source) values (${org.id}, ${`new@${slug}.example`}, 'New', 'jit')`;
+    const mail = { SMTP_URL: smtp.url };
+    const sent = await cli(['setup-link', 'send', slug, 'it-setup@x.example'], mail);
+    expect(sent).toMatchObject({ code: 0, out: expect.stringContaining('emailed to it-setup@x.example') });
+    expect(sent.out).not.toContain('note:');
+    expect(await eventually(async () => (await reminderState(h.client, slug))?.recipients.itContacts[0])).toBe('it-setup@x.example');
+    await h.client.workflow.getHandle(siteAccessRemindersWorkflowId(slug)).terminate('test finished');
+    const link = await eventually(async () => smtp.messages.find((m) => m.text?.includes(`${publicUrl}/setup/open?token=setup_`)));
+    expect([link.to].flat()[0]?.value[0]?.address).toBe('it-setup@x.example');
+    expect(await sql`select 1 from it_contacts c join organisations o on o.id = c.org_id where o.slug = ${slug} and c.email = 'it-setup@x.example'`).toHaveLength(1);
+    expect(await cli(['setup-link', 'revoke', slug, 'it-setup@x.example'])).toMatchObject({ code: 0, out: expect.stringContaining('revoked 1 setup link') });
+    expect(await cli(['setup-link', 'revoke', slug, 'it-setup@x.example'])).toMatchObject({ code: 2, err: expect.stringContaining('no live setup link') });
+    expect(await cli(['setup-link', 'send', slug, 'not-an-email'], mail)).toMatchObject({ code: 2, err: expect.stringContaining('is not an email address') });
+    const down = await cli(['setup-link', 'send', slug, 'it-nomail@x.example'], { SMTP_URL: `smtp://127.0.0.1:${await freePort()}` });
+    expect(down).toMatchObject({ code: 2, err: expect.stringContaining('the link was withdrawn') });
+    expect(await sql`select 1 from setup_links l join organisations o on o.id = l.org_id where o.slug = ${slug} and l.revoked_at is null`).toHaveLength(0);
+  });
+
   it('refuses unknown commands and options with usage', async () => {
     expect(await cli(['frobnicate', 'now'])).toMatchObject({ code: 2, err: expect.stringContaining('unknown command') });
     expect(await cli(['org', 'list', '--bogus'])).toMatchObject({ code: 2, err: expect.stringContaining("Unknown option '--bogus'") });

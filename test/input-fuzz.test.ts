@@ -7,6 +7,9 @@ import { createLogger } from '../config/logger.ts';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { createOrg, makeOrgAdmin } from '../operator/operations.ts';
 import { createScimToken } from '../operator/scim-tokens.ts';
+import { setupCookieName } from '../api/setup/setup-session.ts';
+import { createSetupLink } from '../db/setup-links.ts';
+import { openSetupSession } from '../db/setup-sessions.ts';
 import { TestBrowser } from './support/browser.ts';
 import { rawRequest, type RawRequest, type RawResponse } from './support/raw-http.ts';
 import { okta, PATCH_OP } from './support/scim-fixtures.ts';
@@ -74,6 +77,13 @@ interface World {
   scimUserId: string;
   /** The form token of the session's pages. */
   formToken: string;
+  /** An IT contact's setup session cookie, and its form token. */
+  setupSession: [string, string];
+  setupFormToken: string;
+  /** A setup link not opened yet: its token and id. */
+  setupLinkToken: string;
+  setupLinkId: string;
+  itContactId: string;
 }
 
 interface Mutation {
@@ -85,7 +95,8 @@ interface Mutation {
 interface RouteFuzz {
   /** A well-formed request of the signed-in org admin; never sent without a mutation. */
   base: (w: World) => Draft;
-  session?: 'member' | 'org_admin';
+  /** `setup`: an IT contact's setup session (its own cookie) instead of the member session. */
+  session?: 'member' | 'org_admin' | 'setup';
   /** Mutations that only this route refuses: its own fields and rules. */
   own?: Mutation[];
   /**
@@ -222,6 +233,13 @@ const forgedSession: Mutation = {
   name: 'forged session cookie',
   apply: (d, rng, w) => {
     d.cookies = [...d.cookies.filter(([k]) => k !== w.session[0]), [w.session[0], rng.pick([rng.uuid(), 'x'.repeat(43), ''])]];
+  },
+};
+const setupSignedOut: Mutation = { name: 'no setup session', apply: (d, _rng, w) => void (d.cookies = d.cookies.filter(([k]) => k !== w.setupSession[0])) };
+const forgedSetupSession: Mutation = {
+  name: 'forged setup session cookie',
+  apply: (d, rng, w) => {
+    d.cookies = [...d.cookies.filter(([k]) => k !== w.setupSession[0]), [w.setupSession[0], rng.pick([rng.uuid(), 'x'.repeat(43), '', w.session[1]])]];
   },
 };
 const otherOrg: Mutation = { name: "another organisation's URL", apply: (d, rng, w) => replaceSlug(d, w, () => `other-${rng.int(1e6)}`) };
@@ -611,12 +629,72 @@ Object.assign(routes, {
   },
 } satisfies Record<string, RouteFuzz>);
 
+/** The setup pages: the IT contact's setup session cookie in place of the member's. */
+const setupPage = (method: string, path: string, fields?: (w: World) => Fields) => (w: World): Draft => {
+  const draft = fields
+    ? formPost(() => path, fields)(w)
+    : base(method, path, w);
+  draft.cookies = [w.setupSession];
+  if (draft.body !== undefined) draft.body = draft.body.replace(/_csrf=[^&]*/, `_csrf=${encodeURIComponent(w.setupFormToken)}`);
+  return draft;
+};
+const badTokens = (rng: Rng) => [`setup_${rng.word(43)}`, rng.word(20), 't'.repeat(201 + rng.int(2000)), '', 'scim_x'];
+const itContactIdMutations: Mutation[] = [
+  { name: 'not an IT contact id', apply: (d, rng, w) => replaceId(d, w.itContactId, rng.pick(badIds)) },
+  { name: 'unknown IT contact id', apply: (d, rng, w) => replaceId(d, w.itContactId, rng.uuid()) },
+];
+const badTokenNames = () => [{ name: 'n'.repeat(101) }, { name: 'x', extra: '1' }, { name: 'two\nlines' }];
+
+Object.assign(routes, {
+  'GET /setup/open': {
+    base: (w) => base('GET', '/setup/open', w, { cookies: [], query: [['token', w.setupLinkToken]] }),
+    own: [{ name: 'not a live setup link', apply: (d, rng) => setQuery(d, 'token', encodeURIComponent(rng.pick(badTokens(rng)))) }],
+  },
+  'POST /setup/open': {
+    base: (w) => base('POST', '/setup/open', w, { cookies: [], headers: [['origin', w.origin], ['content-type', 'application/x-www-form-urlencoded']], body: `token=${w.setupLinkToken}` }),
+    own: [{ name: 'not a live setup link', apply: (d, rng) => setBody(d, 'application/x-www-form-urlencoded', `token=${encodeURIComponent(rng.pick(badTokens(rng)))}`) }],
+  },
+  'GET /setup/ended': { base: (w) => base('GET', '/setup/ended', w, { cookies: [] }) },
+  'GET /setup': { base: setupPage('GET', '/setup'), session: 'setup' },
+  'POST /setup/sign-out': { base: setupPage('POST', '/setup/sign-out', () => ({})), session: 'setup', own: formToken },
+  'GET /setup/scim': { base: setupPage('GET', '/setup/scim'), session: 'setup' },
+  'POST /setup/scim/create': { base: setupPage('POST', '/setup/scim/create', () => ({ name: 'Okta' })), session: 'setup', own: [...formToken, formMutation('invalid token name', badTokenNames)] },
+  'POST /setup/scim/rotate': { base: setupPage('POST', '/setup/scim/rotate', () => ({ name: 'Okta' })), session: 'setup', own: [...formToken, formMutation('invalid token name', badTokenNames)] },
+  'POST /setup/scim/revoke': { base: setupPage('POST', '/setup/scim/revoke', () => ({})), session: 'setup', own: formToken },
+  'GET /setup/it-contacts': { base: setupPage('GET', '/setup/it-contacts'), session: 'setup' },
+  'POST /setup/it-contacts': {
+    base: setupPage('POST', '/setup/it-contacts', () => ({ email: 'fuzz-it@partner.example', name: 'Fuzz' })),
+    session: 'setup',
+    own: [...formToken, formMutation('invalid IT contact', () => [{ email: 'nope' }, { email: `${'a'.repeat(310)}@partner.example` }, { email: 'a@partner.example', name: 'n'.repeat(201) }, { name: 'x' }, { email: 'a@partner.example', extra: '1' }])],
+  },
+  'POST /setup/it-contacts/:id/remove': {
+    base: (w) => setupPage('POST', `/setup/it-contacts/${w.itContactId}/remove`, () => ({}))(w),
+    session: 'setup',
+    own: [...formToken, ...itContactIdMutations],
+  },
+  'GET /admin/setup': { base: (w) => base('GET', '/admin/setup', w), session: 'member' },
+  'POST /admin/setup/links': {
+    base: formPost(() => '/admin/setup/links', () => ({ email: 'fuzz-link@partner.example' })),
+    session: 'member',
+    own: [...formToken, formMutation('invalid setup link address', () => [{ email: 'nope' }, { email: `${'a'.repeat(310)}@partner.example` }, {}, { email: 'a@partner.example', extra: '1' }])],
+  },
+  'POST /admin/setup/links/:id/revoke': {
+    base: formPost((w) => `/admin/setup/links/${w.setupLinkId}/revoke`),
+    session: 'member',
+    own: [
+      ...formToken,
+      { name: 'not a setup link id', apply: (d, rng, w) => replaceId(d, w.setupLinkId, rng.pick(badIds)) },
+      { name: 'unknown setup link id', apply: (d, rng, w) => replaceId(d, w.setupLinkId, rng.uuid()) },
+    ],
+  },
+} satisfies Record<string, RouteFuzz>);
+
 function mutationsFor(key: string, fuzz: RouteFuzz): Mutation[] {
   return [
     ...everyRoute.filter((m) => !fuzz.bearer || m.name !== 'form posted from another origin'),
     ...(fuzz.own ?? []),
     ...(key.includes(':org') ? orgMutations : []),
-    ...(fuzz.session ? [signedOut, forgedSession] : []),
+    ...(fuzz.session === 'setup' ? [setupSignedOut, forgedSetupSession] : fuzz.session ? [signedOut, forgedSession] : []),
     ...(fuzz.session === 'org_admin' ? [otherOrg] : []),
   ];
 }
@@ -681,6 +759,11 @@ beforeAll(async () => {
   }, 5_000);
   const scimUserId = (JSON.parse(scimUser.body) as { id?: string }).id;
   if (!session || !invitation || !member || !site || !scimUserId) throw new Error('fuzz world incomplete');
+  const opened = await createSetupLink(h.sql, { orgId: world.org.id, email: 'it-fuzz@partner.example', actor: 'operator' });
+  const setup = await openSetupSession(h.sql, opened.token);
+  const waiting = await createSetupLink(h.sql, { orgId: world.org.id, email: 'it-waiting@partner.example', actor: 'operator' });
+  const [itContact] = await h.sql<{ id: string }[]>`select id from it_contacts where org_id = ${world.org.id} and email = 'it-waiting@partner.example'`;
+  if (!('sessionId' in setup) || !itContact) throw new Error('fuzz world incomplete: no setup session');
   w = {
     slug: world.org.slug,
     domain: world.domain,
@@ -693,6 +776,11 @@ beforeAll(async () => {
     rivalScimToken,
     scimUserId,
     formToken: formTokenOf(world.config, session[1].value),
+    setupSession: [setupCookieName(world.config), setup.sessionId],
+    setupFormToken: formTokenOf(world.config, setup.sessionId),
+    setupLinkToken: waiting.token,
+    setupLinkId: waiting.id,
+    itContactId: itContact.id,
   };
   // The lifecycles (the sign-in's, the SCIM user's) write their start events a moment later; the snapshot is taken after them.
   await untilLifecycleStarted(h.sql, world.org.id);
@@ -727,7 +815,11 @@ async function snapshot() {
       (select coalesce(json_agg(a order by a.member_id, a.site_id), '[]') from site_assignments a where org_id = ${org}) as "siteAssignments",
       (select coalesce(json_agg(a order by a.id), '[]') from announcements a join sites s on s.id = a.site_id where s.org_id = ${org}) as announcements,
       (select coalesce(json_agg(l order by l.member_id), '[]') from directory_links l where org_id = ${org}) as "directoryLinks",
-      (select coalesce(json_agg(json_build_object('id', t.id, 'revoked', t.revoked_at) order by t.id), '[]') from scim_tokens t where org_id = ${org}) as "scimTokens"`;
+      (select coalesce(json_agg(json_build_object('id', t.id, 'revoked', t.revoked_at) order by t.id), '[]') from scim_tokens t where org_id = ${org}) as "scimTokens",
+      (select coalesce(json_agg(c order by c.id), '[]') from it_contacts c where org_id = ${org}) as "itContacts",
+      (select coalesce(json_agg(l order by l.id), '[]') from setup_links l where org_id = ${org}) as "setupLinks",
+      (select coalesce(json_agg(json_build_object('id', encode(s.id_hash, 'hex'), 'link', s.setup_link_id, 'expires', s.expires_at) order by s.id_hash), '[]')
+         from setup_sessions s where org_id = ${org}) as "setupSessions"`;
   return tables;
 }
 

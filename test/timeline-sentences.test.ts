@@ -19,7 +19,7 @@ function writtenTypes(): string[] {
   const types = new Set<string>();
   for (const source of files) {
     if (!/insertAuditEvents?\(|recordLifecycleStarted|auditEvent\(|_EVENT = '/.test(source)) continue;
-    for (const [, type] of source.matchAll(/'((?:member|identity|invitation|site_assignment|site_access|directory|org|domain|sso|site|it_contact|scim_token)\.[a-z_]+)'/g)) types.add(type!);
+    for (const [, type] of source.matchAll(/'((?:member|identity|invitation|site_assignment|site_access|directory|org|domain|sso|site|it_contact|scim_token|setup_link)\.[a-z_]+)'/g)) types.add(type!);
     if (source.includes('`member.${')) types.add('member.disabled').add('member.enabled');
   }
   return [...types].sort();

@@ -26,20 +26,24 @@ export function chromeOf(c: Context<AppEnv>, config: Config): Chrome {
   return { member: c.get('member')!, formToken: formTokenOf(config, sessionId), notice };
 }
 
-function checkToken(c: Context<AppEnv>, config: Config, sent: string | undefined) {
-  const expected = Buffer.from(chromeOf(c, config).formToken);
+function checkToken(expectedToken: string, sent: string | undefined) {
+  const expected = Buffer.from(expectedToken);
   const actual = Buffer.from(sent ?? '');
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
     throw new ClientError(403, 'form_token', 'This form did not come from a page of your current session (it may be from before you signed in again). Go back, reload the page and send it again.');
   }
 }
 
-/** A posted form: its token checked first, then its fields validated; the last of repeated fields counts. */
-export async function formFields<S extends z.ZodType>(c: Context<AppEnv>, config: Config, schema: S): Promise<z.infer<S>> {
+/** A posted form checked against `expectedToken` (of whichever session posts it), then validated; the last of repeated fields counts. */
+export async function checkedFormFields<S extends z.ZodType>(c: Context, expectedToken: string, schema: S): Promise<z.infer<S>> {
   const fields = Object.fromEntries(parseUrlEncoded(await c.req.text(), 'The form').map(({ name, value }) => [name, value]));
   const { _csrf, ...rest } = fields;
-  checkToken(c, config, _csrf);
+  checkToken(expectedToken, _csrf);
   const parsed = schema.safeParse(rest);
   if (!parsed.success) throw new ClientError(400, 'invalid_request', describeIssues(parsed.error.issues));
   return parsed.data;
 }
+
+/** A posted form of a member page: its token checked first, then its fields validated. */
+export const formFields = <S extends z.ZodType>(c: Context<AppEnv>, config: Config, schema: S): Promise<z.infer<S>> =>
+  checkedFormFields(c, chromeOf(c, config).formToken, schema);

@@ -10,6 +10,7 @@ import { memberForms } from './member-forms.ts';
 import { memberPage } from './member-page.ts';
 import { membersListPage } from './members-list.ts';
 import { requirePageAdmin, requirePageMember } from './page-session.ts';
+import { setupAdminPage } from './setup-admin.ts';
 import { STYLESHEET } from './style.ts';
 
 /** The member and org-admin pages, beside the JSON API and under the same session and rules. */
@@ -33,5 +34,6 @@ export function pageRoutes(deps: AppDeps) {
   app.route('/admin/members', memberPage(deps));
   app.route('/admin/members', memberForms(deps));
   app.route('/admin/invitations', invitationsPage(deps));
+  app.route('/admin/setup', setupAdminPage(deps));
   return app;
 }

@@ -26,7 +26,7 @@ function header(chrome: Chrome | undefined) {
     <nav aria-label="Main">
       <ul>
         <li><a href="/">My sites</a></li>
-        ${admin ? html`<li><a href="/admin/members">Members</a></li><li><a href="/admin/invitations">Invitations</a></li>` : ''}
+        ${admin ? html`<li><a href="/admin/members">Members</a></li><li><a href="/admin/invitations">Invitations</a></li><li><a href="/admin/setup">Setup</a></li>` : ''}
       </ul>
     </nav>
     <form method="post" action="/sign-out" class="sign-out">
@@ -37,7 +37,8 @@ function header(chrome: Chrome | undefined) {
 }
 
 /** The document around every page; hono/html escapes every interpolated value. */
-export function layout(c: Context, status: ContentfulStatusCode, title: string, body: Html, chrome?: Chrome) {
+/** `ownHeader` replaces the member header on pages of another kind of session (the setup pages). */
+export function layout(c: Context, status: ContentfulStatusCode, title: string, body: Html, chrome?: Chrome, ownHeader?: Html) {
   // Never framed (a framed member page could trick an admin into clicking Disable), never kept in a
   // browser cache (Back after sign-out on a shared computer).
   c.header('x-frame-options', 'DENY');
@@ -55,7 +56,7 @@ export function layout(c: Context, status: ContentfulStatusCode, title: string, 
         </head>
         <body>
           <a class="skip" href="#main">Skip to content</a>
-          ${header(chrome)}
+          ${ownHeader ?? header(chrome)}
           <main id="main" tabindex="-1">${chrome?.notice ? html`<p class="done" role="status">${chrome.notice}</p>` : ''}${body}</main>
         </body>
       </html>`,

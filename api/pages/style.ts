@@ -40,4 +40,5 @@ a.button.secondary{background:#fff;color:#0b57d0}
 ol.timeline{list-style:none;padding:0}
 ol.timeline li{padding:.35rem 0;border-bottom:1px solid #c4c4c4}
 dl{grid-template-columns:max-content minmax(0,1fr)}
+code{overflow-wrap:anywhere}
 `;

@@ -1,0 +1,24 @@
+/** One step of an organisation's self-serve setup: a page under /setup and what it is for. */
+export interface SetupStep {
+  path: string;
+  title: string;
+  summary: string;
+}
+
+/**
+ * The steps the setup pages offer, in the order an IT team usually takes them; the header and the
+ * overview list exactly these. Extension point: a new step (domain verification, the OIDC
+ * connection) adds its entry here and mounts its page in setup-routes.ts (`mountSetupStep`).
+ */
+export const SETUP_STEPS: readonly SetupStep[] = [
+  {
+    path: '/setup/scim',
+    title: 'Directory sync (SCIM)',
+    summary: 'Create the token your directory (Okta, Microsoft Entra ID) uses to add, update and remove people; rotate or revoke it.',
+  },
+  {
+    path: '/setup/it-contacts',
+    title: 'IT contacts',
+    summary: 'Who is told about setup and copied on escalating reminders. Add or remove contacts; at least one remains.',
+  },
+];
