@@ -249,3 +249,50 @@ describe('JIT', () => {
     expect(await h.sql`select 1 from members where email = ${`fay@${domain}`}`).toHaveLength(0);
   });
 });
+
+describe('the /admin/domains page', () => {
+  const accept = { accept: 'text/html' };
+  const tokenOf = (body: string) => /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
+  const post = (browser: TestBrowser, path: string, fields: Record<string, string>) =>
+    browser.follow(`${world.appUrl}${path}`, { method: 'POST', body: new URLSearchParams(fields), headers: { ...accept, origin: world.appUrl, 'content-type': 'application/x-www-form-urlencoded' } });
+
+  it('adds a domain from the form, shows its status and the record to copy, and checks it now', async () => {
+    const domain = sub('page');
+    const shown = await boss.request(`${world.appUrl}/admin/domains`, { headers: accept });
+    expect(shown.status).toBe(200);
+    expect(shown.body).toContain(world.domain);
+    expect(shown.body).toContain('verified (by the operator)');
+    const added = await post(boss, '/admin/domains', { _csrf: tokenOf(shown.body), domain });
+    expect(added.status).toBe(200);
+    expect(added.body).toContain(`${domain} is added; create its TXT record below.`);
+    const [row]: [{ token: string }] = await h.sql`select token from org_domains where org_id = ${world.org.id} and domain = ${domain}`;
+    const record = challengeRecord(domain, row.token);
+    expect(added.body).toContain(`value="${record.name}"`);
+    expect(added.body).toContain(`value="${record.value}"`);
+    expect(added.body).toContain('pending: waiting for the DNS record');
+
+    zone.setTxt(record.name, [record.value]);
+    const checked = await post(boss, `/admin/domains/${domain}/check`, { _csrf: tokenOf(added.body) });
+    expect(checked.body).toContain(`${domain} is being checked now`);
+    await untilStatus(domain, 'verified');
+    expect((await boss.request(`${world.appUrl}/admin/domains`, { headers: accept })).body).toContain('verified (DNS)');
+  });
+
+  it('refuses a bad domain with a page that says why, saving nothing', async () => {
+    const shown = await boss.request(`${world.appUrl}/admin/domains`, { headers: accept });
+    const refused = await post(boss, '/admin/domains', { _csrf: tokenOf(shown.body), domain: 'hotmail.com' });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatch(/public email provider/);
+    expect(await statusOf('hotmail.com')).toBeUndefined();
+  });
+
+  it('refuses a form without the session token, and members who are not org admins', async () => {
+    expect((await post(boss, '/admin/domains', { domain: sub('notoken') })).status).toBe(403);
+    expect(await statusOf(sub('notoken'))).toBeUndefined();
+    expect((await plain.request(`${world.appUrl}/admin/domains`, { headers: accept })).status).toBe(403);
+    const rivalPage = await rival.request(`${world.appUrl}/admin/domains`, { headers: accept });
+    expect(rivalPage.body).not.toContain(world.domain);
+    // The page acts on the rival's own organisation, which has no such domain.
+    expect((await post(rival, `/admin/domains/${world.domain}/check`, { _csrf: tokenOf(rivalPage.body) })).status).toBe(404);
+  });
+});
