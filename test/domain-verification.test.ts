@@ -10,6 +10,7 @@ import { addDomain, addItContact, makeOrgAdmin } from '../operator/operations.ts
 import { requestDomainCheck } from '../temporal/domain-verification.ts';
 import { domainVerificationWorkflowId } from '../workflows/definitions.ts';
 import { TestBrowser } from './support/browser.ts';
+import { recordHistory } from './support/histories.ts';
 import { startDnsServer, type TestDnsServer } from './support/dns-server.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
@@ -48,6 +49,10 @@ beforeAll(async () => {
   await rivalWorld.signIn(rival, 'rival');
 });
 afterAll(async () => {
+  // Verified domains' workflows re-check forever; they end with the test, not on the shared server.
+  for await (const run of h?.client.workflow.list({ query: `TaskQueue = '${h.taskQueue}' AND ExecutionStatus = 'Running'` }) ?? []) {
+    await h.client.workflow.getHandle(run.workflowId).terminate('test over').catch(() => undefined);
+  }
   await world?.stop();
   await rivalWorld?.stop();
   await h?.stop();
@@ -177,6 +182,7 @@ describe('the workflow', () => {
     const record = await claimFast(domain);
     const handle = h.client.workflow.getHandle(domainVerificationWorkflowId(world.org.slug, domain));
     expect(await handle.result()).toBe('failed');
+    await recordHistory(handle, 'domain-verification-failed');
     expect(await statusOf(domain)).toEqual({ status: 'failed', verifiedBy: null });
     expect(await auditTypes(domain)).toEqual(['domain.claimed', 'domain.verification_failed']);
 
@@ -199,6 +205,7 @@ describe('the workflow', () => {
     expect(await statusOf(domain)).toEqual({ status: 'verified', verifiedBy: 'dns' });
     expect(mailTo(`it@${world.domain}`, new RegExp(`record of ${domain} is missing`))).toHaveLength(1);
     expect(mailTo(`boss@${world.domain}`, new RegExp(`record of ${domain} is missing`))).toHaveLength(1);
+    await recordHistory(h.client.workflow.getHandle(domainVerificationWorkflowId(world.org.slug, domain)), 'domain-verification-record-missing');
     zone.setTxt(record.name, [record.value]);
     await eventually(async () => ((await h.sql`select 1 from org_domains where domain = ${domain} and record_missing_since is null`).length > 0 ? true : undefined));
   });
@@ -209,7 +216,9 @@ describe('the workflow', () => {
     zone.setTxt(record.name, [record.value]);
     await untilStatus(domain, 'verified');
     expect((await api(boss, `/${domain}`, { method: 'DELETE' })).status).toBe(204);
-    expect(await h.client.workflow.getHandle(domainVerificationWorkflowId(world.org.slug, domain)).result()).toBe('removed');
+    const handle = h.client.workflow.getHandle(domainVerificationWorkflowId(world.org.slug, domain));
+    expect(await handle.result()).toBe('removed');
+    await recordHistory(handle, 'domain-verification-verified-then-removed');
   });
 
   it('loses to another organisation that verified the domain first', async () => {
@@ -217,7 +226,9 @@ describe('the workflow', () => {
     const record = await claimFast(domain);
     await addDomain(h.sql, { org: rivalWorld.org.slug, domain });
     zone.setTxt(record.name, [record.value]);
-    expect(await h.client.workflow.getHandle(domainVerificationWorkflowId(world.org.slug, domain)).result()).toBe('taken');
+    const handle = h.client.workflow.getHandle(domainVerificationWorkflowId(world.org.slug, domain));
+    expect(await handle.result()).toBe('taken');
+    await recordHistory(handle, 'domain-verification-taken');
     expect(await statusOf(domain)).toEqual({ status: 'failed', verifiedBy: null });
   });
 });
