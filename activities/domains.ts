@@ -12,11 +12,15 @@ export interface DomainRef {
 /** Where the claim stands when the workflow (re)starts: `gone` means removed, nothing to do. */
 export type DomainClaimState = { status: 'pending' | 'verified'; token: string } | { status: 'failed' | 'gone' | 'operator' };
 
-/** A check while pending: `verified` once the record is found and the claim committed as verified. */
+/**
+ * A check while pending. `verified`: the record was found and the claim committed as verified;
+ * otherwise why checking ends (`taken`: another organisation verified the domain first; `gone`:
+ * removed; `operator`: the operator asserted it meanwhile), or the outcome of a check to repeat.
+ */
 export type DomainCheckResult =
-  | { outcome: Exclude<LookupOutcome, 'found'> }
-  | { outcome: 'found'; verified: true; verifiedAt: string }
-  | { outcome: 'found'; verified: false; reason: 'taken' | 'not_pending' };
+  | { claim: 'pending'; outcome: Exclude<LookupOutcome, 'found'> }
+  | { claim: 'verified'; verifiedAt: string }
+  | { claim: 'taken' | 'gone' | 'operator' };
 
 /** A re-check of a verified domain: `missing` carries since when (the warning's key), `gone` ends the watch. */
 export type DomainRecheckResult = { record: 'present' | 'unknown' | 'gone' } | { record: 'missing'; missingSince: string };
@@ -29,7 +33,7 @@ export function domainActivities(sql: Sql, dns: DnsSettings) {
     async readDomainClaim({ orgId, domain }: DomainRef): Promise<DomainClaimState> {
       const row = await orgDomain(sql, orgId, domain);
       if (!row) return { status: 'gone' };
-      if (row.token === null) return { status: 'operator' };
+      if (row.token === null || row.verifiedBy === 'operator') return { status: 'operator' };
       if (row.status === 'failed') return { status: 'failed' };
       return { status: row.status, token: row.token };
     },
@@ -42,27 +46,27 @@ export function domainActivities(sql: Sql, dns: DnsSettings) {
      */
     async checkDomainRecord({ orgId, domain, token }: DomainRef & { token: string }): Promise<DomainCheckResult> {
       const outcome = await lookUpChallenge(dns, domain, token);
-      return sql.begin(async (tx) => {
+      return sql.begin(async (tx): Promise<DomainCheckResult> => {
         const [claim]: [{ status: string; verifiedBy: string | null; verifiedAt: Date | null }?] = await tx`
           update org_domains set checked_at = now(), check_outcome = ${outcome}
           where org_id = ${orgId} and domain = ${domain}
           returning status, verified_by as "verifiedBy", verified_at as "verifiedAt"`;
-        if (outcome !== 'found') return { outcome };
-        if (claim?.status === 'verified' && claim.verifiedBy === 'dns' && claim.verifiedAt) {
-          return { outcome, verified: true, verifiedAt: claim.verifiedAt.toISOString() };
-        }
-        if (claim?.status !== 'pending') return { outcome, verified: false, reason: 'not_pending' };
+        if (!claim) return { claim: 'gone' };
+        if (claim.status === 'verified' && claim.verifiedBy === 'dns' && claim.verifiedAt) return { claim: 'verified', verifiedAt: claim.verifiedAt.toISOString() };
+        if (claim.verifiedBy === 'operator') return { claim: 'operator' };
+        if (claim.status !== 'pending') return { claim: 'taken' };
+        if (outcome !== 'found') return { claim: 'pending', outcome };
         const [owner] = await tx`select 1 from org_domains where domain = ${domain} and status = 'verified' and org_id <> ${orgId}`;
         if (owner) {
           await tx`update org_domains set status = 'failed' where org_id = ${orgId} and domain = ${domain} and status = 'pending'`;
           await insertAuditEvent(tx, { orgId, memberId: null, actor: system, type: 'domain.verification_failed', data: { domain, reason: 'verified by another organisation' } });
-          return { outcome, verified: false, reason: 'taken' };
+          return { claim: 'taken' };
         }
         const [verified]: [{ verifiedAt: Date }] = await tx`
           update org_domains set status = 'verified', verified_by = 'dns', verified_at = now(), record_missing_since = null
           where org_id = ${orgId} and domain = ${domain} returning verified_at as "verifiedAt"`;
         await insertAuditEvent(tx, { orgId, memberId: null, actor: system, type: 'domain.verified', data: { domain, method: 'dns' } });
-        return { outcome, verified: true, verifiedAt: verified.verifiedAt.toISOString() };
+        return { claim: 'verified', verifiedAt: verified.verifiedAt.toISOString() };
       });
     },
 

@@ -1,6 +1,6 @@
 import type { SessionMember } from '../auth/sessions.ts';
 import { insertAuditEvent } from '../db/audit.ts';
-import { claimDomain, claimForDnsVerification, orgDomain, orgDomains, type OrgDomainRow } from '../db/org-domains.ts';
+import { claimForDnsVerification, orgDomain, orgDomains, type OrgDomainRow } from '../db/org-domains.ts';
 import { isDomainName } from '../domain/domain-name.ts';
 import { normaliseDomain } from '../domain/domain-claim.ts';
 import { challengeRecord, lookupOutcomeWords, type ChallengeRecord } from '../domain/domain-verification.ts';
@@ -49,26 +49,28 @@ export function domainActions({ sql, config, temporal }: AppDeps) {
     return row;
   }
 
+  /**
+   * Idempotent: adding a domain again returns it as it stands (and asks for a check); a failed
+   * one starts over with its token. The workflow is started after the claim commits, so a
+   * Temporal outage leaves a pending claim that the same request queues later.
+   */
+  async function add(admin: SessionMember, input: string) {
+    const answer = await claimForDnsVerification(sql, admin.orgId, input, { memberId: admin.memberId, actor: `member:${admin.memberId}` });
+    if ('refusal' in answer) throw new ClientError(answer.code === 'domain_taken' ? 409 : 400, answer.code, answer.refusal);
+    if (answer.row.token !== null) await check(admin, answer.row.domain);
+    return { domain: domainView(answer.row), created: answer.changed };
+  }
+
   return {
     list: async (admin: SessionMember) => (await orgDomains(sql, admin.orgId)).map(domainView),
 
-    /**
-     * Idempotent: adding a domain again returns it as it stands (and asks for a check); a failed
-     * one starts over with its token. The workflow is started after the claim commits, so a
-     * Temporal outage leaves a pending claim that the same request queues later.
-     */
-    async add(admin: SessionMember, input: string) {
-      const answer = await claimForDnsVerification(sql, admin.orgId, input, { memberId: admin.memberId, actor: `member:${admin.memberId}` });
-      if ('refusal' in answer) throw new ClientError(answer.code === 'domain_taken' ? 409 : 400, answer.code, answer.refusal);
-      if (answer.row.token !== null) await check(admin, answer.row.domain);
-      return { domain: domainView(answer.row), created: answer.changed };
-    },
+    add,
 
     /** Signals the domain's workflow; a failed domain is claimed again, which starts a new attempt. */
     async checkNow(admin: SessionMember, input: string) {
-      let row = await find(admin, input);
-      if (row.token === null) throw byOperator(row.domain);
-      if (row.status === 'failed') row = (await claimDomain(sql, admin.orgId, row.domain, row.token)).row;
+      const row = await find(admin, input);
+      if (row.verifiedBy === 'operator' || row.token === null) throw byOperator(row.domain);
+      if (row.status === 'failed') return (await add(admin, row.domain)).domain;
       await check(admin, row.domain);
       return domainView(row);
     },

@@ -221,6 +221,22 @@ describe('the workflow', () => {
     await recordHistory(handle, 'domain-verification-verified-then-removed');
   });
 
+  it('stops checking a pending domain once it is removed', async () => {
+    const domain = sub('dropped');
+    await claimFast(domain);
+    expect((await api(boss, `/${domain}`, { method: 'DELETE' })).status).toBe(204);
+    expect(await h.client.workflow.getHandle(domainVerificationWorkflowId(world.org.slug, domain)).result()).toBe('removed');
+    expect(await auditTypes(domain)).toEqual(['domain.claimed', 'domain.removed']);
+  });
+
+  it('ends when the operator asserts the domain meanwhile', async () => {
+    const domain = sub('asserted');
+    await claimFast(domain);
+    await addDomain(h.sql, { org: world.org.slug, domain });
+    expect(await h.client.workflow.getHandle(domainVerificationWorkflowId(world.org.slug, domain)).result()).toBe('operator');
+    expect(await statusOf(domain)).toEqual({ status: 'verified', verifiedBy: 'operator' });
+  });
+
   it('loses to another organisation that verified the domain first', async () => {
     const domain = sub('contested');
     const record = await claimFast(domain);

@@ -22,8 +22,8 @@ const { readDomainClaim, checkDomainRecord, failDomainVerification, recheckDomai
   retry: retryPolicy({ initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' }),
 });
 
-/** A run started for a claim with nothing to check. */
-const endedBefore = { failed: 'failed', gone: 'removed', operator: 'operator' } as const;
+/** Claims with nothing (more) to check, and how the workflow ends on them. */
+const endedBefore = { failed: 'failed', gone: 'removed', operator: 'operator', taken: 'taken' } as const;
 
 /** Re-checks one run makes before it continues as new: each "check now" is a signal, and a run takes at most 10,000. */
 const RECHECKS_PER_RUN = 500;
@@ -56,11 +56,11 @@ async function verify(input: DomainVerificationInput, token: string, schedule: D
   const deadline = Date.now() + schedule.deadlineMs;
   for (let n = 0; ; n++) {
     const result = await checkDomainRecord({ ...ref, token });
-    if (result.outcome === 'found') {
-      if (!result.verified) return result.reason === 'taken' ? 'taken' : 'removed';
+    if (result.claim === 'verified') {
       await notices(workflowInfo().taskQueue).sendDomainNotice({ ...ref, kind: 'verified', eventKey: result.verifiedAt });
       return undefined;
     }
+    if (result.claim !== 'pending') return endedBefore[result.claim];
     if (Date.now() >= deadline) {
       await failDomainVerification(ref);
       return 'failed';
