@@ -11,11 +11,13 @@ function isDnsServer(entry: string): boolean {
 
 /**
  * DNS_SERVERS: the resolvers domain verification asks, comma-separated (`10.0.0.2,1.1.1.1:53`);
- * unset means the system's (/etc/resolv.conf). Addresses only: node:dns cannot resolve its own servers.
+ * unset or blank means the system's (/etc/resolv.conf). Addresses only: node:dns cannot resolve its own servers.
  */
 export const dnsServers = z
   .string()
   .transform((value, ctx) => {
+    // Blank, as compose files pass an unset variable: the system's resolvers.
+    if (value.trim() === '') return undefined;
     const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
     const bad = entries.filter((e) => !isDnsServer(e));
     if (entries.length > 0 && bad.length === 0) return entries;

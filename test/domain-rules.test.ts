@@ -70,6 +70,7 @@ describe('the check schedule', () => {
 describe('DNS_SERVERS', () => {
   it("defaults to the system's resolvers", () => {
     expect(loadConfig({ APP_ENV: 'test' }).dnsServers).toBeUndefined();
+    expect(loadConfig({ APP_ENV: 'test', DNS_SERVERS: ' ' }).dnsServers).toBeUndefined();
   });
 
   it('takes IP addresses with optional ports', () => {
