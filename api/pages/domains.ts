@@ -11,31 +11,29 @@ import { setNotice } from './notice.ts';
 const statusWords = (d: DomainView) =>
   d.status === 'verified' ? `verified (${d.verifiedBy === 'dns' ? 'DNS' : 'by the operator'})` : d.status === 'pending' ? 'pending: waiting for the DNS record' : 'failed: no record within 30 days';
 
-/** The record to create, in read-only fields a person can select and copy into their DNS console. */
-const recordFields = (d: DomainView) =>
-  d.record
-    ? html`<dl class="record">
-        <dt>Name</dt><dd><input readonly aria-label="Record name for ${d.domain}" value="${d.record.name}" size="${d.record.name.length}" /></dd>
-        <dt>Type</dt><dd>TXT</dd>
-        <dt>Value</dt><dd><input readonly aria-label="Record value for ${d.domain}" value="${d.record.value}" size="${d.record.value.length}" /></dd>
-      </dl>`
-    : '—';
+/** One domain: its status, the record to create (selectable text that wraps on narrow screens), the last check. */
+const domainSection = (chrome: Chrome, d: DomainView) => html`<section aria-labelledby="domain-${d.domain}">
+    <h3 id="domain-${d.domain}">${d.domain}</h3>
+    <dl>
+      <dt>Status</dt><dd>${statusWords(d)}</dd>
+      ${d.recordMissingSince ? html`<dt>Warning</dt><dd>The record is missing since ${when(d.recordMissingSince)}; the domain stays verified, please restore it.</dd>` : ''}
+      ${d.record
+        ? html`<dt>Record name</dt><dd><code>${d.record.name}</code></dd>
+          <dt>Record type</dt><dd><code>TXT</code></dd>
+          <dt>Record value</dt><dd><code>${d.record.value}</code></dd>
+          <dt>Last check</dt><dd>${d.lastCheck ? html`${when(d.lastCheck.at)}: ${d.lastCheck.description}` : 'not yet'}</dd>`
+        : ''}
+    </dl>
+    ${d.record ? html`<form method="post" action="/admin/domains/${d.domain}/check">${tokenField(chrome)}${checkButton(d)}</form>` : ''}
+  </section>`;
 
-function domainRows(chrome: Chrome, rows: DomainView[]) {
-  if (rows.length === 0) return html`<p>No domains yet.</p>`;
-  return html`<div class="table" tabindex="0" role="region" aria-label="Domains"><table>
-    <thead><tr><th scope="col">Domain</th><th scope="col">Status</th><th scope="col">TXT record to create</th><th scope="col">Last check</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
-    <tbody>${rows.map(
-      (d) => html`<tr><td>${d.domain}</td>
-        <td>${statusWords(d)}${d.recordMissingSince ? html`<br /><strong>The record is missing since ${when(d.recordMissingSince)}</strong>; the domain stays verified, please restore it.` : ''}</td>
-        <td>${recordFields(d)}</td>
-        <td>${d.lastCheck ? html`${when(d.lastCheck.at)}: ${d.lastCheck.description}` : '—'}</td>
-        <td>${d.record
-          ? html`<form method="post" action="/admin/domains/${d.domain}/check" class="inline">${tokenField(chrome)}<button type="submit" class="secondary" aria-label="Check ${d.domain} now">${d.status === 'failed' ? 'Try again' : 'Check now'}</button></form>`
-          : ''}</td></tr>`,
-    )}</tbody>
-  </table></div>`;
-}
+/** The accessible name starts with the visible words, as speech-input users say them. */
+const checkButton = (d: DomainView) => {
+  const words = d.status === 'failed' ? 'Try again' : 'Check now';
+  return html`<button type="submit" class="secondary" aria-label="${words}: ${d.domain}">${words}</button>`;
+};
+
+const domainList = (chrome: Chrome, rows: DomainView[]) => (rows.length === 0 ? html`<p>No domains yet.</p>` : rows.map((d) => domainSection(chrome, d)));
 
 /**
  * The organisation's domains (docs/domain-verification.md): add one, see the TXT record to create
@@ -58,7 +56,7 @@ export function domainsPage(deps: AppDeps) {
         </div>
       </form>
       <h2>Your domains</h2>
-      ${domainRows(chrome, await domains.list(chrome.member))}`;
+      ${domainList(chrome, await domains.list(chrome.member))}`;
     return layout(c, 200, 'Domains', body, chrome);
   });
 
