@@ -35,7 +35,9 @@ export async function domainVerificationWorkflow(input: DomainVerificationInput)
   setHandler(checkDomainNowSignal, () => {
     checkRequested = true;
   });
-  // A request that arrives before a check is served by that check.
+  // The signal that started this run (signal-with-start) is served by the first check; one that
+  // arrives during a check asks for another, since that check may have missed a new record.
+  checkRequested = false;
   const waitOrCheckNow = async (ms: number) => {
     await condition(() => checkRequested, Math.max(ms, 1));
     checkRequested = false;
