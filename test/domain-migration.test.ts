@@ -1,4 +1,4 @@
-/** Migration 0016 on a database that has domains: every one becomes operator-verified, and JIT still trusts it. */
+/** Migration 0017 on a database that has domains: every one becomes operator-verified, and JIT still trusts it. */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,16 +22,16 @@ afterAll(async () => {
 
 it('turns existing domains into operator-verified ones that JIT still trusts, and keeps one owner per domain', async () => {
   await ensureDatabase(url);
-  // The schema as it was before domain verification: every migration up to 0015.
+  // The schema as it was before domain verification: every migration before 0017.
   const migrations = join(import.meta.dirname, '..', 'db', 'migrations');
-  cpSync(migrations, join(before, 'migrations'), { recursive: true, filter: (src) => !src.endsWith('0016-domain-verification.js') });
+  cpSync(migrations, join(before, 'migrations'), { recursive: true, filter: (src) => !src.endsWith('0017-domain-verification.js') });
   await ley.up({ cwd: before, dir: 'migrations', driver: 'postgres', config: { host: shared.hostname, port: Number(shared.port || 5432), database: name, username: decodeURIComponent(shared.username || 'postgres') } });
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     const [org]: [{ id: string }] = await sql`insert into organisations (slug, name) values ('old', 'Old') returning id`;
     await sql`insert into verified_domains (domain, org_id) values ('old.example', ${org.id})`;
 
-    expect(await migrate(url)).toEqual(['0016-domain-verification.js']);
+    expect(await migrate(url)).toEqual(['0017-domain-verification.js']);
 
     const [row] = await sql`select status, verified_by, token, verified_at = created_at as "sinceCreated" from org_domains where domain = 'old.example'`;
     expect(row).toEqual({ status: 'verified', verified_by: 'operator', token: null, sinceCreated: true });
