@@ -8,6 +8,9 @@ import { maintenanceActivities } from './maintenance.ts';
 import type { TemporalPorts } from './ports.ts';
 import { provisioningActivities } from './provisioning.ts';
 import { directorySweepActivities } from './directory-sweep.ts';
+import type { DnsSettings } from './dns.ts';
+import { domainNoticeActivities } from './domain-notices.ts';
+import { domainActivities } from './domains.ts';
 import { reminderSweepActivities } from './reminder-sweep.ts';
 import { reminderActivities, type ReminderSettings } from './reminders.ts';
 
@@ -17,6 +20,8 @@ export interface ActivityDeps {
   /** For activities that start or signal workflows (the reminders' nudge, directory events); wired by the worker. */
   temporal: TemporalPorts;
   reminders: ReminderSettings;
+  /** Where domain verification looks TXT records up; the system's resolvers when absent. */
+  dns?: DnsSettings;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -32,6 +37,8 @@ export function createActivities(deps: ActivityDeps) {
     ...reminderActivities(deps.sql, deps.mailer, deps.reminders),
     ...reminderSweepActivities(deps.sql, deps.temporal, deps.reminders.policy),
     ...directorySweepActivities(deps.sql, deps.temporal),
+    ...domainActivities(deps.sql, deps.dns ?? {}),
+    ...domainNoticeActivities(deps.sql, deps.mailer),
   };
 }
 
@@ -42,7 +49,7 @@ export type Activities = ReturnType<typeof createActivities>;
  * (workflows/definitions.ts mailTaskQueue), which only the mail worker serves: a slow mail
  * server then fills the mail slots, never the ones member decisions need.
  */
-export const mailActivityNames = ['sendEmail', 'sendInvitationEmail', 'sendReminderDigest'] as const satisfies (keyof Activities)[];
+export const mailActivityNames = ['sendEmail', 'sendInvitationEmail', 'sendReminderDigest', 'sendDomainNotice'] as const satisfies (keyof Activities)[];
 export type MailActivities = Pick<Activities, (typeof mailActivityNames)[number]>;
 
 /** Splits the activities between the two workers of a worker process: mail, and all the others. */

@@ -12,6 +12,7 @@ import { errorPage } from './pages/error-page.ts';
 import { pageRoutes } from './pages/index.ts';
 import { requestLogger } from './request-logger.ts';
 import { authRoutes } from './routes/auth.ts';
+import { domainRoutes } from './routes/domains.ts';
 import { healthRoutes } from './routes/health.ts';
 import { invitationRoutes } from './routes/invitations.ts';
 import { meRoutes } from './routes/me.ts';
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps) {
   app.use(loadSession(deps));
   app.route('/', authRoutes(deps));
   app.route('/api', meRoutes(deps));
+  app.route('/api/orgs/:org/domains', domainRoutes(deps));
   app.route('/api/orgs/:org/invitations', invitationRoutes(deps));
   app.route('/api/orgs/:org/members', memberRoutes(deps));
   app.route('/api/orgs/:org/sites', orgSiteRoutes(deps));

@@ -3,6 +3,7 @@ import { ConfigError, DEFAULT_DATABASE_URL, loadConfig } from '../config/index.t
 import { createSql } from '../db/client.ts';
 import { formatDirectoryEvents, listDirectoryEvents, retryDirectoryEvents } from '../operator/directory-events.ts';
 import { connectionFailure, databaseHost } from '../operator/database-connection.ts';
+import { listDomains, verifyDomainByDns } from '../operator/domains.ts';
 import { OperatorError } from '../operator/errors.ts';
 import { queueInvitationEmail } from '../operator/invitation-email.ts';
 import * as ops from '../operator/operations.ts';
@@ -15,7 +16,12 @@ const help = `Operator CLI: npm run cli -- <command> [arguments]
 
   org create <slug> --name "<name>"          create an organisation
   org list                                    organisations, domains, issuer, member count
-  domain add <org> <domain>                   verify a domain for an org (a domain has one org)
+  domain add <org> <domain>                   verify a domain for an org as the operator, without
+                                              DNS (a domain is verified for one org at most)
+  domain verify <org> <domain>                verify by DNS: prints the TXT record to create; the
+                                              check runs in Temporal (again: checks now, or
+                                              restarts a failed one)
+  domain list <org>                           the org's domains: status, how verified, last check
   domain remove <org> <domain>                stop treating a domain as the org's
   sso set <org> --issuer <url> --client-id <id> [--scope <extra>]...
                                               configure the org's OIDC connection; the client
@@ -91,6 +97,10 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       case 'domain add':
         await ops.addDomain(sql, { org: need(a, '<org>'), domain: need(b, '<domain>') });
         return `verified ${b} for ${a}`;
+      case 'domain verify':
+        return await verifyDomainByDns(sql, config, { org: need(a, '<org>'), domain: need(b, '<domain>') });
+      case 'domain list':
+        return await listDomains(sql, { org: need(a, '<org>') });
       case 'domain remove':
         await ops.removeDomain(sql, { org: need(a, '<org>'), domain: need(b, '<domain>') });
         return `removed ${b} from ${a}`;

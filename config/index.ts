@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_POOL_MAX } from '../db/client.ts';
 import { parseDuration } from '../domain/duration.ts';
 import { parseSchedule, type ReminderPolicy } from '../domain/reminders.ts';
+import { dnsServers } from './dns-servers.ts';
 
 /** Start-up refuses a bad environment with the variable named, so operators fix the right thing. */
 export class ConfigError extends Error {
@@ -65,6 +66,7 @@ const schema = z
     REMINDER_SCHEDULE: reminderSchedule.prefault('1h,1d,3d,7d,14d'),
     REMINDER_DIGEST_WINDOW: duration.prefault('1h'),
     REMINDER_RECIPIENT_ATTEMPTS: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(100).default(8),
+    DNS_SERVERS: dnsServers,
   })
   .superRefine((env, ctx) => {
     // Otherwise a window could hold back a member's first reminder past the schedule's first step.
@@ -108,6 +110,8 @@ export type Config = Readonly<{
   reminders: Readonly<ReminderPolicy>;
   /** Tries of a reminder email to one recipient the mail server keeps deferring, before giving up on it. */
   reminderRecipientAttempts: number;
+  /** The resolvers domain verification asks (IP[:port]); undefined: the system's. */
+  dnsServers: readonly string[] | undefined;
 }>;
 
 /** Parses the environment once; the result is frozen so nothing rewrites config at run time. */
@@ -141,5 +145,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerHealthFile: e.WORKER_HEALTH_FILE,
     reminders: Object.freeze({ scheduleMs: e.REMINDER_SCHEDULE, digestWindowMs: e.REMINDER_DIGEST_WINDOW }),
     reminderRecipientAttempts: e.REMINDER_RECIPIENT_ATTEMPTS,
+    dnsServers: e.DNS_SERVERS && Object.freeze(e.DNS_SERVERS),
   });
 }

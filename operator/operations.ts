@@ -5,7 +5,8 @@ import type { Config } from '../config/index.ts';
 import { insertAuditEvent } from '../db/audit.ts';
 import { isUniqueViolation, type Queryable, type Sql } from '../db/client.ts';
 import { addItContact as insertItContact } from '../db/it-contacts.ts';
-import { isDomainName } from '../domain/domain-name.ts';
+import { domainOwner } from '../db/org-domains.ts';
+import { claimableDomain, normaliseDomain } from '../domain/domain-claim.ts';
 import { isEmailAddress } from '../domain/email.ts';
 import { INVITATION_DAYS } from '../domain/member.ts';
 import { isOrgSlug, ORG_SLUG_RULE } from '../domain/org-slug.ts';
@@ -39,25 +40,44 @@ export async function createOrg(sql: Sql, { slug, name }: { slug: string; name: 
   }
 }
 
+/**
+ * The operator asserts the domain: verified by `operator` at once, no DNS record (a pending or
+ * failed claim of the same org is taken over). The same name rules as DNS claims (domain/domain-claim.ts).
+ */
 export async function addDomain(sql: Sql, { org: slug, domain }: { org: string; domain: string }) {
   const org = await findOrg(sql, slug);
-  const normalised = domain.trim().toLowerCase();
-  if (!isDomainName(normalised)) throw new OperatorError(`"${domain}" is not a domain name`);
+  const normalised = claimedDomain(domain);
+  const taken = async () => new OperatorError(`domain ${normalised} already belongs to organisation "${(await domainOwner(sql, normalised))?.slug}"`);
   try {
-    await sql`insert into verified_domains (domain, org_id) values (${normalised}, ${org.id})`;
+    const added = await sql.begin(async (tx) => {
+      const owner = await domainOwner(tx, normalised);
+      if (owner && owner.orgId !== org.id) return false;
+      const changed = await tx`
+        insert into org_domains (domain, org_id, status, verified_by, verified_at) values (${normalised}, ${org.id}, 'verified', 'operator', now())
+        on conflict (org_id, domain) do update set status = 'verified', verified_by = 'operator', verified_at = now(), record_missing_since = null
+          where org_domains.verified_by is distinct from 'operator'`;
+      if (changed.count > 0) await audit(tx, org.id, 'domain.verified', { domain: normalised, method: 'operator' });
+      return true;
+    });
+    if (!added) throw await taken();
   } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    const [owner]: [{ slug: string }?] = await sql`
-      select o.slug from verified_domains d join organisations o on o.id = d.org_id where d.domain = ${normalised}`;
-    throw new OperatorError(`domain ${normalised} already belongs to organisation "${owner?.slug}"`);
+    if (isUniqueViolation(err)) throw await taken();
+    throw err;
   }
-  await audit(sql, org.id, 'domain.verified', { domain: normalised });
 }
 
+/** The domain to store, or the refusal as an operator error. */
+export function claimedDomain(input: string): string {
+  const claim = claimableDomain(input);
+  if ('refusal' in claim) throw new OperatorError(claim.refusal);
+  return claim.domain;
+}
+
+/** Removes the org's claim, whatever its status: a verified domain stops admitting JIT sign-ins at once. */
 export async function removeDomain(sql: Sql, { org: slug, domain }: { org: string; domain: string }) {
   const org = await findOrg(sql, slug);
-  const normalised = domain.trim().toLowerCase();
-  const removed = await sql`delete from verified_domains where domain = ${normalised} and org_id = ${org.id}`;
+  const normalised = normaliseDomain(domain);
+  const removed = await sql`delete from org_domains where domain = ${normalised} and org_id = ${org.id}`;
   if (removed.count === 0) throw new OperatorError(`domain ${normalised} is not verified for "${slug}"`);
   await audit(sql, org.id, 'domain.removed', { domain: normalised });
 }

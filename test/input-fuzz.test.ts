@@ -84,6 +84,8 @@ interface World {
   setupLinkToken: string;
   setupLinkId: string;
   itContactId: string;
+  /** A domain the org claimed for DNS verification, still pending. */
+  pendingDomain: string;
 }
 
 interface Mutation {
@@ -263,6 +265,7 @@ const jsonBody = (body: unknown): Partial<Draft> => ({ body: json(body) });
 const withJson = (d: Draft) => ({ ...d, headers: [...d.headers, ['content-type', 'application/json'] as [string, string]] });
 
 const badEmails = ['not-an-email', 'a%20b%40acme.example', '%40acme.example', 'ada%40', `${'a'.repeat(321)}%40acme.example`, 'ada%40localhost', 'a%40b%40acme.example'];
+const badDomains = ['gmail.com', 'co.uk', '10.0.0.1', 'not%20a%20domain', '..%2F..%2Fetc', `${'d'.repeat(250)}.example`, '-x.example', 'x_y.example', '%2e'];
 const badIds = ['1', 'not-a-uuid', '..%2F..%2Fmembers', '6be494c1-89a8-4183-9986-f66290770d07x', "'%20or%201%3D1--"];
 
 /** Every route of the app; the test fails when a route has no entry. */
@@ -330,6 +333,48 @@ const routes: Record<string, RouteFuzz> = {
     own: [
       { name: 'not an invitation id', apply: (d, rng, w) => void (d.segments = d.segments.map((s) => (s === w.invitationId ? rng.pick(badIds) : s))) },
       { name: 'unknown invitation id', apply: (d, rng, w) => void (d.segments = d.segments.map((s) => (s === w.invitationId ? rng.uuid() : s))) },
+    ],
+  },
+  'GET /api/orgs/:org/domains': { base: (w) => base('GET', `/api/orgs/${w.slug}/domains`, w), session: 'org_admin' },
+  'POST /api/orgs/:org/domains': {
+    base: (w) => withJson(base('POST', `/api/orgs/${w.slug}/domains`, w, jsonBody({ domain: 'fuzz.partner.example' }))),
+    session: 'org_admin',
+    own: [
+      {
+        name: 'invalid domain fields',
+        apply: (d, rng) =>
+          setBody(
+            d,
+            'application/json',
+            rng.pick([
+              json({ domain: 'gmail.com' }),
+              json({ domain: 'co.uk' }),
+              json({ domain: '192.168.0.1' }),
+              json({ domain: 'not a domain' }),
+              json({ domain: `${'d'.repeat(260)}.example` }),
+              json({ domain: 42 }),
+              json({ domain: ['fuzz.partner.example'] }),
+              json({ domain: 'fuzz.partner.example', extra: 1 }),
+              json({}),
+              json(null),
+              json('fuzz.partner.example'),
+            ]),
+          ),
+      },
+      { name: 'form body to the JSON API', apply: (d) => setBody(d, 'application/x-www-form-urlencoded', 'domain=fuzz.partner.example') },
+    ],
+  },
+  'POST /api/orgs/:org/domains/:domain/check': {
+    base: (w) => base('POST', `/api/orgs/${w.slug}/domains/${w.pendingDomain}/check`, w),
+    session: 'org_admin',
+    own: [{ name: 'not a domain of the org', apply: (d, rng, w) => replaceId(d, w.pendingDomain, rng.pick([...badDomains, 'unknown.example'])) }],
+  },
+  'DELETE /api/orgs/:org/domains/:domain': {
+    base: (w) => base('DELETE', `/api/orgs/${w.slug}/domains/${w.pendingDomain}`, w),
+    session: 'org_admin',
+    own: [
+      { name: 'not a domain of the org', apply: (d, rng, w) => replaceId(d, w.pendingDomain, rng.pick([...badDomains, 'unknown.example'])) },
+      { name: 'an operator-verified domain', apply: (d, _rng, w) => replaceId(d, w.pendingDomain, w.domain) },
     ],
   },
   'DELETE /api/orgs/:org/members/:id/identities': {
@@ -612,6 +657,17 @@ Object.assign(routes, {
       } satisfies RouteFuzz,
     ]),
   ),
+  'GET /admin/domains': { base: (w) => base('GET', '/admin/domains', w), session: 'member' },
+  'POST /admin/domains': {
+    base: formPost(() => '/admin/domains', () => ({ domain: 'fuzz.partner.example' })),
+    session: 'member',
+    own: [...formToken, formMutation('invalid domain fields', () => [{ domain: 'gmail.com' }, { domain: 'co.uk' }, { domain: '10.0.0.1' }, { domain: 'not a domain' }, {}, { domain: 'fuzz.partner.example', extra: '1' }])],
+  },
+  'POST /admin/domains/:domain/check': {
+    base: formPost((w) => `/admin/domains/${w.pendingDomain}/check`),
+    session: 'member',
+    own: [...formToken, { name: 'not a domain of the org', apply: (d, rng, w) => replaceId(d, w.pendingDomain, rng.pick([...badDomains, 'unknown.example', w.domain])) }],
+  },
   'GET /admin/invitations': { base: (w) => base('GET', '/admin/invitations', w), session: 'member' },
   'POST /admin/invitations': {
     base: formPost(() => '/admin/invitations', () => ({ email: 'fuzz@partner.example', orgRole: 'member' })),
@@ -758,6 +814,8 @@ beforeAll(async () => {
     chunked: false,
   }, 5_000);
   const scimUserId = (JSON.parse(scimUser.body) as { id?: string }).id;
+  const pendingDomain = `pending-${world.org.slug}.example`;
+  await h.sql`insert into org_domains (domain, org_id, status, token) values (${pendingDomain}, ${world.org.id}, 'pending', ${'f'.repeat(32)})`;
   if (!session || !invitation || !member || !site || !scimUserId) throw new Error('fuzz world incomplete');
   const opened = await createSetupLink(h.sql, { orgId: world.org.id, email: 'it-fuzz@partner.example', actor: 'operator' });
   const setup = await openSetupSession(h.sql, opened.token);
@@ -781,6 +839,7 @@ beforeAll(async () => {
     setupLinkToken: waiting.token,
     setupLinkId: waiting.id,
     itContactId: itContact.id,
+    pendingDomain,
   };
   // The lifecycles (the sign-in's, the SCIM user's) write their start events a moment later; the snapshot is taken after them.
   await untilLifecycleStarted(h.sql, world.org.id);
@@ -819,7 +878,8 @@ async function snapshot() {
       (select coalesce(json_agg(c order by c.id), '[]') from it_contacts c where org_id = ${org}) as "itContacts",
       (select coalesce(json_agg(l order by l.id), '[]') from setup_links l where org_id = ${org}) as "setupLinks",
       (select coalesce(json_agg(json_build_object('id', encode(s.id_hash, 'hex'), 'link', s.setup_link_id, 'expires', s.expires_at) order by s.id_hash), '[]')
-         from setup_sessions s where org_id = ${org}) as "setupSessions"`;
+         from setup_sessions s where org_id = ${org}) as "setupSessions",
+      (select coalesce(json_agg(d order by d.domain), '[]') from org_domains d where org_id = ${org}) as domains`;
   return tables;
 }
 

@@ -31,6 +31,7 @@ try {
     mailer: createMailer(config.smtpUrl, config.mailFrom),
     client,
     reminders: { policy: config.reminders, publicUrl: config.publicUrl, recipientAttempts: config.reminderRecipientAttempts },
+    dns: { servers: config.dnsServers },
     log,
   });
   // Housekeeping must not keep the worker from serving: a failure is logged and retried at the next start.

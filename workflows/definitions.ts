@@ -5,6 +5,7 @@
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProvisionRefusal } from '../domain/identity-linking.ts';
+import type { DomainCheckSchedule } from '../domain/domain-verification.ts';
 import type { DirectoryView, MemberStatusView, StatusDecision, StatusOverride } from '../domain/lifecycle.ts';
 import type { MemberRef, MemberSource, MemberStatus, OrgRole } from '../domain/member.ts';
 import type { ReminderOutlook } from '../domain/reminder-outlook.ts';
@@ -213,6 +214,23 @@ export interface InvitationEmailInput {
  */
 export type InvitationEmailOutcome = 'sent' | 'revoked' | 'accepted' | 'expired' | 'cancelled';
 
+/** One per claimed domain (see workflows/domain-verification.ts); domains are stored lower-case, so one ID per domain. */
+export const domainVerificationWorkflowId = (orgSlug: string, domain: string): string => `domain-verification/${orgSlug}/${domain}`;
+
+export interface DomainVerificationInput {
+  orgId: string;
+  orgSlug: string;
+  domain: string;
+  /** Tests shorten it; absent means the production schedule (domain/domain-verification.ts). */
+  schedule?: DomainCheckSchedule;
+}
+
+/** Why a domain's workflow ended; a verified domain's workflow runs on, re-checking, until the domain is removed. */
+export type DomainVerificationEnd = 'failed' | 'taken' | 'removed' | 'operator';
+
+/** "Check now" from the page, the API or the CLI: a check that is due anyway serves it. */
+export const checkDomainNowSignal = defineSignal('checkDomainNow');
+
 /**
  * The prune schedule; one per task queue, so deployments (and test runs) sharing a namespace each
  * prune their own database. Its runs get workflow IDs starting with the same string.
@@ -249,8 +267,10 @@ export const workflowTypes = {
   provisionIdentity: 'provisionIdentityWorkflow',
   sendInvitation: 'sendInvitationWorkflow',
   siteAccessReminders: 'siteAccessRemindersWorkflow',
+  domainVerification: 'domainVerificationWorkflow',
 } as const;
 export type MemberLifecycleWorkflow = (input: MemberLifecycleInput) => Promise<void>;
 export type ProvisionIdentityWorkflow = (input: ProvisionIdentityInput) => Promise<ProvisionOutcome>;
 export type SendInvitationWorkflow = (input: InvitationEmailInput) => Promise<InvitationEmailOutcome>;
 export type SiteAccessRemindersWorkflow = (input: SiteAccessRemindersInput) => Promise<void>;
+export type DomainVerificationWorkflow = (input: DomainVerificationInput) => Promise<DomainVerificationEnd>;

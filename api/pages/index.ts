@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { endSession } from '../session.ts';
+import { domainsPage } from './domains.ts';
 import { formFields } from './form-token.ts';
 import { homePage } from './home.ts';
 import { invitationsPage } from './invitations.ts';
@@ -35,5 +36,6 @@ export function pageRoutes(deps: AppDeps) {
   app.route('/admin/members', memberForms(deps));
   app.route('/admin/invitations', invitationsPage(deps));
   app.route('/admin/setup', setupAdminPage(deps));
+  app.route('/admin/domains', domainsPage(deps));
   return app;
 }

@@ -40,8 +40,9 @@ export async function startHarness({
   address = inject('temporalAddress'),
   databaseUrl = inject('databaseUrl'),
   reminders = reminderSettings(),
+  dns,
   wrapActivities,
-}: { smtpUrl?: string; taskQueue?: string; address?: string; databaseUrl?: string; reminders?: ReminderSettings } & Pick<CreateWorkerOptions, 'wrapActivities'> = {}): Promise<TestHarness> {
+}: { smtpUrl?: string; taskQueue?: string; address?: string; databaseUrl?: string; reminders?: ReminderSettings } & Pick<CreateWorkerOptions, 'wrapActivities' | 'dns'> = {}): Promise<TestHarness> {
   quietRuntime();
   // The production pool and concurrency (config defaults), so tests run the shape that ships.
   const config = loadConfig({ APP_ENV: 'test' });
@@ -58,6 +59,7 @@ export async function startHarness({
     mailer: createMailer(smtpUrl, 'Test <no-reply@test.local>'),
     client,
     reminders,
+    ...(dns ? { dns } : {}),
     workflowBundle: { codePath: inject('workflowBundlePath') },
     ...(wrapActivities ? { wrapActivities } : {}),
   });

@@ -1,0 +1,91 @@
+import type { SessionMember } from '../auth/sessions.ts';
+import { insertAuditEvent } from '../db/audit.ts';
+import { claimForDnsVerification, orgDomain, orgDomains, type OrgDomainRow } from '../db/org-domains.ts';
+import { isDomainName } from '../domain/domain-name.ts';
+import { normaliseDomain } from '../domain/domain-claim.ts';
+import { challengeRecord, lookupOutcomeWords, type ChallengeRecord } from '../domain/domain-verification.ts';
+import { requestDomainCheck } from '../temporal/domain-verification.ts';
+import type { AppDeps } from './context.ts';
+import { ClientError } from './errors.ts';
+import { startOrUnavailable } from './temporal.ts';
+
+/** A domain as the API and the page show it: the TXT record to create whenever there is a token. */
+export interface DomainView {
+  domain: string;
+  status: OrgDomainRow['status'];
+  verifiedBy: OrgDomainRow['verifiedBy'];
+  createdAt: Date;
+  verifiedAt: Date | null;
+  record: ChallengeRecord | null;
+  lastCheck: { at: Date; outcome: string; description: string } | null;
+  /** A verified domain whose record the daily re-check no longer finds (it stays verified). */
+  recordMissingSince: Date | null;
+}
+
+export const domainView = (row: OrgDomainRow): DomainView => ({
+  domain: row.domain,
+  status: row.status,
+  verifiedBy: row.verifiedBy,
+  createdAt: row.createdAt,
+  verifiedAt: row.verifiedAt,
+  record: row.token === null ? null : challengeRecord(row.domain, row.token),
+  lastCheck: row.checkedAt && row.checkOutcome ? { at: row.checkedAt, outcome: row.checkOutcome, description: lookupOutcomeWords[row.checkOutcome] } : null,
+  recordMissingSince: row.recordMissingSince,
+});
+
+const noSuchDomain = () => new ClientError(404, 'not_found', 'Your organisation has not added this domain; add it first.');
+const notQueued = () => new ClientError(503, 'check_not_queued', 'The domain is saved but its check could not be queued. Send the same request again in a minute.');
+const byOperator = (domain: string) => new ClientError(409, 'verified_by_operator', `${domain} was verified by the service operator; there is no DNS record to check. Ask the operator to change it.`);
+
+/** What an org admin does with the organisation's domains, shared by the JSON API and the admin page. */
+export function domainActions({ sql, config, temporal }: AppDeps) {
+  const check = (admin: SessionMember, domain: string) =>
+    startOrUnavailable(temporal.client, () => requestDomainCheck(temporal.client, config.temporal.taskQueue, { org: { id: admin.orgId, slug: admin.orgSlug }, domain }), notQueued());
+
+  async function find(admin: SessionMember, input: string): Promise<OrgDomainRow> {
+    const domain = normaliseDomain(input);
+    const row = isDomainName(domain) ? await orgDomain(sql, admin.orgId, domain) : undefined;
+    if (!row) throw noSuchDomain();
+    return row;
+  }
+
+  /**
+   * Idempotent: adding a domain again returns it as it stands (and asks for a check); a failed
+   * one starts over with its token. The workflow is started after the claim commits, so a
+   * Temporal outage leaves a pending claim that the same request queues later.
+   */
+  async function add(admin: SessionMember, input: string) {
+    const answer = await claimForDnsVerification(sql, admin.orgId, input, { memberId: admin.memberId, actor: `member:${admin.memberId}` });
+    if ('refusal' in answer) throw new ClientError(answer.code === 'domain_taken' ? 409 : 400, answer.code, answer.refusal);
+    if (answer.row.token !== null) await check(admin, answer.row.domain);
+    return { domain: domainView(answer.row), created: answer.changed };
+  }
+
+  return {
+    list: async (admin: SessionMember) => (await orgDomains(sql, admin.orgId)).map(domainView),
+
+    add,
+
+    /** Signals the domain's workflow; a failed domain is claimed again, which starts a new attempt. */
+    async checkNow(admin: SessionMember, input: string) {
+      const row = await find(admin, input);
+      if (row.verifiedBy === 'operator' || row.token === null) throw byOperator(row.domain);
+      if (row.status === 'failed') return (await add(admin, row.domain)).domain;
+      await check(admin, row.domain);
+      return domainView(row);
+    },
+
+    /**
+     * Stops trusting the domain for JIT; its workflow ends at its next check (it finds no claim).
+     * Operator-verified domains are the operator's to remove.
+     */
+    async remove(admin: SessionMember, input: string) {
+      const row = await find(admin, input);
+      if (row.verifiedBy === 'operator') throw byOperator(row.domain);
+      await sql.begin(async (tx) => {
+        const removed = await tx`delete from org_domains where org_id = ${admin.orgId} and domain = ${row.domain}`;
+        if (removed.count > 0) await insertAuditEvent(tx, { orgId: admin.orgId, memberId: admin.memberId, actor: `member:${admin.memberId}`, type: 'domain.removed', data: { domain: row.domain } });
+      });
+    },
+  };
+}
