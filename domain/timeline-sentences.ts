@@ -31,7 +31,9 @@ export const auditEventTypes = [
   'directory.event_parked',
   'directory.event_retried',
   'org.created',
+  'domain.claimed',
   'domain.verified',
+  'domain.verification_failed',
   'domain.removed',
   'sso.configured',
   'site.created',
@@ -194,8 +196,12 @@ export function timelineSentence(e: TimelineEvent, { orgName }: TimelineContext)
       return 'The operator retried a directory change that had been held back';
     case 'org.created':
       return 'Organisation created';
+    case 'domain.claimed':
+      return `Domain ${text(data.domain) ?? ''} added; waiting for its DNS record`;
     case 'domain.verified':
-      return `Domain ${text(data.domain) ?? ''} verified`;
+      return `Domain ${text(data.domain) ?? ''} verified${data.method === 'dns' ? ' by its DNS record' : ''}`;
+    case 'domain.verification_failed':
+      return `Domain ${text(data.domain) ?? ''} not verified: ${text(data.reason) ?? 'no record found'}`;
     case 'domain.removed':
       return `Domain ${text(data.domain) ?? ''} removed`;
     case 'sso.configured':
