@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
+import { makeOrgAdmin } from '../operator/operations.ts';
+import { TestBrowser, type Page } from './support/browser.ts';
+import { scimOverHttp } from './support/scim.ts';
+import { startSsoWorld, type SsoWorld } from './support/sso.ts';
+import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+
+// Second review of issue 17's setup half: races on the setup link, the SCIM token and IT
+// contacts, sent as real concurrent HTTP requests against the running api.
+
+let smtp: SmtpSink;
+let h: TestHarness;
+let world: SsoWorld;
+let admin: TestBrowser;
+
+beforeAll(async () => {
+  smtp = await startSmtpSink();
+  h = await startHarness();
+  world = await startSsoWorld(h, (domain) => [{ login: 'boss', email: `boss@${domain}`, email_verified: true, name: 'The Boss' }], { SMTP_URL: smtp.url });
+  await makeOrgAdmin(h.sql, { org: world.org.slug, email: `boss@${world.domain}` });
+  admin = new TestBrowser();
+  await world.signIn(admin, 'boss');
+});
+afterAll(async () => {
+  await world?.stop();
+  await h?.stop();
+  await smtp?.stop();
+});
+
+const url = (path: string) => `${world.appUrl}${path}`;
+const formToken = (page: Page) => /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+
+async function post(browser: TestBrowser, path: string, fields: Record<string, string>, from?: Page) {
+  const body = new URLSearchParams({ ...(from ? { _csrf: formToken(from) } : {}), ...fields });
+  return browser.request(url(path), { method: 'POST', headers: { origin: world.appUrl, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: body.toString() });
+}
+const get = (browser: TestBrowser, path: string) => browser.request(url(path), { headers: { accept: 'text/html' } });
+
+const linkMailedTo = (address: string, after = 0) =>
+  eventually(async () => {
+    const mail = smtp.messages.slice(after).findLast((m) => [m.to].flat().some((to) => to?.value.some((v) => v.address === address)));
+    return mail?.text?.match(/http:\/\/\S+\/setup\/open\?token=\S+/)?.[0];
+  });
+
+async function adminSendsLink(email: string): Promise<string> {
+  const before = smtp.messages.length;
+  const sent = await post(admin, '/admin/setup/links', { email }, await get(admin, '/admin/setup'));
+  expect(sent.status).toBe(303);
+  return linkMailedTo(email, before);
+}
+const tokenOf = (link: string) => new URL(link).searchParams.get('token')!;
+
+async function openedSession(email: string): Promise<TestBrowser> {
+  const browser = new TestBrowser();
+  expect((await post(browser, '/setup/open', { token: tokenOf(await adminSendsLink(email)) })).status).toBe(303);
+  return browser;
+}
+
+describe('setup races, as concurrent requests', () => {
+  it('two POSTs of one link at once: exactly one session opens, the other is told the link was used', async () => {
+    for (let round = 0; round < 5; round++) {
+      const token = tokenOf(await adminSendsLink(`it-race-${round}@partner.example`));
+      const browsers = [new TestBrowser(), new TestBrowser(), new TestBrowser()];
+      const answers = await Promise.all(browsers.map((b) => post(b, '/setup/open', { token })));
+      expect(answers.map((a) => a.status).sort()).toEqual([303, 410, 410]);
+      expect(browsers.filter((b) => b.cookie(world.appUrl, 'setup-session'))).toHaveLength(1);
+      expect(await h.sql`select 1 from setup_sessions s join setup_links l on l.id = s.setup_link_id where l.email = ${`it-race-${round}@partner.example`}`).toHaveLength(1);
+    }
+  });
+
+  it('a revocation racing the opening of the link leaves no usable setup session', async () => {
+    for (let round = 0; round < 5; round++) {
+      const email = `it-revoke-race-${round}@partner.example`;
+      const token = tokenOf(await adminSendsLink(email));
+      const [row] = await h.sql<{ id: string }[]>`select id from setup_links where email = ${email}`;
+      const adminPage = await get(admin, '/admin/setup');
+      const contact = new TestBrowser();
+      const [opened, revoked] = await Promise.all([post(contact, '/setup/open', { token }), post(admin, `/admin/setup/links/${row!.id}/revoke`, {}, adminPage)]);
+      expect(revoked.status).toBe(303);
+      expect([303, 410]).toContain(opened.status);
+      expect((await get(contact, '/setup')).status).toBe(401);
+    }
+  });
+
+  it('two rotations of the SCIM token at once (a double click) answer without a 500, and one token stays live', async () => {
+    const contact = await openedSession('it-rotate@partner.example');
+    const page = await get(contact, '/setup/scim');
+    expect((await post(contact, '/setup/scim/create', { name: 'first' }, page)).status).toBe(201);
+    for (let round = 0; round < 5; round++) {
+      const answers = await Promise.all([post(contact, '/setup/scim/rotate', {}, page), post(contact, '/setup/scim/rotate', {}, page)]);
+      for (const a of answers) expect(a.status, a.body.slice(0, 400)).toBeLessThan(500);
+      expect(await h.sql`select 1 from scim_tokens where org_id = ${world.org.id} and revoked_at is null`).toHaveLength(1);
+      const shown = answers.flatMap((a) => /value="(scim_[^"]+)"/.exec(a.body)?.[1] ?? []);
+      const working = await Promise.all(shown.map(async (t) => (await scimOverHttp(world.appUrl, t, 'GET', '/Users')).status));
+      expect(working.filter((s) => s === 200)).toHaveLength(1);
+    }
+  });
+
+  it('two IT contacts removing each other at once leave one contact, never none', async () => {
+    const org = world.org.id;
+    for (let round = 0; round < 5; round++) {
+      const [a, b] = [`it-a-${round}@partner.example`, `it-b-${round}@partner.example`];
+      const browserA = await openedSession(a);
+      const browserB = await openedSession(b);
+      // Only these two remain.
+      await h.sql`delete from it_contacts where org_id = ${org} and email not in (${a}, ${b})`;
+      const ids = Object.fromEntries((await h.sql<{ id: string; email: string }[]>`select id, email from it_contacts where org_id = ${org}`).map((c) => [c.email, c.id]));
+      const [pageA, pageB] = await Promise.all([get(browserA, '/setup/it-contacts'), get(browserB, '/setup/it-contacts')]);
+      const answers = await Promise.all([post(browserA, `/setup/it-contacts/${ids[b]}/remove`, {}, pageA), post(browserB, `/setup/it-contacts/${ids[a]}/remove`, {}, pageB)]);
+      expect(answers.map((x) => x.status).sort()).toEqual([303, 409]);
+      expect(await h.sql`select 1 from it_contacts where org_id = ${org}`).toHaveLength(1);
+    }
+  });
+});
+
+describe('setup session ends for good', () => {
+  it('a removed IT contact\'s setup session stays ended when the address is made an IT contact again', async () => {
+    const email = 'it-stolen-laptop@partner.example';
+    const stolen = await openedSession(email);
+    const keeper = await openedSession('it-keeper@partner.example');
+    const page = await get(keeper, '/setup/it-contacts');
+    const [row] = await h.sql<{ id: string }[]>`select id from it_contacts where org_id = ${world.org.id} and email = ${email}`;
+    expect((await post(keeper, `/setup/it-contacts/${row!.id}/remove`, {}, page)).status).toBe(303);
+    expect((await get(stolen, '/setup')).status).toBe(401);
+    // Later the address is an IT contact again (re-added on the page, or sent a new link).
+    expect((await post(keeper, '/setup/it-contacts', { email }, page)).status).toBe(303);
+    expect((await get(stolen, '/setup')).status).toBe(401);
+  });
+
+  it('a cross-site POST of a link (login CSRF) is refused and consumes nothing', async () => {
+    const email = 'it-csrf@partner.example';
+    const token = tokenOf(await adminSendsLink(email));
+    const victim = new TestBrowser();
+    const forged = await victim.request(url('/setup/open'), { method: 'POST', headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${token}` });
+    expect(forged.status).toBe(403);
+    const noOrigin = await victim.request(url('/setup/open'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${token}` });
+    expect(noOrigin.status).toBe(403);
+    expect(victim.cookie(world.appUrl, 'setup-session')).toBeUndefined();
+    const [link] = await h.sql<{ usedAt: Date | null }[]>`select used_at as "usedAt" from setup_links where email = ${email}`;
+    expect(link!.usedAt).toBeNull();
+  });
+});
