@@ -67,9 +67,15 @@ export async function issueScimToken(sql: Sql, issuer: ScimTokenIssuer) {
   }
 }
 
-/** A new token in place of the live one, in one transaction: the old one stops working at once. */
+/**
+ * A new token in place of the live one, in one transaction: the old one stops working at once.
+ * Rotations of one org take turns on its row: two at once (a double click) would otherwise both
+ * miss the token the other is inserting and one would fail on scim_tokens_one_live; in turn, the
+ * later one replaces the earlier one's token.
+ */
 export function replaceScimToken(sql: Sql, issuer: ScimTokenIssuer) {
   return sql.begin(async (tx) => {
+    await tx`select 1 from organisations where id = ${issuer.orgId} for no key update`;
     const replaced = await revokeLive(tx, issuer.orgId);
     return insertToken(tx, issuer, 'scim_token.rotated', { replaced: replaced ?? null });
   });
