@@ -128,6 +128,24 @@ describe('setup session ends for good', () => {
     expect((await get(stolen, '/setup')).status).toBe(401);
   });
 
+  it('a removed IT contact\'s unopened link does not open once the address is an IT contact again', async () => {
+    const email = 'it-left-company@partner.example';
+    const pending = tokenOf(await adminSendsLink(email));
+    const keeper = await openedSession('it-keeper-2@partner.example');
+    const page = await get(keeper, '/setup/it-contacts');
+    const [row] = await h.sql<{ id: string }[]>`select id from it_contacts where org_id = ${world.org.id} and email = ${email}`;
+    expect((await post(keeper, `/setup/it-contacts/${row!.id}/remove`, {}, page)).status).toBe(303);
+    expect((await post(keeper, '/setup/it-contacts', { email }, page)).status).toBe(303);
+    const browser = new TestBrowser();
+    expect((await post(browser, '/setup/open', { token: pending })).status).toBe(410);
+    expect((await get(browser, '/setup')).status).toBe(401);
+  });
+
+  it('the setup session cookie opens no SCIM endpoint', async () => {
+    const contact = await openedSession('it-no-scim@partner.example');
+    expect((await contact.request(url('/scim/v2/Users'))).status).toBe(401);
+  });
+
   it('a cross-site POST of a link (login CSRF) is refused and consumes nothing', async () => {
     const email = 'it-csrf@partner.example';
     const token = tokenOf(await adminSendsLink(email));
