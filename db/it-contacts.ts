@@ -28,9 +28,9 @@ export async function addItContact(sql: Queryable, { orgId, email, name = '', ac
 export type RemoveOutcome = 'removed' | 'not_found' | 'last_contact';
 
 /**
- * Removes one IT contact of the org (`id` of another org is not found) and ends their setup
- * sessions. The org's contacts are locked first, so two removals at once cannot both see "another
- * one remains" and leave none.
+ * Removes one IT contact of the org (`id` of another org is not found) and revokes their setup
+ * links, ending the sessions they opened. The org's contacts are locked first, so two removals at
+ * once cannot both see "another one remains" and leave none.
  */
 export function removeItContact(sql: Sql, { orgId, id, actor }: { orgId: string; id: string; actor: string }): Promise<RemoveOutcome> {
   return sql.begin(async (tx) => {
@@ -39,9 +39,14 @@ export function removeItContact(sql: Sql, { orgId, id, actor }: { orgId: string;
     if (!contact) return 'not_found';
     if (contacts.length === 1) return 'last_contact';
     await tx`delete from it_contacts where id = ${id} and org_id = ${orgId}`;
-    // Ended for good: resolveSetupSession also checks the address is a contact, but adding it back
-    // later must not revive a session someone may have taken.
-    await tx`delete from setup_sessions where org_id = ${orgId} and email = ${contact.email}`;
+    // Their links are revoked, which also ends the sessions they opened (resolveSetupSession wants
+    // an unrevoked link): adding the address back later must not revive a session or a link
+    // someone may have taken.
+    const links = await tx<{ id: string }[]>`
+      update setup_links set revoked_at = now() where org_id = ${orgId} and email = ${contact.email} and revoked_at is null returning id`;
+    for (const link of links) {
+      await insertAuditEvent(tx, { orgId, memberId: null, actor, type: 'setup_link.revoked', data: { linkId: link.id, email: contact.email } });
+    }
     await insertAuditEvent(tx, { orgId, memberId: null, actor, type: 'it_contact.removed', data: { email: contact.email } });
     return 'removed';
   });
