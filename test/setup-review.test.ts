@@ -212,3 +212,15 @@ describe('names and addresses from a setup session are text, never markup', () =
     expect((await get(admin, '/admin/setup')).body).toContain('&lt;img/src=x/onerror=alert(1)&gt;@partner.example');
   });
 });
+
+describe('an IT contact address is where the mail goes', () => {
+  it('an address with mail syntax in it (name<addr>) is refused, not recorded as one address and mailed to another', async () => {
+    const before = smtp.messages.length;
+    const sent = await post(admin, '/admin/setup/links', { email: 'it-desk.partner.example<it@attacker.example>' }, await get(admin, '/admin/setup'));
+    // Today: 303, the IT contact reads "it-desk.partner.example<it@attacker.example>" and the link goes to it@attacker.example.
+    expect(sent.status).toBe(400);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const mailedTo = smtp.messages.slice(before).flatMap((m) => [m.to].flat().flatMap((to) => to?.value.map((v) => v.address) ?? []));
+    expect(mailedTo).not.toContain('it@attacker.example');
+  });
+});
