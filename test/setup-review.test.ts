@@ -102,6 +102,22 @@ describe('setup races, as concurrent requests', () => {
     }
   });
 
+  it('a revocation racing a rotation never says "no live token" while one stays live', async () => {
+    const contact = await openedSession('it-revoke-rotate@partner.example');
+    const page = await get(contact, '/setup/scim');
+    await h.sql`update scim_tokens set revoked_at = now() where org_id = ${world.org.id} and revoked_at is null`;
+    expect((await post(contact, '/setup/scim/create', {}, page)).status).toBe(201);
+    for (let round = 0; round < 10; round++) {
+      const [rotated, revoked] = await Promise.all([post(contact, '/setup/scim/rotate', {}, page), post(contact, '/setup/scim/revoke', {}, page)]);
+      expect(rotated.status).toBe(201);
+      const live = await h.sql`select 1 from scim_tokens where org_id = ${world.org.id} and revoked_at is null`;
+      // Revoked first, the rotation makes a new live token; rotated first, the revocation ends it.
+      if (revoked.status === 409) expect(live).toHaveLength(0);
+      else expect(revoked.status).toBe(303);
+      if (live.length === 0) await post(contact, '/setup/scim/create', {}, page);
+    }
+  });
+
   it('two IT contacts removing each other at once leave one contact, never none', async () => {
     const org = world.org.id;
     for (let round = 0; round < 5; round++) {
