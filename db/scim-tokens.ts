@@ -42,8 +42,14 @@ export interface ScimTokenIssuer {
   name?: string;
 }
 
-/** Revokes the org's live token, if any; returns its id. */
+/**
+ * Revokes the org's live token, if any; returns its id. Rotations and revocations of one org take
+ * turns on its row: at once, each would miss the token the other is inserting (so a rotation
+ * failed on scim_tokens_one_live, and a revocation said there was no token while one went live);
+ * in turn, the later one acts on the earlier one's result.
+ */
 async function revokeLive(sql: Queryable, orgId: string): Promise<string | undefined> {
+  await sql`select 1 from organisations where id = ${orgId} for no key update`;
   const [revoked]: [{ id: string }?] = await sql`
     update scim_tokens set revoked_at = now() where org_id = ${orgId} and revoked_at is null returning id`;
   return revoked?.id;
@@ -67,15 +73,9 @@ export async function issueScimToken(sql: Sql, issuer: ScimTokenIssuer) {
   }
 }
 
-/**
- * A new token in place of the live one, in one transaction: the old one stops working at once.
- * Rotations of one org take turns on its row: two at once (a double click) would otherwise both
- * miss the token the other is inserting and one would fail on scim_tokens_one_live; in turn, the
- * later one replaces the earlier one's token.
- */
+/** A new token in place of the live one, in one transaction: the old one stops working at once. */
 export function replaceScimToken(sql: Sql, issuer: ScimTokenIssuer) {
   return sql.begin(async (tx) => {
-    await tx`select 1 from organisations where id = ${issuer.orgId} for no key update`;
     const replaced = await revokeLive(tx, issuer.orgId);
     return insertToken(tx, issuer, 'scim_token.rotated', { replaced: replaced ?? null });
   });
