@@ -65,11 +65,11 @@ interface Decision {
   recorded: boolean;
 }
 
-/** Advancing members first, highest step first; then the others in waiting order. */
 /** A digest whose lease another attempt holds is tried again just after it expires, and at most this long after. */
 const LEASE_RETRY_SLACK_MS = 1_000;
 const LEASE_RETRY_MAX_MS = 30_000;
 
+/** Advancing members first, highest step first; then the others in waiting order. */
 const byUrgency = (a: DigestLine, b: DigestLine) => Number(b.advances) - Number(a.advances) || b.step - a.step;
 
 export function reminderActivities(sql: Sql, mailer: Mailer, settings: ReminderSettings) {
