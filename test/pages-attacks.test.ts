@@ -225,6 +225,10 @@ describe('response headers of signed-in pages', () => {
     }
   });
 
+  it('signed-in pages send their address as Referer only to this origin', async () => {
+    for (const res of await pages()) expect(res.headers.get('referrer-policy'), res.url).toBe('same-origin');
+  });
+
   it('signed-in pages are not kept in the browser cache (Back after sign-out on a shared computer)', async () => {
     for (const res of await pages()) {
       expect(res.status, res.url).toBe(200);

@@ -69,8 +69,10 @@ describe('setup links', () => {
   it('an admin emails a link; GET only shows it, POST opens a setup session once, then it refuses', async () => {
     const link = await adminSendsLink('it-one@partner.example');
     const contact = new TestBrowser();
-    // A mail scanner's prefetch (GET, twice) consumes nothing.
-    expect((await new TestBrowser().request(link)).status).toBe(200);
+    // A mail scanner's prefetch (GET, twice) consumes nothing; the page's address, with the token, goes to no other site as Referer.
+    const prefetched = await new TestBrowser().request(link);
+    expect(prefetched.status).toBe(200);
+    expect(prefetched.headers.get('referrer-policy')).toBe('same-origin');
     const opened = await openLink(contact, link);
     expect(opened.status).toBe(303);
     expect(opened.headers.get('location')).toBe('/setup');

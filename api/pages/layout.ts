@@ -36,14 +36,19 @@ function header(chrome: Chrome | undefined) {
   </header>`;
 }
 
-/** The document around every page; hono/html escapes every interpolated value. */
-/** `ownHeader` replaces the member header on pages of another kind of session (the setup pages). */
+/**
+ * The document around every page; hono/html escapes every interpolated value. `ownHeader` replaces
+ * the member header on pages of another kind of session (the setup pages).
+ */
 export function layout(c: Context, status: ContentfulStatusCode, title: string, body: Html, chrome?: Chrome, ownHeader?: Html) {
   // Never framed (a framed member page could trick an admin into clicking Disable), never kept in a
-  // browser cache (Back after sign-out on a shared computer).
+  // browser cache (Back after sign-out on a shared computer), and no address of ours (a setup link's
+  // token in /setup/open?token=) sent to another site as Referer; our own pages still get it (the
+  // error page's way back).
   c.header('x-frame-options', 'DENY');
   c.header('content-security-policy', "frame-ancestors 'none'");
   c.header('cache-control', 'no-store');
+  c.header('referrer-policy', 'same-origin');
   return c.html(
     html`<!doctype html>
       <html lang="en">
