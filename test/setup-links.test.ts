@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { createOrg, makeOrgAdmin } from '../operator/operations.ts';
 import { revokeSetupLinksFor, sendSetupLinkFor } from '../operator/setup-links.ts';
-import { TestBrowser, type Page } from './support/browser.ts';
+import { TestBrowser } from './support/browser.ts';
 import { scimOverHttp } from './support/scim.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
-import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { setupPages } from './support/setup-pages.ts';
+import { startHarness, type TestHarness } from './support/temporal.ts';
 import { uniqueSlug } from './support/fixtures.ts';
 
 let smtp: SmtpSink;
@@ -27,39 +28,13 @@ afterAll(async () => {
   await smtp?.stop();
 });
 
-const url = (path: string) => `${world.appUrl}${path}`;
-const formToken = (page: Page) => /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
-
-/** A form post as the browser sends it from one of our pages: same origin, the page's form token. */
-async function post(browser: TestBrowser, path: string, fields: Record<string, string>, from?: Page) {
-  const body = new URLSearchParams({ ...(from ? { _csrf: formToken(from) } : {}), ...fields });
-  return browser.request(url(path), { method: 'POST', headers: { origin: world.appUrl, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: body.toString() });
-}
-
-const get = (browser: TestBrowser, path: string) => browser.request(url(path), { headers: { accept: 'text/html' } });
-
-/** The setup link in the newest email to `address`, once it has arrived. */
-const linkMailedTo = (address: string, after = 0) =>
-  eventually(async () => {
-    const mail = smtp.messages.slice(after).findLast((m) => [m.to].flat().some((to) => to?.value.some((v) => v.address === address)));
-    return mail?.text?.match(/http:\/\/\S+\/setup\/open\?token=\S+/)?.[0];
-  });
-
-async function adminSendsLink(email: string): Promise<string> {
-  const before = smtp.messages.length;
-  const setupPage = await get(admin, '/admin/setup');
-  expect(setupPage.status).toBe(200);
-  const sent = await post(admin, '/admin/setup/links', { email }, setupPage);
-  expect(sent.status).toBe(303);
-  return linkMailedTo(email, before);
-}
+const { url, post, get, linkMailedTo, adminSendsLink, tokenOf } = setupPages(() => ({ sso: world, smtp, admin }));
 
 /** Opens a link as its owner does: the confirm page (GET), then its button (POST). */
 async function openLink(browser: TestBrowser, link: string) {
   const confirm = await browser.request(link, { headers: { accept: 'text/html' } });
   expect(confirm.status).toBe(200);
-  const token = new URL(link).searchParams.get('token')!;
-  return post(browser, '/setup/open', { token });
+  return post(browser, '/setup/open', { token: tokenOf(link) });
 }
 
 const linkRow = (email: string) => h.sql<{ id: string; usedAt: Date | null; revokedAt: Date | null }[]>`
@@ -81,7 +56,7 @@ describe('setup links', () => {
     expect(overview.status).toBe(200);
     expect(overview.body).toContain('Directory sync (SCIM)');
 
-    const again = await post(new TestBrowser(), '/setup/open', { token: new URL(link).searchParams.get('token')! });
+    const again = await post(new TestBrowser(), '/setup/open', { token: tokenOf(link) });
     expect(again.status).toBe(410);
     expect(again.body).toContain('already used');
     expect((await new TestBrowser().request(link)).status).toBe(410);
@@ -97,7 +72,7 @@ describe('setup links', () => {
     expect(page.body).toContain('has expired');
     expect(page.body).toContain('new setup link');
     const browser = new TestBrowser();
-    expect((await post(browser, '/setup/open', { token: new URL(link).searchParams.get('token')! })).status).toBe(410);
+    expect((await post(browser, '/setup/open', { token: tokenOf(link) })).status).toBe(410);
     expect(browser.cookie(world.appUrl, 'setup-session')).toBeUndefined();
     expect((await linkRow('it-late@partner.example'))[0]!.usedAt).toBeNull();
   });

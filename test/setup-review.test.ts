@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { removeItContact } from '../db/it-contacts.ts';
 import { createOrg, makeOrgAdmin } from '../operator/operations.ts';
-import { TestBrowser, type Page } from './support/browser.ts';
+import { TestBrowser } from './support/browser.ts';
 import { scimOverHttp } from './support/scim.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { uniqueSlug } from './support/fixtures.ts';
-import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { setupPages } from './support/setup-pages.ts';
+import { startHarness, type TestHarness } from './support/temporal.ts';
 
 // Second review of issue 17's setup half: races on the setup link, the SCIM token and IT
 // contacts, sent as real concurrent HTTP requests against the running api.
@@ -33,28 +34,7 @@ afterAll(async () => {
   await smtp?.stop();
 });
 
-const url = (path: string) => `${world.appUrl}${path}`;
-const formToken = (page: Page) => /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
-
-async function post(browser: TestBrowser, path: string, fields: Record<string, string>, from?: Page) {
-  const body = new URLSearchParams({ ...(from ? { _csrf: formToken(from) } : {}), ...fields });
-  return browser.request(url(path), { method: 'POST', headers: { origin: world.appUrl, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: body.toString() });
-}
-const get = (browser: TestBrowser, path: string) => browser.request(url(path), { headers: { accept: 'text/html' } });
-
-const linkMailedTo = (address: string, after = 0) =>
-  eventually(async () => {
-    const mail = smtp.messages.slice(after).findLast((m) => [m.to].flat().some((to) => to?.value.some((v) => v.address === address)));
-    return mail?.text?.match(/http:\/\/\S+\/setup\/open\?token=\S+/)?.[0];
-  });
-
-async function adminSendsLink(email: string): Promise<string> {
-  const before = smtp.messages.length;
-  const sent = await post(admin, '/admin/setup/links', { email }, await get(admin, '/admin/setup'));
-  expect(sent.status).toBe(303);
-  return linkMailedTo(email, before);
-}
-const tokenOf = (link: string) => new URL(link).searchParams.get('token')!;
+const { url, post, get, adminSendsLink, tokenOf } = setupPages(() => ({ sso: world, smtp, admin }));
 
 async function openedSession(email: string): Promise<TestBrowser> {
   const browser = new TestBrowser();
