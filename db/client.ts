@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import { withTimeout } from '../domain/timeout.ts';
+import { retryingTerminatedSessions } from './terminated-sessions.ts';
 
 export type Sql = postgres.Sql;
 
@@ -25,14 +26,16 @@ export const SESSION_LIMITS = {
 
 export function createSql(databaseUrl: string, options: postgres.Options<Record<string, never>> = {}): Sql {
   const { connection, ...rest } = options;
-  return postgres(databaseUrl, {
-    max: DEFAULT_POOL_MAX,
-    idle_timeout: 30,
-    connect_timeout: 10,
-    onnotice: () => {},
-    ...rest,
-    connection: { ...SESSION_LIMITS, ...connection },
-  });
+  return retryingTerminatedSessions(
+    postgres(databaseUrl, {
+      max: DEFAULT_POOL_MAX,
+      idle_timeout: 30,
+      connect_timeout: 10,
+      onnotice: () => {},
+      ...rest,
+      connection: { ...SESSION_LIMITS, ...connection },
+    }),
+  );
 }
 
 /**
