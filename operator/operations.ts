@@ -7,11 +7,10 @@ import { isUniqueViolation, type Queryable, type Sql } from '../db/client.ts';
 import { addItContact as insertItContact } from '../db/it-contacts.ts';
 import { domainOwner } from '../db/org-domains.ts';
 import { claimableDomain, normaliseDomain } from '../domain/domain-claim.ts';
-import { isEmailAddress } from '../domain/email.ts';
 import { INVITATION_DAYS } from '../domain/member.ts';
 import { isOrgSlug, ORG_SLUG_RULE } from '../domain/org-slug.ts';
 import type { InvitationToMail } from '../temporal/invitation-email.ts';
-import { OperatorError } from './errors.ts';
+import { OperatorError, operatorEmail } from './errors.ts';
 
 export interface Org {
   id: string;
@@ -114,9 +113,9 @@ export async function configureSso(sql: Sql, config: Config, settings: SsoSettin
  * An existing member becomes org admin now; anyone else gets an org-admin invitation for their
  * first sign-in, whose email the caller queues (queueInvitationEmail).
  */
-export async function makeOrgAdmin(sql: Sql, { org: slug, email }: { org: string; email: string }) {
+export async function makeOrgAdmin(sql: Sql, { org: slug, email: typed }: { org: string; email: string }) {
   const org = await findOrg(sql, slug);
-  if (!isEmailAddress(email)) throw new OperatorError(`"${email}" is not an email address`);
+  const email = operatorEmail(typed);
   return sql.begin(async (sql) => {
     const [member]: [{ id: string }?] = await sql`
       update members set org_role = 'org_admin', updated_at = now()
@@ -157,9 +156,9 @@ export async function addSite(sql: Sql, { org: slug, name }: { org: string; name
   }
 }
 
-export async function addItContact(sql: Sql, { org: slug, email, name }: { org: string; email: string; name: string }) {
+export async function addItContact(sql: Sql, { org: slug, email: typed, name }: { org: string; email: string; name: string }) {
   const org = await findOrg(sql, slug);
-  if (!isEmailAddress(email)) throw new OperatorError(`"${email}" is not an email address`);
+  const email = operatorEmail(typed);
   if (!(await insertItContact(sql, { orgId: org.id, email, name, actor: 'operator' }))) throw new OperatorError(`${email} is already an IT contact of "${slug}"`);
 }
 

@@ -2,20 +2,14 @@ import { sendSetupLink, SetupEmailNotSent } from '../api/setup/send-setup-link.t
 import type { Config } from '../config/index.ts';
 import type { Sql } from '../db/client.ts';
 import { revokeSetupLinksTo, SETUP_LINK_HOURS } from '../db/setup-links.ts';
-import { isEmailAddress, MAX_EMAIL_LENGTH } from '../domain/email.ts';
-import { OperatorError } from './errors.ts';
+import { OperatorError, operatorEmail } from './errors.ts';
 import { findOrg } from './operations.ts';
 import { tellReminders } from './reminders.ts';
-
-function checkEmail(email: string): string {
-  if (!isEmailAddress(email)) throw new OperatorError(`"${email.slice(0, 80)}" is not an email address (name@domain.example, at most ${MAX_EMAIL_LENGTH} characters)`);
-  return email.toLowerCase();
-}
 
 /** Emails an IT contact of the org a setup link (making the address an IT contact if needed). */
 export async function sendSetupLinkFor(sql: Sql, config: Config, { org: slug, email }: { org: string; email: string }) {
   const org = await findOrg(sql, slug);
-  const to = checkEmail(email);
+  const to = operatorEmail(email);
   try {
     const link = await sendSetupLink({ sql, config }, { org, email: to, actor: 'operator' });
     // An org admin or IT contact sending a link is a reminder recipient already; the operator's link
@@ -33,7 +27,7 @@ export async function sendSetupLinkFor(sql: Sql, config: Config, { org: slug, em
 /** Revokes every live setup link the org sent to `email`, ending the setup sessions they started. */
 export async function revokeSetupLinksFor(sql: Sql, { org: slug, email }: { org: string; email: string }) {
   const org = await findOrg(sql, slug);
-  const revoked = await revokeSetupLinksTo(sql, { orgId: org.id, email: checkEmail(email), actor: 'operator' });
+  const revoked = await revokeSetupLinksTo(sql, { orgId: org.id, email: operatorEmail(email), actor: 'operator' });
   if (revoked === 0) throw new OperatorError(`"${slug}" has no live setup link for ${email}`);
   return `revoked ${revoked} setup link${revoked === 1 ? '' : 's'} of ${email} in ${slug}; their setup sessions have ended`;
 }
