@@ -1,4 +1,5 @@
 import type { Sql } from '../db/client.ts';
+import { SETUP_SESSION } from '../db/setup-sessions.ts';
 import { SESSION_RETENTION_DAYS } from '../domain/retention.ts';
 import type { PruneResult } from '../workflows/definitions.ts';
 
@@ -36,7 +37,24 @@ export function maintenanceActivities(sql: Sql) {
           delete from login_transactions where id in (
             select id from login_transactions where expires_at < now() limit ${BATCH})`,
       );
-      return { sessions, loginTransactions };
+      const retention = `${SESSION_RETENTION_DAYS} days`;
+      // A setup session ends at its absolute expiry or after its idle time; it is kept as long as a
+      // member's session, then goes (the audit log keeps what it did).
+      const setupSessions = await deleteInBatches(
+        () => sql`
+          delete from setup_sessions where id_hash in (
+            select id_hash from setup_sessions
+            where least(expires_at, last_seen_at + ${`${SETUP_SESSION.idleMinutes} minutes`}::interval) < now() - ${retention}::interval
+            limit ${BATCH})`,
+      );
+      // A link opens nothing after its expiry; its session ended within hours of it, so it goes
+      // with the link (on delete cascade) if it had not already.
+      const setupLinks = await deleteInBatches(
+        () => sql`
+          delete from setup_links where id in (
+            select id from setup_links where expires_at < now() - ${retention}::interval limit ${BATCH})`,
+      );
+      return { sessions, loginTransactions, setupSessions, setupLinks };
     },
   };
 }

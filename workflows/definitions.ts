@@ -255,6 +255,8 @@ export const mailTaskQueue = (taskQueue: string): string => `${taskQueue}-mail`;
 export interface PruneResult {
   sessions: number;
   loginTransactions: number;
+  setupSessions: number;
+  setupLinks: number;
 }
 
 /**
