@@ -62,6 +62,8 @@ export interface DomainCheckSchedule {
   deadlineMs: number;
   /** Once verified, the record is looked up again this often (warnings only; see docs/domain-verification.md). */
   recheckEveryMs: number;
+  /** Re-checks one run makes before it continues as new: each "check now" is a signal, and a run takes at most 10,000. */
+  rechecksPerRun: number;
 }
 
 const MINUTE_MS = 60_000;
@@ -73,6 +75,7 @@ export const defaultDomainCheckSchedule: DomainCheckSchedule = {
   thenEveryMs: HOUR_MS,
   deadlineMs: 30 * DAY_MS,
   recheckEveryMs: DAY_MS,
+  rechecksPerRun: 500,
 };
 
 /** The wait after check number `n` (0-based). */

@@ -28,7 +28,7 @@ let rival: TestBrowser;
 const sub = (label: string) => `${label}-${world.org.slug}.example`;
 
 /** A schedule of seconds instead of days, same shape. */
-const fast: DomainCheckSchedule = { firstDelaysMs: [200, 400], thenEveryMs: 500, deadlineMs: 3_000, recheckEveryMs: 500 };
+const fast: DomainCheckSchedule = { firstDelaysMs: [200, 400], thenEveryMs: 500, deadlineMs: 3_000, recheckEveryMs: 500, rechecksPerRun: 500 };
 
 beforeAll(async () => {
   [smtp, zone] = await Promise.all([startSmtpSink(), startDnsServer()]);
@@ -80,10 +80,10 @@ const auditTypes = async (domain: string) =>
   (await h.sql<{ type: string }[]>`select type from audit_events where org_id = ${world.org.id} and data->>'domain' = ${domain} order by id`).map((r) => r.type);
 
 /** Claims `domain` for the world's org and starts its workflow on the fast schedule, as the api would. */
-async function claimFast(domain: string) {
+async function claimFast(domain: string, schedule = fast) {
   const answer = await claimForDnsVerification(h.sql, world.org.id, domain, { memberId: null, actor: 'test' });
   if ('refusal' in answer) throw new Error(answer.refusal);
-  await requestDomainCheck(h.client, h.taskQueue, { org: world.org, domain, schedule: fast });
+  await requestDomainCheck(h.client, h.taskQueue, { org: world.org, domain, schedule });
   return challengeRecord(domain, answer.row.token!);
 }
 
@@ -208,6 +208,24 @@ describe('the workflow', () => {
     await recordHistory(h.client.workflow.getHandle(domainVerificationWorkflowId(world.org.slug, domain)), 'domain-verification-record-missing');
     zone.setTxt(record.name, [record.value]);
     await eventually(async () => ((await h.sql`select 1 from org_domains where domain = ${domain} and record_missing_since is null`).length > 0 ? true : undefined));
+  });
+
+  it('keeps watching a verified domain across continue-as-new, with its record and warnings', async () => {
+    const domain = sub('long-watched');
+    const record = await claimFast(domain, { ...fast, recheckEveryMs: 100, rechecksPerRun: 3 });
+    zone.setTxt(record.name, [record.value]);
+    await untilStatus(domain, 'verified');
+    const handle = h.client.workflow.getHandle(domainVerificationWorkflowId(world.org.slug, domain));
+    const firstRunId = (await handle.describe()).runId;
+    // Three re-checks a run: a few runs on, the latest still re-checks the same claim.
+    await eventually(async () => ((await h.client.workflow.getHandle(handle.workflowId, firstRunId).describe()).status.name === 'CONTINUED_AS_NEW' ? true : undefined));
+    zone.remove(record.name);
+    await eventually(async () => (mailTo(`it@${world.domain}`, new RegExp(`record of ${domain} is missing`)).length === 1 ? true : undefined));
+    expect((await handle.describe()).runId).not.toBe(firstRunId);
+    expect(await statusOf(domain)).toEqual({ status: 'verified', verifiedBy: 'dns' });
+    expect((await api(boss, `/${domain}`, { method: 'DELETE' })).status).toBe(204);
+    expect(await handle.result()).toBe('removed');
+    await recordHistory(h.client.workflow.getHandle(handle.workflowId, firstRunId), 'domain-verification-continued-as-new');
   });
 
   it('ends when the domain is removed', async () => {

@@ -25,9 +25,6 @@ const { readDomainClaim, checkDomainRecord, failDomainVerification, recheckDomai
 /** Claims with nothing (more) to check, and how the workflow ends on them. */
 const endedBefore = { failed: 'failed', gone: 'removed', operator: 'operator', taken: 'taken' } as const;
 
-/** Re-checks one run makes before it continues as new: each "check now" is a signal, and a run takes at most 10,000. */
-const RECHECKS_PER_RUN = 500;
-
 export async function domainVerificationWorkflow(input: DomainVerificationInput): Promise<DomainVerificationEnd> {
   const schedule = input.schedule ?? defaultDomainCheckSchedule;
   const ref = { orgId: input.orgId, domain: input.domain };
@@ -74,7 +71,7 @@ async function verify(input: DomainVerificationInput, token: string, schedule: D
 /** Re-checks a verified domain; a missing record is warned about once per absence, never un-verified. */
 async function watch(input: DomainVerificationInput, token: string, schedule: DomainCheckSchedule, wait: (ms: number) => Promise<void>): Promise<DomainVerificationEnd> {
   const ref = { orgId: input.orgId, domain: input.domain };
-  for (let n = 0; n < RECHECKS_PER_RUN && !workflowInfo().continueAsNewSuggested; n++) {
+  for (let n = 0; n < schedule.rechecksPerRun && !workflowInfo().continueAsNewSuggested; n++) {
     await wait(schedule.recheckEveryMs);
     const result = await recheckDomainRecord({ ...ref, token });
     if (result.record === 'gone') return 'removed';
