@@ -17,9 +17,9 @@ export const STATUS_POLL = Object.freeze({ everyMs: 5_000, times: 120 });
 /**
  * Live status on the domains page (domains.ts), part of the pages' one same-origin script: while a
  * domain on the page is pending, the list's status feed is asked every few seconds, bounded, and
- * each domain's status and last check are rewritten in place. It stops once none is pending, after
- * STATUS_POLL.times, or when the feed stops answering JSON (the session ended). Without
- * JavaScript, a reload shows the same.
+ * each domain's status and last check are rewritten in place; a hidden tab skips its turns. It stops
+ * once none is pending, after STATUS_POLL.times turns, or when the feed stops answering JSON (the
+ * session ended). Without JavaScript, a reload shows the same.
  */
 export const DOMAIN_STATUS_SCRIPT = `
 const domainList = document.querySelector('[data-domain-status-url]');
@@ -28,6 +28,8 @@ if (domainList) {
   let polls = 0;
   const poll = async () => {
     if (!domainList.querySelector('[data-domain-status="pending"]') || ++polls > ${STATUS_POLL.times}) return;
+    // A tab in the background asks nothing; its time still counts against the bound.
+    if (document.hidden) return void setTimeout(poll, ${STATUS_POLL.everyMs});
     try {
       const answer = await fetch(domainList.dataset.domainStatusUrl, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
       if (!answer.ok || !(answer.headers.get('content-type') ?? '').includes('application/json')) return;
