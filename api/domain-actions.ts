@@ -1,7 +1,7 @@
 import type { SessionMember } from '../auth/sessions.ts';
 import { insertAuditEvent } from '../db/audit.ts';
-import { setupActor, type SetupContact } from '../db/setup-sessions.ts';
 import { claimForDnsVerification, orgDomain, orgDomains, type OrgDomainRow } from '../db/org-domains.ts';
+import { setupActor, type SetupContact } from '../db/setup-sessions.ts';
 import { isDomainName } from '../domain/domain-name.ts';
 import { normaliseDomain } from '../domain/domain-claim.ts';
 import { challengeRecord, lookupOutcomeWords, type ChallengeRecord } from '../domain/domain-verification.ts';
