@@ -1,6 +1,7 @@
 import type { SessionMember } from '../auth/sessions.ts';
 import { insertAuditEvent } from '../db/audit.ts';
 import { claimForDnsVerification, orgDomain, orgDomains, type OrgDomainRow } from '../db/org-domains.ts';
+import { setupActor, type SetupContact } from '../db/setup-sessions.ts';
 import { isDomainName } from '../domain/domain-name.ts';
 import { normaliseDomain } from '../domain/domain-claim.ts';
 import { challengeRecord, lookupOutcomeWords, type ChallengeRecord } from '../domain/domain-verification.ts';
@@ -33,18 +34,34 @@ export const domainView = (row: OrgDomainRow): DomainView => ({
   recordMissingSince: row.recordMissingSince,
 });
 
+/**
+ * Who acts on the organisation's domains: an org admin (API, /admin/domains) or an IT contact in a
+ * setup session (/setup/domains). The organisation is always the actor's own; `actor` is what the
+ * audit log writes (`member:{id}`, `setup:{email}`).
+ */
+export interface DomainActor {
+  orgId: string;
+  orgSlug: string;
+  memberId: string | null;
+  actor: string;
+}
+
+export const adminActor = (admin: SessionMember): DomainActor => ({ orgId: admin.orgId, orgSlug: admin.orgSlug, memberId: admin.memberId, actor: `member:${admin.memberId}` });
+
+export const contactActor = (contact: SetupContact): DomainActor => ({ orgId: contact.orgId, orgSlug: contact.orgSlug, memberId: null, actor: setupActor(contact.email) });
+
 const noSuchDomain = () => new ClientError(404, 'not_found', 'Your organisation has not added this domain; add it first.');
 const notQueued = () => new ClientError(503, 'check_not_queued', 'The domain is saved but its check could not be queued. Send the same request again in a minute.');
 const byOperator = (domain: string) => new ClientError(409, 'verified_by_operator', `${domain} was verified by the service operator; there is no DNS record to check. Ask the operator to change it.`);
 
-/** What an org admin does with the organisation's domains, shared by the JSON API and the admin page. */
+/** What an org admin or IT contact does with the organisation's domains: the JSON API, /admin/domains and /setup/domains. */
 export function domainActions({ sql, config, temporal }: AppDeps) {
-  const check = (admin: SessionMember, domain: string) =>
-    startOrUnavailable(temporal.client, () => requestDomainCheck(temporal.client, config.temporal.taskQueue, { org: { id: admin.orgId, slug: admin.orgSlug }, domain }), notQueued());
+  const check = (by: DomainActor, domain: string) =>
+    startOrUnavailable(temporal.client, () => requestDomainCheck(temporal.client, config.temporal.taskQueue, { org: { id: by.orgId, slug: by.orgSlug }, domain }), notQueued());
 
-  async function find(admin: SessionMember, input: string): Promise<OrgDomainRow> {
+  async function find(by: DomainActor, input: string): Promise<OrgDomainRow> {
     const domain = normaliseDomain(input);
-    const row = isDomainName(domain) ? await orgDomain(sql, admin.orgId, domain) : undefined;
+    const row = isDomainName(domain) ? await orgDomain(sql, by.orgId, domain) : undefined;
     if (!row) throw noSuchDomain();
     return row;
   }
@@ -54,24 +71,24 @@ export function domainActions({ sql, config, temporal }: AppDeps) {
    * one starts over with its token. The workflow is started after the claim commits, so a
    * Temporal outage leaves a pending claim that the same request queues later.
    */
-  async function add(admin: SessionMember, input: string) {
-    const answer = await claimForDnsVerification(sql, admin.orgId, input, { memberId: admin.memberId, actor: `member:${admin.memberId}` });
+  async function add(by: DomainActor, input: string) {
+    const answer = await claimForDnsVerification(sql, by.orgId, input, { memberId: by.memberId, actor: by.actor });
     if ('refusal' in answer) throw new ClientError(answer.code === 'domain_taken' ? 409 : 400, answer.code, answer.refusal);
-    if (answer.row.token !== null) await check(admin, answer.row.domain);
+    if (answer.row.token !== null) await check(by, answer.row.domain);
     return { domain: domainView(answer.row), created: answer.changed };
   }
 
   return {
-    list: async (admin: SessionMember) => (await orgDomains(sql, admin.orgId)).map(domainView),
+    list: async (by: DomainActor) => (await orgDomains(sql, by.orgId)).map(domainView),
 
     add,
 
     /** Signals the domain's workflow; a failed domain is claimed again, which starts a new attempt. */
-    async checkNow(admin: SessionMember, input: string) {
-      const row = await find(admin, input);
+    async checkNow(by: DomainActor, input: string) {
+      const row = await find(by, input);
       if (row.verifiedBy === 'operator' || row.token === null) throw byOperator(row.domain);
-      if (row.status === 'failed') return (await add(admin, row.domain)).domain;
-      await check(admin, row.domain);
+      if (row.status === 'failed') return (await add(by, row.domain)).domain;
+      await check(by, row.domain);
       return domainView(row);
     },
 
@@ -79,12 +96,12 @@ export function domainActions({ sql, config, temporal }: AppDeps) {
      * Stops trusting the domain for JIT; its workflow ends at its next check (it finds no claim).
      * Operator-verified domains are the operator's to remove.
      */
-    async remove(admin: SessionMember, input: string) {
-      const row = await find(admin, input);
+    async remove(by: DomainActor, input: string) {
+      const row = await find(by, input);
       if (row.verifiedBy === 'operator') throw byOperator(row.domain);
       await sql.begin(async (tx) => {
-        const removed = await tx`delete from org_domains where org_id = ${admin.orgId} and domain = ${row.domain}`;
-        if (removed.count > 0) await insertAuditEvent(tx, { orgId: admin.orgId, memberId: admin.memberId, actor: `member:${admin.memberId}`, type: 'domain.removed', data: { domain: row.domain } });
+        const removed = await tx`delete from org_domains where org_id = ${by.orgId} and domain = ${row.domain}`;
+        if (removed.count > 0) await insertAuditEvent(tx, { orgId: by.orgId, memberId: by.memberId, actor: by.actor, type: 'domain.removed', data: { domain: row.domain } });
       });
     },
   };

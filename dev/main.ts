@@ -19,7 +19,7 @@ import { devLogFormatter } from './log-lines.ts';
 import { serveMailPage } from './mail-page.ts';
 import { openMailStore } from './mail-store.ts';
 import { checkPortsFree, type PortUse } from './port-check.ts';
-import { DEMO_CLIENT, DEMO_DOMAIN, DEMO_ORG, demoAccounts, seedDemo } from './seed.ts';
+import { DEMO_CLIENT, DEMO_DOMAIN, DEMO_ORG, demoAccounts, seedDemo, seedVerifiedDomain } from './seed.ts';
 import { seedSiteContent } from './seed-site-content.ts';
 import { loadDevSettings, type DevSettings } from './settings.ts';
 import { startSmtpSink } from './smtp-sink.ts';
@@ -138,7 +138,10 @@ async function startTemporal(config: Config, settings: DevSettings, recordChild:
 async function seed(databaseUrl: string, config: Config, issuer: string) {
   const sql = createSql(databaseUrl, { max: 1 });
   try {
-    if (await seedDemo(sql, config, issuer)) say(`seeded demo organisation "${DEMO_ORG}" (${DEMO_DOMAIN}) using the dev IdP`);
+    if (await seedDemo(sql, config, issuer)) say(`seeded demo organisation "${DEMO_ORG}" using the dev IdP`);
+    const domain = await seedVerifiedDomain(sql, { org: DEMO_ORG, domain: DEMO_DOMAIN });
+    if (domain === 'added') say(`verified ${DEMO_DOMAIN} for "${DEMO_ORG}" (as the operator), so the demo accounts can sign in`);
+    if (typeof domain === 'object') say(`${DEMO_DOMAIN} is verified by organisation "${domain.ownedBy}", not "${DEMO_ORG}": the demo accounts sign in there`);
     if (await seedSiteContent(sql, DEMO_ORG)) say(`seeded announcements, bookings and visitors for the sites of "${DEMO_ORG}"`);
   } finally {
     await sql.end();
@@ -245,6 +248,7 @@ async function start() {
   say(`Dev IdP:     ${idp.issuer}  (log in as ${demoAccounts.map((a) => a.login).join(', ')}; any password)`);
   say(`Dev mail:    http://127.0.0.1:${settings.mailPagePort}  (SMTP sink on ${config.smtpUrl}; kept in ${join(settings.dataDir, 'mail')})`);
   say(`Try JIT:     ${new URL(`/login?email=alice@${DEMO_DOMAIN}`, config.publicUrl).href}  then log in as "alice"`);
+  say(`Setup link:  npm run cli -- setup-link send ${DEMO_ORG} it@${DEMO_DOMAIN}  (an IT contact's setup pages: domains, SCIM, IT contacts; the email is on the dev mail page)`);
   say(`Reminders:   a member without a site is reminded to the admins after ${devEnv.REMINDER_SCHEDULE} (REMINDER_SCHEDULE); see the mail page`);
   say('Ctrl-C stops everything.');
 }

@@ -312,8 +312,8 @@ describe('the /admin/domains page', () => {
     expect(added.body).toContain(`${domain} is added; create its TXT record below.`);
     const [row]: [{ token: string }] = await h.sql`select token from org_domains where org_id = ${world.org.id} and domain = ${domain}`;
     const record = challengeRecord(domain, row.token);
-    expect(added.body).toContain(`<code>${record.name}</code>`);
-    expect(added.body).toContain(`<code>${record.value}</code>`);
+    expect(added.body).toContain(`<code id="record-name-${domain}">${record.name}</code>`);
+    expect(added.body).toContain(`<code id="record-value-${domain}">${record.value}</code>`);
     expect(added.body).toContain('pending: waiting for the DNS record');
 
     zone.setTxt(record.name, [record.value]);

@@ -603,10 +603,12 @@ const formToken: Mutation[] = [
   },
 ];
 const memberPage = (w: World) => `/admin/members/${w.adminId}`;
+const badDomainFields = () => [{ domain: 'gmail.com' }, { domain: 'co.uk' }, { domain: '10.0.0.1' }, { domain: 'not a domain' }, {}, { domain: 'fuzz.partner.example', extra: '1' }];
 
 Object.assign(routes, {
   'GET /style.css': { base: (w) => base('GET', '/style.css', w) },
   'GET /local-time.js': { base: (w) => base('GET', '/local-time.js', w) },
+  'GET /page.js': { base: (w) => base('GET', '/page.js', w) },
   'GET /': { base: (w) => base('GET', '/', w), session: 'member' },
   'POST /sign-out': { base: formPost(() => '/sign-out'), session: 'member', own: formToken },
   'GET /admin/members': {
@@ -658,10 +660,11 @@ Object.assign(routes, {
     ]),
   ),
   'GET /admin/domains': { base: (w) => base('GET', '/admin/domains', w), session: 'member' },
+  'GET /admin/domains/status': { base: (w) => base('GET', '/admin/domains/status', w), session: 'member' },
   'POST /admin/domains': {
     base: formPost(() => '/admin/domains', () => ({ domain: 'fuzz.partner.example' })),
     session: 'member',
-    own: [...formToken, formMutation('invalid domain fields', () => [{ domain: 'gmail.com' }, { domain: 'co.uk' }, { domain: '10.0.0.1' }, { domain: 'not a domain' }, {}, { domain: 'fuzz.partner.example', extra: '1' }])],
+    own: [...formToken, formMutation('invalid domain fields', badDomainFields)],
   },
   'POST /admin/domains/:domain/check': {
     base: formPost((w) => `/admin/domains/${w.pendingDomain}/check`),
@@ -699,6 +702,17 @@ const itContactIdMutations: Mutation[] = [
   { name: 'not an IT contact id', apply: (d, rng, w) => replaceId(d, w.itContactId, rng.pick(badIds)) },
   { name: 'unknown IT contact id', apply: (d, rng, w) => replaceId(d, w.itContactId, rng.uuid()) },
 ];
+/** A form mutation on a setup page, sent with the setup session's form token: the fields themselves are what is refused. */
+const setupFormMutation = (name: string, bodies: (w: World, rng: Rng) => Fields[]): Mutation => {
+  const fields = formMutation(name, bodies);
+  return {
+    name,
+    apply: (d, rng, w) => {
+      fields.apply(d, rng, w);
+      d.body = (d.body ?? '').replace(/_csrf=[^&]*/, `_csrf=${encodeURIComponent(w.setupFormToken)}`);
+    },
+  };
+};
 const badTokenNames = () => [{ name: 'n'.repeat(101) }, { name: 'x', extra: '1' }, { name: 'two\nlines' }];
 
 Object.assign(routes, {
@@ -717,6 +731,18 @@ Object.assign(routes, {
   'POST /setup/scim/create': { base: setupPage('POST', '/setup/scim/create', () => ({ name: 'Okta' })), session: 'setup', own: [...formToken, formMutation('invalid token name', badTokenNames)] },
   'POST /setup/scim/rotate': { base: setupPage('POST', '/setup/scim/rotate', () => ({ name: 'Okta' })), session: 'setup', own: [...formToken, formMutation('invalid token name', badTokenNames)] },
   'POST /setup/scim/revoke': { base: setupPage('POST', '/setup/scim/revoke', () => ({})), session: 'setup', own: formToken },
+  'GET /setup/domains': { base: setupPage('GET', '/setup/domains'), session: 'setup' },
+  'GET /setup/domains/status': { base: setupPage('GET', '/setup/domains/status'), session: 'setup' },
+  'POST /setup/domains': {
+    base: setupPage('POST', '/setup/domains', () => ({ domain: 'fuzz.partner.example' })),
+    session: 'setup',
+    own: [...formToken, setupFormMutation('invalid domain fields', badDomainFields)],
+  },
+  'POST /setup/domains/:domain/check': {
+    base: (w) => setupPage('POST', `/setup/domains/${w.pendingDomain}/check`, () => ({}))(w),
+    session: 'setup',
+    own: [...formToken, { name: 'not a domain of the org', apply: (d, rng, w) => replaceId(d, w.pendingDomain, rng.pick([...badDomains, 'unknown.example', w.domain])) }],
+  },
   'GET /setup/it-contacts': { base: setupPage('GET', '/setup/it-contacts'), session: 'setup' },
   'POST /setup/it-contacts': {
     base: setupPage('POST', '/setup/it-contacts', () => ({ email: 'fuzz-it@partner.example', name: 'Fuzz' })),

@@ -10,6 +10,7 @@ import { LOCAL_TIME_PATH, LOCAL_TIME_SCRIPT } from './local-time.ts';
 import { memberForms } from './member-forms.ts';
 import { memberPage } from './member-page.ts';
 import { membersListPage } from './members-list.ts';
+import { PAGE_SCRIPT, PAGE_SCRIPT_PATH } from './page-script.ts';
 import { requirePageAdmin, requirePageMember } from './page-session.ts';
 import { setupAdminPage } from './setup-admin.ts';
 import { STYLESHEET } from './style.ts';
@@ -18,6 +19,7 @@ import { STYLESHEET } from './style.ts';
 export function pageRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   app.get(LOCAL_TIME_PATH, (c) => c.body(LOCAL_TIME_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600' }));
+  app.get(PAGE_SCRIPT_PATH, (c) => c.body(PAGE_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600' }));
   app.get('/style.css', (c) => c.body(STYLESHEET, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' }));
 
   const member = requirePageMember(deps);

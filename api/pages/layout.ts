@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { SessionMember } from '../../auth/sessions.ts';
 import { formatUtc } from '../../domain/reminder-email.ts';
 import { relativeTime } from '../../domain/relative-time.ts';
+import { PAGE_SCRIPT_PATH } from './page-script.ts';
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -58,6 +59,7 @@ export function layout(c: Context, status: ContentfulStatusCode, title: string, 
           <title>${title}</title>
           <link rel="stylesheet" href="/style.css" />
           <script src="/local-time.js" defer></script>
+          <script src="${PAGE_SCRIPT_PATH}" defer></script>
         </head>
         <body>
           <a class="skip" href="#main">Skip to content</a>

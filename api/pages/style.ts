@@ -41,4 +41,6 @@ ol.timeline{list-style:none;padding:0}
 ol.timeline li{padding:.35rem 0;border-bottom:1px solid #c4c4c4}
 dl{grid-template-columns:max-content minmax(0,1fr)}
 code{overflow-wrap:anywhere}
+button.copy{margin-left:.25rem;padding:.1rem .6rem}
+.copied{margin-left:.5rem;color:#1e7b34;font-weight:600}
 `;

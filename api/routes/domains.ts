@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { MAX_DOMAIN_NAME_LENGTH } from '../../domain/domain-name.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
-import { domainActions } from '../domain-actions.ts';
+import { adminActor, domainActions } from '../domain-actions.ts';
 import { requireOrgAdmin } from '../session.ts';
 import { validate } from '../validate.ts';
 
@@ -15,19 +15,19 @@ export function domainRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   app.use(requireOrgAdmin);
 
-  app.get('/', async (c) => c.json({ domains: await domains.list(c.get('member')!) }));
+  app.get('/', async (c) => c.json({ domains: await domains.list(adminActor(c.get('member')!)) }));
 
   /** 201 with the TXT record to create; the same request again answers 200 with the domain as it stands. */
   app.post('/', validate('json', addDomain), async (c) => {
-    const { domain, created } = await domains.add(c.get('member')!, c.req.valid('json').domain);
+    const { domain, created } = await domains.add(adminActor(c.get('member')!), c.req.valid('json').domain);
     return c.json({ domain }, created ? 201 : 200);
   });
 
   /** 202: the check runs in the domain's workflow; GET shows its outcome. */
-  app.post('/:domain/check', async (c) => c.json({ domain: await domains.checkNow(c.get('member')!, c.req.param('domain')) }, 202));
+  app.post('/:domain/check', async (c) => c.json({ domain: await domains.checkNow(adminActor(c.get('member')!), c.req.param('domain')) }, 202));
 
   app.delete('/:domain', async (c) => {
-    await domains.remove(c.get('member')!, c.req.param('domain'));
+    await domains.remove(adminActor(c.get('member')!), c.req.param('domain'));
     return c.body(null, 204);
   });
 

@@ -5,6 +5,7 @@ import { issueScimToken, MAX_SCIM_TOKEN_NAME, replaceScimToken, withdrawScimToke
 import { setupActor } from '../../db/setup-sessions.ts';
 import type { AppDeps } from '../context.ts';
 import { ClientError } from '../errors.ts';
+import { copyButton } from '../pages/copy-button.ts';
 import { when } from '../pages/layout.ts';
 import { setNotice } from '../pages/notice.ts';
 import { oneLineName } from './fields.ts';
@@ -27,7 +28,7 @@ const nameField = html`<label>Name (optional, e.g. "Okta production") <input nam
 
 /** The essentials of docs/scim-setup.md for the two directories people use most. */
 const instructions = (baseUrl: string) => html`<h2>Connect your directory</h2>
-  <p>SCIM base URL: <code>${baseUrl}</code></p>
+  <p>SCIM base URL: <code id="scim-base-url">${baseUrl}</code> ${copyButton('scim-base-url', 'the SCIM base URL')}</p>
   <h3>Okta</h3>
   <ol>
     <li>In the Okta admin console, open the app integration of this service and turn on SCIM provisioning.</li>
@@ -61,7 +62,7 @@ export function scimTokensPage({ sql, config }: AppDeps) {
     const body = html`<h1>Directory sync (SCIM)</h1>
       ${made
         ? html`<div class="done" role="status"><p>Your new token is below. Copy it into your directory now: it is shown only once (only its hash is stored).</p>
-            <p><label>Your new SCIM token <input readonly value="${made.token}" size="60" /></label></p></div>`
+            <p><label>Your new SCIM token <input id="new-scim-token" readonly value="${made.token}" size="60" /></label> ${copyButton('new-scim-token', 'the new SCIM token')}</p></div>`
         : ''}
       ${live
         ? html`<p>Your organisation has a live token${live.name ? html` (${live.name})` : ''}, created ${when(live.createdAt)}, last used ${when(live.lastUsedAt)}.</p>

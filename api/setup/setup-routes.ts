@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../context.ts';
 import { page } from '../pages/layout.ts';
+import { setupDomainsPage } from './domains-page.ts';
 import { itContactsPage } from './it-contacts-page.ts';
 import { openLinkPage } from './open-link.ts';
 import { overviewPage } from './overview.ts';
@@ -22,6 +23,7 @@ export function setupRoutes(deps: AppDeps) {
   /** Mounts one step's page (listed in steps.ts SETUP_STEPS) under the setup session. */
   const mountSetupStep = (path: string, routes: Hono<SetupEnv>) => app.route(path, routes);
   mountSetupStep('/scim', scimTokensPage(deps));
+  mountSetupStep('/domains', setupDomainsPage(deps));
   mountSetupStep('/it-contacts', itContactsPage(deps));
   app.post('/sign-out', async (c) => {
     await setupFormFields(c, deps.config, z.strictObject({}));

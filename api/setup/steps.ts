@@ -12,6 +12,11 @@ export interface SetupStep {
  */
 export const SETUP_STEPS: readonly SetupStep[] = [
   {
+    path: '/setup/domains',
+    title: 'Domains',
+    summary: 'Verify your email domains with a DNS TXT record, so that people who sign in with single sign-on get an account.',
+  },
+  {
     path: '/setup/scim',
     title: 'Directory sync (SCIM)',
     summary: 'Create the token your directory (Okta, Microsoft Entra ID) uses to add, update and remove people; rotate or revoke it.',
