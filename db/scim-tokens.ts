@@ -43,19 +43,30 @@ export interface ScimTokenIssuer {
 }
 
 /**
- * Revokes the org's live token, if any; returns its id. Rotations and revocations of one org take
- * turns on its row: at once, each would miss the token the other is inserting (so a rotation
- * failed on scim_tokens_one_live, and a revocation said there was no token while one went live);
- * in turn, the later one acts on the earlier one's result.
+ * Rotations and revocations of one org take turns on its row: at once, each would miss the token
+ * the other is inserting (so a rotation failed on scim_tokens_one_live, and a revocation said there
+ * was no token while one went live); in turn, the later one acts on the earlier one's result.
  */
-async function revokeLive(sql: Queryable, orgId: string): Promise<string | undefined> {
+async function takeTurn(sql: Queryable, orgId: string): Promise<string | undefined> {
   await sql`select 1 from organisations where id = ${orgId} for no key update`;
+  const [live]: [{ id: string }?] = await sql`select id from scim_tokens where org_id = ${orgId} and revoked_at is null`;
+  return live?.id;
+}
+
+/** Revokes the org's live token, if any (after takeTurn); returns its id. */
+async function revokeLive(sql: Queryable, orgId: string): Promise<string | undefined> {
   const [revoked]: [{ id: string }?] = await sql`
     update scim_tokens set revoked_at = now() where org_id = ${orgId} and revoked_at is null returning id`;
   return revoked?.id;
 }
 
-async function insertToken(sql: Queryable, { orgId, actor, name = '' }: ScimTokenIssuer, type: string, data: Record<string, unknown>) {
+export interface IssuedToken {
+  id: string;
+  /** In clear this once; only its hash is stored. */
+  token: string;
+}
+
+async function insertToken(sql: Queryable, { orgId, actor, name = '' }: ScimTokenIssuer, type: string, data: Record<string, unknown>): Promise<IssuedToken> {
   const token = newScimToken();
   const [row]: [{ id: string }] = await sql`
     insert into scim_tokens (org_id, token_hash, name) values (${orgId}, ${sha256(token)}, ${name}) returning id`;
@@ -73,9 +84,18 @@ export async function issueScimToken(sql: Sql, issuer: ScimTokenIssuer) {
   }
 }
 
-/** A new token in place of the live one, in one transaction: the old one stops working at once. */
-export function replaceScimToken(sql: Sql, issuer: ScimTokenIssuer) {
+/**
+ * A new token in place of the live one, in one transaction: the old one stops working at once.
+ * `replaces` is the live token the caller saw: when the live token is another one, or none (the
+ * form was sent twice, or someone rotated or revoked it meanwhile), nothing changes and the answer
+ * is undefined, so a reload or a double click never revokes the token it has just shown.
+ */
+export function replaceScimToken(sql: Sql, issuer: ScimTokenIssuer): Promise<IssuedToken>;
+export function replaceScimToken(sql: Sql, issuer: ScimTokenIssuer, replaces: string): Promise<IssuedToken | undefined>;
+export function replaceScimToken(sql: Sql, issuer: ScimTokenIssuer, replaces?: string): Promise<IssuedToken | undefined> {
   return sql.begin(async (tx) => {
+    const live = await takeTurn(tx, issuer.orgId);
+    if (replaces !== undefined && live !== replaces) return undefined;
     const replaced = await revokeLive(tx, issuer.orgId);
     return insertToken(tx, issuer, 'scim_token.rotated', { replaced: replaced ?? null });
   });
@@ -84,6 +104,7 @@ export function replaceScimToken(sql: Sql, issuer: ScimTokenIssuer) {
 /** Revokes the live token; returns its id, or undefined when there was none. */
 export async function withdrawScimToken(sql: Sql, { orgId, actor }: ScimTokenIssuer): Promise<string | undefined> {
   return sql.begin(async (tx) => {
+    await takeTurn(tx, orgId);
     const revoked = await revokeLive(tx, orgId);
     if (revoked) await insertAuditEvent(tx, { orgId, memberId: null, actor, type: 'scim_token.revoked', data: { tokenId: revoked } });
     return revoked;

@@ -207,10 +207,18 @@ describe('setup pages: SCIM token and IT contacts', () => {
     expect((await get(contact, '/setup/scim')).body).not.toContain(token);
     expect((await post(contact, '/setup/scim/create', {}, page)).status).toBe(409);
 
-    const rotated = await post(contact, '/setup/scim/rotate', {}, page);
+    const withLive = await get(contact, '/setup/scim');
+    const replaces = /name="replaces" value="([^"]+)"/.exec(withLive.body)![1]!;
+    const rotated = await post(contact, '/setup/scim/rotate', { replaces }, withLive);
     const replacement = /value="(scim_[^"]+)"/.exec(rotated.body)![1]!;
     expect((await scimOverHttp(world.appUrl, token, 'GET', '/Users')).status).toBe(401);
     expect((await scimOverHttp(world.appUrl, replacement, 'GET', '/Users')).status).toBe(200);
+    // The same form again (a reload of the answer): refused, and the token just shown keeps working.
+    const resent = await post(contact, '/setup/scim/rotate', { replaces }, withLive);
+    expect(resent.status).toBe(409);
+    expect(resent.body).toContain('this form was sent twice');
+    expect((await scimOverHttp(world.appUrl, replacement, 'GET', '/Users')).status).toBe(200);
+    expect((await post(contact, '/setup/scim/rotate', {}, withLive)).status).toBe(400);
 
     expect((await post(contact, '/setup/scim/revoke', {}, page)).status).toBe(303);
     expect((await scimOverHttp(world.appUrl, replacement, 'GET', '/Users')).status).toBe(401);

@@ -24,6 +24,9 @@ const tokenName = z.strictObject({
   name: oneLineName(MAX_SCIM_TOKEN_NAME),
 });
 
+/** A rotation names the token the page showed as live, so sending the form again rotates nothing (db/scim-tokens.ts). */
+const rotation = tokenName.extend({ replaces: z.uuid('must be the id of the token to replace') });
+
 const nameField = html`<label>Name (optional, e.g. "Okta production") <input name="name" maxlength="${MAX_SCIM_TOKEN_NAME}" /></label>`;
 
 /** The essentials of docs/scim-setup.md for the two directories people use most. */
@@ -66,7 +69,7 @@ export function scimTokensPage({ sql, config }: AppDeps) {
         : ''}
       ${live
         ? html`<p>Your organisation has a live token${live.name ? html` (${live.name})` : ''}, created ${when(live.createdAt)}, last used ${when(live.lastUsedAt)}.</p>
-            <form method="post" action="/setup/scim/rotate">${field}<div class="fields">${nameField}<button type="submit">Rotate: new token, the old one stops at once</button></div></form>
+            <form method="post" action="/setup/scim/rotate">${field}<input type="hidden" name="replaces" value="${live.id}" /><div class="fields">${nameField}<button type="submit">Rotate: new token, the old one stops at once</button></div></form>
             <form method="post" action="/setup/scim/revoke">${field}<button type="submit" class="secondary">Revoke: the directory can no longer sync</button></form>`
         : html`<form method="post" action="/setup/scim/create">${field}<div class="fields">${nameField}<button type="submit">Create a SCIM token</button></div></form>`}
       ${instructions(baseUrl)}
@@ -91,9 +94,17 @@ export function scimTokensPage({ sql, config }: AppDeps) {
   });
 
   app.post('/rotate', async (c) => {
-    const { name } = await setupFormFields(c, config, tokenName);
+    const { name, replaces } = await setupFormFields(c, config, rotation);
     const { orgId, email } = c.get('contact');
-    return render(c, 201, await replaceScimToken(sql, { orgId, actor: setupActor(email), name }));
+    const made = await replaceScimToken(sql, { orgId, actor: setupActor(email), name }, replaces);
+    if (!made) {
+      throw new ClientError(
+        409,
+        'scim_token_changed',
+        'That token is no longer the live one: this form was sent twice (a reload or a double click), or someone rotated or revoked the token meanwhile. A new token is shown only once, on the answer that made it; open Directory sync again and rotate if you did not copy it.',
+      );
+    }
+    return render(c, 201, made);
   });
 
   app.post('/revoke', async (c) => {
