@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SETUP_STEPS } from '../api/setup/steps.ts';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { createOrg, makeOrgAdmin } from '../operator/operations.ts';
 import { revokeSetupLinksFor, sendSetupLinkFor } from '../operator/setup-links.ts';
@@ -43,6 +44,9 @@ const linkRow = (email: string) => h.sql<{ id: string; usedAt: Date | null; revo
 describe('setup links', () => {
   it('an admin emails a link; GET only shows it, POST opens a setup session once, then it refuses', async () => {
     const link = await adminSendsLink('it-one@partner.example');
+    // The email says what the pages set up: every step the overview lists.
+    const mailed = smtp.messages.findLast((m) => m.text?.includes(link))!.text!;
+    for (const step of SETUP_STEPS) expect(mailed).toContain(`- ${step.title}: ${step.summary}`);
     const contact = new TestBrowser();
     // A mail scanner's prefetch (GET, twice) consumes nothing; the page's address, with the token, goes to no other site as Referer.
     const prefetched = await new TestBrowser().request(link);

@@ -4,6 +4,7 @@ import type { Sql } from '../../db/client.ts';
 import { createSetupLink, revokeSetupLink, SETUP_LINK_HOURS, type SentSetupLink } from '../../db/setup-links.ts';
 import { formatUtc } from '../../domain/reminder-email.ts';
 import { createMailer } from '../../worker/mailer.ts';
+import { SETUP_STEPS } from './steps.ts';
 
 /** The link's email could not be handed to the mail server; the link was revoked again. */
 export class SetupEmailNotSent extends Error {
@@ -37,9 +38,12 @@ export async function sendSetupLink(
       to: [email],
       subject: `Set up single sign-on and directory sync for ${org.name}`,
       text: [
-        `You are an IT contact of ${org.name}. This link opens its setup pages, where you can create the directory (SCIM) token for Okta or Microsoft Entra ID and manage ${org.name}'s IT contacts:`,
+        `You are an IT contact of ${org.name}. This link opens its setup pages:`,
         '',
         url,
+        '',
+        'There you can set up:',
+        ...SETUP_STEPS.map((step) => `- ${step.title}: ${step.summary}`),
         '',
         `The link works once and until ${formatUtc(link.expiresAt.toISOString())} (${SETUP_LINK_HOURS} hours). If it has expired or was already used, ask an admin of ${org.name} for a new one.`,
       ].join('\n'),
