@@ -32,10 +32,11 @@ function errorText(err: unknown): string {
   return messages.join(': ') || String(err);
 }
 
-export function directorySweepActivities(sql: Sql, temporal: Pick<TemporalPorts, 'sendDirectoryEvent' | 'temporalAnswers'>) {
+/** `sendDeadlineMs`: how long one signal, and the check whether Temporal answers at all, may take. */
+export function directorySweepActivities(sql: Sql, temporal: Pick<TemporalPorts, 'sendDirectoryEvent' | 'temporalAnswers'>, { sendDeadlineMs = SEND_DEADLINE_MS } = {}) {
   async function isTemporalOutage(err: unknown): Promise<boolean> {
     const code = grpcCode(err);
-    return code !== undefined && OUTAGE_CODES.has(code) && !(await temporal.temporalAnswers(SEND_DEADLINE_MS));
+    return code !== undefined && OUTAGE_CODES.has(code) && !(await temporal.temporalAnswers(sendDeadlineMs));
   }
 
   async function noteFailure(pending: PendingDirectoryEvent, err: unknown) {
@@ -63,7 +64,7 @@ export function directorySweepActivities(sql: Sql, temporal: Pick<TemporalPorts,
         ctx.heartbeat({ ...result });
         if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
         try {
-          await temporal.sendDirectoryEvent(pending.member, pending.event, { signal: ctx.cancellationSignal, timeoutMs: SEND_DEADLINE_MS });
+          await temporal.sendDirectoryEvent(pending.member, pending.event, { signal: ctx.cancellationSignal, timeoutMs: sendDeadlineMs });
         } catch (err) {
           if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
           if (await isTemporalOutage(err)) throw err;

@@ -147,7 +147,8 @@ describe('the directory-event backstop', { timeout: 120_000 }, () => {
 
   it('fails its run while Temporal cannot be reached, charging no event an attempt', async () => {
     const waiting = await deactivationNeverRetried();
-    const cutOffSweep = directorySweepActivities(h.sql, activityPorts(new Client({ connection: unreachable }), h.taskQueue));
+    // A short deadline: how long an unreachable Temporal is waited for is not what this proves.
+    const cutOffSweep = directorySweepActivities(h.sql, activityPorts(new Client({ connection: unreachable }), h.taskQueue), { sendDeadlineMs: 1_000 });
     await expect(new MockActivityEnvironment().run(cutOffSweep.redeliverDirectoryEvents, {})).rejects.toThrow();
     expect(await failure(waiting.scimId)).toBeUndefined();
     expect(await delivered(waiting.scimId)).toBe(false);
