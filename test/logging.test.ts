@@ -8,6 +8,7 @@ import { sha256 } from '../auth/tokens.ts';
 import { loadConfig } from '../config/index.ts';
 import { createLogger } from '../config/logger.ts';
 import { createSql } from '../db/client.ts';
+import { sdkLogger } from '../worker/sdk-logger.ts';
 import { TestBrowser } from './support/browser.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { startHarness, type TestHarness } from './support/temporal.ts';
@@ -139,4 +140,15 @@ describe('a rejected sign-in names its cause in the log', () => {
     expect(rejected.err).toMatchObject(cause);
     expect(lines.join('')).not.toContain(code);
   });
+});
+
+it("logs the SDK's warning that a worker has no workflows as info (the mail worker has none by design), and its other warnings as warnings", () => {
+  const { lines, log } = capture();
+  const sdk = sdkLogger(log);
+  sdk.warn('No workflows registered, not polling for workflow tasks', { taskQueue: 'provisioning-mail' });
+  sdk.warn('Activity failed', { taskQueue: 'provisioning-mail' });
+  expect(lines.map((line) => JSON.parse(line) as { level: number; msg: string }).map(({ level, msg }) => [msg, level])).toEqual([
+    ['No workflows registered, not polling for workflow tasks', 30],
+    ['Activity failed', 40],
+  ]);
 });

@@ -9,9 +9,15 @@ const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
   ERROR: 'error',
 };
 
+/**
+ * The SDK warns that a worker has no workflows; the mail worker (create-worker.ts) runs activities
+ * only by design, so at every start that warning would read as a fault to whoever watches warnings.
+ */
+const EXPECTED = new Map<string, LogLevel>([['No workflows registered, not polling for workflow tasks', 'INFO']]);
+
 /** Routes the Temporal SDK's logs (worker state, workflow and activity logs) into pino. */
 export function sdkLogger(log: Logger): SdkLogger {
-  const write = (level: LogLevel, message: string, meta?: LogMetadata) => log[levels[level]](meta ?? {}, message);
+  const write = (level: LogLevel, message: string, meta?: LogMetadata) => log[levels[EXPECTED.get(message) ?? level]](meta ?? {}, message);
   return {
     log: write,
     trace: (message, meta) => write('TRACE', message, meta),
