@@ -14,7 +14,7 @@ import { layout, tokenField, when, type Chrome } from './layout.ts';
 import { setNotice } from './notice.ts';
 
 /** The audit event types of self-serve setup: what the "Setup activity" list shows. */
-const SETUP_EVENT_PREFIXES = ['setup_link.%', 'it_contact.%', 'scim_token.%'];
+const SETUP_EVENT_PREFIXES = ['setup_link.%', 'it_contact.%', 'scim_token.%', 'sso.%'];
 
 async function setupActivity(sql: Sql, orgId: string, orgName: string) {
   const events = await sql<{ at: Date; actor: string; actorName: string | null; type: string; data: Record<string, unknown> }[]>`

@@ -12,6 +12,11 @@ export interface SetupStep {
  */
 export const SETUP_STEPS: readonly SetupStep[] = [
   {
+    path: '/setup/sso',
+    title: 'Single sign-on (OIDC)',
+    summary: 'Connect your identity provider (Okta, Microsoft Entra ID, any OpenID Provider): save its settings as a draft, run a test sign-in, then make it live.',
+  },
+  {
     path: '/setup/scim',
     title: 'Directory sync (SCIM)',
     summary: 'Create the token your directory (Okta, Microsoft Entra ID) uses to add, update and remove people; rotate or revoke it.',
