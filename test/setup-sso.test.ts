@@ -1,0 +1,351 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decryptSecret, identityKey } from '../auth/tokens.ts';
+import { freePort } from '../dev/ports.ts';
+import { startOidcProvider, type IdpAccount, type RunningIdp } from '../dev/oidc-provider.ts';
+import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
+import { makeOrgAdmin } from '../operator/operations.ts';
+import { signInWorkflowId } from '../workflows/definitions.ts';
+import { TestBrowser, type Page } from './support/browser.ts';
+import { setupPages } from './support/setup-pages.ts';
+import { startSsoWorld, walkSignIn, type SsoWorld } from './support/sso.ts';
+import { startHarness, type TestHarness } from './support/temporal.ts';
+
+// Issue 17, item 2: an IT contact configures the OIDC connection on /setup/sso. A draft is saved
+// (checked by discovery), proven by a test sign-in through a real OpenID Provider at the same
+// redirect URI, and only then replaces the live connection, which keeps working until it does.
+
+const NEW_CLIENT = { id: 'new-app', secret: 'new-app-secret-7f3a9c' };
+
+let smtp: SmtpSink;
+let h: TestHarness;
+let world: SsoWorld;
+let admin: TestBrowser;
+let newIdp: RunningIdp;
+let contact: TestBrowser;
+const itEmail = 'it-sso@partner.example';
+
+const accounts = (domain: string): IdpAccount[] => [
+  { login: 'boss', email: `boss@${domain}`, email_verified: true, name: 'The Boss' },
+  { login: 'old-user', email: `old-user@${domain}`, email_verified: true, name: 'Old User' },
+  { login: 'old-user-2', email: `old-user-2@${domain}`, email_verified: true, name: 'Old User Two' },
+  { login: 'newbie', email: `newbie@${domain}`, email_verified: true, name: 'New Person' },
+  { login: 'outsider', email: 'outsider@elsewhere.example', email_verified: true, name: 'Out Sider' },
+];
+
+beforeAll(async () => {
+  smtp = await startSmtpSink();
+  h = await startHarness();
+  world = await startSsoWorld(h, accounts, { SMTP_URL: smtp.url });
+  await makeOrgAdmin(h.sql, { org: world.org.slug, email: `boss@${world.domain}` });
+  admin = new TestBrowser();
+  await world.signIn(admin, 'boss');
+  // The organisation's new identity provider: registered with the same, single redirect URI.
+  newIdp = await startOidcProvider({
+    accounts: accounts(world.domain),
+    clients: [{ client_id: NEW_CLIENT.id, client_secret: NEW_CLIENT.secret, redirect_uris: [`${world.appUrl}/auth/${world.org.slug}/callback`] }],
+  });
+  contact = new TestBrowser();
+  expect((await post(contact, '/setup/open', { token: tokenOf(await adminSendsLink(itEmail)) })).status).toBe(303);
+});
+afterAll(async () => {
+  await newIdp?.stop();
+  await world?.stop();
+  await h?.stop();
+  await smtp?.stop();
+});
+
+const { url, post, get, adminSendsLink, tokenOf } = setupPages(() => ({ sso: world, smtp, admin }));
+
+const live = async () => {
+  const [row] = await h.sql<{ id: string; issuer: string; clientId: string; updatedAt: Date }[]>`
+    select id, issuer, client_id as "clientId", updated_at as "updatedAt" from sso_connections where org_id = ${world.org.id}`;
+  return row!;
+};
+const draftRow = async () => {
+  const [row] = await h.sql<{ id: string; issuer: string; clientId: string; sealed: string; testOutcome: string | null; testFailure: string | null; testedAt: Date | null }[]>`
+    select id, issuer, client_id as "clientId", client_secret_encrypted as sealed, test_outcome as "testOutcome", test_failure as "testFailure", tested_at as "testedAt"
+    from sso_connection_drafts where org_id = ${world.org.id}`;
+  return row;
+};
+const auditCount = async () => (await h.sql<{ n: number }[]>`select count(*)::int as n from audit_events where org_id = ${world.org.id}`)[0]!.n;
+
+async function saveDraft(fields: Record<string, string>) {
+  return post(contact, '/setup/sso', fields, await get(contact, '/setup/sso'));
+}
+
+/** Starts a test sign-in from the page's button; answers the IdP's authorization URL it redirects to. */
+async function startTest(browser = contact): Promise<string> {
+  // A fresh session at the IdP (another host than the app): each test sign-in shows its login form.
+  browser.jar.delete(new URL(newIdp.issuer).hostname);
+  const page = await get(browser, '/setup/sso');
+  const draft = /name="draft" value="([^"]+)"/.exec(page.body)?.[1];
+  expect(draft, 'the page offers a draft to test').toBeTruthy();
+  const started = await post(browser, '/setup/sso/test', { draft: draft! }, page);
+  expect(started.status, started.body.slice(0, 300)).toBe(303);
+  return started.headers.get('location')!;
+}
+
+/** A whole test sign-in as `login` at the draft's IdP, back to the setup page. */
+async function testSignIn(login: string, until?: (url: string) => boolean): Promise<Page> {
+  return walkSignIn(contact, world.appUrl, await startTest(), login, until);
+}
+const atCallback = (u: string) => u.startsWith(`${world.appUrl}/auth/${world.org.slug}/callback`);
+
+/** Every record a sign-in could create for the organisation. */
+async function footprint() {
+  const [row] = await h.sql`
+    select (select count(*) from members where org_id = ${world.org.id})::int as members,
+           (select count(*) from identities i join members m on m.id = i.member_id where m.org_id = ${world.org.id})::int as identities,
+           (select count(*) from sessions s join members m on m.id = s.member_id where m.org_id = ${world.org.id})::int as sessions`;
+  return row;
+}
+
+describe('saving a draft: refusals re-show the form (never the secret) and save nothing', () => {
+  let hanging: TcpServer;
+  const held: Socket[] = [];
+  let garbage: HttpServer;
+  let otherIssuer: HttpServer;
+  const issuerOf = (server: TcpServer | HttpServer) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  beforeAll(async () => {
+    // Accepts connections and never answers.
+    hanging = createTcpServer((socket) => void held.push(socket));
+    // Answers every path, the discovery document's included, with a web page.
+    garbage = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Welcome to our intranet</body></html>'));
+    // A well-formed discovery document that names another issuer (a mix-up waiting to happen).
+    otherIssuer = createHttpServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({ issuer: 'https://idp.other.example', authorization_endpoint: 'https://idp.other.example/auth', token_endpoint: 'https://idp.other.example/token', jwks_uri: 'https://idp.other.example/jwks' }),
+      ),
+    );
+    await Promise.all([hanging, garbage, otherIssuer].map((s) => new Promise<void>((resolve) => s.listen(0, '127.0.0.1', () => resolve()))));
+  });
+  afterAll(async () => {
+    for (const socket of held) socket.destroy();
+    await Promise.all([hanging, garbage, otherIssuer].map((s) => new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve()))));
+  });
+
+  const cases: { what: string; fields: () => Promise<Record<string, string>> | Record<string, string>; status: number; says: RegExp }[] = [
+    { what: 'a plain-http issuer off this machine', fields: () => ({ issuer: 'http://idp.example.com' }), status: 400, says: /must use https:\/\// },
+    { what: 'an issuer that is no URL', fields: () => ({ issuer: 'acme.okta.com' }), status: 400, says: /absolute URL starting with https:\/\// },
+    { what: 'an issuer with a query', fields: () => ({ issuer: 'https://idp.example.com/?tenant=1' }), status: 400, says: /no query/ },
+    { what: 'an issuer with a fragment', fields: () => ({ issuer: 'https://idp.example.com/#x' }), status: 400, says: /no fragment/ },
+    { what: 'the discovery document\'s address instead of the issuer', fields: () => ({ issuer: 'https://idp.example.com/.well-known/openid-configuration' }), status: 400, says: /address of the discovery document/ },
+    { what: 'an issuer on an IP address', fields: () => ({ issuer: 'https://10.0.0.7' }), status: 400, says: /domain name, not an IP address/ },
+    { what: 'an issuer over 2048 characters', fields: () => ({ issuer: `https://idp.example.com/${'p'.repeat(2040)}` }), status: 400, says: /longer than 2048 characters/ },
+    { what: 'a client id over 255 characters', fields: () => ({ clientId: 'c'.repeat(256) }), status: 400, says: /client id is longer than 255/ },
+    { what: 'a client id of two lines', fields: () => ({ clientId: 'app\nsecond' }), status: 400, says: /client id must be one line/ },
+    { what: 'an empty client secret', fields: () => ({ clientSecret: '' }), status: 400, says: /Type the client secret/ },
+    { what: 'a client secret over 1024 characters', fields: () => ({ clientSecret: 's'.repeat(1025) }), status: 400, says: /client secret is longer than 1024/ },
+    { what: 'a client secret with a line break', fields: () => ({ clientSecret: 'secret-with\nbreak' }), status: 400, says: /client secret must not contain line breaks/ },
+    { what: 'an unreachable issuer', fields: async () => ({ issuer: `http://127.0.0.1:${await freePort()}` }), status: 422, says: /could not connect to/ },
+    { what: 'an issuer that never answers (timeout)', fields: () => ({ issuer: issuerOf(hanging) }), status: 422, says: /did not answer within 5 seconds/ },
+    { what: 'an issuer answering with something that is no discovery document', fields: () => ({ issuer: issuerOf(garbage) }), status: 422, says: /is not an OpenID Provider's discovery document/ },
+    { what: 'a discovery document naming another issuer', fields: () => ({ issuer: issuerOf(otherIssuer) }), status: 422, says: /names another issuer, https:\/\/idp\.other\.example\. The issuer you type must equal the document's "issuer" exactly \(openid-client checks this/ },
+  ];
+
+  for (const { what, fields, status, says } of cases) {
+    it(`refuses ${what}`, { timeout: 20_000 }, async () => {
+      const secret = `typed-secret-${Math.random().toString(36).slice(2)}`;
+      const typed = { issuer: newIdp.issuer, clientId: 'typed-client-id', clientSecret: secret, ...(await fields()) };
+      const before = await auditCount();
+      const answer = await saveDraft(typed);
+      expect(answer.status, answer.body.slice(0, 500)).toBe(status);
+      expect(answer.body.replaceAll('&#39;', "'").replaceAll('&quot;', '"')).toMatch(says);
+      expect(answer.body).toContain('Nothing was saved');
+      // What was typed comes back, except the secret.
+      if (typed.clientId.length <= 255 && !typed.clientId.includes('\n')) expect(answer.body).toContain(`value="${typed.clientId}"`);
+      if (typed.clientSecret) expect(answer.body).not.toContain(typed.clientSecret);
+      expect(await draftRow()).toBeUndefined();
+      expect(await auditCount()).toBe(before);
+    });
+  }
+
+  it('refuses unknown fields and a form without the setup session\'s token, saving nothing', async () => {
+    const page = await get(contact, '/setup/sso');
+    const extra = await post(contact, '/setup/sso', { issuer: newIdp.issuer, clientId: 'x', clientSecret: 'y', extraScopes: 'groups' }, page);
+    expect(extra.status).toBe(400);
+    expect(extra.body).toContain('extraScopes');
+    const forged = await post(contact, '/setup/sso', { issuer: newIdp.issuer, clientId: 'x', clientSecret: 'y', _csrf: 'forged' });
+    expect(forged.status).toBe(403);
+    expect(await draftRow()).toBeUndefined();
+  });
+});
+
+describe('draft, test sign-in, go live', () => {
+  it('shows the redirect URI the sign-in flow uses and the live connection, without its secret', async () => {
+    const page = await get(contact, '/setup/sso');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(`<code>${world.appUrl}/auth/${world.org.slug}/callback</code>`);
+    expect(page.body).toContain(world.idp.issuer);
+    expect(page.body).toContain('sso-app');
+    expect(page.body).toContain('set (never shown)');
+    expect(page.body).not.toContain('test-client-secret');
+    expect((await get(contact, '/setup')).body).toContain('Single sign-on (OIDC)');
+  });
+
+  it('saves a draft: the secret is stored encrypted and never shown; the live connection does not change', async () => {
+    const before = await live();
+    const saved = await saveDraft({ issuer: newIdp.issuer, clientId: NEW_CLIENT.id, clientSecret: NEW_CLIENT.secret });
+    expect(saved.status).toBe(303);
+    const draft = (await draftRow())!;
+    expect(draft.issuer).toBe(newIdp.issuer);
+    expect(draft.sealed).not.toContain(NEW_CLIENT.secret);
+    expect(decryptSecret(world.config.encryptionKey, draft.sealed)).toBe(NEW_CLIENT.secret);
+    const page = await get(contact, '/setup/sso');
+    expect(page.body).toContain('The draft is saved');
+    expect(page.body).toContain('Not tested yet');
+    expect(page.body).not.toContain(NEW_CLIENT.secret);
+    expect(await live()).toEqual(before);
+  });
+
+  it('refuses to make an untested draft live (409) and changes nothing; sign-ins keep going through the old connection', async () => {
+    const before = await live();
+    const draft = (await draftRow())!;
+    const refused = await post(contact, '/setup/sso/activate', { draft: draft.id }, await get(contact, '/setup/sso'));
+    expect(refused.status).toBe(409);
+    expect(refused.body).toContain('no successful test sign-in');
+    expect(await live()).toEqual(before);
+    expect((await draftRow())?.id).toBe(draft.id);
+    const person = new TestBrowser();
+    await world.signIn(person, 'old-user');
+    expect((await person.request(url('/api/me'))).status).toBe(200);
+  });
+
+  it('a failed test sign-in (wrong client secret) is recorded and said, leaves the draft untested and the old connection working', async () => {
+    expect((await saveDraft({ issuer: newIdp.issuer, clientId: NEW_CLIENT.id, clientSecret: 'not-the-secret' })).status).toBe(303);
+    const before = await live();
+    const result = await testSignIn('newbie');
+    expect(result.url).toBe(`${world.appUrl}/setup/sso#test-result`);
+    expect(result.body).toContain('The test sign-in failed');
+    expect(result.body).toContain('invalid_client');
+    expect(result.body).toContain('check the client id and the client secret');
+    const draft = (await draftRow())!;
+    expect(draft.testOutcome).toBe('failed');
+    expect((await post(contact, '/setup/sso/activate', { draft: draft.id }, result)).status).toBe(409);
+    expect(await live()).toEqual(before);
+    const person = new TestBrowser();
+    await world.signIn(person, 'old-user-2');
+    expect((await person.request(url('/api/me'))).status).toBe(200);
+  });
+
+  it('an IdP that refuses the test sign-in (error=access_denied) fails the test', async () => {
+    expect((await saveDraft({ issuer: newIdp.issuer, clientId: NEW_CLIENT.id, clientSecret: NEW_CLIENT.secret })).status).toBe(303);
+    const paused = new URL((await testSignIn('newbie', atCallback)).url);
+    const refused = new URL(paused.pathname, world.appUrl);
+    refused.search = new URLSearchParams({ error: 'access_denied', state: paused.searchParams.get('state')! }).toString();
+    const page = await contact.follow(refused.href);
+    expect(page.body).toContain('Your identity provider refused the sign-in (access_denied)');
+    expect((await draftRow())!.testOutcome).toBe('failed');
+  });
+
+  it('a test sign-in through the real IdP shows the claims and what JIT would do, and creates no member, identity, session or workflow', async () => {
+    const before = await footprint();
+    const connection = await live();
+    const result = await testSignIn('newbie');
+    expect(result.status).toBe(200);
+    expect(result.body).toContain('The test sign-in succeeded');
+    for (const claim of [newIdp.issuer, '<code>newbie</code>', `newbie@${world.domain}`, '<code>true</code>', 'New Person']) expect(result.body).toContain(claim);
+    expect(result.body).toContain('Create a new Member');
+    expect(await footprint()).toEqual(before);
+    expect(await h.sql`select 1 from members where org_id = ${world.org.id} and email = ${`newbie@${world.domain}`}`).toHaveLength(0);
+    // The browser holds a setup session only: no member session came with the test.
+    expect((await contact.request(url('/api/me'))).status).toBe(401);
+    const workflowId = signInWorkflowId(world.org.slug, identityKey(connection.id, newIdp.issuer, 'newbie'));
+    await expect(h.client.workflow.getHandle(workflowId).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    expect((await draftRow())!.testOutcome).toBe('succeeded');
+  });
+
+  it('the verdict follows the sign-in rules: an existing member links by verified email, an off-domain account is refused in the sign-in\'s words', async () => {
+    const boss = await testSignIn('boss');
+    expect(boss.body).toContain(`Link this account to the existing member The Boss (boss@${world.domain}) by the verified email`);
+    const outsider = await testSignIn('outsider');
+    expect(outsider.body).toContain('Your email domain is not verified for this organisation. Ask your admin to invite you.');
+    // Back to a newcomer for the activation below.
+    expect((await testSignIn('newbie')).body).toContain('Create a new Member');
+  });
+
+  it('a test callback replayed is refused and records nothing', async () => {
+    const paused = await testSignIn('newbie', atCallback);
+    const loginCookies = [...contact.cookies(world.appUrl)].filter(([name]) => name.startsWith('login-'));
+    expect((await contact.follow(paused.url)).body).toContain('The test sign-in succeeded');
+    const recorded = (await draftRow())!.testedAt;
+    const audits = await auditCount();
+    for (const [name, c] of loginCookies) contact.setCookie(world.appUrl, name, c.value);
+    const replayed = await contact.request(paused.url, { headers: { accept: 'text/html' } });
+    expect(replayed.status).toBe(400);
+    expect(replayed.body).toContain('already used, has expired');
+    expect((await draftRow())!.testedAt).toEqual(recorded);
+    expect(await auditCount()).toBe(audits);
+  });
+
+  it('a test sign-in that comes back after the setup session ended is not recorded', async () => {
+    const other = new TestBrowser();
+    expect((await post(other, '/setup/open', { token: tokenOf(await adminSendsLink('it-sso-2@partner.example')) })).status).toBe(303);
+    const started = await startTest(other);
+    const paused = await walkSignIn(other, world.appUrl, started, 'outsider', atCallback);
+    expect((await post(other, '/setup/sign-out', {}, await get(other, '/setup'))).status).toBe(303);
+    const tested = (await draftRow())!.testedAt;
+    const page = await other.request(paused.url, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(401);
+    expect(page.body).toContain('Open a new setup link');
+    expect((await draftRow())!.testedAt).toEqual(tested);
+  });
+
+  it('goes live: the connection row keeps its id, the draft is gone, and a real first sign-in on the new connection creates the member', async () => {
+    const before = await live();
+    const draft = (await draftRow())!;
+    const activated = await post(contact, '/setup/sso/activate', { draft: draft.id }, await get(contact, '/setup/sso'));
+    expect(activated.status).toBe(303);
+    const after = await live();
+    expect(after).toMatchObject({ id: before.id, issuer: newIdp.issuer, clientId: NEW_CLIENT.id });
+    expect(after.updatedAt.getTime()).toBeGreaterThan(before.updatedAt.getTime());
+    expect(await draftRow()).toBeUndefined();
+    const [configured] = await h.sql<{ actor: string }[]>`select actor from audit_events where org_id = ${world.org.id} and type = 'sso.configured' order by id desc limit 1`;
+    expect(configured!.actor).toBe(`setup:${itEmail}`);
+
+    const person = new TestBrowser();
+    const landed = await world.signIn(person, 'newbie');
+    expect(landed.status).toBe(200);
+    const me = await person.request(url('/api/me'));
+    expect(me.status).toBe(200);
+    expect(me.body).toContain(`newbie@${world.domain}`);
+    const [identity] = await h.sql<{ connectionId: string; iss: string }[]>`
+      select i.connection_id as "connectionId", i.iss from identities i join members m on m.id = i.member_id where m.email = ${`newbie@${world.domain}`}`;
+    expect(identity).toEqual({ connectionId: before.id, iss: newIdp.issuer });
+    // Someone who signed in before finds their account through the new IdP (linked by verified email).
+    const old = new TestBrowser();
+    await world.signIn(old, 'old-user');
+    expect((await old.request(url('/api/me'))).body).toContain(`old-user@${world.domain}`);
+    expect(await h.sql`select 1 from members where org_id = ${world.org.id} and email = ${`old-user@${world.domain}`}`).toHaveLength(1);
+  });
+
+  it('a draft can be discarded; the live connection stays', async () => {
+    const before = await live();
+    expect((await saveDraft({ issuer: newIdp.issuer, clientId: 'discard-me', clientSecret: 'whatever-secret' })).status).toBe(303);
+    const draft = (await draftRow())!;
+    const stale = await get(contact, '/setup/sso');
+    expect((await post(contact, '/setup/sso/discard', { draft: draft.id }, stale)).status).toBe(303);
+    expect(await draftRow()).toBeUndefined();
+    expect(await live()).toEqual(before);
+    expect((await post(contact, '/setup/sso/discard', { draft: draft.id }, stale)).status).toBe(404);
+    expect((await post(contact, '/setup/sso/test', { draft: draft.id }, stale)).status).toBe(404);
+  });
+
+  it('every action is in the admin\'s setup activity, with who did it', async () => {
+    const page = await get(admin, '/admin/setup');
+    for (const sentence of [
+      `Single sign-on draft saved for the issuer ${newIdp.issuer} (by IT contact ${itEmail})`,
+      'Test sign-in with the single sign-on draft failed: The identity provider&#39;s token endpoint refused the code (invalid_client)',
+      `Test sign-in with the single sign-on draft succeeded as newbie@${world.domain} (by IT contact ${itEmail})`,
+      `Single sign-on configured with the issuer ${newIdp.issuer} (by IT contact ${itEmail})`,
+      'Single sign-on draft discarded',
+    ]) {
+      expect(page.body).toContain(sentence);
+    }
+  });
+});
