@@ -53,7 +53,7 @@ export function setupAdminPage(deps: AppDeps) {
     const [org]: [{ name: string }] = await sql`select name from organisations where id = ${chrome.member.orgId}`;
     const activity = await setupActivity(sql, chrome.member.orgId, org.name);
     const body = html`<h1>Setup</h1>
-      <p>A setup link lets an IT contact of ${org.name} create the directory (SCIM) token and manage the IT contacts, without an account here. It works once, for ${SETUP_LINK_HOURS} hours. Sending one makes the address an IT contact if it is not one yet.</p>
+      <p>A setup link lets an IT contact of ${org.name} connect single sign-on, create the directory (SCIM) token and manage the IT contacts, without an account here. It works once, for ${SETUP_LINK_HOURS} hours. Sending one makes the address an IT contact if it is not one yet.</p>
       <form method="post" action="/admin/setup/links">
         ${tokenField(chrome)}
         <div class="fields">

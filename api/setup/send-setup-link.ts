@@ -37,7 +37,7 @@ export async function sendSetupLink(
       to: [email],
       subject: `Set up single sign-on and directory sync for ${org.name}`,
       text: [
-        `You are an IT contact of ${org.name}. This link opens its setup pages, where you can create the directory (SCIM) token for Okta or Microsoft Entra ID and manage ${org.name}'s IT contacts:`,
+        `You are an IT contact of ${org.name}. This link opens its setup pages, where you can connect single sign-on (OIDC), create the directory (SCIM) token for Okta or Microsoft Entra ID and manage ${org.name}'s IT contacts:`,
         '',
         url,
         '',
