@@ -7,9 +7,11 @@ import { decryptSecret, identityKey } from '../auth/tokens.ts';
 import { freePort } from '../dev/ports.ts';
 import { startOidcProvider, type IdpAccount, type RunningIdp } from '../dev/oidc-provider.ts';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
-import { makeOrgAdmin } from '../operator/operations.ts';
+import { saveDraft as saveDraftRow } from '../db/sso-drafts.ts';
+import { createOrg, makeOrgAdmin } from '../operator/operations.ts';
 import { signInWorkflowId } from '../workflows/definitions.ts';
 import { TestBrowser, type Page } from './support/browser.ts';
+import { uniqueSlug } from './support/fixtures.ts';
 import { setupPages } from './support/setup-pages.ts';
 import { startSsoWorld, walkSignIn, type SsoWorld } from './support/sso.ts';
 import { startHarness, type TestHarness } from './support/temporal.ts';
@@ -294,6 +296,31 @@ describe('draft, test sign-in, go live', () => {
     expect(page.status).toBe(401);
     expect(page.body).toContain('Open a new setup link');
     expect((await draftRow())!.testedAt).toEqual(tested);
+  });
+
+  it('a save while a test sign-in is under way: the test comes back to nothing, and the new draft stays untested', async () => {
+    const paused = await testSignIn('newbie', atCallback);
+    expect((await saveDraft({ issuer: newIdp.issuer, clientId: NEW_CLIENT.id, clientSecret: NEW_CLIENT.secret })).status).toBe(303);
+    const answer = await contact.request(paused.url, { headers: { accept: 'text/html' } });
+    expect(answer.status).toBe(400);
+    expect((await draftRow())!.testOutcome).toBeNull();
+    expect((await post(contact, '/setup/sso/activate', { draft: (await draftRow())!.id }, await get(contact, '/setup/sso'))).status).toBe(409);
+    expect((await testSignIn('newbie')).body).toContain('The test sign-in succeeded');
+  });
+
+  it('another organisation\'s draft can be neither tested, nor made live, nor discarded from this setup session', async () => {
+    const rival = await createOrg(h.sql, { slug: uniqueSlug('rival'), name: 'Rival' });
+    await saveDraftRow(h.sql, { orgId: rival.id, issuer: newIdp.issuer, clientId: 'rival-app', sealedSecret: 'v1.x.y.z', actor: 'operator' });
+    await h.sql`update sso_connection_drafts set tested_at = now(), tested_by = 'operator', test_outcome = 'succeeded', test_claims = '{"iss":"x","sub":"y"}' where org_id = ${rival.id}`;
+    const [theirs] = await h.sql<{ id: string }[]>`select id from sso_connection_drafts where org_id = ${rival.id}`;
+    const ours = await draftRow();
+    const page = await get(contact, '/setup/sso');
+    for (const action of ['test', 'activate', 'discard']) {
+      expect((await post(contact, `/setup/sso/${action}`, { draft: theirs!.id }, page)).status).toBe(409);
+    }
+    expect(await h.sql`select 1 from sso_connections where org_id = ${rival.id}`).toHaveLength(0);
+    expect(await h.sql`select 1 from sso_connection_drafts where id = ${theirs!.id} and test_outcome = 'succeeded'`).toHaveLength(1);
+    expect(await draftRow()).toEqual(ours);
   });
 
   it('goes live: the connection row keeps its id, the draft is gone, and a real first sign-in on the new connection creates the member', async () => {
