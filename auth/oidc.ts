@@ -41,7 +41,8 @@ const DISCOVERY_TIMEOUT_SECONDS = 10;
 /** oauth4webapi's code for "the discovery document names another issuer" (openid-client does not re-export it). */
 const ISSUER_MISMATCH = 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED';
 
-const causes = (err: unknown): unknown[] => (err instanceof Error ? [err, ...causes(err.cause)] : err === undefined ? [] : [err]);
+/** An error and its causes, outermost first: openid-client wraps the check that failed in a general message. */
+export const causes = (err: unknown): unknown[] => (err instanceof Error ? [err, ...causes(err.cause)] : err === undefined ? [] : [err]);
 
 function issuerProblem(err: unknown): { problem: IssuerProblem; namedIssuer?: string } {
   const chain = causes(err);
@@ -56,9 +57,10 @@ function issuerProblem(err: unknown): { problem: IssuerProblem; namedIssuer?: st
 }
 
 /**
- * OIDC discovery from the issuer URL; the issuer in the metadata must equal it (openid-client
- * compares them; an issuer URL naming the discovery document itself would skip that comparison, so
- * the document must name exactly the typed issuer here too), and it must list the endpoints a sign-in needs.
+ * OIDC discovery from the issuer URL; openid-client requires the metadata's issuer to equal it
+ * (except for Microsoft Entra ID and Azure AD B2C, whose multi-tenant documents it checks its own
+ * way, and for an address naming the discovery document itself, which auth/connection-settings.ts
+ * refuses). The document must list the endpoints a sign-in needs.
  */
 export async function discover(settings: ConnectionSettings, env: Config['env'], timeoutSeconds = DISCOVERY_TIMEOUT_SECONDS) {
   const issuer = new URL(settings.issuer);
@@ -77,9 +79,6 @@ export async function discover(settings: ConnectionSettings, env: Config['env'],
     throw new IssuerError(`issuer ${settings.issuer} is unreachable or not an OpenID Provider: ${(err as Error).message}`, problem, namedIssuer);
   }
   const metadata = configuration.serverMetadata();
-  if (new URL(metadata.issuer).href !== issuer.href) {
-    throw new IssuerError(`issuer ${settings.issuer} is not the issuer its discovery document names (${metadata.issuer})`, 'other_issuer', metadata.issuer.slice(0, 2048));
-  }
   if (typeof metadata.authorization_endpoint !== 'string' || typeof metadata.token_endpoint !== 'string') {
     throw new IssuerError(`issuer ${settings.issuer} is unreachable or not an OpenID Provider: its discovery document lists no authorization or token endpoint`, 'not_openid_provider');
   }

@@ -235,14 +235,20 @@ describe('draft, test sign-in, go live', () => {
     expect((await person.request(url('/api/me'))).status).toBe(200);
   });
 
-  it('an IdP that refuses the test sign-in (error=access_denied) fails the test', async () => {
+  it('an IdP refusal, a forged code or another issuer at the callback fail the test, which says why', async () => {
     expect((await saveDraft({ issuer: newIdp.issuer, clientId: NEW_CLIENT.id, clientSecret: NEW_CLIENT.secret })).status).toBe(303);
-    const paused = new URL((await testSignIn('newbie', atCallback)).url);
-    const refused = new URL(paused.pathname, world.appUrl);
-    refused.search = new URLSearchParams({ error: 'access_denied', state: paused.searchParams.get('state')! }).toString();
-    const page = await contact.follow(refused.href);
-    expect(page.body).toContain('Your identity provider refused the sign-in (access_denied)');
-    expect((await draftRow())!.testOutcome).toBe('failed');
+    const tamperings: [string, (callback: URL) => void, string][] = [
+      ['error=access_denied', (u) => (u.search = new URLSearchParams({ error: 'access_denied', state: u.searchParams.get('state')! }).toString()), 'Your identity provider refused the sign-in (access_denied)'],
+      ['a forged code', (u) => u.searchParams.set('code', 'forged-code'), 'refused the code (invalid_grant)'],
+      ['another issuer (RFC 9207 iss)', (u) => u.searchParams.set('iss', 'https://idp.attacker.example'), 'did not pass the sign-in checks (unexpected "iss"'],
+    ];
+    for (const [what, tamper, says] of tamperings) {
+      const callback = new URL((await testSignIn('newbie', atCallback)).url);
+      tamper(callback);
+      const page = await contact.follow(callback.href);
+      expect(page.body.replaceAll('&#39;', "'").replaceAll('&quot;', '"'), what).toContain(says);
+      expect((await draftRow())!.testOutcome, what).toBe('failed');
+    }
   });
 
   it('a test sign-in through the real IdP shows the claims and what JIT would do, and creates no member, identity, session or workflow', async () => {

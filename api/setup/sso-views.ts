@@ -2,7 +2,7 @@ import { html } from 'hono/html';
 import { MAX_CLIENT_ID_LENGTH, MAX_CLIENT_SECRET_LENGTH, MAX_ISSUER_LENGTH, type SettingsProblem } from '../../auth/connection-settings.ts';
 import type { JitPreview } from '../../db/jit-preview.ts';
 import type { LiveConnectionView } from '../../db/sso-connections.ts';
-import type { SsoDraft, TestClaims } from '../../db/sso-drafts.ts';
+import type { SsoDraft } from '../../db/sso-drafts.ts';
 import { displayName, orgRoleWords } from '../../domain/member-words.ts';
 import { signInRefusals } from '../../domain/sign-in-refusals.ts';
 import { actorName } from '../../domain/timeline-sentences.ts';
@@ -51,12 +51,12 @@ function verdict(preview: JitPreview): Html {
 
 /** The test sign-in's outcome: the claims that arrived and what JIT would do with them. */
 export function testResult(draft: SsoDraft, preview: JitPreview | undefined) {
-  if (!draft.testOutcome) return html`<p id="test-result">Not tested yet: run a test sign-in before it can go live.</p>`;
   if (draft.testOutcome === 'failed') {
     return html`<div id="test-result" class="error" role="alert"><p>The test sign-in failed ${when(draft.testedAt)} (by ${who(draft.testedBy)}): ${draft.testFailure}</p>
       <p>The draft stays untested and cannot go live; fix the settings or the identity provider and test again.</p></div>`;
   }
-  const claims = draft.testClaims as TestClaims;
+  const claims = draft.testClaims;
+  if (!claims) return html`<p id="test-result">Not tested yet: run a test sign-in before it can go live.</p>`;
   const names = ['iss', 'sub', 'email', 'email_verified', 'name'] as const;
   return html`<div id="test-result" class="done" role="status">
     <p>The test sign-in succeeded ${when(draft.testedAt)} (by ${who(draft.testedBy)}). Nothing was created: no member, no session. These claims arrived in the ID token:</p>

@@ -4,6 +4,7 @@ import { ResponseBodyError } from 'openid-client';
 import { exchangeCode, redirectUri } from '../../auth/authorization.ts';
 import type { LoginTransaction } from '../../auth/login-transactions.ts';
 import { markSignedIn } from '../../auth/login-transactions.ts';
+import { causes } from '../../auth/oidc.ts';
 import { decryptSecret } from '../../auth/tokens.ts';
 import { resolveSetupSession, setupActor } from '../../db/setup-sessions.ts';
 import { draftById, recordTestResult, testClaimsOf, type TestOutcome } from '../../db/sso-drafts.ts';
@@ -15,14 +16,21 @@ import { discoverForSetup } from './sso-issuer.ts';
 
 const backToSetup = { href: '/setup/sso', label: 'Back to the single sign-on setup' };
 
-/** An error of the code exchange in words for the IT contact (it is their identity provider), never the IdP's prose. */
+/**
+ * An error of the code exchange in words for the IT contact (it is their identity provider): the
+ * OAuth error code or the check that failed, as openid-client names it; never the IdP's prose.
+ */
 function exchangeFailure(err: unknown): string {
   if (err instanceof ResponseBodyError) {
     const code = displayableOAuthError(err.error);
     const hint = code === 'invalid_client' ? ': check the client id and the client secret' : '';
     return `The identity provider's token endpoint refused the code${code ? ` (${code})` : ''}${hint}.`;
   }
-  return `The identity provider's answer did not pass the sign-in checks (${(err as Error).message}).`;
+  const chain = causes(err).filter((e): e is Error => e instanceof Error);
+  // The network's own words (addresses, ports) are no business of the page.
+  if (chain.some((e) => e instanceof TypeError && e.message === 'fetch failed')) return 'We could not reach the identity provider\'s token or key endpoint (the addresses its discovery document names).';
+  const innermost = chain.at(-1);
+  return `The identity provider's answer did not pass the sign-in checks (${innermost?.message ?? 'unknown reason'}).`;
 }
 
 /**
