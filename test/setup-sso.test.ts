@@ -357,6 +357,19 @@ describe('draft, test sign-in, go live', () => {
     expect(await h.sql`select 1 from members where org_id = ${world.org.id} and email = ${`old-user@${world.domain}`}`).toHaveLength(1);
   });
 
+  it('two clicks on Go live at once make it live once', async () => {
+    expect((await saveDraft({ issuer: newIdp.issuer, clientId: NEW_CLIENT.id, clientSecret: NEW_CLIENT.secret })).status).toBe(303);
+    const page = await testSignIn('newbie');
+    expect(page.body).toContain('The test sign-in succeeded');
+    const draft = (await draftRow())!;
+    const configured = () => h.sql`select 1 from audit_events where org_id = ${world.org.id} and type = 'sso.configured'`;
+    const before = (await configured()).length;
+    const answers = await Promise.all([1, 2].map(() => post(contact, '/setup/sso/activate', { draft: draft.id }, page)));
+    expect(answers.map((a) => a.status).sort()).toEqual([303, 404]);
+    expect(await configured()).toHaveLength(before + 1);
+    expect(await draftRow()).toBeUndefined();
+  });
+
   it('a draft can be discarded; the live connection stays', async () => {
     const before = await live();
     expect((await saveDraft({ issuer: newIdp.issuer, clientId: 'discard-me', clientSecret: 'whatever-secret' })).status).toBe(303);
