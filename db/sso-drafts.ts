@@ -26,7 +26,7 @@ export interface SsoDraft {
 
 const MAX_CLAIM_LENGTH = 2048;
 /** Longer failure texts are cut: they come partly from the IdP's answer. */
-export const MAX_TEST_FAILURE_LENGTH = 500;
+const MAX_TEST_FAILURE_LENGTH = 500;
 
 /** Only the claims JIT reads, with their types checked; other claims and other types are not kept. */
 export function testClaimsOf(claims: IdTokenClaims): TestClaims {

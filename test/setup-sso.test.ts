@@ -235,6 +235,19 @@ describe('draft, test sign-in, go live', () => {
     expect((await person.request(url('/api/me'))).status).toBe(200);
   });
 
+  it('a draft whose IdP has gone away fails its test at once, keeping no pending attempt', async () => {
+    const gone = await startOidcProvider({ accounts: [], clients: [{ client_id: 'gone-app', client_secret: 'gone-secret', redirect_uris: [`${world.appUrl}/auth/${world.org.slug}/callback`] }] });
+    expect((await saveDraft({ issuer: gone.issuer, clientId: 'gone-app', clientSecret: 'gone-secret' })).status).toBe(303);
+    await gone.stop();
+    const draft = (await draftRow())!;
+    expect(await startTest()).toBe('/setup/sso#test-result');
+    const page = await get(contact, '/setup/sso');
+    expect(page.body).toContain('The test sign-in failed');
+    expect(page.body).toContain(`We could not connect to ${gone.issuer}`);
+    expect((await draftRow())!.testOutcome).toBe('failed');
+    expect(await h.sql`select 1 from login_transactions where draft_id = ${draft.id}`).toHaveLength(0);
+  });
+
   it('an IdP refusal, a forged code or another issuer at the callback fail the test, which says why', async () => {
     expect((await saveDraft({ issuer: newIdp.issuer, clientId: NEW_CLIENT.id, clientSecret: NEW_CLIENT.secret })).status).toBe(303);
     const tamperings: [string, (callback: URL) => void, string][] = [
