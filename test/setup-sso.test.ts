@@ -116,8 +116,12 @@ describe('saving a draft: refusals re-show the form (never the secret) and save 
   beforeAll(async () => {
     // Accepts connections and never answers.
     hanging = createTcpServer((socket) => void held.push(socket));
-    // Answers every path, the discovery document's included, with a web page.
-    garbage = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Welcome to our intranet</body></html>'));
+    // A web page for every path; under /json-only a JSON document naming the right issuer but no endpoints; under /missing a 404.
+    garbage = createHttpServer((req, res) => {
+      if (req.url?.startsWith('/json-only/')) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: `http://${req.headers.host}/json-only` }));
+      if (req.url?.startsWith('/missing/')) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Welcome to our intranet</body></html>');
+    });
     // A well-formed discovery document that names another issuer (a mix-up waiting to happen).
     otherIssuer = createHttpServer((_req, res) =>
       res.writeHead(200, { 'content-type': 'application/json' }).end(
@@ -147,6 +151,8 @@ describe('saving a draft: refusals re-show the form (never the secret) and save 
     { what: 'an unreachable issuer', fields: async () => ({ issuer: `http://127.0.0.1:${await freePort()}` }), status: 422, says: /could not connect to/ },
     { what: 'an issuer that never answers (timeout)', fields: () => ({ issuer: issuerOf(hanging) }), status: 422, says: /did not answer within 5 seconds/ },
     { what: 'an issuer answering with something that is no discovery document', fields: () => ({ issuer: issuerOf(garbage) }), status: 422, says: /is not an OpenID Provider's discovery document/ },
+    { what: 'an issuer whose discovery document lists no endpoints', fields: () => ({ issuer: `${issuerOf(garbage)}/json-only` }), status: 422, says: /is not an OpenID Provider's discovery document/ },
+    { what: 'an issuer without a discovery document (404)', fields: () => ({ issuer: `${issuerOf(garbage)}/missing` }), status: 422, says: /is not an OpenID Provider's discovery document/ },
     { what: 'a discovery document naming another issuer', fields: () => ({ issuer: issuerOf(otherIssuer) }), status: 422, says: /names another issuer, https:\/\/idp\.other\.example\. The issuer you type must equal the document's "issuer" exactly \(openid-client checks this/ },
   ];
 
