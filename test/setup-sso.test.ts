@@ -214,11 +214,13 @@ describe('draft, test sign-in, go live', () => {
   it('refuses to make an untested draft live (409) and changes nothing; sign-ins keep going through the old connection', async () => {
     const before = await live();
     const draft = (await draftRow())!;
+    const audits = await auditCount();
     const refused = await post(contact, '/setup/sso/activate', { draft: draft.id }, await get(contact, '/setup/sso'));
     expect(refused.status).toBe(409);
     expect(refused.body).toContain('no successful test sign-in');
     expect(await live()).toEqual(before);
-    expect((await draftRow())?.id).toBe(draft.id);
+    expect(await draftRow()).toEqual(draft);
+    expect(await auditCount()).toBe(audits);
     const person = new TestBrowser();
     await world.signIn(person, 'old-user');
     expect((await person.request(url('/api/me'))).status).toBe(200);
