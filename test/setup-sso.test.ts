@@ -1,9 +1,16 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../api/app.ts';
+import { formTokenOf } from '../api/pages/form-token.ts';
+import { setupCookieName } from '../api/setup/setup-session.ts';
 import { decryptSecret, identityKey } from '../auth/tokens.ts';
+import { createLogger } from '../config/logger.ts';
+import { createSetupLink } from '../db/setup-links.ts';
+import { openSetupSession } from '../db/setup-sessions.ts';
 import { freePort } from '../dev/ports.ts';
 import { startOidcProvider, type IdpAccount, type RunningIdp } from '../dev/oidc-provider.ts';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
@@ -414,5 +421,50 @@ describe('draft, test sign-in, go live', () => {
     ]) {
       expect(page.body).toContain(sentence);
     }
+  });
+});
+
+describe('secrets stay out of the logs', () => {
+  it('a refused save, a saved draft and its failed test sign-in write no client secret to the log', async () => {
+    const lines: string[] = [];
+    const log = createLogger('debug', new Writable({ write: (chunk, _enc, done) => void (lines.push(String(chunk)), done()) }));
+    const app = createApp({ config: world.config, sql: h.sql, log, temporal: { client: h.client, connection: h.connection } });
+    const opened = await openSetupSession(h.sql, (await createSetupLink(h.sql, { orgId: world.org.id, email: 'it-logs@partner.example', actor: 'operator' })).token);
+    if (!('sessionId' in opened)) throw new Error('no setup session');
+    const { sessionId } = opened;
+    const browser = new TestBrowser();
+    browser.setCookie(world.appUrl, setupCookieName(world.config), sessionId);
+    const cookieHeader = () => [...browser.cookies(world.appUrl)].map(([k, v]) => `${k}=${v.value}`).join('; ');
+    /** One request to the logging app, its cookies kept as the browser would. */
+    async function send(path: string, fields?: Record<string, string>) {
+      const res = await app.request(path.startsWith('http') ? path : url(path), {
+        method: fields ? 'POST' : 'GET',
+        headers: { origin: world.appUrl, accept: 'text/html', cookie: cookieHeader(), ...(fields ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+        ...(fields ? { body: new URLSearchParams({ _csrf: formTokenOf(world.config, sessionId), ...fields }).toString() } : {}),
+      });
+      for (const line of res.headers.getSetCookie()) {
+        const [name, value] = line.split(';')[0]!.split('=') as [string, string];
+        if (value) browser.setCookie(world.appUrl, name, value);
+      }
+      return res;
+    }
+    const secret = 'wrong-secret-that-must-not-be-logged';
+    expect((await send('/setup/sso', { issuer: `http://127.0.0.1:${await freePort()}`, clientId: NEW_CLIENT.id, clientSecret: secret })).status).toBe(422);
+    const saved = await send('/setup/sso', { issuer: newIdp.issuer, clientId: NEW_CLIENT.id, clientSecret: secret });
+    expect(saved.status).toBe(303);
+    const draft = (await draftRow())!;
+    // Started through the served app (a start needs the client's socket address); the callback comes back to the logging one.
+    const started = await post(browser, '/setup/sso/test', { _csrf: formTokenOf(world.config, sessionId), draft: draft.id });
+    expect(started.status).toBe(303);
+    browser.jar.delete(new URL(newIdp.issuer).hostname);
+    const paused = await walkSignIn(browser, world.appUrl, started.headers.get('location')!, 'newbie', atCallback);
+    const finished = await send(paused.url);
+    expect(finished.status).toBe(302);
+    expect((await draftRow())!.testOutcome).toBe('failed');
+    expect(lines.some((l) => l.includes('test authorization response rejected'))).toBe(true);
+    // The two saves were logged as requests (path, status), and the exchange's failure with its error.
+    expect(lines.filter((l) => l.includes('"/setup/sso"'))).toHaveLength(2);
+    expect(lines.find((l) => l.includes('test authorization response rejected'))).toContain('invalid_client');
+    expect(lines.join('')).not.toContain(secret);
   });
 });
