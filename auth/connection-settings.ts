@@ -6,10 +6,8 @@ export const MAX_ISSUER_LENGTH = 2048;
 export const MAX_CLIENT_ID_LENGTH = 255;
 export const MAX_CLIENT_SECRET_LENGTH = 1024;
 
-export type SettingsField = keyof ConnectionSettings;
-
 export interface SettingsProblem {
-  field: SettingsField;
+  field: keyof ConnectionSettings;
   message: string;
 }
 

@@ -4,12 +4,12 @@ import { discover, IssuerError } from '../../auth/oidc.ts';
 import type { Config } from '../../config/index.ts';
 
 /** A person is waiting on the page: discovery gets a few seconds, not the sign-in's ten. */
-export const SETUP_DISCOVERY_TIMEOUT_SECONDS = 5;
+const SETUP_DISCOVERY_TIMEOUT_SECONDS = 5;
 
 const documentUrl = (issuer: string) => `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
 
 /** Why an issuer cannot be used, worded for the IT contact who typed it, with what to check. */
-export function issuerRefusal(err: IssuerError, issuer: string): string {
+function issuerRefusal(err: IssuerError, issuer: string): string {
   switch (err.problem) {
     case 'insecure':
       return 'The issuer must use https://.';
