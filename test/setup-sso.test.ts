@@ -15,7 +15,7 @@ import { freePort } from '../dev/ports.ts';
 import { startOidcProvider, type IdpAccount, type RunningIdp } from '../dev/oidc-provider.ts';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { saveDraft as saveDraftRow } from '../db/sso-drafts.ts';
-import { createOrg, makeOrgAdmin } from '../operator/operations.ts';
+import { addDomain, createOrg, makeOrgAdmin } from '../operator/operations.ts';
 import { signInWorkflowId } from '../workflows/definitions.ts';
 import { TestBrowser, type Page } from './support/browser.ts';
 import { uniqueSlug } from './support/fixtures.ts';
@@ -466,5 +466,45 @@ describe('secrets stay out of the logs', () => {
     expect(lines.filter((l) => l.includes('"/setup/sso"'))).toHaveLength(2);
     expect(lines.find((l) => l.includes('test authorization response rejected'))).toContain('invalid_client');
     expect(lines.join('')).not.toContain(secret);
+  });
+});
+
+describe('an organisation without single sign-on sets it up from scratch', () => {
+  it('saves, tests and makes live its first connection; the first real sign-in creates the member', async () => {
+    const slug = uniqueSlug('fresh');
+    const org = await createOrg(h.sql, { slug, name: 'Fresh Org' });
+    const domain = `${slug}.test`;
+    await addDomain(h.sql, { org: slug, domain });
+    const idp = await startOidcProvider({
+      accounts: [{ login: 'first', email: `first@${domain}`, email_verified: true, name: 'First Person' }],
+      clients: [{ client_id: 'fresh-app', client_secret: 'fresh-secret', redirect_uris: [`${world.appUrl}/auth/${slug}/callback`] }],
+    });
+    try {
+      const opened = await openSetupSession(h.sql, (await createSetupLink(h.sql, { orgId: org.id, email: 'it@fresh.example', actor: 'operator' })).token);
+      if (!('sessionId' in opened)) throw new Error('no setup session');
+      const it = new TestBrowser();
+      it.setCookie(world.appUrl, setupCookieName(world.config), opened.sessionId);
+      const page = await get(it, '/setup/sso');
+      expect(page.body).toContain('has no live single sign-on yet');
+      expect(page.body).toContain(`<code>${world.appUrl}/auth/${slug}/callback</code>`);
+      expect((await post(it, '/setup/sso', { issuer: idp.issuer, clientId: 'fresh-app', clientSecret: 'fresh-secret' }, page)).status).toBe(303);
+      const withDraft = await get(it, '/setup/sso');
+      const draft = /name="draft" value="([^"]+)"/.exec(withDraft.body)![1]!;
+      const started = await post(it, '/setup/sso/test', { draft }, withDraft);
+      const result = await walkSignIn(it, world.appUrl, started.headers.get('location')!, 'first');
+      expect(result.body).toContain('The test sign-in succeeded');
+      expect(result.body).toContain('Create a new Member');
+      expect(await h.sql`select 1 from sso_connections where org_id = ${org.id}`).toHaveLength(0);
+      expect((await post(it, '/setup/sso/activate', { draft }, result)).status).toBe(303);
+      expect(await h.sql`select 1 from sso_connections where org_id = ${org.id} and issuer = ${idp.issuer}`).toHaveLength(1);
+
+      const person = new TestBrowser();
+      await walkSignIn(person, world.appUrl, `${world.appUrl}/auth/${slug}/login`, 'first');
+      const me = await person.request(url('/api/me'));
+      expect(me.status).toBe(200);
+      expect(me.body).toContain(`first@${domain}`);
+    } finally {
+      await idp.stop();
+    }
   });
 });
