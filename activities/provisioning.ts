@@ -1,6 +1,7 @@
 import { identityKey } from '../auth/tokens.ts';
 import { insertAuditEvent } from '../db/audit.ts';
 import type { Queryable, Sql } from '../db/client.ts';
+import { hasIdentityAtIdp } from '../db/identities.ts';
 import { isVerifiedDomain } from '../db/verified-domains.ts';
 import { decideNewIdentity, emailChangeRefusal } from '../domain/identity-linking.ts';
 import type { MemberSource, MemberStatus, OrgRole } from '../domain/member.ts';
@@ -62,7 +63,7 @@ export function provisioningActivities(sql: Sql) {
         const decision = decideNewIdentity({
           domainVerified: await isVerifiedDomain(tx, input.orgId, input.email),
           invited: Boolean(invitation),
-          ...(existing ? { member: { hasOtherIdentityAtThisIdp: await hasIdentityAt(tx, existing.id, input) } } : {}),
+          ...(existing ? { member: { hasOtherIdentityAtThisIdp: await hasIdentityAtIdp(tx, existing.id, input) } } : {}),
         });
         if (decision.action === 'refuse') {
           if (existing && decision.reason === 'identity_conflict') await recordLinkRefused(tx, input, existing.id);
@@ -104,13 +105,6 @@ async function promoteByInvitation(tx: Queryable, input: ProvisionIdentityInput,
     returning ${memberColumns(tx)}`;
   await audit(tx, input, member.id, 'member.role_changed', { orgRole: 'org_admin', via: 'invitation' });
   return promoted;
-}
-
-/** Same connection and same issuer: the same IdP, where this member already signs in as another subject. */
-async function hasIdentityAt(tx: Queryable, memberId: string, input: ProvisionIdentityInput): Promise<boolean> {
-  const [row] = await tx`
-    select 1 from identities where member_id = ${memberId} and connection_id = ${input.connectionId} and iss = ${input.iss}`;
-  return Boolean(row);
 }
 
 /** Once per (identity, member) and day: retries add no rows, a subject trying again another day does. */

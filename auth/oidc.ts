@@ -3,16 +3,30 @@ import type { Config } from '../config/index.ts';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
+/** The dev and test identity providers run on this machine; nothing in production does. */
+export const isLoopbackIssuerHost = (issuer: URL, env: Config['env']): boolean => env !== 'production' && LOOPBACK_HOSTS.has(issuer.hostname);
+
 /**
  * openid-client refuses plain-http issuers; that is relaxed only for loopback issuers outside
  * production (the dev and test identity providers), never for anything reachable over a network.
  */
 export function allowsInsecureIssuer(issuer: URL, env: Config['env']): boolean {
-  return env !== 'production' && issuer.protocol === 'http:' && LOOPBACK_HOSTS.has(issuer.hostname);
+  return issuer.protocol === 'http:' && isLoopbackIssuerHost(issuer, env);
 }
+
+/** Why an issuer is no usable OpenID Provider; the setup page words each one for a person. */
+export type IssuerProblem = 'insecure' | 'unreachable' | 'timeout' | 'not_openid_provider' | 'other_issuer';
 
 export class IssuerError extends Error {
   override name = 'IssuerError';
+  constructor(
+    message: string,
+    readonly problem: IssuerProblem,
+    /** For `other_issuer`: the issuer the discovery document names instead. */
+    readonly namedIssuer?: string,
+  ) {
+    super(message);
+  }
 }
 
 export interface ConnectionSettings {
@@ -21,19 +35,52 @@ export interface ConnectionSettings {
   clientSecret: string;
 }
 
-/** OIDC discovery from the issuer URL; the issuer in the metadata must equal it exactly. */
-export async function discover(settings: ConnectionSettings, env: Config['env']) {
+/** The default bound on a discovery request, in seconds; the setup page waits less (a person is waiting). */
+const DISCOVERY_TIMEOUT_SECONDS = 10;
+
+/** oauth4webapi's code for "the discovery document names another issuer" (openid-client does not re-export it). */
+const ISSUER_MISMATCH = 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED';
+
+/** An error and its causes, outermost first: openid-client wraps the check that failed in a general message. */
+export const causes = (err: unknown): unknown[] => (err instanceof Error ? [err, ...causes(err.cause)] : err === undefined ? [] : [err]);
+
+function issuerProblem(err: unknown): { problem: IssuerProblem; namedIssuer?: string } {
+  const chain = causes(err);
+  if (chain.some((e) => (e as { code?: unknown }).code === 'OAUTH_TIMEOUT' || (e as { name?: unknown }).name === 'TimeoutError')) return { problem: 'timeout' };
+  const mismatch = chain.find((e) => (e as { code?: unknown }).code === ISSUER_MISMATCH) as { cause?: { body?: { issuer?: unknown } } } | undefined;
+  if (mismatch) {
+    const named = mismatch.cause?.body?.issuer;
+    return { problem: 'other_issuer', ...(typeof named === 'string' ? { namedIssuer: named.slice(0, 2048) } : {}) };
+  }
+  if (chain.some((e) => e instanceof TypeError && e.message === 'fetch failed')) return { problem: 'unreachable' };
+  return { problem: 'not_openid_provider' };
+}
+
+/**
+ * OIDC discovery from the issuer URL; openid-client requires the metadata's issuer to equal it
+ * (except for Microsoft Entra ID and Azure AD B2C, whose multi-tenant documents it checks its own
+ * way, and for an address naming the discovery document itself, which auth/connection-settings.ts
+ * refuses). The document must list the endpoints a sign-in needs.
+ */
+export async function discover(settings: ConnectionSettings, env: Config['env'], timeoutSeconds = DISCOVERY_TIMEOUT_SECONDS) {
   const issuer = new URL(settings.issuer);
   const insecure = allowsInsecureIssuer(issuer, env);
   if (issuer.protocol !== 'https:' && !insecure) {
-    throw new IssuerError(`issuer ${settings.issuer} must use https`);
+    throw new IssuerError(`issuer ${settings.issuer} must use https`, 'insecure');
   }
+  let configuration: oidc.Configuration;
   try {
-    return await oidc.discovery(issuer, settings.clientId, settings.clientSecret, undefined, {
+    configuration = await oidc.discovery(issuer, settings.clientId, settings.clientSecret, undefined, {
       execute: insecure ? [oidc.allowInsecureRequests] : [],
-      timeout: 10,
+      timeout: timeoutSeconds,
     });
   } catch (err) {
-    throw new IssuerError(`issuer ${settings.issuer} is unreachable or not an OpenID Provider: ${(err as Error).message}`);
+    const { problem, namedIssuer } = issuerProblem(err);
+    throw new IssuerError(`issuer ${settings.issuer} is unreachable or not an OpenID Provider: ${(err as Error).message}`, problem, namedIssuer);
   }
+  const metadata = configuration.serverMetadata();
+  if (typeof metadata.authorization_endpoint !== 'string' || typeof metadata.token_endpoint !== 'string') {
+    throw new IssuerError(`issuer ${settings.issuer} is unreachable or not an OpenID Provider: its discovery document lists no authorization or token endpoint`, 'not_openid_provider');
+  }
+  return configuration;
 }

@@ -36,6 +36,10 @@ export const auditEventTypes = [
   'domain.verification_failed',
   'domain.removed',
   'sso.configured',
+  'sso.draft_saved',
+  'sso.draft_discarded',
+  'sso.test_succeeded',
+  'sso.test_failed',
   'site.created',
   'it_contact.added',
   'scim_token.created',
@@ -205,7 +209,15 @@ export function timelineSentence(e: TimelineEvent, { orgName }: TimelineContext)
     case 'domain.removed':
       return `Domain ${text(data.domain) ?? ''} removed`;
     case 'sso.configured':
-      return 'Single sign-on configured';
+      return `Single sign-on configured${text(data.issuer) ? ` with the issuer ${text(data.issuer)}` : ''}`;
+    case 'sso.draft_saved':
+      return `Single sign-on draft saved${text(data.issuer) ? ` for the issuer ${text(data.issuer)}` : ''}`;
+    case 'sso.draft_discarded':
+      return 'Single sign-on draft discarded';
+    case 'sso.test_succeeded':
+      return `Test sign-in with the single sign-on draft succeeded${text(data.email) ? ` as ${text(data.email)}` : ''}`;
+    case 'sso.test_failed':
+      return `Test sign-in with the single sign-on draft failed${because(data.reason)}`;
     case 'site.created':
       return `Site ${text(data.name) ?? ''} created`;
     case 'it_contact.added':

@@ -1,4 +1,5 @@
 import { resetIdentityLinks } from '../auth/identity-links.ts';
+import { checkConnectionSettings } from '../auth/connection-settings.ts';
 import { discover } from '../auth/oidc.ts';
 import { encryptSecret } from '../auth/tokens.ts';
 import type { Config } from '../config/index.ts';
@@ -6,6 +7,7 @@ import { insertAuditEvent } from '../db/audit.ts';
 import { isUniqueViolation, type Queryable, type Sql } from '../db/client.ts';
 import { addItContact as insertItContact } from '../db/it-contacts.ts';
 import { domainOwner } from '../db/org-domains.ts';
+import { replaceLiveConnection } from '../db/sso-connections.ts';
 import { claimableDomain, normaliseDomain } from '../domain/domain-claim.ts';
 import { INVITATION_DAYS } from '../domain/member.ts';
 import { isOrgSlug, ORG_SLUG_RULE } from '../domain/org-slug.ts';
@@ -89,24 +91,20 @@ export interface SsoSettings {
   extraScopes: string[];
 }
 
-/** Checks the issuer answers discovery before saving; the client secret is stored encrypted only. */
+/** Checks the settings (the setup page's rules) and that the issuer answers discovery before saving; the client secret is stored encrypted only. */
 export async function configureSso(sql: Sql, config: Config, settings: SsoSettings) {
   const org = await findOrg(sql, settings.org);
   if (!settings.clientSecret) throw new OperatorError('a client secret is required (OIDC_CLIENT_SECRET or stdin)');
+  const checked = checkConnectionSettings(settings, config.env);
+  if ('problems' in checked) throw new OperatorError(checked.problems.map((p) => p.message).join(' '));
+  const { issuer, clientId, clientSecret } = checked.settings;
   try {
-    await discover(settings, config.env);
+    await discover(checked.settings, config.env);
   } catch (err) {
     throw new OperatorError((err as Error).message);
   }
-  const sealed = encryptSecret(config.encryptionKey, settings.clientSecret);
-  // Stored exactly as given: discovery requires the metadata's issuer to match it to the character.
-  const issuer = settings.issuer;
-  await sql`
-    insert into sso_connections (org_id, issuer, client_id, client_secret_encrypted, extra_scopes)
-    values (${org.id}, ${issuer}, ${settings.clientId}, ${sealed}, ${settings.extraScopes})
-    on conflict (org_id) do update set issuer = excluded.issuer, client_id = excluded.client_id,
-      client_secret_encrypted = excluded.client_secret_encrypted, extra_scopes = excluded.extra_scopes, updated_at = now()`;
-  await audit(sql, org.id, 'sso.configured', { issuer, clientId: settings.clientId, extraScopes: settings.extraScopes });
+  await replaceLiveConnection(sql, { orgId: org.id, issuer, clientId, sealedSecret: encryptSecret(config.encryptionKey, clientSecret), extraScopes: settings.extraScopes });
+  await audit(sql, org.id, 'sso.configured', { issuer, clientId, extraScopes: settings.extraScopes });
 }
 
 /**

@@ -10,6 +10,8 @@ import { createScimToken } from '../operator/scim-tokens.ts';
 import { setupCookieName } from '../api/setup/setup-session.ts';
 import { createSetupLink } from '../db/setup-links.ts';
 import { openSetupSession } from '../db/setup-sessions.ts';
+import { saveDraft } from '../db/sso-drafts.ts';
+import { encryptSecret } from '../auth/tokens.ts';
 import { TestBrowser } from './support/browser.ts';
 import { rawRequest, type RawRequest, type RawResponse } from './support/raw-http.ts';
 import { okta, PATCH_OP } from './support/scim-fixtures.ts';
@@ -86,6 +88,8 @@ interface World {
   itContactId: string;
   /** A domain the org claimed for DNS verification, still pending. */
   pendingDomain: string;
+  /** The org's untested single sign-on draft (setup). */
+  ssoDraftId: string;
 }
 
 interface Mutation {
@@ -754,6 +758,37 @@ Object.assign(routes, {
     session: 'setup',
     own: [...formToken, ...itContactIdMutations],
   },
+  'GET /setup/sso': { base: setupPage('GET', '/setup/sso'), session: 'setup' },
+  'POST /setup/sso': {
+    // Well-formed, and refused by discovery at once were a mutation to let it through: nothing answers on port 1.
+    base: setupPage('POST', '/setup/sso', () => ({ issuer: 'http://127.0.0.1:1', clientId: 'fuzz-app', clientSecret: 'fuzz-secret' })),
+    session: 'setup',
+    own: [
+      ...formToken,
+      formMutation('invalid connection settings', () => [
+        { issuer: 'http://idp.example.com', clientId: 'x', clientSecret: 'y' },
+        { issuer: 'https://10.0.0.1', clientId: 'x', clientSecret: 'y' },
+        { issuer: 'https://idp.example.com/?q=1', clientId: 'x', clientSecret: 'y' },
+        { issuer: 'https://idp.example.com/.well-known/openid-configuration', clientId: 'x', clientSecret: 'y' },
+        { issuer: `https://idp.example.com/${'p'.repeat(2100)}`, clientId: 'x', clientSecret: 'y' },
+        { issuer: 'https://idp.example.com', clientId: 'c'.repeat(256), clientSecret: 'y' },
+        { issuer: 'https://idp.example.com', clientId: 'x', clientSecret: 's'.repeat(1025) },
+        { issuer: 'https://idp.example.com', clientId: 'two\nlines', clientSecret: 'y' },
+        { issuer: 'https://idp.example.com', clientId: 'x', clientSecret: 'y', extraScopes: 'groups' },
+        {},
+      ]),
+    ],
+  },
+  ...Object.fromEntries(
+    ['test', 'activate', 'discard'].map((action) => [
+      `POST /setup/sso/${action}`,
+      {
+        base: (w: World) => setupPage('POST', `/setup/sso/${action}`, () => ({ draft: w.ssoDraftId }))(w),
+        session: 'setup',
+        own: [...formToken, formMutation('invalid draft choice', (w, rng) => [{ draft: rng.pick(badIds) }, { draft: rng.uuid() }, {}, { draft: w.ssoDraftId, extra: '1' }])],
+      } satisfies RouteFuzz,
+    ]),
+  ),
   'GET /admin/setup': { base: (w) => base('GET', '/admin/setup', w), session: 'member' },
   'POST /admin/setup/links': {
     base: formPost(() => '/admin/setup/links', () => ({ email: 'fuzz-link@partner.example' })),
@@ -848,6 +883,9 @@ beforeAll(async () => {
   const waiting = await createSetupLink(h.sql, { orgId: world.org.id, email: 'it-waiting@partner.example', actor: 'operator' });
   const [itContact] = await h.sql<{ id: string }[]>`select id from it_contacts where org_id = ${world.org.id} and email = 'it-waiting@partner.example'`;
   if (!('sessionId' in setup) || !itContact) throw new Error('fuzz world incomplete: no setup session');
+  await saveDraft(h.sql, { orgId: world.org.id, issuer: 'http://127.0.0.1:1', clientId: 'fuzz-draft', sealedSecret: encryptSecret(world.config.encryptionKey, 'fuzz-draft-secret'), actor: 'setup:it-fuzz@partner.example' });
+  const [ssoDraft] = await h.sql<{ id: string }[]>`select id from sso_connection_drafts where org_id = ${world.org.id}`;
+  if (!ssoDraft) throw new Error('fuzz world incomplete: no SSO draft');
   w = {
     slug: world.org.slug,
     domain: world.domain,
@@ -866,6 +904,7 @@ beforeAll(async () => {
     setupLinkId: waiting.id,
     itContactId: itContact.id,
     pendingDomain,
+    ssoDraftId: ssoDraft.id,
   };
   // The lifecycles (the sign-in's, the SCIM user's) write their start events a moment later; the snapshot is taken after them.
   await untilLifecycleStarted(h.sql, world.org.id);
@@ -894,7 +933,10 @@ async function snapshot() {
       (select coalesce(json_agg(json_build_object('id', encode(s.id_hash, 'hex'), 'member', s.member_id, 'created', s.created_at, 'expires', s.expires_at, 'revoked', s.revoked_at) order by s.id_hash), '[]')
          from sessions s join members m on m.id = s.member_id where m.org_id = ${org}) as sessions,
       (select coalesce(json_agg(json_build_object('id', t.id, 'consumed', t.consumed_at) order by t.id), '[]')
-         from login_transactions t join sso_connections c on c.id = t.connection_id where c.org_id = ${org}) as "loginTransactions",
+         from login_transactions t left join sso_connections c on c.id = t.connection_id left join sso_connection_drafts d on d.id = t.draft_id
+         where coalesce(c.org_id, d.org_id) = ${org}) as "loginTransactions",
+      (select coalesce(json_agg(c order by c.id), '[]') from sso_connections c where org_id = ${org}) as "ssoConnections",
+      (select coalesce(json_agg(d order by d.id), '[]') from sso_connection_drafts d where org_id = ${org}) as "ssoDrafts",
       (select coalesce(json_agg(e order by e.id), '[]') from email_log e where org_id = ${org}) as "emailLog",
       (select coalesce(json_agg(a order by a.id), '[]') from audit_events a where org_id = ${org}) as "auditEvents",
       (select coalesce(json_agg(a order by a.member_id, a.site_id), '[]') from site_assignments a where org_id = ${org}) as "siteAssignments",

@@ -120,6 +120,12 @@ describe('the sentences', () => {
     expect(say('domain.verified', { domain: 'acme.test' }, op)).toBe('Domain acme.test verified');
     expect(say('domain.removed', { domain: 'acme.test' }, op)).toBe('Domain acme.test removed');
     expect(say('sso.configured', {}, op)).toBe('Single sign-on configured');
+    const it = { actor: 'setup:it@acme.test', actorName: null };
+    expect(say('sso.configured', { issuer: 'https://acme.okta.com' }, it)).toBe('Single sign-on configured with the issuer https://acme.okta.com');
+    expect(say('sso.draft_saved', { issuer: 'https://acme.okta.com' }, it)).toBe('Single sign-on draft saved for the issuer https://acme.okta.com');
+    expect(say('sso.draft_discarded', {}, it)).toBe('Single sign-on draft discarded');
+    expect(say('sso.test_succeeded', { email: 'jo@acme.test' }, it)).toBe('Test sign-in with the single sign-on draft succeeded as jo@acme.test');
+    expect(say('sso.test_failed', { reason: 'The token endpoint refused the code.' }, it)).toBe('Test sign-in with the single sign-on draft failed: The token endpoint refused the code.');
     expect(say('site.created', { name: 'Berlin HQ' }, op)).toBe('Site Berlin HQ created');
     expect(say('it_contact.added', { email: 'it@acme.test' }, op)).toBe('IT contact it@acme.test added');
     expect(say('scim_token.rotated', {}, op)).toBe('Directory token rotated');

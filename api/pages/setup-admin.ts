@@ -14,7 +14,7 @@ import { layout, tokenField, when, type Chrome } from './layout.ts';
 import { setNotice } from './notice.ts';
 
 /** The audit event types of self-serve setup: what the "Setup activity" list shows (domains: whoever added them, and their verification). */
-const SETUP_EVENT_PREFIXES = ['setup_link.%', 'it_contact.%', 'scim_token.%', 'domain.%'];
+const SETUP_EVENT_PREFIXES = ['setup_link.%', 'it_contact.%', 'scim_token.%', 'domain.%', 'sso.%'];
 
 async function setupActivity(sql: Sql, orgId: string, orgName: string) {
   const events = await sql<{ at: Date; actor: string; actorName: string | null; type: string; data: Record<string, unknown> }[]>`
@@ -53,7 +53,7 @@ export function setupAdminPage(deps: AppDeps) {
     const [org]: [{ name: string }] = await sql`select name from organisations where id = ${chrome.member.orgId}`;
     const activity = await setupActivity(sql, chrome.member.orgId, org.name);
     const body = html`<h1>Setup</h1>
-      <p>A setup link lets an IT contact of ${org.name} verify its domains, create the directory (SCIM) token and manage the IT contacts, without an account here. It works once, for ${SETUP_LINK_HOURS} hours. Sending one makes the address an IT contact if it is not one yet.</p>
+      <p>A setup link lets an IT contact of ${org.name} verify its domains, connect single sign-on, create the directory (SCIM) token and manage the IT contacts, without an account here. It works once, for ${SETUP_LINK_HOURS} hours. Sending one makes the address an IT contact if it is not one yet.</p>
       <form method="post" action="/admin/setup/links">
         ${tokenField(chrome)}
         <div class="fields">

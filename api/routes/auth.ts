@@ -1,17 +1,17 @@
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import * as oidc from 'openid-client';
+import { authorizationUrl, exchangeCode, loginCookieName, newAttempt, redirectUri } from '../../auth/authorization.ts';
 import { connectionById, connectionByOrg, oidcConfiguration, type SsoConnection } from '../../auth/connections.ts';
 import { openLoginCookie, sealLoginCookie } from '../../auth/login-cookie.ts';
 import { consumeLoginTransaction, forgetLoginTransaction, LOGIN_TTL_MINUTES, markSignedIn, saveLoginTransaction, type LoginTransaction } from '../../auth/login-transactions.ts';
-import { cookieName, cookieOptions, createSession, revokeSession, sessionCookieName } from '../../auth/sessions.ts';
-import { sha256 } from '../../auth/tokens.ts';
+import { cookieOptions, createSession, revokeSession, sessionCookieName } from '../../auth/sessions.ts';
 import { isDomainName } from '../../domain/domain-name.ts';
 import { isEmailAddress } from '../../domain/email.ts';
 import { isOrgSlug } from '../../domain/org-slug.ts';
 import { safeReturnPath } from '../../domain/return-path.ts';
-import { checkClaims, displayableOAuthError, emailDomain, MAX_LOGIN_HINT_LENGTH, type IdTokenClaims } from '../../domain/sign-in.ts';
+import { signInRefusals } from '../../domain/sign-in-refusals.ts';
+import { checkClaims, displayableOAuthError, emailDomain, MAX_LOGIN_HINT_LENGTH } from '../../domain/sign-in.ts';
 import { clientAddress } from '../client-address.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { ClientError, wantsPage } from '../errors.ts';
@@ -19,20 +19,12 @@ import { endSession } from '../session.ts';
 import { refusalPage } from '../pages/error-page.ts';
 import type { Link } from '../pages/layout.ts';
 import { cancelledPage, confirmPage, emailForm, loginUrl, organisationForm, signInStartUrl } from '../pages/sign-in.ts';
+import { finishTestSignIn } from '../setup/test-sign-in-callback.ts';
 import { provisionSignIn } from '../temporal.ts';
 
 const startAgain = { href: '/login', label: 'Start again' };
 const unverifiable = 'The answer from your identity provider could not be verified. Start again; if it keeps failing, contact your IT team.';
 const unknownOrg = 'This organisation does not exist or has no single sign-on configured.';
-
-const refusals = {
-  subject_unusable: 'Your identity provider sent a user identifier (sub) that is not plain text of at most 255 characters, so no account can be matched. Ask your IT team.',
-  email_missing: 'Your identity provider did not send an email address. Ask your IT team to release the email claim to this app.',
-  email_not_verified: 'Your identity provider does not vouch for your email address (it is not marked verified), so no account can be matched or created. Ask your IT team.',
-  email_domain_not_verified: 'Your email domain is not verified for this organisation. Ask your admin to invite you.',
-  identity_conflict:
-    'An account with your email address already signs in with a different account at your identity provider, so it was not linked to you. If your identity provider account was recreated, ask your admin to reset your sign-in link.',
-} as const;
 
 /** The optional login_hint, passed on to the IdP; longer than an email address is refused, not cut. */
 function loginHint(c: Context): string | undefined {
@@ -52,11 +44,8 @@ const normalisedName = (name: string) => name.trim().replace(/\s+/gu, ' ').toLow
 
 export function authRoutes(deps: AppDeps) {
   const { sql, config, log, temporal } = deps;
-  // A redirect URI per organisation: a code arriving here can only be meant for this org's IdP,
-  // which defeats mix-up even when the IdP sends no RFC 9207 `iss` (OAuth security BCP 4.4.2).
-  const callbackUrl = (orgSlug: string) => new URL(`/auth/${encodeURIComponent(orgSlug)}/callback`, config.publicUrl);
-  // One cookie per attempt (several tabs may sign in at once), named after the state's hash.
-  const loginCookie = (state: string) => cookieName(config, `login-${sha256(state).toString('hex').slice(0, 16)}`);
+  const callbackUrl = (orgSlug: string) => redirectUri(config.publicUrl, orgSlug);
+  const loginCookie = (state: string) => loginCookieName(config, state);
 
   // Refusals in the sign-in flow keep a signed-in member's header and end with the request id, as error pages do.
   const show = (c: Context<AppEnv>, status: ContentfulStatusCode, title: string, message: string, action?: Link) => refusalPage(c, config, status, title, message, action);
@@ -130,11 +119,8 @@ export function authRoutes(deps: AppDeps) {
     const hint = loginHint(c);
     const connection = await connectionByOrg(sql, c.req.param('org')!);
     if (!connection) return show(c, 404, 'Unknown organisation', unknownOrg, startAgain);
-    // Fresh per attempt, stored server-side, consumed once at the callback. Counted and stored in
-    // one statement before the IdP is fetched: a refused start writes and fetches nothing.
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
-    const codeVerifier = oidc.randomPKCECodeVerifier();
+    // Counted and stored in one statement before the IdP is fetched: a refused start writes and fetches nothing.
+    const { state, nonce, codeVerifier } = newAttempt();
     const start = await saveLoginTransaction(sql, state, {
       connectionId: connection.id,
       nonce,
@@ -159,15 +145,7 @@ export function authRoutes(deps: AppDeps) {
       return configuration;
     }
     setCookie(c, loginCookie(state), sealLoginCookie(config.sessionSecret, state, returnPath(c)), { ...cookieOptions(config), maxAge: LOGIN_TTL_MINUTES * 60 });
-    const url = oidc.buildAuthorizationUrl(configuration, {
-      redirect_uri: callbackUrl(connection.orgSlug).href,
-      scope: ['openid', 'email', 'profile', ...connection.extraScopes].join(' '),
-      state,
-      nonce,
-      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
-      code_challenge_method: 'S256',
-      ...(hint ? { login_hint: hint } : {}),
-    });
+    const url = await authorizationUrl(configuration, { redirectUri: callbackUrl(connection.orgSlug), state, nonce, codeVerifier, extraScopes: connection.extraScopes, loginHint: hint });
     return c.redirect(url.href, 302);
   }
 
@@ -184,6 +162,8 @@ export function authRoutes(deps: AppDeps) {
     if (!tx) {
       return show(c, 400, 'Sign-in expired', 'This sign-in was already used, has expired, or did not start in this browser. Start again.', again);
     }
+    // A test of a draft connection (setup) is known by its stored attempt alone, never by the request.
+    if ('draftId' in tx) return finishTestSignIn(deps, c, { state, tx });
     const idpError = c.req.query('error');
     if (idpError !== undefined) {
       log.warn({ requestId: c.get('requestId'), idpError }, 'identity provider refused the sign-in');
@@ -202,7 +182,7 @@ export function authRoutes(deps: AppDeps) {
     if (claims instanceof Response) return claims;
 
     const checked = checkClaims(claims);
-    if ('refused' in checked) return show(c, 403, 'Sign-in refused', refusals[checked.refused], again);
+    if ('refused' in checked) return show(c, 403, 'Sign-in refused', signInRefusals[checked.refused], again);
     const result = await provisionSignIn(temporal, config.temporal.taskQueue, {
       orgId: connection.orgId,
       orgSlug: connection.orgSlug,
@@ -213,7 +193,7 @@ export function authRoutes(deps: AppDeps) {
       emailVerified: true,
       name: checked.name,
     });
-    if (result.outcome === 'refused') return show(c, 403, 'No account for you here yet', refusals[result.reason], again);
+    if (result.outcome === 'refused') return show(c, 403, 'No account for you here yet', signInRefusals[result.reason], again);
     if (result.status !== 'active') {
       // Disabled by the directory or an admin: nothing to retry here, and nothing was lost.
       return show(c, 403, 'Account disabled', `Your ${connection.orgName} account is disabled, so you cannot sign in. Your sites and history are kept: ask one of ${connection.orgName}'s admins to enable it.`, {
@@ -238,12 +218,7 @@ export function authRoutes(deps: AppDeps) {
     const configuration = await idpConfiguration(c, connection);
     if (configuration instanceof Response) return configuration;
     try {
-      const tokens = await oidc.authorizationCodeGrant(
-        configuration,
-        new URL(`${callbackUrl(connection.orgSlug).href}?${new URL(c.req.url).searchParams}`),
-        { pkceCodeVerifier: tx.codeVerifier, expectedState: state, expectedNonce: tx.nonce, idTokenExpected: true },
-      );
-      return tokens.claims() as IdTokenClaims;
+      return await exchangeCode(configuration, { redirectUri: callbackUrl(connection.orgSlug), query: new URL(c.req.url).searchParams, state, tx });
     } catch (err) {
       // Mix-up (iss), nonce, PKCE, replayed code: all end here; details go to the log, not the page.
       // The cause chain names which check failed; openid-client's own message is the same for several.

@@ -7,6 +7,7 @@ import { itContactsPage } from './it-contacts-page.ts';
 import { openLinkPage } from './open-link.ts';
 import { overviewPage } from './overview.ts';
 import { scimTokensPage } from './scim-tokens-page.ts';
+import { ssoPage } from './sso-page.ts';
 import { endSetupCookie, requireSetupContact, setupFormFields, type SetupEnv } from './setup-session.ts';
 
 /**
@@ -22,6 +23,7 @@ export function setupRoutes(deps: AppDeps) {
   app.route('/', overviewPage(deps));
   /** Mounts one step's page (listed in steps.ts SETUP_STEPS) under the setup session. */
   const mountSetupStep = (path: string, routes: Hono<SetupEnv>) => app.route(path, routes);
+  mountSetupStep('/sso', ssoPage(deps));
   mountSetupStep('/scim', scimTokensPage(deps));
   mountSetupStep('/domains', setupDomainsPage(deps));
   mountSetupStep('/it-contacts', itContactsPage(deps));

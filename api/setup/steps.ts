@@ -7,14 +7,19 @@ export interface SetupStep {
 
 /**
  * The steps the setup pages offer, in the order an IT team usually takes them; the header and the
- * overview list exactly these. Extension point: a new step (domain verification, the OIDC
- * connection) adds its entry here and mounts its page in setup-routes.ts (`mountSetupStep`).
+ * overview list exactly these. Extension point: a new step adds its entry here and mounts its page
+ * in setup-routes.ts (`mountSetupStep`).
  */
 export const SETUP_STEPS: readonly SetupStep[] = [
   {
     path: '/setup/domains',
     title: 'Domains',
     summary: 'Verify your email domains with a DNS TXT record, so that people who sign in with single sign-on get an account.',
+  },
+  {
+    path: '/setup/sso',
+    title: 'Single sign-on (OIDC)',
+    summary: 'Connect your identity provider (Okta, Microsoft Entra ID, any OpenID Provider): save its settings as a draft, run a test sign-in, then make it live.',
   },
   {
     path: '/setup/scim',

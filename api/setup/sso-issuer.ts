@@ -1,0 +1,39 @@
+import type { Configuration } from 'openid-client';
+import type { ConnectionSettings } from '../../auth/oidc.ts';
+import { discover, IssuerError } from '../../auth/oidc.ts';
+import type { Config } from '../../config/index.ts';
+
+/** A person is waiting on the page: discovery gets a few seconds, not the sign-in's ten. */
+const SETUP_DISCOVERY_TIMEOUT_SECONDS = 5;
+
+const documentUrl = (issuer: string) => `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+
+/** Why an issuer cannot be used, worded for the IT contact who typed it, with what to check. */
+function issuerRefusal(err: IssuerError, issuer: string): string {
+  switch (err.problem) {
+    case 'insecure':
+      return 'The issuer must use https://.';
+    case 'unreachable':
+      return `We could not connect to ${issuer}: the name does not resolve, the connection was refused, or its TLS certificate is not valid. Check the issuer URL.`;
+    case 'timeout':
+      return `${issuer} did not answer within ${SETUP_DISCOVERY_TIMEOUT_SECONDS} seconds. Check the issuer URL, or try again if your identity provider is slow right now.`;
+    case 'not_openid_provider':
+      return `${documentUrl(issuer)} is not an OpenID Provider's discovery document (JSON naming the issuer and its authorization and token endpoints). Check the issuer URL: it is what your identity provider calls its issuer, such as https://your-org.okta.com or https://login.microsoftonline.com/{tenant id}/v2.0.`;
+    case 'other_issuer':
+      return `The discovery document at ${documentUrl(issuer)} names another issuer${err.namedIssuer ? `, ${err.namedIssuer}` : ''}. The issuer you type must equal the document's "issuer" exactly (openid-client checks this, against mix-up attacks)${err.namedIssuer ? `: type ${err.namedIssuer} if that is your identity provider` : ''}.`;
+    default: {
+      const _exhaustive: never = err.problem;
+      return String(_exhaustive);
+    }
+  }
+}
+
+/** Discovery for the setup pages: bounded, and every failure as words for the page. */
+export async function discoverForSetup(settings: ConnectionSettings, env: Config['env']): Promise<Configuration | { refusal: string }> {
+  try {
+    return await discover(settings, env, SETUP_DISCOVERY_TIMEOUT_SECONDS);
+  } catch (err) {
+    if (err instanceof IssuerError) return { refusal: issuerRefusal(err, settings.issuer) };
+    throw err;
+  }
+}

@@ -1,0 +1,7 @@
+import type { Queryable } from './client.ts';
+
+/** Same connection and same issuer: the same IdP, where this member already signs in (as any subject). */
+export async function hasIdentityAtIdp(sql: Queryable, memberId: string, { connectionId, iss }: { connectionId: string; iss: string }): Promise<boolean> {
+  const [row] = await sql`select 1 from identities where member_id = ${memberId} and connection_id = ${connectionId} and iss = ${iss}`;
+  return Boolean(row);
+}
