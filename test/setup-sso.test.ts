@@ -195,7 +195,7 @@ describe('draft, test sign-in, go live', () => {
   it('shows the redirect URI the sign-in flow uses and the live connection, without its secret', async () => {
     const page = await get(contact, '/setup/sso');
     expect(page.status).toBe(200);
-    expect(page.body).toContain(`<code>${world.appUrl}/auth/${world.org.slug}/callback</code>`);
+    expect(page.body).toContain(`<code id="redirect-uri">${world.appUrl}/auth/${world.org.slug}/callback</code>`);
     expect(page.body).toContain(world.idp.issuer);
     expect(page.body).toContain('sso-app');
     expect(page.body).toContain('set (never shown)');
@@ -486,7 +486,7 @@ describe('an organisation without single sign-on sets it up from scratch', () =>
       it.setCookie(world.appUrl, setupCookieName(world.config), opened.sessionId);
       const page = await get(it, '/setup/sso');
       expect(page.body).toContain('has no live single sign-on yet');
-      expect(page.body).toContain(`<code>${world.appUrl}/auth/${slug}/callback</code>`);
+      expect(page.body).toContain(`<code id="redirect-uri">${world.appUrl}/auth/${slug}/callback</code>`);
       expect((await post(it, '/setup/sso', { issuer: idp.issuer, clientId: 'fresh-app', clientSecret: 'fresh-secret' }, page)).status).toBe(303);
       const withDraft = await get(it, '/setup/sso');
       const draft = /name="draft" value="([^"]+)"/.exec(withDraft.body)![1]!;

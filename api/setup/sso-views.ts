@@ -6,6 +6,7 @@ import type { SsoDraft } from '../../db/sso-drafts.ts';
 import { displayName, orgRoleWords } from '../../domain/member-words.ts';
 import { signInRefusals } from '../../domain/sign-in-refusals.ts';
 import { actorName } from '../../domain/timeline-sentences.ts';
+import { copyButton } from '../pages/copy-button.ts';
 import { when, type Html } from '../pages/layout.ts';
 
 const who = (actor: string | null) => (actor ? actorName({ actor, actorName: null, type: '', data: {} }) : 'someone');
@@ -13,7 +14,7 @@ const who = (actor: string | null) => (actor ? actorName({ actor, actorName: nul
 /** What the IT team registers at its identity provider: one redirect URI, for sign-ins and test sign-ins alike. */
 export const registration = (redirectUri: string) => html`<h2>Register this app at your identity provider</h2>
   <p>Create a web application (OpenID Connect, authorization code flow) and register this <strong>redirect URI</strong> (Okta: sign-in redirect URI; Microsoft Entra ID: redirect URI of type Web):</p>
-  <p><code>${redirectUri}</code></p>
+  <p><code id="redirect-uri">${redirectUri}</code> ${copyButton('redirect-uri', 'the redirect URI')}</p>
   <p>This app asks for the scopes <code>openid email profile</code> and needs the claims <code>email</code>, <code>email_verified</code> and <code>name</code> in the ID token.</p>`;
 
 export function liveConnection(orgName: string, live: LiveConnectionView | undefined) {
