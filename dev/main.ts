@@ -248,7 +248,7 @@ async function start() {
   say(`Dev IdP:     ${idp.issuer}  (log in as ${demoAccounts.map((a) => a.login).join(', ')}; any password)`);
   say(`Dev mail:    http://127.0.0.1:${settings.mailPagePort}  (SMTP sink on ${config.smtpUrl}; kept in ${join(settings.dataDir, 'mail')})`);
   say(`Try JIT:     ${new URL(`/login?email=alice@${DEMO_DOMAIN}`, config.publicUrl).href}  then log in as "alice"`);
-  say(`Setup link:  npm run cli -- setup-link send ${DEMO_ORG} it@${DEMO_DOMAIN}  (an IT contact's setup pages: domains, SCIM, IT contacts; the email is on the dev mail page)`);
+  say(`Setup link:  npm run cli -- setup-link send ${DEMO_ORG} it@${DEMO_DOMAIN}  (an IT contact's setup pages: domains, single sign-on, SCIM, IT contacts; the email is on the dev mail page)`);
   say(`Reminders:   a member without a site is reminded to the admins after ${devEnv.REMINDER_SCHEDULE} (REMINDER_SCHEDULE); see the mail page`);
   say('Ctrl-C stops everything.');
 }
