@@ -48,3 +48,22 @@ it('.simple() after a replayed session end still runs several statements', () =>
     const results = await sql`select 1 as one; select 2 as two`.simple();
     expect(results).toHaveLength(2);
   }));
+
+it('a transaction with options after a replayed session end runs once, with its options and savepoints', () =>
+  withPoisonedPool(async (sql) => {
+    let bodies = 0;
+    const answer = await sql.begin('read only', async (tx) => {
+      bodies++;
+      const [{ readOnly }]: [{ readOnly: string }] = await tx`select current_setting('transaction_read_only') as "readOnly"`;
+      const inner = await tx.savepoint(async (sp) => (await sp`select 3 as three`)[0]);
+      return { readOnly, inner };
+    });
+    expect({ answer, bodies }).toEqual({ answer: { readOnly: 'on', inner: { three: 3 } }, bodies: 1 });
+  }));
+
+it('a statement with json, array and fragment arguments after a replayed session end answers as asked', () =>
+  withPoisonedPool(async (sql) => {
+    const fragment = sql`${sql.json({ a: [1, 2] })}::jsonb`;
+    const [row]: [{ doc: unknown; ids: string[] }] = await sql`select ${fragment} as doc, ${['x', 'y']}::text[] as ids`;
+    expect(row).toEqual({ doc: { a: [1, 2] }, ids: ['x', 'y'] });
+  }));
