@@ -53,3 +53,16 @@ it("domain paths with encoded dots, slashes, upper case or a trailing dot reach 
   expect(await h.sql`select status from org_domains where org_id = ${other.id}`).toEqual([{ status: 'failed' }]);
   expect(await theirAudit()).toEqual(auditBefore);
 });
+
+it("a setup form is refused from another origin, without a form token, or with a member's form token, and changes nothing", async () => {
+  const contact = await openedSession('it-forms@partner.example');
+  const domain = `forms-${world.org.slug}.example`;
+  const memberToken = /name="_csrf" value="([^"]+)"/.exec((await get(admin, '/admin/domains')).body)![1]!;
+  const setupToken = /name="_csrf" value="([^"]+)"/.exec((await get(contact, '/setup/domains')).body)![1]!;
+  const send = (fields: Record<string, string>, origin = world.appUrl) =>
+    contact.request(`${world.appUrl}/setup/domains`, { method: 'POST', headers: { origin, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+  expect((await send({ domain, _csrf: setupToken }, 'https://attacker.example')).status).toBe(403);
+  expect((await send({ domain })).status).toBe(403);
+  expect((await send({ domain, _csrf: memberToken })).status).toBe(403);
+  expect(await h.sql`select 1 from org_domains where domain = ${domain}`).toHaveLength(0);
+});
