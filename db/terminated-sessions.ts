@@ -24,11 +24,13 @@ export function retryingTerminatedSessions(sql: postgres.Sql): postgres.Sql {
       // sql(values) and sql(identifier) build fragments, which are never awaited on their own.
       if (!isThenable(query)) return query;
       const firstRun = query.then.bind(query);
+      const modified = recordModifiers(query);
+      const runAgain = () => modified.reduce((again, [name, modifierArgs]) => again[name](...modifierArgs), Reflect.apply(target, self, args) as Modifiable);
       let outcome: Promise<unknown> | undefined;
       // The query object itself is returned, so it still nests in other queries as a fragment.
       Object.defineProperty(query, 'then', {
         value: (onFulfilled?: (value: unknown) => unknown, onRejected?: (reason: unknown) => unknown) =>
-          (outcome ??= Promise.resolve(firstRun()).catch((err: unknown) => (isTerminatedSession(err) ? Reflect.apply(target, self, args) : Promise.reject(err)))).then(onFulfilled, onRejected),
+          (outcome ??= Promise.resolve(firstRun()).catch((err: unknown) => (isTerminatedSession(err) ? runAgain() : Promise.reject(err)))).then(onFulfilled, onRejected),
       });
       return query;
     },
@@ -51,3 +53,21 @@ export function retryingTerminatedSessions(sql: postgres.Sql): postgres.Sql {
 }
 
 const isThenable = (value: unknown): value is Thenable => typeof (value as { then?: unknown } | null)?.then === 'function';
+
+/**
+ * What shapes a query's answer besides its text (`.values()`, `.raw()`, `.forEach(fn)`, `.simple()`,
+ * `.describe()`) is state on the query object; a run once more is a new query, so it is given the
+ * same calls, or it would answer objects for `.values()` and never call a `.forEach` callback.
+ */
+const MODIFIERS = ['values', 'raw', 'forEach', 'simple', 'describe'] as const;
+type Modifier = (typeof MODIFIERS)[number];
+type Modifiable = Record<Modifier, (...args: unknown[]) => Modifiable>;
+
+function recordModifiers(query: object): [Modifier, unknown[]][] {
+  const calls: [Modifier, unknown[]][] = [];
+  for (const name of MODIFIERS) {
+    const modify = (query as Modifiable)[name];
+    Object.defineProperty(query, name, { value: (...args: unknown[]) => (calls.push([name, args]), modify.apply(query, args)) });
+  }
+  return calls;
+}

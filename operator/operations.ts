@@ -43,7 +43,7 @@ export async function createOrg(sql: Sql, { slug, name }: { slug: string; name: 
 
 /**
  * The operator asserts the domain: verified by `operator` at once, no DNS record (a pending or
- * failed claim of the same org is taken over). The same name rules as DNS claims (domain/domain-claim.ts).
+ * failed claim of the same org is taken over and its token dropped, so no page shows a record to create). The same name rules as DNS claims (domain/domain-claim.ts).
  */
 export async function addDomain(sql: Sql, { org: slug, domain }: { org: string; domain: string }) {
   const org = await findOrg(sql, slug);
@@ -55,7 +55,7 @@ export async function addDomain(sql: Sql, { org: slug, domain }: { org: string; 
       if (owner && owner.orgId !== org.id) return false;
       const changed = await tx`
         insert into org_domains (domain, org_id, status, verified_by, verified_at) values (${normalised}, ${org.id}, 'verified', 'operator', now())
-        on conflict (org_id, domain) do update set status = 'verified', verified_by = 'operator', verified_at = now(), record_missing_since = null
+        on conflict (org_id, domain) do update set status = 'verified', verified_by = 'operator', verified_at = now(), record_missing_since = null, token = null
           where org_domains.verified_by is distinct from 'operator'`;
       if (changed.count > 0) await audit(tx, org.id, 'domain.verified', { domain: normalised, method: 'operator' });
       return true;
