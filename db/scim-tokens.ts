@@ -101,10 +101,15 @@ export function replaceScimToken(sql: Sql, issuer: ScimTokenIssuer, replaces?: s
   });
 }
 
-/** Revokes the live token; returns its id, or undefined when there was none. */
-export async function withdrawScimToken(sql: Sql, { orgId, actor }: ScimTokenIssuer): Promise<string | undefined> {
+/**
+ * Revokes the live token; returns its id, or undefined when there was none. `revokes` is the live
+ * token the caller saw: when the live token is another one (a colleague rotated it meanwhile, and
+ * may be pasting the new one into the directory), nothing is revoked and the answer is undefined.
+ */
+export async function withdrawScimToken(sql: Sql, { orgId, actor }: ScimTokenIssuer, revokes?: string): Promise<string | undefined> {
   return sql.begin(async (tx) => {
-    await takeTurn(tx, orgId);
+    const live = await takeTurn(tx, orgId);
+    if (revokes !== undefined && live !== revokes) return undefined;
     const revoked = await revokeLive(tx, orgId);
     if (revoked) await insertAuditEvent(tx, { orgId, memberId: null, actor, type: 'scim_token.revoked', data: { tokenId: revoked } });
     return revoked;

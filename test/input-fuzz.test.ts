@@ -734,7 +734,7 @@ Object.assign(routes, {
   'GET /setup/scim': { base: setupPage('GET', '/setup/scim'), session: 'setup' },
   'POST /setup/scim/create': { base: setupPage('POST', '/setup/scim/create', () => ({ name: 'Okta' })), session: 'setup', own: [...formToken, formMutation('invalid token name', badTokenNames)] },
   'POST /setup/scim/rotate': { base: setupPage('POST', '/setup/scim/rotate', () => ({ name: 'Okta', replaces: '00000000-0000-4000-8000-000000000000' })), session: 'setup', own: [...formToken, formMutation('invalid token name', badTokenNames)] },
-  'POST /setup/scim/revoke': { base: setupPage('POST', '/setup/scim/revoke', () => ({})), session: 'setup', own: formToken },
+  'POST /setup/scim/revoke': { base: setupPage('POST', '/setup/scim/revoke', () => ({ revokes: '00000000-0000-4000-8000-000000000000' })), session: 'setup', own: formToken },
   'GET /setup/domains': { base: setupPage('GET', '/setup/domains'), session: 'setup' },
   'GET /setup/domains/status': { base: setupPage('GET', '/setup/domains/status'), session: 'setup' },
   'POST /setup/domains': {

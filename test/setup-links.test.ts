@@ -224,9 +224,17 @@ describe('setup pages: SCIM token and IT contacts', () => {
     expect((await scimOverHttp(world.appUrl, replacement, 'GET', '/Users')).status).toBe(200);
     expect((await post(contact, '/setup/scim/rotate', {}, withLive)).status).toBe(400);
 
-    expect((await post(contact, '/setup/scim/revoke', {}, page)).status).toBe(303);
+    const current = await get(contact, '/setup/scim');
+    const revokes = /name="revokes" value="([^"]+)"/.exec(current.body)![1]!;
+    // A revoke form from before the rotation names the old token: it revokes nothing.
+    const stale = await post(contact, '/setup/scim/revoke', { revokes: replaces }, current);
+    expect(stale.status).toBe(409);
+    expect(stale.body).toContain('Nothing was revoked');
+    expect((await scimOverHttp(world.appUrl, replacement, 'GET', '/Users')).status).toBe(200);
+    expect((await post(contact, '/setup/scim/revoke', { revokes }, current)).status).toBe(303);
     expect((await scimOverHttp(world.appUrl, replacement, 'GET', '/Users')).status).toBe(401);
-    expect((await post(contact, '/setup/scim/revoke', {}, page)).status).toBe(409);
+    expect((await post(contact, '/setup/scim/revoke', { revokes }, current)).status).toBe(409);
+    expect((await post(contact, '/setup/scim/revoke', {}, current)).status).toBe(400);
   });
 
   it('IT contacts: add, refuse bad input, remove, and never the last one', async () => {

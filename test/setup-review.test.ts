@@ -88,18 +88,17 @@ describe('setup races, as concurrent requests', () => {
     }
   });
 
-  it('a revocation racing a rotation never says "no live token" while one stays live, and never leaves one behind it', async () => {
+  it('a revocation racing a rotation from the same page: exactly one of them acts, and never says "no live token" while one stays live', async () => {
     const contact = await openedSession('it-revoke-rotate@partner.example');
     await h.sql`update scim_tokens set revoked_at = now() where org_id = ${world.org.id} and revoked_at is null`;
     expect((await post(contact, '/setup/scim/create', {}, await get(contact, '/setup/scim'))).status).toBe(201);
     for (let round = 0; round < 10; round++) {
       const { page, replaces } = await scimPage(contact);
-      const [rotated, revoked] = await Promise.all([post(contact, '/setup/scim/rotate', { replaces }, page), post(contact, '/setup/scim/revoke', {}, page)]);
-      // Rotated first, the revocation ends the new token; revoked first, the rotation finds its token gone.
-      expect(revoked.status).toBe(303);
-      expect([201, 409]).toContain(rotated.status);
-      expect(await h.sql`select 1 from scim_tokens where org_id = ${world.org.id} and revoked_at is null`).toHaveLength(0);
-      expect((await post(contact, '/setup/scim/create', {}, page)).status).toBe(201);
+      const [rotated, revoked] = await Promise.all([post(contact, '/setup/scim/rotate', { replaces }, page), post(contact, '/setup/scim/revoke', { revokes: replaces }, page)]);
+      const live = await h.sql`select 1 from scim_tokens where org_id = ${world.org.id} and revoked_at is null`;
+      // Rotated first, the revocation finds another token live and leaves it; revoked first, the rotation finds its token gone.
+      expect([[201, 409, 1], [409, 303, 0]]).toContainEqual([rotated.status, revoked.status, live.length]);
+      if (live.length === 0) expect((await post(contact, '/setup/scim/create', {}, page)).status).toBe(201);
     }
   });
 

@@ -27,6 +27,9 @@ const tokenName = z.strictObject({
 /** A rotation names the token the page showed as live, so sending the form again rotates nothing (db/scim-tokens.ts). */
 const rotation = tokenName.extend({ replaces: z.uuid('must be the id of the token to replace') });
 
+/** A revocation names the token the page showed too: a colleague's rotation meanwhile is not undone by an older page. */
+const revocation = z.strictObject({ revokes: z.uuid('must be the id of the token to revoke') });
+
 const nameField = html`<label>Name (optional, e.g. "Okta production") <input name="name" maxlength="${MAX_SCIM_TOKEN_NAME}" /></label>`;
 
 /** The essentials of docs/scim-setup.md for the two directories people use most. */
@@ -70,7 +73,7 @@ export function scimTokensPage({ sql, config }: AppDeps) {
       ${live
         ? html`<p>Your organisation has a live token${live.name ? html` (${live.name})` : ''}, created ${when(live.createdAt)}, last used ${when(live.lastUsedAt)}.</p>
             <form method="post" action="/setup/scim/rotate">${field}<input type="hidden" name="replaces" value="${live.id}" /><div class="fields">${nameField}<button type="submit">Rotate: new token, the old one stops at once</button></div></form>
-            <form method="post" action="/setup/scim/revoke">${field}<button type="submit" class="secondary">Revoke: the directory can no longer sync</button></form>`
+            <form method="post" action="/setup/scim/revoke">${field}<input type="hidden" name="revokes" value="${live.id}" /><button type="submit" class="secondary">Revoke: the directory can no longer sync</button></form>`
         : html`<form method="post" action="/setup/scim/create">${field}<div class="fields">${nameField}<button type="submit">Create a SCIM token</button></div></form>`}
       ${instructions(baseUrl)}
       <h2>Tokens</h2>
@@ -108,10 +111,16 @@ export function scimTokensPage({ sql, config }: AppDeps) {
   });
 
   app.post('/revoke', async (c) => {
-    await setupFormFields(c, config, z.strictObject({}));
+    const { revokes } = await setupFormFields(c, config, revocation);
     const { orgId, email } = c.get('contact');
-    const revoked = await withdrawScimToken(sql, { orgId, actor: setupActor(email) });
-    if (!revoked) throw new ClientError(409, 'no_scim_token', 'Your organisation has no live SCIM token to revoke.');
+    const revoked = await withdrawScimToken(sql, { orgId, actor: setupActor(email) }, revokes);
+    if (!revoked) {
+      throw new ClientError(
+        409,
+        'scim_token_changed',
+        'Nothing was revoked: the token this page showed is no longer the live one (someone rotated or revoked it meanwhile, or this form was sent twice). Open Directory sync again to see the live token before revoking it.',
+      );
+    }
     setNotice(c, config, 'The SCIM token is revoked: your directory can no longer sync until you create a new one.');
     return c.redirect('/setup/scim', 303);
   });
