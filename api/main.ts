@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../config/index.ts';
 import { createLogger } from '../config/logger.ts';
 import { createSql } from '../db/client.ts';
+import { surviveArrayTypeReadFailures } from '../db/driver-rejections.ts';
 import { createApp } from './app.ts';
 import { closeServer } from './shutdown.ts';
 import { closeTemporal, LONGEST_TEMPORAL_WAIT_MS } from './temporal.ts';
@@ -14,6 +15,7 @@ const DRAIN_DEADLINE_MS = LONGEST_TEMPORAL_WAIT_MS + 5_000;
 
 const config = loadConfig();
 const log = createLogger(config.logLevel).child({ component: 'api' });
+surviveArrayTypeReadFailures(log);
 const sql = createSql(config.databaseUrl, { max: config.databasePoolMax });
 // Lazy: the api starts (and /readyz says so) even while Temporal is still coming up.
 const connection = Connection.lazy({ address: config.temporal.address });
