@@ -5,7 +5,7 @@ import { makeOrgAdmin } from '../operator/operations.ts';
 import { startDnsServer, type TestDnsServer } from './support/dns-server.ts';
 import { expectFitsNarrowScreen, expectKeyboardReachesEverything, expectNoSeriousViolations, launchChromium, screenshot, signInWithChromium } from './support/chromium.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
-import { startHarness, type TestHarness } from './support/temporal.ts';
+import { startHarness, terminateRunningWorkflows, type TestHarness } from './support/temporal.ts';
 
 let h: TestHarness;
 let world: SsoWorld;
@@ -26,9 +26,7 @@ beforeAll(async () => {
   page = await (await browser.newContext()).newPage();
 });
 afterAll(async () => {
-  for await (const run of h?.client.workflow.list({ query: `TaskQueue = '${h.taskQueue}' AND ExecutionStatus = 'Running'` }) ?? []) {
-    await h.client.workflow.getHandle(run.workflowId).terminate('test over').catch(() => undefined);
-  }
+  await terminateRunningWorkflows(h);
   await browser?.close();
   await world?.stop();
   await h?.stop();

@@ -12,7 +12,7 @@ import { requestDomainCheck } from '../temporal/domain-verification.ts';
 import { expectFitsNarrowScreen, expectKeyboardReachesEverything, expectNoSeriousViolations, launchChromium, screenshot } from './support/chromium.ts';
 import { startDnsServer, type TestDnsServer } from './support/dns-server.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
-import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { eventually, startHarness, terminateRunningWorkflows, type TestHarness } from './support/temporal.ts';
 
 let smtp: SmtpSink;
 let zone: TestDnsServer;
@@ -32,9 +32,7 @@ beforeAll(async () => {
   page = await context.newPage();
 });
 afterAll(async () => {
-  for await (const run of h?.client.workflow.list({ query: `TaskQueue = '${h.taskQueue}' AND ExecutionStatus = 'Running'` }) ?? []) {
-    await h.client.workflow.getHandle(run.workflowId).terminate('test over').catch(() => undefined);
-  }
+  await terminateRunningWorkflows(h);
   await browser?.close();
   await world?.stop();
   await h?.stop();

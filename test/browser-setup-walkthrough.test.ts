@@ -15,7 +15,7 @@ import { expectNoSeriousViolations, launchChromium, screenshot, signInWithChromi
 import { startDnsServer, type TestDnsServer } from './support/dns-server.ts';
 import { uniqueSlug } from './support/fixtures.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
-import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { eventually, startHarness, terminateRunningWorkflows, type TestHarness } from './support/temporal.ts';
 
 let smtp: SmtpSink;
 let zone: TestDnsServer;
@@ -45,9 +45,7 @@ beforeAll(async () => {
   browser = await launchChromium();
 });
 afterAll(async () => {
-  for await (const run of h?.client.workflow.list({ query: `TaskQueue = '${h.taskQueue}' AND ExecutionStatus = 'Running'` }) ?? []) {
-    await h.client.workflow.getHandle(run.workflowId).terminate('test over').catch(() => undefined);
-  }
+  await terminateRunningWorkflows(h);
   await browser?.close();
   await idp?.stop();
   await world?.stop();

@@ -4,7 +4,7 @@ import { createOrg } from '../operator/operations.ts';
 import { startDnsServer, type TestDnsServer } from './support/dns-server.ts';
 import { uniqueSlug } from './support/fixtures.ts';
 import { runEntry } from './support/processes.ts';
-import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { eventually, startHarness, terminateRunningWorkflows, type TestHarness } from './support/temporal.ts';
 
 let h: TestHarness;
 let zone: TestDnsServer;
@@ -16,9 +16,7 @@ beforeAll(async () => {
   h = await startHarness({ dns: { servers: [zone.server], timeoutMs: 300, tries: 1 } });
 });
 afterAll(async () => {
-  for await (const run of h?.client.workflow.list({ query: `TaskQueue = '${h.taskQueue}' AND ExecutionStatus = 'Running'` }) ?? []) {
-    await h.client.workflow.getHandle(run.workflowId).terminate('test over').catch(() => undefined);
-  }
+  await terminateRunningWorkflows(h);
   await h?.stop();
   await zone?.stop();
 });

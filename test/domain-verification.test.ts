@@ -13,7 +13,7 @@ import { TestBrowser } from './support/browser.ts';
 import { recordHistory } from './support/histories.ts';
 import { startDnsServer, type TestDnsServer } from './support/dns-server.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
-import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { eventually, startHarness, terminateRunningWorkflows, type TestHarness } from './support/temporal.ts';
 
 let h: TestHarness;
 let smtp: SmtpSink;
@@ -49,10 +49,7 @@ beforeAll(async () => {
   await rivalWorld.signIn(rival, 'rival');
 });
 afterAll(async () => {
-  // Verified domains' workflows re-check forever; they end with the test, not on the shared server.
-  for await (const run of h?.client.workflow.list({ query: `TaskQueue = '${h.taskQueue}' AND ExecutionStatus = 'Running'` }) ?? []) {
-    await h.client.workflow.getHandle(run.workflowId).terminate('test over').catch(() => undefined);
-  }
+  await terminateRunningWorkflows(h);
   await world?.stop();
   await rivalWorld?.stop();
   await h?.stop();

@@ -12,7 +12,7 @@ import { startDnsServer, type TestDnsServer } from './support/dns-server.ts';
 import { uniqueSlug } from './support/fixtures.ts';
 import { setupPages } from './support/setup-pages.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
-import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { eventually, startHarness, terminateRunningWorkflows, type TestHarness } from './support/temporal.ts';
 
 let smtp: SmtpSink;
 let zone: TestDnsServer;
@@ -36,10 +36,7 @@ beforeAll(async () => {
   expect((await post(contact, '/setup/open', { token: tokenOf(await adminSendsLink(IT)) })).status).toBe(303);
 });
 afterAll(async () => {
-  // Verified domains' workflows re-check forever; they end with the test, not on the shared server.
-  for await (const run of h?.client.workflow.list({ query: `TaskQueue = '${h.taskQueue}' AND ExecutionStatus = 'Running'` }) ?? []) {
-    await h.client.workflow.getHandle(run.workflowId).terminate('test over').catch(() => undefined);
-  }
+  await terminateRunningWorkflows(h);
   await world?.stop();
   await rivalWorld?.stop();
   await h?.stop();

@@ -98,3 +98,13 @@ export const untilLifecycleStarted = (sql: Sql, orgId: string) =>
     const rows = await sql`select 1 from audit_events where org_id = ${orgId} and type = 'member.lifecycle_started'`;
     return rows.length > 0 ? true : undefined;
   });
+
+/**
+ * Ends the workflows still running on the harness's task queue (domain verifications re-check for
+ * ever): they end with the test file, not on the shared dev server. Call before `h.stop()`.
+ */
+export async function terminateRunningWorkflows(h: TestHarness | undefined): Promise<void> {
+  for await (const run of h?.client.workflow.list({ query: `TaskQueue = '${h.taskQueue}' AND ExecutionStatus = 'Running'` }) ?? []) {
+    await h!.client.workflow.getHandle(run.workflowId).terminate('test over').catch(() => undefined);
+  }
+}
