@@ -13,6 +13,9 @@ export interface SettingsProblem {
 
 const isIpLiteral = (hostname: string) => hostname.startsWith('[') || /^[\d.]+$/.test(hostname);
 
+/** `localhost` in every spelling that resolves to this host: the absolute `localhost.` and RFC 6761's `*.localhost` names. */
+const isLocalhostName = (hostname: string) => /(^|\.)localhost\.?$/.test(hostname);
+
 /**
  * What an issuer URL must be before anything fetches it. An address naming the discovery document
  * itself is refused: openid-client compares the document's issuer only when it builds that address.
@@ -29,7 +32,7 @@ function issuerProblem(issuer: string, env: Config['env']): string | undefined {
   if (issuer.includes('?') || issuer.includes('#')) return 'The issuer URL must have no query (?…) and no fragment (#…): type it exactly as your identity provider names its issuer.';
   if (url.pathname.includes('/.well-known/')) return 'That is the address of the discovery document; type the issuer itself (the part before /.well-known/).';
   if (url.protocol !== 'https:' && !allowsInsecureIssuer(url, env)) return 'The issuer must use https://. Plain http:// is accepted only for an identity provider on this machine, outside production.';
-  if ((isIpLiteral(url.hostname) || url.hostname === 'localhost') && !isLoopbackIssuerHost(url, env)) return 'The issuer must name its host by a domain name, not an IP address or localhost.';
+  if ((isIpLiteral(url.hostname) || isLocalhostName(url.hostname)) && !isLoopbackIssuerHost(url, env)) return 'The issuer must name its host by a domain name, not an IP address or localhost.';
   return undefined;
 }
 

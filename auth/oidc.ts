@@ -1,5 +1,6 @@
 import * as oidc from 'openid-client';
 import type { Config } from '../config/index.ts';
+import { boundedFetch } from './bounded-fetch.ts';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -73,6 +74,8 @@ export async function discover(settings: ConnectionSettings, env: Config['env'],
     configuration = await oidc.discovery(issuer, settings.clientId, settings.clientSecret, undefined, {
       execute: insecure ? [oidc.allowInsecureRequests] : [],
       timeout: timeoutSeconds,
+      // Kept by the configuration: token and key responses are bounded as the discovery document is.
+      [oidc.customFetch]: boundedFetch,
     });
   } catch (err) {
     const { problem, namedIssuer } = issuerProblem(err);

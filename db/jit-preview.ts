@@ -14,7 +14,8 @@ export interface PreviewMember {
 
 export type JitPreview =
   | { action: 'sign_in'; member: PreviewMember }
-  | { action: 'link'; member: PreviewMember }
+  /** `promotedByInvitation`: a pending org-admin invitation for the address makes the Member an org admin as it links. */
+  | { action: 'link'; member: PreviewMember; promotedByInvitation: boolean }
   | { action: 'create'; orgRole: OrgRole; byInvitation: boolean }
   | { action: 'refuse'; reason: ClaimsRefusal | ProvisionRefusal };
 
@@ -37,14 +38,17 @@ export async function previewJit(sql: Queryable, orgId: string, claims: IdTokenC
   const [invitation]: [{ orgRole: OrgRole }?] = await sql`
     select org_role as "orgRole" from invitations
     where org_id = ${orgId} and email = ${checked.email} and status = 'pending' and expires_at > now()`;
-  const [existing]: [(PreviewMember & { id: string })?] = await sql`
-    select id, email::text as email, name, status from members where org_id = ${orgId} and email = ${checked.email}`;
+  const [existing]: [(PreviewMember & { id: string; orgRole: OrgRole })?] = await sql`
+    select id, email::text as email, name, status, org_role as "orgRole" from members where org_id = ${orgId} and email = ${checked.email}`;
   const decision = decideNewIdentity({
     domainVerified: await isVerifiedDomain(sql, orgId, checked.email),
     invited: Boolean(invitation),
     ...(existing ? { member: { hasOtherIdentityAtThisIdp: connection ? await hasIdentityAtIdp(sql, existing.id, { connectionId: connection.id, iss: claims.iss }) : false } } : {}),
   });
   if (decision.action === 'refuse') return { action: 'refuse', reason: decision.reason };
-  if (decision.action === 'link' && existing) return { action: 'link', member: { email: existing.email, name: existing.name, status: existing.status } };
+  if (decision.action === 'link' && existing) {
+    const promotedByInvitation = invitation?.orgRole === 'org_admin' && existing.orgRole !== 'org_admin';
+    return { action: 'link', member: { email: existing.email, name: existing.name, status: existing.status }, promotedByInvitation };
+  }
   return { action: 'create', orgRole: invitation?.orgRole ?? 'member', byInvitation: Boolean(invitation) };
 }

@@ -4,7 +4,7 @@ import type { Queryable, Sql } from './client.ts';
 import { replaceLiveConnection } from './sso-connections.ts';
 
 /** The claims a test sign-in keeps: what the result page shows and what JIT decides by. */
-export type TestClaims = Pick<IdTokenClaims, 'iss' | 'sub'> & { email?: string; email_verified?: boolean; xms_edov?: boolean; name?: string };
+export type TestClaims = Pick<IdTokenClaims, 'iss' | 'sub'> & { email?: string; email_verified?: boolean | string; xms_edov?: boolean; name?: string };
 
 export type TestOutcome = { succeeded: TestClaims } | { failed: string };
 
@@ -25,6 +25,7 @@ export interface SsoDraft {
 }
 
 const MAX_CLAIM_LENGTH = 2048;
+const MAX_ASSERTED_LENGTH = 64;
 /** Longer failure texts are cut: they come partly from the IdP's answer. */
 const MAX_TEST_FAILURE_LENGTH = 500;
 
@@ -32,7 +33,10 @@ const MAX_TEST_FAILURE_LENGTH = 500;
 export function testClaimsOf(claims: IdTokenClaims): TestClaims {
   const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, MAX_CLAIM_LENGTH) : undefined);
   const flag = (value: unknown) => (typeof value === 'boolean' ? value : undefined);
-  const kept = { iss: claims.iss.slice(0, MAX_CLAIM_LENGTH), sub: claims.sub.slice(0, MAX_CLAIM_LENGTH), email: text(claims.email), email_verified: flag(claims.email_verified), xms_edov: flag(claims.xms_edov), name: text(claims.name) };
+  // Sent but no boolean (such as the string "true"): sign-in takes it as not verified, and then never
+  // falls back to Entra's xms_edov; kept as its JSON text, so the verdict and the page say the same.
+  const asserted = (value: unknown) => (value === undefined || typeof value === 'boolean' ? value : JSON.stringify(value).slice(0, MAX_ASSERTED_LENGTH));
+  const kept = { iss: claims.iss.slice(0, MAX_CLAIM_LENGTH), sub: claims.sub.slice(0, MAX_CLAIM_LENGTH), email: text(claims.email), email_verified: asserted(claims.email_verified), xms_edov: flag(claims.xms_edov), name: text(claims.name) };
   return Object.fromEntries(Object.entries(kept).filter(([, v]) => v !== undefined)) as TestClaims;
 }
 

@@ -36,7 +36,7 @@ function verdict(preview: JitPreview): Html {
     case 'sign_in':
       return html`Sign in ${displayName(preview.member)} (${preview.member.email}), who already signs in with this account${preview.member.status === 'disabled' ? '; their account is disabled, so they would be told to ask an admin to enable it' : ''}.`;
     case 'link':
-      return html`Link this account to the existing member ${displayName(preview.member)} (${preview.member.email}) by the verified email, and sign them in${preview.member.status === 'disabled' ? '; their account is disabled, so they would be told to ask an admin to enable it' : ''}.`;
+      return html`Link this account to the existing member ${displayName(preview.member)} (${preview.member.email}) by the verified email${preview.promotedByInvitation ? `, make them an ${orgRoleWords.org_admin} by their pending invitation` : ''}, and sign them in${preview.member.status === 'disabled' ? '; their account is disabled, so they would be told to ask an admin to enable it' : ''}.`;
     case 'create':
       return preview.byInvitation
         ? html`Create a new ${orgRoleWords[preview.orgRole]} from their pending invitation.`

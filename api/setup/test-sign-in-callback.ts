@@ -29,7 +29,8 @@ function exchangeFailure(err: unknown): string {
   const chain = causes(err).filter((e): e is Error => e instanceof Error);
   // The network's own words (addresses, ports) are no business of the page.
   if (chain.some((e) => e instanceof TypeError && e.message === 'fetch failed')) return 'We could not reach the identity provider\'s token or key endpoint (the addresses its discovery document names).';
-  const innermost = chain.at(-1);
+  // A JSON parser's message quotes the answer's first characters: the check that failed is the error around it.
+  const innermost = chain.filter((e) => !(e instanceof SyntaxError)).at(-1);
   return `The identity provider's answer did not pass the sign-in checks (${innermost?.message ?? 'unknown reason'}).`;
 }
 
