@@ -19,10 +19,8 @@ export const boundedFetch: CustomFetch = async (url, options) => {
   let size = 0;
   for await (const chunk of response.body ?? []) {
     size += chunk.byteLength;
-    if (size > MAX_IDP_RESPONSE_BYTES) {
-      await response.body?.cancel();
-      throw tooLarge();
-    }
+    // Leaving the loop by throwing cancels the body (the iterator's return()).
+    if (size > MAX_IDP_RESPONSE_BYTES) throw tooLarge();
     chunks.push(chunk);
   }
   return new Response(response.body ? Buffer.concat(chunks) : null, { status: response.status, statusText: response.statusText, headers: response.headers });

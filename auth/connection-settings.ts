@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.ts';
 import { hasControlCharacter } from '../domain/text.ts';
-import { allowsInsecureIssuer, isLoopbackIssuerHost, type ConnectionSettings } from './oidc.ts';
+import { allowsInsecureIssuer, isAddressHost, type ConnectionSettings } from './oidc.ts';
 
 export const MAX_ISSUER_LENGTH = 2048;
 export const MAX_CLIENT_ID_LENGTH = 255;
@@ -10,11 +10,6 @@ export interface SettingsProblem {
   field: keyof ConnectionSettings;
   message: string;
 }
-
-const isIpLiteral = (hostname: string) => hostname.startsWith('[') || /^[\d.]+$/.test(hostname);
-
-/** `localhost` in every spelling that resolves to this host: the absolute `localhost.` and RFC 6761's `*.localhost` names. */
-const isLocalhostName = (hostname: string) => /(^|\.)localhost\.?$/.test(hostname);
 
 /**
  * What an issuer URL must be before anything fetches it. An address naming the discovery document
@@ -32,7 +27,7 @@ function issuerProblem(issuer: string, env: Config['env']): string | undefined {
   if (issuer.includes('?') || issuer.includes('#')) return 'The issuer URL must have no query (?…) and no fragment (#…): type it exactly as your identity provider names its issuer.';
   if (url.pathname.includes('/.well-known/')) return 'That is the address of the discovery document; type the issuer itself (the part before /.well-known/).';
   if (url.protocol !== 'https:' && !allowsInsecureIssuer(url, env)) return 'The issuer must use https://. Plain http:// is accepted only for an identity provider on this machine, outside production.';
-  if ((isIpLiteral(url.hostname) || isLocalhostName(url.hostname)) && !isLoopbackIssuerHost(url, env)) return 'The issuer must name its host by a domain name, not an IP address or localhost.';
+  if (isAddressHost(url, env)) return 'The issuer must name its host by a domain name, not an IP address or localhost.';
   return undefined;
 }
 

@@ -7,6 +7,18 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /** The dev and test identity providers run on this machine; nothing in production does. */
 export const isLoopbackIssuerHost = (issuer: URL, env: Config['env']): boolean => env !== 'production' && LOOPBACK_HOSTS.has(issuer.hostname);
 
+const isIpLiteral = (hostname: string) => hostname.startsWith('[') || /^[\d.]+$/.test(hostname);
+
+/** `localhost` in every spelling that resolves to this host: the absolute `localhost.` and RFC 6761's `*.localhost` names. */
+const isLocalhostName = (hostname: string) => /(^|\.)localhost\.?$/.test(hostname);
+
+/**
+ * An IP address or `localhost` reaches no identity provider from production: refusing them, for the
+ * issuer and for the endpoints its document names, keeps our requests off this host and literal
+ * internal addresses (loopback stays allowed outside production, for the dev and test IdPs).
+ */
+export const isAddressHost = (url: URL, env: Config['env']): boolean => (isIpLiteral(url.hostname) || isLocalhostName(url.hostname)) && !isLoopbackIssuerHost(url, env);
+
 /**
  * openid-client refuses plain-http issuers; that is relaxed only for loopback issuers outside
  * production (the dev and test identity providers), never for anything reachable over a network.
@@ -16,7 +28,7 @@ export function allowsInsecureIssuer(issuer: URL, env: Config['env']): boolean {
 }
 
 /** Why an issuer is no usable OpenID Provider; the setup page words each one for a person. */
-export type IssuerProblem = 'insecure' | 'unreachable' | 'timeout' | 'not_openid_provider' | 'other_issuer';
+export type IssuerProblem = 'insecure' | 'unreachable' | 'timeout' | 'not_openid_provider' | 'other_issuer' | 'unsafe_endpoint';
 
 export class IssuerError extends Error {
   override name = 'IssuerError';
@@ -84,6 +96,13 @@ export async function discover(settings: ConnectionSettings, env: Config['env'],
   const metadata = configuration.serverMetadata();
   if (typeof metadata.authorization_endpoint !== 'string' || typeof metadata.token_endpoint !== 'string') {
     throw new IssuerError(`issuer ${settings.issuer} is unreachable or not an OpenID Provider: its discovery document lists no authorization or token endpoint`, 'not_openid_provider');
+  }
+  // The document, not the person, names these: the code and the secret go to the token endpoint.
+  for (const endpoint of [metadata.authorization_endpoint, metadata.token_endpoint, metadata.jwks_uri]) {
+    const url = typeof endpoint === 'string' ? URL.parse(endpoint) : null;
+    if (endpoint !== undefined && (!url || (url.protocol !== 'https:' && !allowsInsecureIssuer(url, env)) || isAddressHost(url, env))) {
+      throw new IssuerError(`issuer ${settings.issuer} names an endpoint that is not an https address on a domain name: ${String(endpoint).slice(0, 200)}`, 'unsafe_endpoint');
+    }
   }
   return configuration;
 }

@@ -127,6 +127,13 @@ describe('saving a draft: refusals re-show the form (never the secret) and save 
     garbage = createHttpServer((req, res) => {
       if (req.url?.startsWith('/json-only/')) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: `http://${req.headers.host}/json-only` }));
       if (req.url?.startsWith('/missing/')) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      // Under /internal/{token,keys} a document of the right issuer that sends the code, or fetches keys, from an internal address.
+      const internal = /^\/internal\/(token|keys)\//.exec(req.url ?? '');
+      if (internal) {
+        const issuer = `http://${req.headers.host}/internal/${internal[1]}`;
+        const document = { issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: internal[1] === 'token' ? 'https://10.0.0.7/token' : `${issuer}/token`, jwks_uri: internal[1] === 'keys' ? 'https://keys.localhost./jwks' : `${issuer}/jwks` };
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document));
+      }
       res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Welcome to our intranet</body></html>');
     });
     // A well-formed discovery document that names another issuer (a mix-up waiting to happen).
@@ -160,6 +167,8 @@ describe('saving a draft: refusals re-show the form (never the secret) and save 
     { what: 'an issuer answering with something that is no discovery document', fields: () => ({ issuer: issuerOf(garbage) }), status: 422, says: /is not an OpenID Provider's discovery document/ },
     { what: 'an issuer whose discovery document lists no endpoints', fields: () => ({ issuer: `${issuerOf(garbage)}/json-only` }), status: 422, says: /is not an OpenID Provider's discovery document/ },
     { what: 'an issuer without a discovery document (404)', fields: () => ({ issuer: `${issuerOf(garbage)}/missing` }), status: 422, says: /is not an OpenID Provider's discovery document/ },
+    { what: 'a discovery document sending the code to an IP address', fields: () => ({ issuer: `${issuerOf(garbage)}/internal/token` }), status: 422, says: /not https on a domain name \(an IP address or localhost\)/ },
+    { what: 'a discovery document fetching keys from a localhost name', fields: () => ({ issuer: `${issuerOf(garbage)}/internal/keys` }), status: 422, says: /not https on a domain name \(an IP address or localhost\)/ },
     { what: 'a discovery document naming another issuer', fields: () => ({ issuer: issuerOf(otherIssuer) }), status: 422, says: /names another issuer, https:\/\/idp\.other\.example\. The issuer you type must equal the document's "issuer" exactly \(openid-client checks this/ },
   ];
 

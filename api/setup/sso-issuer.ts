@@ -21,6 +21,8 @@ function issuerRefusal(err: IssuerError, issuer: string): string {
       return `${documentUrl(issuer)} is not an OpenID Provider's discovery document (JSON naming the issuer and its authorization and token endpoints). Check the issuer URL: it is what your identity provider calls its issuer, such as https://your-org.okta.com or https://login.microsoftonline.com/{tenant id}/v2.0.`;
     case 'other_issuer':
       return `The discovery document at ${documentUrl(issuer)} names another issuer${err.namedIssuer ? `, ${err.namedIssuer}` : ''}. The issuer you type must equal the document's "issuer" exactly (openid-client checks this, against mix-up attacks)${err.namedIssuer ? `: type ${err.namedIssuer} if that is your identity provider` : ''}.`;
+    case 'unsafe_endpoint':
+      return `The discovery document at ${documentUrl(issuer)} sends sign-ins to an address that is not https on a domain name (an IP address or localhost). An identity provider reachable from the internet names its endpoints by domain; check the issuer URL.`;
     default: {
       const _exhaustive: never = err.problem;
       return String(_exhaustive);
