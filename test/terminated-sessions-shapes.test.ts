@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { createSql, type Sql } from '../db/client.ts';
 
-// Review: a statement run once more after a replayed 57P01 must come back in the shape it was asked
+// A statement run once more after a replayed 57P01 must come back in the shape it was asked
 // for: the modifiers of postgres.js queries (.values(), .raw(), .forEach(), .simple()) are state on
-// the query object, and the retry builds a new query from the template's arguments alone.
+// the query object, and the retry (db/terminated-sessions.ts) builds a new query, so it repeats those calls.
 let admin: Sql;
 beforeAll(() => {
   admin = createSql(inject('databaseUrl'), { max: 1 });

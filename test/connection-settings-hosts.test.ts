@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkConnectionSettings } from '../auth/connection-settings.ts';
 
-// Review of issue 17: the issuer rule says an IP address or `localhost` never names the issuer in
+// Issue 17: the issuer rule says an IP address or `localhost` never names the issuer in
 // production, which keeps discovery off this host. Names that are localhost by another spelling
 // (the absolute form with its trailing dot, RFC 6761's `.localhost` names) must be refused too.
 

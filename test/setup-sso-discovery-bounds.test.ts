@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverForSetup } from '../api/setup/sso-issuer.ts';
 
-// Review of issue 17: "discovery (at most 5 seconds)". The document an IT contact's issuer serves is
+// Issue 17: "discovery (at most 5 seconds)". The document an IT contact's issuer serves is
 // read whole into memory; a large one must be refused, not parsed, whatever its speed.
 
 const PADDING_MB = 64;

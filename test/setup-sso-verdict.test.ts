@@ -7,7 +7,7 @@ import { testClaimsOf } from '../db/sso-drafts.ts';
 import { checkClaims, type IdTokenClaims } from '../domain/sign-in.ts';
 import { insertMember, insertSsoOrg } from './support/fixtures.ts';
 
-// Review of issue 17: the test sign-in's verdict (db/jit-preview.ts over the claims a test keeps)
+// Issue 17: the test sign-in's verdict (db/jit-preview.ts over the claims a test keeps)
 // must never differ from what the real sign-in (api/routes/auth.ts checkClaims, then the
 // provisioning activity) does with the same claims and the same rows.
 

@@ -6,7 +6,7 @@ import { seedVerifiedDomain } from '../dev/seed.ts';
 import { createOrg } from '../operator/operations.ts';
 import { uniqueSlug } from './support/fixtures.ts';
 
-// Review: npm run dev verifies the demo domain at every start, also over a DNS claim an IT contact
+// npm run dev verifies the demo domain at every start, also over a DNS claim an IT contact
 // or admin made meanwhile (the demo org removed the domain and added it back on its domains page).
 const sql = createSql(inject('databaseUrl'), { max: 2 });
 afterAll(() => sql.end());

@@ -4,7 +4,7 @@ import { issueScimToken, replaceScimToken, withdrawScimToken } from '../db/scim-
 import { rotateScimToken } from '../operator/scim-tokens.ts';
 import { insertOrg } from './support/fixtures.ts';
 
-// Review of rotations that name the token they replace (db/scim-tokens.ts), against PostgreSQL.
+// Rotations that name the token they replace (db/scim-tokens.ts), against PostgreSQL.
 let sql: Sql;
 beforeAll(() => {
   sql = createSql(inject('databaseUrl'), { max: 6 });

@@ -8,7 +8,7 @@ import { setupPages } from './support/setup-pages.ts';
 import { CLIENT_ID, CLIENT_SECRET, startSsoWorld, walkSignIn, type SsoWorld } from './support/sso.ts';
 import { startHarness, type TestHarness } from './support/temporal.ts';
 
-// Review of issue 17, attacks from outside. A draft's issuer is whatever the IT contact typed, so
+// Issue 17, attacks from outside. A draft's issuer is whatever the IT contact typed, so
 // its identity provider may be hostile. The test sign-in's failure reason says which check failed "never the IdP's
 // prose": what a hostile token endpoint answers must not end up on the page or in the audit.
 

@@ -7,7 +7,7 @@ import { setupPages } from './support/setup-pages.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { startHarness, type TestHarness } from './support/temporal.ts';
 
-// Review of /setup/domains from outside: domain routes reached with path tricks, as real HTTP
+// /setup/domains from outside: domain routes reached with path tricks, as real HTTP
 // requests against the running api.
 let smtp: SmtpSink;
 let h: TestHarness;
