@@ -55,7 +55,9 @@ const waitingOnPage = async () => {
 const digestsNaming = (email: string) =>
   smtp.messages.filter((m) => [m.to].flat().some((to) => to?.value.some((v) => v.address === `boss@${world.domain}`)) && m.text?.includes(email));
 /** Temporal's answer, by describe and by the operators' visibility filter (README). */
-const pendingOf = async (memberId: string) => (await h.client.workflow.getHandle(memberWorkflowId(world.org.slug, memberId)).describe()).typedSearchAttributes.get(searchAttributes.siteAccessPending);
+/** SiteAccessPending of a member's lifecycle; undefined while it has not started (a sign-in starts it just after answering). */
+const pendingOf = async (memberId: string) =>
+  (await h.client.workflow.getHandle(memberWorkflowId(world.org.slug, memberId)).describe().catch(() => undefined))?.typedSearchAttributes.get(searchAttributes.siteAccessPending);
 const listedAsPending = async () => {
   const ids: string[] = [];
   for await (const wf of h.client.workflow.list({ query: `OrgSlug = "${world.org.slug}" AND SiteAccessPending = true` })) ids.push(wf.workflowId);
