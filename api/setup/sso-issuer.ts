@@ -1,7 +1,9 @@
 import type { Configuration } from 'openid-client';
 import type { ConnectionSettings } from '../../auth/oidc.ts';
 import { discover, IssuerError } from '../../auth/oidc.ts';
+import { decryptSecret } from '../../auth/tokens.ts';
 import type { Config } from '../../config/index.ts';
+import type { SsoDraft } from '../../db/sso-drafts.ts';
 
 /** A person is waiting on the page: discovery gets a few seconds, not the sign-in's ten. */
 const SETUP_DISCOVERY_TIMEOUT_SECONDS = 5;
@@ -39,3 +41,7 @@ export async function discoverForSetup(settings: ConnectionSettings, env: Config
     throw err;
   }
 }
+
+/** Discovery with a saved draft's settings, its secret decrypted for the client (a test sign-in's start and its callback). */
+export const discoverDraft = (config: Config, draft: Pick<SsoDraft, 'issuer' | 'clientId' | 'sealedSecret'>) =>
+  discoverForSetup({ issuer: draft.issuer, clientId: draft.clientId, clientSecret: decryptSecret(config.encryptionKey, draft.sealedSecret) }, config.env);

@@ -7,7 +7,7 @@ import { checkConnectionSettings, type SettingsProblem } from '../../auth/connec
 import { sealLoginCookie } from '../../auth/login-cookie.ts';
 import { forgetLoginTransaction, LOGIN_TTL_MINUTES, saveLoginTransaction } from '../../auth/login-transactions.ts';
 import { cookieOptions } from '../../auth/sessions.ts';
-import { decryptSecret, encryptSecret } from '../../auth/tokens.ts';
+import { encryptSecret } from '../../auth/tokens.ts';
 import { previewJit } from '../../db/jit-preview.ts';
 import { setupActor } from '../../db/setup-sessions.ts';
 import { liveConnectionOf } from '../../db/sso-connections.ts';
@@ -19,7 +19,7 @@ import { setNotice } from '../pages/notice.ts';
 import { uuidId } from '../validate.ts';
 import { setupLayout } from './setup-layout.ts';
 import { setupFormFields, setupTokenField, type SetupEnv } from './setup-session.ts';
-import { discoverForSetup } from './sso-issuer.ts';
+import { discoverDraft, discoverForSetup } from './sso-issuer.ts';
 import { draftForm, draftSection, liveConnection, registration, type Typed } from './sso-views.ts';
 
 /** The form's names; their contents are checked by checkConnectionSettings, so a refusal can show the form again. */
@@ -84,7 +84,7 @@ export function ssoPage(deps: AppDeps) {
       c.header('Retry-After', String(start.retryAfterSeconds));
       throw new ClientError(429, 'too_many_test_sign_ins', `Too many test sign-ins were started from your network and not finished. Try again in ${start.retryAfterSeconds} seconds.`);
     }
-    const configuration = await discoverForSetup({ issuer: draft.issuer, clientId: draft.clientId, clientSecret: decryptSecret(config.encryptionKey, draft.sealedSecret) }, config.env);
+    const configuration = await discoverDraft(config, draft);
     if ('refusal' in configuration) {
       await forgetLoginTransaction(sql, state);
       await recordTestResult(sql, { draftId, actor: setupActor(contact.email), outcome: { failed: configuration.refusal } });

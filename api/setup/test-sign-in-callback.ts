@@ -5,14 +5,13 @@ import { exchangeCode, redirectUri } from '../../auth/authorization.ts';
 import type { LoginTransaction } from '../../auth/login-transactions.ts';
 import { markSignedIn } from '../../auth/login-transactions.ts';
 import { causes } from '../../auth/oidc.ts';
-import { decryptSecret } from '../../auth/tokens.ts';
 import { resolveSetupSession, setupActor } from '../../db/setup-sessions.ts';
 import { draftById, recordTestResult, testClaimsOf, type TestOutcome } from '../../db/sso-drafts.ts';
 import { displayableOAuthError } from '../../domain/sign-in.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { refusalPage } from '../pages/error-page.ts';
 import { setupCookieName } from './setup-session.ts';
-import { discoverForSetup } from './sso-issuer.ts';
+import { discoverDraft } from './sso-issuer.ts';
 
 const backToSetup = { href: '/setup/sso', label: 'Back to the single sign-on setup' };
 
@@ -62,7 +61,7 @@ export async function finishTestSignIn(deps: AppDeps, c: Context<AppEnv>, { stat
     const code = displayableOAuthError(idpError);
     return record({ failed: `Your identity provider refused the sign-in${code ? ` (${code})` : ''}${code === 'access_denied' ? ': it was cancelled, or the account may not use this app (check the app\'s assignments)' : ''}.` });
   }
-  const configuration = await discoverForSetup({ issuer: draft.issuer, clientId: draft.clientId, clientSecret: decryptSecret(config.encryptionKey, draft.sealedSecret) }, config.env);
+  const configuration = await discoverDraft(config, draft);
   if ('refusal' in configuration) return record({ failed: configuration.refusal });
   let claims: Awaited<ReturnType<typeof exchangeCode>>;
   try {
