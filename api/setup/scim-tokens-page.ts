@@ -8,6 +8,7 @@ import { ClientError } from '../errors.ts';
 import { copyButton } from '../pages/copy-button.ts';
 import { when } from '../pages/layout.ts';
 import { setNotice } from '../pages/notice.ts';
+import { uuidId } from '../validate.ts';
 import { oneLineName } from './fields.ts';
 import { setupLayout } from './setup-layout.ts';
 import { setupFormFields, setupTokenField, type SetupEnv } from './setup-session.ts';
@@ -25,10 +26,10 @@ const tokenName = z.strictObject({
 });
 
 /** A rotation names the token the page showed as live, so sending the form again rotates nothing (db/scim-tokens.ts). */
-const rotation = tokenName.extend({ replaces: z.uuid('must be the id of the token to replace') });
+const rotation = tokenName.extend({ replaces: uuidId() });
 
 /** A revocation names the token the page showed too: a colleague's rotation meanwhile is not undone by an older page. */
-const revocation = z.strictObject({ revokes: z.uuid('must be the id of the token to revoke') });
+const revocation = z.strictObject({ revokes: uuidId() });
 
 const nameField = html`<label>Name (optional, e.g. "Okta production") <input name="name" maxlength="${MAX_SCIM_TOKEN_NAME}" /></label>`;
 
