@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
-import { createOrg, makeOrgAdmin } from '../operator/operations.ts';
+import type { SmtpSink } from '../dev/smtp-sink.ts';
+import { createOrg } from '../operator/operations.ts';
 import { TestBrowser } from './support/browser.ts';
 import { uniqueSlug } from './support/fixtures.ts';
-import { setupPages } from './support/setup-pages.ts';
-import { startSsoWorld, type SsoWorld } from './support/sso.ts';
-import { startHarness, type TestHarness } from './support/temporal.ts';
+import { setupPages, startSetupWorld, type SetupWorld } from './support/setup-pages.ts';
+import type { SsoWorld } from './support/sso.ts';
+import type { TestHarness } from './support/temporal.ts';
 
 // /setup/domains from outside: domain routes reached with path tricks, as real HTTP
 // requests against the running api.
@@ -13,20 +13,13 @@ let smtp: SmtpSink;
 let h: TestHarness;
 let world: SsoWorld;
 let admin: TestBrowser;
+let setup: SetupWorld;
 
 beforeAll(async () => {
-  smtp = await startSmtpSink();
-  h = await startHarness();
-  world = await startSsoWorld(h, (domain) => [{ login: 'boss', email: `boss@${domain}`, email_verified: true, name: 'The Boss' }], { SMTP_URL: smtp.url });
-  await makeOrgAdmin(h.sql, { org: world.org.slug, email: `boss@${world.domain}` });
-  admin = new TestBrowser();
-  await world.signIn(admin, 'boss');
+  setup = await startSetupWorld();
+  ({ smtp, h, world, admin } = setup);
 });
-afterAll(async () => {
-  await world?.stop();
-  await h?.stop();
-  await smtp?.stop();
-});
+afterAll(() => setup?.stop());
 
 const { post, get, adminSendsLink, tokenOf } = setupPages(() => ({ sso: world, smtp, admin }));
 

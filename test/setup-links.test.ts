@@ -1,33 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SETUP_STEPS } from '../api/setup/steps.ts';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
-import { createOrg, makeOrgAdmin } from '../operator/operations.ts';
+import { createOrg } from '../operator/operations.ts';
 import { revokeSetupLinksFor, sendSetupLinkFor } from '../operator/setup-links.ts';
 import { TestBrowser } from './support/browser.ts';
 import { scimOverHttp } from './support/scim.ts';
-import { startSsoWorld, type SsoWorld } from './support/sso.ts';
-import { setupPages } from './support/setup-pages.ts';
-import { startHarness, type TestHarness } from './support/temporal.ts';
+import type { SsoWorld } from './support/sso.ts';
+import { setupPages, startSetupWorld, type SetupWorld } from './support/setup-pages.ts';
+import type { TestHarness } from './support/temporal.ts';
 import { uniqueSlug } from './support/fixtures.ts';
 
 let smtp: SmtpSink;
 let h: TestHarness;
 let world: SsoWorld;
 let admin: TestBrowser;
+let setup: SetupWorld;
 
 beforeAll(async () => {
-  smtp = await startSmtpSink();
-  h = await startHarness();
-  world = await startSsoWorld(h, (domain) => [{ login: 'boss', email: `boss@${domain}`, email_verified: true, name: 'The Boss' }], { SMTP_URL: smtp.url });
-  await makeOrgAdmin(h.sql, { org: world.org.slug, email: `boss@${world.domain}` });
-  admin = new TestBrowser();
-  await world.signIn(admin, 'boss');
+  setup = await startSetupWorld();
+  ({ smtp, h, world, admin } = setup);
 });
-afterAll(async () => {
-  await world?.stop();
-  await h?.stop();
-  await smtp?.stop();
-});
+afterAll(() => setup?.stop());
 
 const { url, post, get, linkMailedTo, adminSendsLink, tokenOf } = setupPages(() => ({ sso: world, smtp, admin }));
 

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
+import type { SmtpSink } from '../dev/smtp-sink.ts';
 import { removeItContact } from '../db/it-contacts.ts';
-import { createOrg, makeOrgAdmin } from '../operator/operations.ts';
+import { createOrg } from '../operator/operations.ts';
 import { TestBrowser } from './support/browser.ts';
 import { scimOverHttp } from './support/scim.ts';
-import { startSsoWorld, type SsoWorld } from './support/sso.ts';
+import type { SsoWorld } from './support/sso.ts';
 import { uniqueSlug } from './support/fixtures.ts';
-import { setupPages } from './support/setup-pages.ts';
-import { startHarness, type TestHarness } from './support/temporal.ts';
+import { setupPages, startSetupWorld, type SetupWorld } from './support/setup-pages.ts';
+import type { TestHarness } from './support/temporal.ts';
 
 // Second review of issue 17's setup half: races on the setup link, the SCIM token and IT
 // contacts, sent as real concurrent HTTP requests against the running api.
@@ -16,23 +16,13 @@ let smtp: SmtpSink;
 let h: TestHarness;
 let world: SsoWorld;
 let admin: TestBrowser;
+let setup: SetupWorld;
 
 beforeAll(async () => {
-  smtp = await startSmtpSink();
-  h = await startHarness();
-  world = await startSsoWorld(h, (domain) => [
-    { login: 'boss', email: `boss@${domain}`, email_verified: true, name: 'The Boss' },
-    { login: 'plain', email: `plain@${domain}`, email_verified: true, name: 'Plain Member' },
-  ], { SMTP_URL: smtp.url });
-  await makeOrgAdmin(h.sql, { org: world.org.slug, email: `boss@${world.domain}` });
-  admin = new TestBrowser();
-  await world.signIn(admin, 'boss');
+  setup = await startSetupWorld((domain) => [{ login: 'plain', email: `plain@${domain}`, email_verified: true, name: 'Plain Member' }]);
+  ({ smtp, h, world, admin } = setup);
 });
-afterAll(async () => {
-  await world?.stop();
-  await h?.stop();
-  await smtp?.stop();
-});
+afterAll(() => setup?.stop());
 
 const { url, post, get, adminSendsLink, tokenOf } = setupPages(() => ({ sso: world, smtp, admin }));
 

@@ -1,8 +1,40 @@
 import { expect } from 'vitest';
-import type { SmtpSink } from '../../dev/smtp-sink.ts';
-import type { Page, TestBrowser } from './browser.ts';
-import type { SsoWorld } from './sso.ts';
-import { eventually } from './temporal.ts';
+import { startSmtpSink, type SmtpSink } from '../../dev/smtp-sink.ts';
+import type { IdpAccount } from '../../dev/oidc-provider.ts';
+import { makeOrgAdmin } from '../../operator/operations.ts';
+import { TestBrowser, type Page } from './browser.ts';
+import { startSsoWorld, type SsoWorld } from './sso.ts';
+import { eventually, startHarness, type TestHarness } from './temporal.ts';
+
+export interface SetupWorld {
+  smtp: SmtpSink;
+  h: TestHarness;
+  world: SsoWorld;
+  /** Signed in as `boss`, the organisation's org admin, who sends setup links. */
+  admin: TestBrowser;
+  stop(): Promise<void>;
+}
+
+/** An SSO organisation whose org admin `boss` is signed in, mailing through a loopback SMTP sink; `more` are further IdP accounts. */
+export async function startSetupWorld(more: (domain: string) => IdpAccount[] = () => []): Promise<SetupWorld> {
+  const smtp = await startSmtpSink();
+  const h = await startHarness();
+  const world = await startSsoWorld(h, (domain) => [{ login: 'boss', email: `boss@${domain}`, email_verified: true, name: 'The Boss' }, ...more(domain)], { SMTP_URL: smtp.url });
+  await makeOrgAdmin(h.sql, { org: world.org.slug, email: `boss@${world.domain}` });
+  const admin = new TestBrowser();
+  await world.signIn(admin, 'boss');
+  return {
+    smtp,
+    h,
+    world,
+    admin,
+    async stop() {
+      await world.stop();
+      await h.stop();
+      await smtp.stop();
+    },
+  };
+}
 
 /**
  * The setup pages as a browser uses them: form posts from our pages (same origin, the page's form
