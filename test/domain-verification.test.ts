@@ -10,6 +10,7 @@ import { addDomain, addItContact, makeOrgAdmin } from '../operator/operations.ts
 import { requestDomainCheck } from '../temporal/domain-verification.ts';
 import { domainVerificationWorkflowId } from '../workflows/definitions.ts';
 import { TestBrowser } from './support/browser.ts';
+import { unclaimableDomains } from './support/fixtures.ts';
 import { recordHistory } from './support/histories.ts';
 import { startDnsServer, type TestDnsServer } from './support/dns-server.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
@@ -111,13 +112,7 @@ describe('the API', () => {
     expect(mailTo(`plain@${world.domain}`, /is verified/)).toHaveLength(0);
   });
 
-  it.each([
-    ['gmail.com', 400, /public email provider/],
-    ['co.uk', 400, /public suffix/],
-    ['10.1.2.3', 400, /IP address/],
-    ['not a domain', 400, /not a domain name/],
-    ['a'.repeat(300), 400, /domain/],
-  ])('refuses %s with a clear message and saves nothing', async (domain, status, message) => {
+  it.each(unclaimableDomains)('refuses %s with a clear message and saves nothing', async (domain, status, message) => {
     const before = await h.sql`select count(*)::int as n from org_domains where org_id = ${world.org.id}`;
     const audit = await h.sql`select count(*)::int as n from audit_events where org_id = ${world.org.id}`;
     const answer = await api(boss, '', { method: 'POST', body: { domain } });

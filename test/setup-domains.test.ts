@@ -9,7 +9,7 @@ import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { createOrg, makeOrgAdmin } from '../operator/operations.ts';
 import { TestBrowser, type Page } from './support/browser.ts';
 import { startDnsServer, type TestDnsServer } from './support/dns-server.ts';
-import { uniqueSlug } from './support/fixtures.ts';
+import { unclaimableDomains, uniqueSlug } from './support/fixtures.ts';
 import { setupPages } from './support/setup-pages.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { eventually, startHarness, terminateRunningWorkflows, type TestHarness } from './support/temporal.ts';
@@ -114,13 +114,7 @@ describe('an IT contact verifies a domain from the setup session', () => {
 });
 
 describe('refusals: a 4xx page saying why, nothing saved', () => {
-  it.each([
-    ['gmail.com', 400, /public email provider/],
-    ['co.uk', 400, /public suffix/],
-    ['10.1.2.3', 400, /IP address/],
-    ['not a domain', 400, /not a domain name/],
-    ['a'.repeat(300), 400, /domain/],
-  ])('refuses %s', async (domain, status, message) => {
+  it.each(unclaimableDomains)('refuses %s', async (domain, status, message) => {
     const before = await counts();
     const refused = await post(contact, '/setup/domains', { domain }, await get(contact, '/setup/domains'));
     expect(refused.status).toBe(status);

@@ -48,3 +48,12 @@ export async function insertMember(
     values (${orgId}, ${email}, ${email.split('@')[0]!}, ${source}, ${orgRole}) returning id, email`;
   return member!;
 }
+
+/** Domains no organisation may claim, with the status and the words of the refusal: the API and both domains pages refuse them alike. */
+export const unclaimableDomains: [string, number, RegExp][] = [
+  ['gmail.com', 400, /public email provider/],
+  ['co.uk', 400, /public suffix/],
+  ['10.1.2.3', 400, /IP address/],
+  ['not a domain', 400, /not a domain name/],
+  ['a'.repeat(300), 400, /domain/],
+];
