@@ -89,6 +89,23 @@ describe('setup pages in Chromium, from the emailed link', () => {
     await screenshot(adminPage, 'setup-5-admin-setup-activity');
   }, 120_000);
 
+  it('a double click on Rotate posts once: the page shows the new token, not the 409 a second post earns', async () => {
+    const before = await itPage.goto(`${world.appUrl}/setup/scim`);
+    expect(before?.status()).toBe(200);
+    const answers: number[] = [];
+    itPage.on('response', (response) => {
+      if (response.url().endsWith('/setup/scim/rotate')) answers.push(response.status());
+    });
+    // A person's double click: the second press lands while the first post is on its way.
+    const box = (await itPage.getByRole('button', { name: /^Rotate/ }).boundingBox())!;
+    await itPage.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await itPage.waitForTimeout(30);
+    await itPage.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    const token = await itPage.getByLabel('Your new SCIM token').inputValue();
+    expect(answers).toEqual([201]);
+    expect((await scimOverHttp(world.appUrl, token, 'GET', '/Users')).status).toBe(200);
+  }, 60_000);
+
   it('the used link, opened again, says so and what to do, with no serious violation', async () => {
     const again = await (await browser.newContext()).newPage();
     const answer = await again.goto(link);
