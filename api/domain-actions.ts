@@ -73,7 +73,7 @@ export function domainActions({ sql, config, temporal }: AppDeps) {
    */
   async function add(by: DomainActor, input: string) {
     const answer = await claimForDnsVerification(sql, by.orgId, input, { memberId: by.memberId, actor: by.actor });
-    if ('refusal' in answer) throw new ClientError(answer.code === 'domain_taken' ? 409 : 400, answer.code, answer.refusal);
+    if ('refusal' in answer) throw new ClientError(answer.code === 'invalid_domain' ? 400 : 409, answer.code, answer.refusal);
     if (answer.row.token !== null) await check(by, answer.row.domain);
     return { domain: domainView(answer.row), created: answer.changed };
   }

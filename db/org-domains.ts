@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { claimableDomain } from '../domain/domain-claim.ts';
+import { claimableDomain, MAX_DOMAINS_PER_ORG } from '../domain/domain-claim.ts';
 import type { DomainStatus, LookupOutcome, VerificationMethod } from '../domain/domain-verification.ts';
 import { insertAuditEvent } from './audit.ts';
 import type { Queryable, Sql } from './client.ts';
@@ -59,7 +59,7 @@ export async function claimDomain(sql: Queryable, orgId: string, domain: string,
 
 export type ClaimAnswer =
   | { row: OrgDomainRow; changed: boolean }
-  | { refusal: string; code: 'invalid_domain' | 'domain_taken' };
+  | { refusal: string; code: 'invalid_domain' | 'domain_taken' | 'too_many_domains' };
 
 /**
  * The one way a domain is claimed for DNS verification (api, pages, CLI): the name checked
@@ -75,8 +75,24 @@ export async function claimForDnsVerification(sql: Sql, orgId: string, input: st
     if (owner && owner.orgId !== orgId) {
       return { refusal: `${domain} is already verified by another organisation. If it is yours, contact support.`, code: 'domain_taken' as const };
     }
+    if (!(await orgDomain(tx, orgId, domain)) && (await lockedDomainCount(tx, orgId)) >= MAX_DOMAINS_PER_ORG) {
+      return {
+        refusal: `Your organisation already has ${MAX_DOMAINS_PER_ORG} domains, the most it can hold. Remove one it no longer uses, then add ${domain}.`,
+        code: 'too_many_domains' as const,
+      };
+    }
     const answer = await claimDomain(tx, orgId, domain, newDomainToken());
     if (answer.changed) await insertAuditEvent(tx, { orgId, ...actor, type: 'domain.claimed', data: { domain } });
     return answer;
   });
+}
+
+/**
+ * The organisation's domain count, with its row locked (no key update: member inserts, which only
+ * share its key, go on) so two new claims at the limit take turns and the second sees the first.
+ */
+async function lockedDomainCount(tx: Queryable, orgId: string): Promise<number> {
+  await tx`select 1 from organisations where id = ${orgId} for no key update`;
+  const [{ n }]: [{ n: number }] = await tx`select count(*)::int as n from org_domains where org_id = ${orgId}`;
+  return n;
 }

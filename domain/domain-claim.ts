@@ -8,6 +8,12 @@ import { isDomainName, MAX_DOMAIN_NAME_LENGTH } from './domain-name.ts';
 
 const consumerDomains = new Set(freeEmailDomains);
 
+/**
+ * Domains one organisation may hold (pending, verified or failed). Far above any real organisation's
+ * count; it bounds what one admin or setup link can make the daily re-checks and the pages carry.
+ */
+export const MAX_DOMAINS_PER_ORG = 100;
+
 export type DomainClaim = { domain: string } | { refusal: string };
 
 /** Lower case, no blanks, no trailing root dot: how domains are stored and compared. */

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimForDnsVerification } from '../db/org-domains.ts';
+import { MAX_DOMAINS_PER_ORG } from '../domain/domain-claim.ts';
 import { challengeRecord, type DomainCheckSchedule } from '../domain/domain-verification.ts';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { addDomain, addItContact, makeOrgAdmin } from '../operator/operations.ts';
@@ -128,6 +129,28 @@ describe('the API', () => {
     expect(answer.json.message).toMatch(/already verified by another organisation/);
     expect(await statusOf(rivalWorld.domain)).toBeUndefined();
     await expect(h.sql`insert into org_domains (domain, org_id, status, verified_by, verified_at) values (${rivalWorld.domain}, ${world.org.id}, 'verified', 'operator', now())`).rejects.toThrow(/org_domains_one_owner/);
+  });
+
+  it(`holds an organisation to ${MAX_DOMAINS_PER_ORG} domains: of two new ones racing for the last place one is added, the other refused (409) and saved nowhere`, async () => {
+    const fillers = await h.sql<{ domain: string }[]>`
+      insert into org_domains (domain, org_id, status, token)
+      select 'filler-' || n || '-' || ${world.org.slug} || '.example', ${world.org.id}, 'pending', md5(n::text)
+      from generate_series(1, ${MAX_DOMAINS_PER_ORG} - 1 - (select count(*)::int from org_domains where org_id = ${world.org.id})) n
+      returning domain`;
+    try {
+      const racing = [sub('last-place-a'), sub('last-place-b')];
+      const answers = await Promise.all(racing.map((domain) => api(boss, '', { method: 'POST', body: { domain } })));
+      expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
+      const refused = answers.find((a) => a.status === 409)!;
+      expect(refused.json).toMatchObject({ error: 'too_many_domains' });
+      expect(refused.json.message).toMatch(new RegExp(`already has ${MAX_DOMAINS_PER_ORG} domains.*Remove one`));
+      expect((await h.sql`select domain from org_domains where org_id = ${world.org.id} and domain in ${h.sql(racing)}`).length).toBe(1);
+      // At the limit, a domain the organisation already holds is still answered as it stands.
+      expect((await api(boss, '', { method: 'POST', body: { domain: fillers[0]!.domain } })).status).toBe(200);
+    } finally {
+      await terminateRunningWorkflows(h);
+      await h.sql`delete from org_domains where org_id = ${world.org.id} and (domain like 'filler-%' or domain like 'last-place-%')`;
+    }
   });
 
   it('lets org admins act only within their own organisation', async () => {
