@@ -81,6 +81,8 @@ export function domainActions({ sql, config, temporal }: AppDeps) {
   return {
     list: async (by: DomainActor) => (await orgDomains(sql, by.orgId)).map(domainView),
 
+    show: async (by: DomainActor, input: string) => domainView(await find(by, input)),
+
     add,
 
     /** Signals the domain's workflow; a failed domain is claimed again, which starts a new attempt. */
@@ -96,13 +98,14 @@ export function domainActions({ sql, config, temporal }: AppDeps) {
      * Stops trusting the domain for JIT; its workflow ends at its next check (it finds no claim).
      * Operator-verified domains are the operator's to remove.
      */
-    async remove(by: DomainActor, input: string) {
+    async remove(by: DomainActor, input: string): Promise<string> {
       const row = await find(by, input);
       if (row.verifiedBy === 'operator') throw byOperator(row.domain);
       await sql.begin(async (tx) => {
         const removed = await tx`delete from org_domains where org_id = ${by.orgId} and domain = ${row.domain}`;
         if (removed.count > 0) await insertAuditEvent(tx, { orgId: by.orgId, memberId: by.memberId, actor: by.actor, type: 'domain.removed', data: { domain: row.domain } });
       });
+      return row.domain;
     },
   };
 }

@@ -675,6 +675,16 @@ Object.assign(routes, {
     session: 'member',
     own: [...formToken, { name: 'not a domain of the org', apply: (d, rng, w) => replaceId(d, w.pendingDomain, rng.pick([...badDomains, 'unknown.example', w.domain])) }],
   },
+  'GET /admin/domains/:domain/remove': {
+    base: (w) => base('GET', `/admin/domains/${w.pendingDomain}/remove`, w),
+    session: 'member',
+    own: [{ name: 'not a domain of the org', apply: (d, rng, w) => replaceId(d, w.pendingDomain, rng.pick([...badDomains, 'unknown.example'])) }],
+  },
+  'POST /admin/domains/:domain/remove': {
+    base: formPost((w) => `/admin/domains/${w.pendingDomain}/remove`),
+    session: 'member',
+    own: [...formToken, { name: 'not a domain of the org', apply: (d, rng, w) => replaceId(d, w.pendingDomain, rng.pick([...badDomains, 'unknown.example', w.domain])) }],
+  },
   'GET /admin/invitations': { base: (w) => base('GET', '/admin/invitations', w), session: 'member' },
   'POST /admin/invitations': {
     base: formPost(() => '/admin/invitations', () => ({ email: 'fuzz@partner.example', orgRole: 'member' })),
@@ -744,6 +754,16 @@ Object.assign(routes, {
   },
   'POST /setup/domains/:domain/check': {
     base: (w) => setupPage('POST', `/setup/domains/${w.pendingDomain}/check`, () => ({}))(w),
+    session: 'setup',
+    own: [...formToken, { name: 'not a domain of the org', apply: (d, rng, w) => replaceId(d, w.pendingDomain, rng.pick([...badDomains, 'unknown.example', w.domain])) }],
+  },
+  'GET /setup/domains/:domain/remove': {
+    base: (w) => setupPage('GET', `/setup/domains/${w.pendingDomain}/remove`)(w),
+    session: 'setup',
+    own: [{ name: 'not a domain of the org', apply: (d, rng, w) => replaceId(d, w.pendingDomain, rng.pick([...badDomains, 'unknown.example'])) }],
+  },
+  'POST /setup/domains/:domain/remove': {
+    base: (w) => setupPage('POST', `/setup/domains/${w.pendingDomain}/remove`, () => ({}))(w),
     session: 'setup',
     own: [...formToken, { name: 'not a domain of the org', apply: (d, rng, w) => replaceId(d, w.pendingDomain, rng.pick([...badDomains, 'unknown.example', w.domain])) }],
   },

@@ -106,6 +106,36 @@ describe('an IT contact verifies a domain from the setup session', () => {
     expect(activity).toContain(`Domain ${domain()} verified by its DNS record (by the service)`);
   });
 
+  it('removes a domain after a confirmation page that says what removing it does; audited, and gone from the page', async () => {
+    const removable = sub('removable');
+    await submit(contact, '/setup/domains', { domain: removable }, await get(contact, '/setup/domains'));
+    const list = await get(contact, '/setup/domains');
+    expect(list.body).toContain(`<a href="/setup/domains/${removable}/remove" aria-label="Remove: ${removable}">Remove</a>`);
+    const confirm = await get(contact, `/setup/domains/${removable}/remove`);
+    expect(confirm.status).toBe(200);
+    expect(confirm.body).toContain(`<h1>Remove ${removable}?</h1>`);
+    expect(confirm.body).toContain('Its check stops');
+    expect((await rows()).map((r) => r.domain)).toContain(removable);
+
+    const removed = await submit(contact, `/setup/domains/${removable}/remove`, {}, confirm);
+    expect(removed.status).toBe(200);
+    expect(removed.body).toContain(`${removable} is removed.`);
+    expect(removed.body).not.toContain(`id="domain-${removable}"`);
+    expect((await rows()).map((r) => r.domain)).not.toContain(removable);
+    expect(await audit(removable)).toEqual([
+      { type: 'domain.claimed', actor: `setup:${IT}` },
+      { type: 'domain.removed', actor: `setup:${IT}` },
+    ]);
+    const again = await post(contact, `/setup/domains/${removable}/remove`, {}, confirm);
+    expect(again.status).toBe(404);
+  });
+
+  it('warns before removing a verified domain that new people on it can no longer get an account', async () => {
+    const confirm = await get(admin, `/admin/domains/${domain()}/remove`);
+    expect(confirm.status).toBe(200);
+    expect(confirm.body).toContain('can no longer get an account by signing in');
+  });
+
   it('the admin\'s status feed answers the same, for the admin\'s own organisation', async () => {
     const feed = await admin.request(`${world.appUrl}/admin/domains/status`, { headers: { accept: 'application/json' } });
     expect(feed.status).toBe(200);
@@ -137,10 +167,15 @@ describe('refusals: a 4xx page saying why, nothing saved', () => {
     expect((await rows()).map((r) => r.domain)).not.toContain(sub('forged'));
   });
 
-  it('has no record to check on an operator-verified domain (409)', async () => {
-    const refused = await post(contact, `/setup/domains/${world.domain}/check`, {}, await get(contact, '/setup/domains'));
-    expect(refused.status).toBe(409);
-    expect(refused.body).toContain('verified by the service operator');
+  it('has no record to check, and no removal, on an operator-verified domain (409)', async () => {
+    const page = await get(contact, '/setup/domains');
+    expect(page.body).not.toContain(`/setup/domains/${world.domain}/remove`);
+    for (const action of ['check', 'remove']) {
+      const refused = await post(contact, `/setup/domains/${world.domain}/${action}`, {}, page);
+      expect(refused.status).toBe(409);
+      expect(refused.body).toContain('verified by the service operator');
+    }
+    expect((await rows()).find((r) => r.domain === world.domain)).toMatchObject({ status: 'verified', verifiedBy: 'operator' });
   });
 
   it("another organisation's domain in the URL is a 404 and changes nothing", async () => {
@@ -151,9 +186,12 @@ describe('refusals: a 4xx page saying why, nothing saved', () => {
     expect(page.body).not.toContain(theirs);
     const before = { mine: await rows(), theirs: await rows(other.id), counts: await counts() };
     for (const domain of [theirs, rivalWorld.domain, '..%2F..%2Fadmin']) {
-      const refused = await post(contact, `/setup/domains/${domain}/check`, {}, page);
-      expect(refused.status).toBe(404);
-      expect(refused.body).toContain('has not added this domain');
+      for (const action of ['check', 'remove']) {
+        const refused = await post(contact, `/setup/domains/${domain}/${action}`, {}, page);
+        expect(refused.status).toBe(404);
+        expect(refused.body).toContain('has not added this domain');
+      }
+      expect((await get(contact, `/setup/domains/${domain}/remove`)).status).toBe(404);
     }
     expect({ mine: await rows(), theirs: await rows(other.id), counts: await counts() }).toEqual(before);
     expect(JSON.parse((await contact.request(`${world.appUrl}/setup/domains/status`)).body).domains.map((d: { domain: string }) => d.domain)).not.toContain(theirs);

@@ -40,7 +40,10 @@ function domainSection(path: string, field: Html, d: DomainView) {
           <dt>Last check</dt><dd id="${ids.lastCheck}">${d.lastCheck ? html`${when(d.lastCheck.at)}: ${d.lastCheck.description}` : 'not yet'}</dd>`
         : ''}
     </dl>
-    ${d.record ? html`<form method="post" action="${path}/${d.domain}/check">${field}${checkButton(d)}</form>` : ''}
+    ${d.record
+      ? html`<form method="post" action="${path}/${d.domain}/check">${field}${checkButton(d)}</form>
+        <p><a href="${path}/${d.domain}/remove" aria-label="Remove: ${d.domain}">Remove</a></p>`
+      : ''}
   </section>`;
 }
 
@@ -93,6 +96,30 @@ export function domainPages<E extends Env>(deps: AppDeps, surface: DomainsSurfac
     const { domain } = await surface.formFields(c, addDomain);
     const { domain: added, created } = await domains.add(surface.actor(c), domain);
     setNotice(c, deps.config, created ? `${added.domain} is added; create its TXT record below.` : `${added.domain} was already added; it is ${added.status}.`);
+    return c.redirect(path, 303);
+  });
+
+  /** A confirmation step first: removing a verified domain stops new accounts on it at once. */
+  app.get('/:domain/remove', async (c) => {
+    const d = await domains.show(surface.actor(c), c.req.param('domain'));
+    const { tokenField: field, show } = surface.page(c);
+    const consequence =
+      d.status === 'verified'
+        ? 'People with an email address on it can no longer get an account by signing in. Members who already have one keep it.'
+        : 'Its check stops; add it again to start over with a new record.';
+    return show(
+      `Remove ${d.domain}?`,
+      html`<h1>Remove ${d.domain}?</h1>
+        <p>${consequence}</p>
+        <form method="post" action="${path}/${d.domain}/remove">${field}<button type="submit">Remove ${d.domain}</button></form>
+        <p><a href="${path}">Keep it and go back to the domains</a></p>`,
+    );
+  });
+
+  app.post('/:domain/remove', async (c) => {
+    await surface.formFields(c, z.strictObject({}));
+    const removed = await domains.remove(surface.actor(c), c.req.param('domain'));
+    setNotice(c, deps.config, `${removed} is removed.`);
     return c.redirect(path, 303);
   });
 
