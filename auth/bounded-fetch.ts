@@ -1,4 +1,5 @@
 import type { CustomFetch } from 'openid-client';
+import type { Dispatcher } from 'undici';
 
 /** The most an identity provider's answer (discovery, token, keys) may be; real ones are a few kB. */
 export const MAX_IDP_RESPONSE_BYTES = 1024 * 1024;
@@ -8,9 +9,10 @@ const tooLarge = () => new Error(`the identity provider's answer is larger than 
 /**
  * fetch for openid-client that reads at most MAX_IDP_RESPONSE_BYTES of a body: the issuer is typed
  * by an IT contact, and an answer read whole could hold the api's memory for the whole timeout.
+ * `dispatcher` decides where it may connect (auth/public-egress.ts in production).
  */
-export const boundedFetch: CustomFetch = async (url, options) => {
-  const response = await fetch(url, options as RequestInit);
+export const boundedFetch = (dispatcher?: Dispatcher): CustomFetch => async (url, options) => {
+  const response = await fetch(url, { ...(options as RequestInit), ...(dispatcher ? { dispatcher } : {}) } as RequestInit);
   if (Number(response.headers.get('content-length')) > MAX_IDP_RESPONSE_BYTES) {
     await response.body?.cancel();
     throw tooLarge();

@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import type { Config } from '../config/index.ts';
 import { boundedFetch } from './bounded-fetch.ts';
+import { InternalAddressError, publicOnlyAgent, type ResolveAll } from './public-egress.ts';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -28,7 +29,7 @@ export function allowsInsecureIssuer(issuer: URL, env: Config['env']): boolean {
 }
 
 /** Why an issuer is no usable OpenID Provider; the setup page words each one for a person. */
-export type IssuerProblem = 'insecure' | 'unreachable' | 'timeout' | 'not_openid_provider' | 'other_issuer' | 'unsafe_endpoint';
+export type IssuerProblem = 'insecure' | 'unreachable' | 'timeout' | 'not_openid_provider' | 'other_issuer' | 'unsafe_endpoint' | 'internal_address';
 
 export class IssuerError extends Error {
   override name = 'IssuerError';
@@ -57,7 +58,7 @@ const ISSUER_MISMATCH = 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED';
 /** An error and its causes, outermost first: openid-client wraps the check that failed in a general message. */
 export const causes = (err: unknown): unknown[] => (err instanceof Error ? [err, ...causes(err.cause)] : err === undefined ? [] : [err]);
 
-function issuerProblem(err: unknown): { problem: IssuerProblem; namedIssuer?: string } {
+function issuerProblem(err: unknown): { problem: IssuerProblem; namedIssuer?: string; detail?: string } {
   const chain = causes(err);
   if (chain.some((e) => (e as { code?: unknown }).code === 'OAUTH_TIMEOUT' || (e as { name?: unknown }).name === 'TimeoutError')) return { problem: 'timeout' };
   const mismatch = chain.find((e) => (e as { code?: unknown }).code === ISSUER_MISMATCH) as { cause?: { body?: { issuer?: unknown } } } | undefined;
@@ -65,9 +66,26 @@ function issuerProblem(err: unknown): { problem: IssuerProblem; namedIssuer?: st
     const named = mismatch.cause?.body?.issuer;
     return { problem: 'other_issuer', ...(typeof named === 'string' ? { namedIssuer: named.slice(0, 2048) } : {}) };
   }
+  const internal = chain.find((e) => e instanceof InternalAddressError);
+  if (internal) return { problem: 'internal_address', detail: (internal as Error).message };
   if (chain.some((e) => e instanceof TypeError && e.message === 'fetch failed')) return { problem: 'unreachable' };
   return { problem: 'not_openid_provider' };
 }
+
+export interface DiscoverOptions {
+  timeoutSeconds?: number;
+  /** How production resolves the IdP's names (tests point it at their own DNS server). */
+  resolve?: ResolveAll;
+}
+
+/**
+ * In production every request to an identity provider (discovery, token, keys) connects only to
+ * public addresses: a domain name typed by an IT contact, or named by a discovery document, that
+ * resolves to this host or an internal network is refused at connect time. The dev and test IdPs
+ * are on loopback, so outside production only the size bound applies.
+ */
+const productionFetch = boundedFetch(publicOnlyAgent());
+const developmentFetch = boundedFetch();
 
 /**
  * OIDC discovery from the issuer URL; openid-client requires the metadata's issuer to equal it
@@ -75,7 +93,7 @@ function issuerProblem(err: unknown): { problem: IssuerProblem; namedIssuer?: st
  * way, and for an address naming the discovery document itself, which auth/connection-settings.ts
  * refuses). The document must list the endpoints a sign-in needs.
  */
-export async function discover(settings: ConnectionSettings, env: Config['env'], timeoutSeconds = DISCOVERY_TIMEOUT_SECONDS) {
+export async function discover(settings: ConnectionSettings, env: Config['env'], { timeoutSeconds = DISCOVERY_TIMEOUT_SECONDS, resolve }: DiscoverOptions = {}) {
   const issuer = new URL(settings.issuer);
   const insecure = allowsInsecureIssuer(issuer, env);
   if (issuer.protocol !== 'https:' && !insecure) {
@@ -87,11 +105,11 @@ export async function discover(settings: ConnectionSettings, env: Config['env'],
       execute: insecure ? [oidc.allowInsecureRequests] : [],
       timeout: timeoutSeconds,
       // Kept by the configuration: token and key responses are bounded as the discovery document is.
-      [oidc.customFetch]: boundedFetch,
+      [oidc.customFetch]: env === 'production' ? (resolve ? boundedFetch(publicOnlyAgent(resolve)) : productionFetch) : developmentFetch,
     });
   } catch (err) {
-    const { problem, namedIssuer } = issuerProblem(err);
-    throw new IssuerError(`issuer ${settings.issuer} is unreachable or not an OpenID Provider: ${(err as Error).message}`, problem, namedIssuer);
+    const { problem, namedIssuer, detail = (err as Error).message } = issuerProblem(err);
+    throw new IssuerError(`issuer ${settings.issuer} is unreachable or not an OpenID Provider: ${detail}`, problem, namedIssuer);
   }
   const metadata = configuration.serverMetadata();
   if (typeof metadata.authorization_endpoint !== 'string' || typeof metadata.token_endpoint !== 'string') {

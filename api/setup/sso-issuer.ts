@@ -25,6 +25,8 @@ function issuerRefusal(err: IssuerError, issuer: string): string {
       return `The discovery document at ${documentUrl(issuer)} names another issuer${err.namedIssuer ? `, ${err.namedIssuer}` : ''}. The issuer you type must equal the document's "issuer" exactly (openid-client checks this, against mix-up attacks)${err.namedIssuer ? `: type ${err.namedIssuer} if that is your identity provider` : ''}.`;
     case 'unsafe_endpoint':
       return `The discovery document at ${documentUrl(issuer)} sends sign-ins to an address that is not https on a domain name (an IP address or localhost). An identity provider reachable from the internet names its endpoints by domain; check the issuer URL.`;
+    case 'internal_address':
+      return `We did not connect to ${issuer}: its name resolves to an internal address (this server's own network, not the internet). An identity provider must be reachable on the internet; check the issuer URL.`;
     default: {
       const _exhaustive: never = err.problem;
       return String(_exhaustive);
@@ -35,7 +37,7 @@ function issuerRefusal(err: IssuerError, issuer: string): string {
 /** Discovery for the setup pages: bounded, and every failure as words for the page. */
 export async function discoverForSetup(settings: ConnectionSettings, env: Config['env']): Promise<Configuration | { refusal: string }> {
   try {
-    return await discover(settings, env, SETUP_DISCOVERY_TIMEOUT_SECONDS);
+    return await discover(settings, env, { timeoutSeconds: SETUP_DISCOVERY_TIMEOUT_SECONDS });
   } catch (err) {
     if (err instanceof IssuerError) return { refusal: issuerRefusal(err, settings.issuer) };
     throw err;

@@ -1,11 +1,12 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { isIP } from 'node:net';
 import dns2 from 'dns2';
 import { freePort } from '../../dev/ports.ts';
 
 const { Packet } = dns2;
 
-/** What the zone holds at one name: TXT records (each one or more character-strings), or a failure. */
-type Entry = { txt: string[][]; answerName: string } | { servfail: true };
+/** What the zone holds at one name: TXT records (each one or more character-strings), addresses, or a failure. */
+type Entry = { txt: string[][]; answerName: string } | { addresses: string[]; answerName: string } | { servfail: true };
 
 /**
  * A real authoritative DNS server on loopback (UDP), built on dns2: tests set the records each
@@ -17,6 +18,8 @@ export interface TestDnsServer {
   server: string;
   /** Each record is one string or its character-strings (a split record). */
   setTxt(name: string, records: (string | string[])[]): void;
+  /** A and AAAA records (by each address's family). */
+  setAddresses(name: string, addresses: string[]): void;
   servfail(name: string): void;
   remove(name: string): void;
   stop(): Promise<void>;
@@ -30,8 +33,13 @@ export async function startDnsServer(): Promise<TestDnsServer> {
     const entry = question && zone.get(question.name.toLowerCase());
     if (!entry) response.header.rcode = 3;
     else if ('servfail' in entry) response.header.rcode = 2;
-    else if (question.type === Packet.TYPE.TXT) {
+    else if ('txt' in entry && question.type === Packet.TYPE.TXT) {
       for (const data of entry.txt) response.answers.push({ name: entry.answerName, type: Packet.TYPE.TXT, class: Packet.CLASS.IN, ttl: 1, data } as never);
+    } else if ('addresses' in entry && (question.type === Packet.TYPE.A || question.type === Packet.TYPE.AAAA)) {
+      const family = question.type === Packet.TYPE.A ? 4 : 6;
+      for (const address of entry.addresses.filter((a) => isIP(a) === family)) {
+        response.answers.push({ name: entry.answerName, type: question.type, class: Packet.CLASS.IN, ttl: 1, address } as never);
+      }
     }
     void send(response);
   });
@@ -40,6 +48,7 @@ export async function startDnsServer(): Promise<TestDnsServer> {
   return {
     server: `127.0.0.1:${port}`,
     setTxt: (name, records) => zone.set(name.toLowerCase(), { answerName: name, txt: records.map((r) => (Array.isArray(r) ? r : [r])) }),
+    setAddresses: (name, addresses) => zone.set(name.toLowerCase(), { answerName: name, addresses }),
     servfail: (name) => zone.set(name.toLowerCase(), { servfail: true }),
     remove: (name) => zone.delete(name.toLowerCase()),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
