@@ -4,8 +4,13 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { freePort } from '../dev/ports.ts';
+import { createSql } from '../db/client.ts';
+import { createApiMetrics } from '../metrics/api-metrics.ts';
+import { registerDatabaseGauges } from '../metrics/database-gauges.ts';
 import { redeliverDirectoryEventsWorkflow } from '../workflows/index.ts';
+import { alertRules, exposedNames, metricNames } from './support/alert-rules.ts';
 import { sampleSum, scrape } from './support/metrics.ts';
+import { eventually } from './support/temporal.ts';
 import { privateDatabase } from './support/private-database.ts';
 import { deleteMaintenanceSchedules, startWorkerProcess } from './support/processes.ts';
 
@@ -56,3 +61,29 @@ it("the worker's /metrics carries the Core SDK's worker, poll and task metrics, 
   expect(after).toMatch(/^# TYPE sso_reminder_digests_total counter/m);
   expect(after).toMatch(/^process_cpu_seconds_total /m);
 }, 60_000);
+
+it('counts workflow task failures: a workflow of a type the worker does not know fails its task', async () => {
+  const failed = { name: 'temporal_workflow_task_execution_failed_total', labels: { task_queue: taskQueue } };
+  const before = sampleSum(await scrape(metricsUrl), failed.name, failed.labels);
+  const handle = await client.workflow.start('noSuchWorkflow', { taskQueue, workflowId: `metrics-unknown-${randomUUID()}`, args: [] });
+  try {
+    await eventually(async () => (sampleSum(await scrape(metricsUrl), failed.name, failed.labels) > before ? true : undefined), 20_000);
+  } finally {
+    await handle.terminate('test over');
+  }
+}, 30_000);
+
+it('every metric the alert rules read is one the api, the worker or its SDK really exports', async () => {
+  const sql = createSql(db.url, { max: 1 });
+  try {
+    const api = createApiMetrics();
+    registerDatabaseGauges(api.registry, sql);
+    const exported = new Set([...exposedNames(await api.registry.metrics()), ...exposedNames(await scrape(metricsUrl))]);
+    // Series Prometheus itself writes (`up`, per target) and the blackbox exporter's probe result.
+    const fromPrometheus = new Set(['up', 'probe_success']);
+    const missing = alertRules().flatMap((rule) => metricNames(rule.expr).filter((name) => !exported.has(name) && !fromPrometheus.has(name)).map((name) => `${rule.alert}: ${name}`));
+    expect(missing).toEqual([]);
+  } finally {
+    await sql.end();
+  }
+}, 30_000);
