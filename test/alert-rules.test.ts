@@ -25,6 +25,12 @@ describe('deploy/prometheus/alerts.yml', () => {
     expect(run.status).toBe(0);
   });
 
+  it('is loaded by the example scrape configuration (promtool check config prometheus.yml)', () => {
+    const run = promtool(['check', 'config', 'prometheus.yml']);
+    expect(run.output).toMatch(/prometheus\.yml is valid/);
+    expect(run.status).toBe(0);
+  });
+
   it('reads metric names out of expressions as Prometheus does', () => {
     expect(metricNames('histogram_quantile(0.95, sum by (le, task_queue) (rate(temporal_x_bucket{job="a", le="1"}[5m]))) > 2')).toEqual(['temporal_x_bucket']);
     expect(metricNames('sum(increase(a_total{outcome="deferred"}[30m])) > 0 unless sum(increase(b_total[30m])) > 0')).toEqual(['a_total', 'b_total']);
