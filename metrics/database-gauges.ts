@@ -20,14 +20,14 @@ const SNAPSHOT_TTL_MS = 5_000;
 export function registerDatabaseGauges(registry: Registry, sql: Sql): void {
   const registers = [registry];
   let last: { at: number; snapshot: Promise<MetricsSnapshot> } | undefined;
-  const failures = new Counter({ name: 'sso_metrics_snapshot_failures_total', help: 'Scrapes whose PostgreSQL snapshot failed or timed out (its gauges were left out).', registers });
 
   function snapshot(): Promise<MetricsSnapshot> {
     if (!last || Date.now() - last.at > SNAPSHOT_TTL_MS) {
       const read = withTimeout(readMetricsSnapshot(sql, STATEMENT_TIMEOUT_MS), WAIT_MS, () => new Error(`no metrics snapshot within ${WAIT_MS} ms`));
       last = { at: Date.now(), snapshot: read };
-      // A failed snapshot is not reused: the next scrape tries again.
+      // A failed snapshot is counted once and not reused: the next scrape tries again.
       read.catch(() => {
+        failures.inc();
         if (last?.snapshot === read) last = undefined;
       });
     }
@@ -43,11 +43,8 @@ export function registerDatabaseGauges(registry: Registry, sql: Sql): void {
       registers,
       async collect() {
         this.reset();
-        try {
-          set(this, await snapshot());
-        } catch {
-          failures.inc();
-        }
+        // Counted where the read fails (snapshot()), once however many gauges waited on it.
+        await snapshot().then((s) => set(this, s), () => undefined);
       },
     });
   }
@@ -64,4 +61,5 @@ export function registerDatabaseGauges(registry: Registry, sql: Sql): void {
       gauge.set({ state: 'parked' }, s.directoryEvents.parked);
     },
   );
+  const failures = new Counter({ name: 'sso_metrics_snapshot_failures_total', help: 'PostgreSQL reads for the scrape-time gauges that failed or timed out (those scrapes left the gauges out).', registers });
 }

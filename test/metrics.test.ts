@@ -1,16 +1,18 @@
 import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSql } from '../db/client.ts';
 import { dueDirectoryEvents, recordDeliveryFailure } from '../db/directory-events.ts';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { DELIVERY_ATTEMPTS } from '../domain/directory-delivery.ts';
 import { createApiMetrics, type ApiMetrics } from '../metrics/api-metrics.ts';
+import { registerDatabaseGauges } from '../metrics/database-gauges.ts';
 import { serveApiMetrics, serveWorkerMetrics } from '../metrics/endpoints.ts';
 import type { MetricsServer } from '../metrics/server.ts';
 import { createWorkerMetrics, type WorkerMetrics } from '../metrics/worker-metrics.ts';
 import { nudgeReminders } from '../temporal/site-access.ts';
 import { TestBrowser } from './support/browser.ts';
 import { insertOrg } from './support/fixtures.ts';
-import { sampleSum, scrape } from './support/metrics.ts';
+import { parseSamples, sampleSum, scrape } from './support/metrics.ts';
 import { privateDatabase } from './support/private-database.ts';
 import { cutOffScimApp, scimOrg, scimOverHttp } from './support/scim.ts';
 import { okta } from './support/scim-fixtures.ts';
@@ -73,6 +75,21 @@ describe('the metrics endpoint', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(await res.text()).toMatch(/^# HELP sso_http_request_duration_seconds /m);
     expect((await fetch(metricsUrl.replace('/metrics', '/'))).status).toBe(404);
+  });
+});
+
+describe('the gauges read from PostgreSQL', () => {
+  it('are left out, never reported as zero, while PostgreSQL does not answer, and the failure is counted', async () => {
+    const unreachable = createSql('postgres://postgres@127.0.0.1:1/nothing', { max: 1, connect_timeout: 1 });
+    try {
+      const { registry } = createApiMetrics();
+      registerDatabaseGauges(registry, unreachable);
+      const first = await registry.metrics();
+      expect(parseSamples(first).filter((s) => s.name.startsWith('sso_members_') || s.name.startsWith('sso_directory_'))).toEqual([]);
+      await eventually(async () => (sampleSum(await registry.metrics(), 'sso_metrics_snapshot_failures_total') >= 1 ? true : undefined));
+    } finally {
+      await unreachable.end();
+    }
   });
 });
 
