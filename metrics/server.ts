@@ -33,7 +33,12 @@ export async function startMetricsServer({ registry, port, host, appendix }: { r
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // A scraper's kept-alive connection would otherwise hold the shutdown until it times out.
+        server.closeIdleConnections();
+      }),
   };
 }
 

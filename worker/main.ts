@@ -47,10 +47,11 @@ try {
       (err: unknown) => log.error({ err, job }, 'could not ensure a maintenance schedule; restart the worker to retry'),
     );
   }
-  // The SDK runtime turns SIGINT/SIGTERM into shutdown() of both workers; run() resolves once both drained.
-  const running = workers.run();
+  // Before polling starts: a metrics port already taken stops the worker at once.
   const metricsServer = await serveWorkerMetrics(config.metrics, metrics);
   if (metricsServer) log.info({ port: metricsServer.port, host: config.metrics.host }, 'metrics listening');
+  // The SDK runtime turns SIGINT/SIGTERM into shutdown() of both workers; run() resolves once both drained.
+  const running = workers.run();
   const stopHealthFile = config.workerHealthFile ? keepHealthFile(config.workerHealthFile, workers, () => roundTrip(sql, DATABASE_PROBE_MS)) : () => {};
   log.info({ taskQueue: config.temporal.taskQueue, mailTaskQueue: mailTaskQueue(config.temporal.taskQueue), address: config.temporal.address }, 'worker started');
   await running.finally(() => Promise.all([stopHealthFile(), metricsServer?.close()]));
