@@ -9,6 +9,7 @@ import { registerDatabaseGauges } from '../metrics/database-gauges.ts';
 import { serveApiMetrics, serveWorkerMetrics } from '../metrics/endpoints.ts';
 import type { MetricsServer } from '../metrics/server.ts';
 import { createWorkerMetrics, type WorkerMetrics } from '../metrics/worker-metrics.ts';
+import { createScimToken } from '../operator/scim-tokens.ts';
 import { nudgeReminders } from '../temporal/site-access.ts';
 import { TestBrowser } from './support/browser.ts';
 import { insertOrg } from './support/fixtures.ts';
@@ -42,6 +43,7 @@ beforeAll(async () => {
     (domain) => [
       { login: 'ada', email: `ada@${domain}`, email_verified: true, name: 'Ada' },
       { login: 'unverified', email: `unverified@${domain}`, email_verified: false, name: 'Unverified' },
+      { login: 'lin', email: `lin@${domain}`, email_verified: true, name: 'Lin' },
     ],
     {},
     apiMetrics,
@@ -129,6 +131,17 @@ describe('sign-ins, requests and waiting members', () => {
     await untilGauge('sso_members_waiting_for_site', { waited_over: '0s' }, base + 1);
     const text = await scrape(metricsUrl);
     expect(['1h', '1d', '3d', '7d', '14d'].map((waited_over) => sampleSum(text, 'sso_members_waiting_for_site', { waited_over }))).toEqual([1, 1, 1, 0, 0]);
+  }, 30_000);
+});
+
+describe('linked sign-ins', () => {
+  it('a member the directory created, signing in for the first time, counts as linked', async () => {
+    const { token } = await createScimToken(h.sql, { org: world.org.slug });
+    expect((await scimOverHttp(world.appUrl, token, 'POST', '/Users', okta.create(`lin@${world.domain}`, 'ext-lin'))).status).toBe(201);
+    const linked = { outcome: 'linked', reason: 'none' };
+    const before = await apiValue('sso_sign_ins_total', linked);
+    await world.signIn(new TestBrowser(), 'lin');
+    expect(await apiValue('sso_sign_ins_total', linked)).toBe(before + 1);
   }, 30_000);
 });
 
