@@ -13,6 +13,7 @@ import { domainNoticeActivities } from './domain-notices.ts';
 import { domainActivities } from './domains.ts';
 import { reminderSweepActivities } from './reminder-sweep.ts';
 import { reminderActivities, type ReminderSettings } from './reminders.ts';
+import type { WorkerMetrics } from '../metrics/worker-metrics.ts';
 
 export interface ActivityDeps {
   sql: Sql;
@@ -22,6 +23,8 @@ export interface ActivityDeps {
   reminders: ReminderSettings;
   /** Where domain verification looks TXT records up; the system's resolvers when absent. */
   dns?: DnsSettings;
+  /** Where the activities count what they decide (digests); a registry of their own when absent. */
+  metrics?: WorkerMetrics;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -34,7 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...emailActivities(deps.sql, deps.mailer),
     ...invitationActivities(deps.sql, deps.mailer),
     ...maintenanceActivities(deps.sql),
-    ...reminderActivities(deps.sql, deps.mailer, deps.reminders),
+    ...reminderActivities(deps.sql, deps.mailer, deps.reminders, deps.metrics),
     ...reminderSweepActivities(deps.sql, deps.temporal, deps.reminders.policy),
     ...directorySweepActivities(deps.sql, deps.temporal),
     ...domainActivities(deps.sql, deps.dns ?? {}),

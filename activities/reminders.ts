@@ -17,6 +17,7 @@ import {
   type ReminderContacts,
   type ReminderPolicy,
 } from '../domain/reminders.ts';
+import { createWorkerMetrics, type WorkerMetrics } from '../metrics/worker-metrics.ts';
 import { giveUpOn, isMailboxDeferral, sendToOneOfMany, type Mailer } from './email.ts';
 import { heartbeating } from './heartbeat.ts';
 
@@ -72,7 +73,7 @@ const LEASE_RETRY_MAX_MS = 30_000;
 /** Advancing members first, highest step first; then the others in waiting order. */
 const byUrgency = (a: DigestLine, b: DigestLine) => Number(b.advances) - Number(a.advances) || b.step - a.step;
 
-export function reminderActivities(sql: Sql, mailer: Mailer, settings: ReminderSettings) {
+export function reminderActivities(sql: Sql, mailer: Mailer, settings: ReminderSettings, metrics: WorkerMetrics = createWorkerMetrics()) {
   const { policy } = settings;
   const base = settings.publicUrl.href.replace(/\/$/, '');
   const links = { member: (memberId: string) => `${base}/admin/members/${memberId}`, waitingList: `${base}/admin/members?siteAccess=none` };
@@ -166,6 +167,57 @@ export function reminderActivities(sql: Sql, mailer: Mailer, settings: ReminderS
     return outcomes;
   }
 
+  async function sendDigest(request: DigestRequest): Promise<DigestResult> {
+    const { orgId, digestKey } = request;
+    const decision = await sql.begin((tx) => decide(tx, request));
+    const { lines, level, waiting, contacts } = decision;
+    let outcomes = { delivered: [] as string[], rejected: [] as string[], failed: [] as string[] };
+    // A retry whose members all got a site meanwhile has nothing left to say.
+    if (lines.some((l) => l.advances)) {
+      for (const warning of contactWarnings(contacts)) log.warn(`site-access reminders: ${warning.message}`, { orgId, code: warning.code });
+      const [org]: [{ name: string }?] = await sql`select name from organisations where id = ${orgId}`;
+      const ordered = [...lines].sort(byUrgency);
+      const steps = policy.scheduleMs.length;
+      const compose = (recipient: Recipient) => digestEmail({ orgName: org?.name ?? '', level, steps, lines: ordered, role: recipient.role, admins: contacts.admins, links });
+      const recipients = recipientsFor(level, contacts);
+      outcomes = await heartbeating((step) =>
+        whileSendingAlone(digestKey, (renew) =>
+          mailEach(orgId, digestKey, recipients, compose, (index) => {
+            step({ mailing: index + 1, of: recipients.length });
+            return renew();
+          }),
+        ),
+      );
+      const data = { of: steps, digest: digestKey, ...outcomes };
+      await insertAuditEvents(
+        sql,
+        lines.filter((l) => l.advances).map((l) => ({
+          idempotencyKey: `${REMINDER_SENT_EVENT}/${digestKey}/${l.memberId}`,
+          orgId,
+          memberId: l.memberId,
+          actor: 'system',
+          type: REMINDER_SENT_EVENT,
+          data: { step: l.step, ...data },
+        })),
+      );
+    }
+    const due = earliestDue(waiting, policy);
+    const last = decision.lastDigestAt?.getTime();
+    return {
+      sent: decision.recorded,
+      level,
+      ...outcomes,
+      nextDueAt: due === undefined ? null : new Date(due).toISOString(),
+      notBefore: last === undefined ? null : new Date(last + policy.digestWindowMs).toISOString(),
+      lastDigestAt: last === undefined ? null : new Date(last).toISOString(),
+      held: decision.held,
+      waiting: waiting.length,
+      pending: waiting.filter((m) => !isSilenced(m, policy)).length,
+      recipients: { admins: contacts.admins, itContacts: contacts.itContacts },
+      warnings: contactWarnings(contacts),
+    };
+  }
+
   return {
     /**
      * Sends the organisation's digest if one is due: one email per recipient about every member
@@ -177,54 +229,20 @@ export function reminderActivities(sql: Sql, mailer: Mailer, settings: ReminderS
      * message, with the same Message-ID.
      */
     async sendReminderDigest(request: DigestRequest): Promise<DigestResult> {
-      const { orgId, digestKey } = request;
-      const decision = await sql.begin((tx) => decide(tx, request));
-      const { lines, level, waiting, contacts } = decision;
-      let outcomes = { delivered: [] as string[], rejected: [] as string[], failed: [] as string[] };
-      // A retry whose members all got a site meanwhile has nothing left to say.
-      if (lines.some((l) => l.advances)) {
-        for (const warning of contactWarnings(contacts)) log.warn(`site-access reminders: ${warning.message}`, { orgId, code: warning.code });
-        const [org]: [{ name: string }?] = await sql`select name from organisations where id = ${orgId}`;
-        const ordered = [...lines].sort(byUrgency);
-        const steps = policy.scheduleMs.length;
-        const compose = (recipient: Recipient) => digestEmail({ orgName: org?.name ?? '', level, steps, lines: ordered, role: recipient.role, admins: contacts.admins, links });
-        const recipients = recipientsFor(level, contacts);
-        outcomes = await heartbeating((step) =>
-          whileSendingAlone(digestKey, (renew) =>
-            mailEach(orgId, digestKey, recipients, compose, (index) => {
-              step({ mailing: index + 1, of: recipients.length });
-              return renew();
-            }),
-          ),
-        );
-        const data = { of: steps, digest: digestKey, ...outcomes };
-        await insertAuditEvents(
-          sql,
-          lines.filter((l) => l.advances).map((l) => ({
-            idempotencyKey: `${REMINDER_SENT_EVENT}/${digestKey}/${l.memberId}`,
-            orgId,
-            memberId: l.memberId,
-            actor: 'system',
-            type: REMINDER_SENT_EVENT,
-            data: { step: l.step, ...data },
-          })),
-        );
+      try {
+        const result = await sendDigest(request);
+        if (result.held) metrics.reminderDigests.inc({ outcome: 'held' });
+        if (result.delivered.length + result.rejected.length + result.failed.length > 0) {
+          metrics.reminderDigests.inc({ outcome: 'sent' });
+          metrics.reminderEmails.inc({ outcome: 'delivered' }, result.delivered.length);
+          metrics.reminderEmails.inc({ outcome: 'rejected' }, result.rejected.length);
+          metrics.reminderEmails.inc({ outcome: 'failed' }, result.failed.length);
+        }
+        return result;
+      } catch (err) {
+        metrics.reminderDigests.inc({ outcome: 'deferred' });
+        throw err;
       }
-      const due = earliestDue(waiting, policy);
-      const last = decision.lastDigestAt?.getTime();
-      return {
-        sent: decision.recorded,
-        level,
-        ...outcomes,
-        nextDueAt: due === undefined ? null : new Date(due).toISOString(),
-        notBefore: last === undefined ? null : new Date(last + policy.digestWindowMs).toISOString(),
-        lastDigestAt: last === undefined ? null : new Date(last).toISOString(),
-        held: decision.held,
-        waiting: waiting.length,
-        pending: waiting.filter((m) => !isSilenced(m, policy)).length,
-        recipients: { admins: contacts.admins, itContacts: contacts.itContacts },
-        warnings: contactWarnings(contacts),
-      };
     },
   };
 }

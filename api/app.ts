@@ -11,6 +11,8 @@ import { orgSlugParam } from './org-param.ts';
 import { errorPage } from './pages/error-page.ts';
 import { pageRoutes } from './pages/index.ts';
 import { requestLogger } from './request-logger.ts';
+import { httpMetrics } from './http-metrics.ts';
+import { createApiMetrics } from '../metrics/api-metrics.ts';
 import { authRoutes } from './routes/auth.ts';
 import { domainRoutes } from './routes/domains.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -32,6 +34,7 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   app.use(requestId());
   app.use(requestLogger(log));
+  app.use(httpMetrics(deps.metrics ?? createApiMetrics()));
   app.use(closeConnectionsWhileDraining(draining));
   app.onError(errorHandler(log, config));
   app.notFound((c) =>

@@ -6,6 +6,8 @@ import { loadConfig } from '../config/index.ts';
 import { createLogger } from '../config/logger.ts';
 import { createSql } from '../db/client.ts';
 import { surviveArrayTypeReadFailures } from '../db/driver-rejections.ts';
+import { createApiMetrics } from '../metrics/api-metrics.ts';
+import { serveApiMetrics } from '../metrics/endpoints.ts';
 import { createApp } from './app.ts';
 import { closeServer } from './shutdown.ts';
 import { closeTemporal, LONGEST_TEMPORAL_WAIT_MS } from './temporal.ts';
@@ -21,7 +23,11 @@ const sql = createSql(config.databaseUrl, { max: config.databasePoolMax });
 const connection = Connection.lazy({ address: config.temporal.address });
 const client = new Client({ connection, namespace: config.temporal.namespace });
 let draining = false;
-const app = createApp({ config, sql, temporal: { client, connection }, log, draining: () => draining });
+const metrics = createApiMetrics();
+const app = createApp({ config, sql, temporal: { client, connection }, log, draining: () => draining, metrics });
+// Its own listener, never the public port (docs/metrics.md).
+const metricsServer = await serveApiMetrics(config.metrics, metrics, sql);
+if (metricsServer) log.info({ port: metricsServer.port, host: config.metrics.host }, 'metrics listening');
 
 const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
   log.info({ port: info.port, publicUrl: config.publicUrl.href }, 'api listening');
@@ -45,7 +51,7 @@ async function shutdown(signal: NodeJS.Signals) {
   await sleep(graceMs);
   log.info('api closed to new connections; finishing requests in flight');
   if (!(await closeServer(server, DRAIN_DEADLINE_MS))) log.warn({ drainDeadlineMs: DRAIN_DEADLINE_MS }, 'drain deadline passed; requests still in flight were cut');
-  await Promise.allSettled([closeTemporal(connection), sql.end({ timeout: 5 })]);
+  await Promise.allSettled([closeTemporal(connection), sql.end({ timeout: 5 }), metricsServer?.close()]);
   log.info('api stopped');
   process.exit(0);
 }

@@ -67,12 +67,19 @@ const schema = z
     REMINDER_DIGEST_WINDOW: duration.prefault('1h'),
     REMINDER_RECIPIENT_ATTEMPTS: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(100).default(8),
     DNS_SERVERS: dnsServers,
+    // Off unless set: /metrics is served on this port only, never on PORT (docs/metrics.md).
+    METRICS_PORT: z.coerce.number({ error: 'must be a port number' }).int().min(1).max(65535).optional(),
+    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    // The worker's Temporal Core SDK exporter, which its /metrics appends: loopback, never scraped directly.
+    SDK_METRICS_ADDRESS: z.string().regex(/^(127\.0\.0\.1|localhost):\d{1,5}$/, 'must be 127.0.0.1:port (loopback only)').default('127.0.0.1:9465'),
   })
   .superRefine((env, ctx) => {
     // Otherwise a window could hold back a member's first reminder past the schedule's first step.
     if (env.REMINDER_DIGEST_WINDOW > (env.REMINDER_SCHEDULE[0] ?? 0)) {
       ctx.addIssue({ code: 'custom', path: ['REMINDER_DIGEST_WINDOW'], message: "must not be longer than REMINDER_SCHEDULE's first step" });
     }
+    // /metrics must never be reachable where the public app is served.
+    if (env.METRICS_PORT !== undefined && env.METRICS_PORT === env.PORT) ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from PORT: /metrics is never served on the public port' });
     if (env.APP_ENV !== 'production') return;
     // Production never runs on the embedded development secrets or in plain http.
     if (!env.SESSION_SECRET) ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required in production' });
@@ -112,6 +119,8 @@ export type Config = Readonly<{
   reminderRecipientAttempts: number;
   /** The resolvers domain verification asks (IP[:port]); undefined: the system's. */
   dnsServers: readonly string[] | undefined;
+  /** /metrics on its own listener (port undefined: none); sdkAddress: the worker's Core SDK exporter. */
+  metrics: Readonly<{ port: number | undefined; host: string; sdkAddress: string }>;
 }>;
 
 /** Parses the environment once; the result is frozen so nothing rewrites config at run time. */
@@ -146,5 +155,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reminders: Object.freeze({ scheduleMs: e.REMINDER_SCHEDULE, digestWindowMs: e.REMINDER_DIGEST_WINDOW }),
     reminderRecipientAttempts: e.REMINDER_RECIPIENT_ATTEMPTS,
     dnsServers: e.DNS_SERVERS && Object.freeze(e.DNS_SERVERS),
+    metrics: Object.freeze({ port: e.METRICS_PORT, host: e.METRICS_HOST, sdkAddress: e.SDK_METRICS_ADDRESS }),
   });
 }

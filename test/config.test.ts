@@ -59,6 +59,14 @@ describe('config', () => {
     expect(issuesOf(env).join('\n')).toContain(expected);
   });
 
+  it('serves /metrics only where told: off by default, on loopback, never on the public port', () => {
+    expect(loadConfig({}).metrics).toEqual({ port: undefined, host: '127.0.0.1', sdkAddress: '127.0.0.1:9465' });
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' }).metrics).toMatchObject({ port: 9464, host: '0.0.0.0' });
+    expect(issuesOf({ PORT: '3000', METRICS_PORT: '3000' })).toEqual(['METRICS_PORT must differ from PORT: /metrics is never served on the public port']);
+    expect(issuesOf({ METRICS_PORT: 'nine' })).toEqual(['METRICS_PORT must be a port number']);
+    expect(issuesOf({ SDK_METRICS_ADDRESS: '0.0.0.0:9465' })).toEqual(['SDK_METRICS_ADDRESS must be 127.0.0.1:port (loopback only)']);
+  });
+
   it('accepts a complete production environment', () => {
     expect(loadConfig(prodBase).publicUrl.protocol).toBe('https:');
   });

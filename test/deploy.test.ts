@@ -42,6 +42,20 @@ describe('docker-compose.yml', () => {
     expect(String(services.api!.environment?.TRUST_PROXY_HOPS)).toBe('1');
   });
 
+  it('serves /metrics of api and worker on the compose network only: exposed, never published, never proxied', () => {
+    for (const name of ['api', 'worker']) {
+      const service = services[name]!;
+      const port = String(service.environment?.METRICS_PORT);
+      expect(port, name).toMatch(/^\d+$/);
+      expect(port, name).not.toBe(String(service.environment?.PORT));
+      expect((service.expose ?? []).map(String), name).toContain(port);
+      expect(publishedPorts(service).map((p) => String(p.target)), name).not.toContain(port);
+      const metricsEnv = Object.fromEntries(['PORT', 'METRICS_PORT', 'METRICS_HOST'].flatMap((key) => (service.environment?.[key] == null ? [] : [[key, String(service.environment[key])]])));
+      expect(loadConfig(metricsEnv).metrics, name).toMatchObject({ port: Number(port), host: '0.0.0.0' });
+    }
+    expect(readFileSync(join(root, 'deploy', 'Caddyfile'), 'utf8')).not.toMatch(/9464|metrics/);
+  });
+
   it('restarts api and worker and checks their health', () => {
     for (const name of ['api', 'worker']) {
       expect(['always', 'unless-stopped'], name).toContain(services[name]!.restart);

@@ -11,6 +11,8 @@ import { keepHealthFile } from './health-file.ts';
 import { createMailer } from './mailer.ts';
 import { ensureSchedule, maintenanceJobs } from './maintenance-schedules.ts';
 import { sdkLogger } from './sdk-logger.ts';
+import { sdkTelemetry, serveWorkerMetrics } from '../metrics/endpoints.ts';
+import { createWorkerMetrics } from '../metrics/worker-metrics.ts';
 
 // Well inside the interval of 10 s at which the health file is rewritten.
 const DATABASE_PROBE_MS = 3_000;
@@ -19,7 +21,8 @@ const config = loadConfig();
 checkPoolFitsConcurrency(config.databasePoolMax, config.workerConcurrency);
 const log = createLogger(config.logLevel).child({ component: 'worker' });
 surviveArrayTypeReadFailures(log);
-Runtime.install({ logger: sdkLogger(log.child({ component: 'temporal-sdk' })) });
+Runtime.install({ logger: sdkLogger(log.child({ component: 'temporal-sdk' })), telemetryOptions: sdkTelemetry(config.metrics) });
+const metrics = createWorkerMetrics();
 const sql = createSql(config.databaseUrl, { max: config.databasePoolMax });
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 try {
@@ -35,6 +38,7 @@ try {
     reminders: { policy: config.reminders, publicUrl: config.publicUrl, recipientAttempts: config.reminderRecipientAttempts },
     dns: { servers: config.dnsServers },
     log,
+    metrics,
   });
   // Housekeeping must not keep the worker from serving: a failure is logged and retried at the next start.
   for (const job of Object.keys(maintenanceJobs) as (keyof typeof maintenanceJobs)[]) {
@@ -43,11 +47,14 @@ try {
       (err: unknown) => log.error({ err, job }, 'could not ensure a maintenance schedule; restart the worker to retry'),
     );
   }
+  // Before polling starts: a metrics port already taken stops the worker at once.
+  const metricsServer = await serveWorkerMetrics(config.metrics, metrics);
+  if (metricsServer) log.info({ port: metricsServer.port, host: config.metrics.host }, 'metrics listening');
   // The SDK runtime turns SIGINT/SIGTERM into shutdown() of both workers; run() resolves once both drained.
   const running = workers.run();
   const stopHealthFile = config.workerHealthFile ? keepHealthFile(config.workerHealthFile, workers, () => roundTrip(sql, DATABASE_PROBE_MS)) : () => {};
   log.info({ taskQueue: config.temporal.taskQueue, mailTaskQueue: mailTaskQueue(config.temporal.taskQueue), address: config.temporal.address }, 'worker started');
-  await running.finally(stopHealthFile);
+  await running.finally(() => Promise.all([stopHealthFile(), metricsServer?.close()]));
   log.info('worker drained and stopped');
 } finally {
   await connection.close();

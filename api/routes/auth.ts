@@ -160,6 +160,7 @@ export function authRoutes(deps: AppDeps) {
     // The state must have started in this browser (login CSRF) and is usable once (replay).
     const tx = bound ? await consumeLoginTransaction(sql, state) : undefined;
     if (!tx) {
+      c.get('metrics').countSignIn('refused', 'expired');
       return show(c, 400, 'Sign-in expired', 'This sign-in was already used, has expired, or did not start in this browser. Start again.', again);
     }
     // A test of a draft connection (setup) is known by its stored attempt alone, never by the request.
@@ -167,22 +168,30 @@ export function authRoutes(deps: AppDeps) {
     const idpError = c.req.query('error');
     if (idpError !== undefined) {
       log.warn({ requestId: c.get('requestId'), idpError }, 'identity provider refused the sign-in');
+      c.get('metrics').countSignIn('refused', idpError === 'access_denied' ? 'cancelled' : 'idp_refused');
       // What an IdP answers when the person presses Cancel (also when it will not let them in: it cannot be told apart).
       if (idpError === 'access_denied') return cancelledPage(c, c.req.param('org'), returnTo);
       const code = displayableOAuthError(idpError);
       return show(c, 403, 'Sign-in refused', `Your identity provider refused the sign-in${code ? ` (${code})` : ''}. If you think you should have access, ask your IT team.`, again);
     }
     const connection = await connectionById(sql, tx.connectionId);
-    if (!connection) return show(c, 400, 'Sign-in failed', 'Single sign-on was removed for this organisation while you were signing in.', again);
+    if (!connection) {
+      c.get('metrics').countSignIn('refused', 'connection_removed');
+      return show(c, 400, 'Sign-in failed', 'Single sign-on was removed for this organisation while you were signing in.', again);
+    }
     if (connection.orgSlug !== c.req.param('org')) {
       log.warn({ requestId: c.get('requestId'), org: c.req.param('org'), expected: connection.orgSlug }, 'authorization response at another organisation\'s redirect URI');
+      c.get('metrics').countSignIn('refused', 'response_rejected');
       return show(c, 400, 'Sign-in failed', unverifiable, again);
     }
     const claims = await verifiedClaims(c, connection, state, tx);
     if (claims instanceof Response) return claims;
 
     const checked = checkClaims(claims);
-    if ('refused' in checked) return show(c, 403, 'Sign-in refused', signInRefusals[checked.refused], again);
+    if ('refused' in checked) {
+      c.get('metrics').countSignIn('refused', checked.refused);
+      return show(c, 403, 'Sign-in refused', signInRefusals[checked.refused], again);
+    }
     const result = await provisionSignIn(temporal, config.temporal.taskQueue, {
       orgId: connection.orgId,
       orgSlug: connection.orgSlug,
@@ -193,7 +202,11 @@ export function authRoutes(deps: AppDeps) {
       emailVerified: true,
       name: checked.name,
     });
-    if (result.outcome === 'refused') return show(c, 403, 'No account for you here yet', signInRefusals[result.reason], again);
+    if (result.outcome === 'refused') {
+      c.get('metrics').countSignIn('refused', result.reason);
+      return show(c, 403, 'No account for you here yet', signInRefusals[result.reason], again);
+    }
+    c.get('metrics').countSignIn(result.status === 'active' ? result.outcome : 'disabled');
     if (result.status !== 'active') {
       // Disabled by the directory or an admin: nothing to retry here, and nothing was lost.
       return show(c, 403, 'Account disabled', `Your ${connection.orgName} account is disabled, so you cannot sign in. Your sites and history are kept: ask one of ${connection.orgName}'s admins to enable it.`, {
@@ -223,6 +236,7 @@ export function authRoutes(deps: AppDeps) {
       // Mix-up (iss), nonce, PKCE, replayed code: all end here; details go to the log, not the page.
       // The cause chain names which check failed; openid-client's own message is the same for several.
       log.warn({ requestId: c.get('requestId'), err }, 'authorization response rejected');
+      c.get('metrics').countSignIn('refused', 'response_rejected');
       return show(c, 400, 'Sign-in failed', unverifiable, startAgain);
     }
   }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { ScimError } from '../../domain/scim/errors.ts';
 import type { AppDeps } from '../context.ts';
+import { scimMetrics } from '../http-metrics.ts';
 import { scimAuth } from './auth.ts';
 import type { ScimEnv } from './context.ts';
 import { discoveryRoutes } from './discovery.ts';
@@ -10,6 +11,7 @@ import { userRoutes } from './users.ts';
 export function scimRoutes(deps: AppDeps) {
   const baseUrl = `${deps.config.publicUrl.href.replace(/\/$/, '')}/scim/v2`;
   const app = new Hono<ScimEnv>();
+  app.use(scimMetrics());
   app.use(scimAuth(deps.sql));
   app.route('/', discoveryRoutes(baseUrl));
   app.route('/Users', userRoutes(deps, baseUrl));

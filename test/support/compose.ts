@@ -7,6 +7,7 @@ export interface ComposeService {
   command?: string[];
   environment?: Record<string, string | number | null>;
   ports?: (string | { published?: number | string; target: number; host_ip?: string })[];
+  expose?: (string | number)[];
   healthcheck?: { test: string[] };
   restart?: string;
 }

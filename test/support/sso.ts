@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../../api/app.ts';
 import { loadConfig, type Config } from '../../config/index.ts';
+import type { ApiMetrics } from '../../metrics/api-metrics.ts';
 import { createLogger } from '../../config/logger.ts';
 import { startOidcProvider, type IdpAccount, type RunningIdp } from '../../dev/oidc-provider.ts';
 import { addDomain, configureSso, createOrg, type Org } from '../../operator/operations.ts';
@@ -32,7 +33,7 @@ export async function walkSignIn(browser: TestBrowser, appUrl: string, startUrl:
 }
 
 /** A fresh organisation with a verified domain, its own real OpenID Provider, and the api served over HTTP. */
-export async function startSsoWorld(h: TestHarness, accounts: (domain: string) => IdpAccount[], env: Record<string, string> = {}): Promise<SsoWorld> {
+export async function startSsoWorld(h: TestHarness, accounts: (domain: string) => IdpAccount[], env: Record<string, string> = {}, metrics?: ApiMetrics): Promise<SsoWorld> {
   const slug = uniqueSlug('acme');
   const domain = `${slug}.test`;
   // Bound first, on a port the system picks: two test files can never race for the same one.
@@ -59,7 +60,7 @@ export async function startSsoWorld(h: TestHarness, accounts: (domain: string) =
   await addDomain(h.sql, { org: slug, domain });
   await configureSso(h.sql, config, { org: slug, issuer: idp.issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, extraScopes: [] });
 
-  served.app = createApp({ config, sql: h.sql, temporal: { client: h.client, connection: h.connection }, log: createLogger('silent') });
+  served.app = createApp({ config, sql: h.sql, temporal: { client: h.client, connection: h.connection }, log: createLogger('silent'), ...(metrics ? { metrics } : {}) });
 
   return {
     org,

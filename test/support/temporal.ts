@@ -42,7 +42,8 @@ export async function startHarness({
   reminders = reminderSettings(),
   dns,
   wrapActivities,
-}: { smtpUrl?: string; taskQueue?: string; address?: string; databaseUrl?: string; reminders?: ReminderSettings } & Pick<CreateWorkerOptions, 'wrapActivities' | 'dns'> = {}): Promise<TestHarness> {
+  metrics,
+}: { smtpUrl?: string; taskQueue?: string; address?: string; databaseUrl?: string; reminders?: ReminderSettings } & Pick<CreateWorkerOptions, 'wrapActivities' | 'dns' | 'metrics'> = {}): Promise<TestHarness> {
   quietRuntime();
   // The production pool and concurrency (config defaults), so tests run the shape that ships.
   const config = loadConfig({ APP_ENV: 'test' });
@@ -62,6 +63,7 @@ export async function startHarness({
     ...(dns ? { dns } : {}),
     workflowBundle: { codePath: inject('workflowBundlePath') },
     ...(wrapActivities ? { wrapActivities } : {}),
+    ...(metrics ? { metrics } : {}),
   });
   const running = worker.run();
   return {
