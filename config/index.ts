@@ -3,6 +3,7 @@ import { DEFAULT_POOL_MAX } from '../db/client.ts';
 import { parseDuration } from '../domain/duration.ts';
 import { parseSchedule, type ReminderPolicy } from '../domain/reminders.ts';
 import { dnsServers } from './dns-servers.ts';
+import { tracingConfig, tracingEnv, type TracingConfig } from './tracing.ts';
 
 /** Start-up refuses a bad environment with the variable named, so operators fix the right thing. */
 export class ConfigError extends Error {
@@ -67,6 +68,7 @@ const schema = z
     REMINDER_DIGEST_WINDOW: duration.prefault('1h'),
     REMINDER_RECIPIENT_ATTEMPTS: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(100).default(8),
     DNS_SERVERS: dnsServers,
+    ...tracingEnv,
   })
   .superRefine((env, ctx) => {
     // Otherwise a window could hold back a member's first reminder past the schedule's first step.
@@ -112,6 +114,8 @@ export type Config = Readonly<{
   reminderRecipientAttempts: number;
   /** The resolvers domain verification asks (IP[:port]); undefined: the system's. */
   dnsServers: readonly string[] | undefined;
+  /** OpenTelemetry traces (docs/tracing.md); undefined: off. */
+  tracing: TracingConfig | undefined;
 }>;
 
 /** Parses the environment once; the result is frozen so nothing rewrites config at run time. */
@@ -146,5 +150,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reminders: Object.freeze({ scheduleMs: e.REMINDER_SCHEDULE, digestWindowMs: e.REMINDER_DIGEST_WINDOW }),
     reminderRecipientAttempts: e.REMINDER_RECIPIENT_ATTEMPTS,
     dnsServers: e.DNS_SERVERS && Object.freeze(e.DNS_SERVERS),
+    tracing: tracingConfig(e),
   });
 }

@@ -4,6 +4,7 @@ import { loadConfig } from '../config/index.ts';
 import { createSql, roundTrip } from '../db/client.ts';
 import { createLogger } from '../config/logger.ts';
 import { surviveArrayTypeReadFailures } from '../db/driver-rejections.ts';
+import { startTracing, tracingClientInterceptors } from '../temporal/tracing.ts';
 import { mailTaskQueue } from '../workflows/definitions.ts';
 import { checkPoolFitsConcurrency } from './capacity.ts';
 import { createWorker } from './create-worker.ts';
@@ -20,10 +21,11 @@ checkPoolFitsConcurrency(config.databasePoolMax, config.workerConcurrency);
 const log = createLogger(config.logLevel).child({ component: 'worker' });
 surviveArrayTypeReadFailures(log);
 Runtime.install({ logger: sdkLogger(log.child({ component: 'temporal-sdk' })) });
+const tracing = config.tracing && startTracing(config.tracing, 'sso-provisioning-worker');
 const sql = createSql(config.databaseUrl, { max: config.databasePoolMax });
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 try {
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({ connection, namespace: config.temporal.namespace, interceptors: tracingClientInterceptors(tracing) });
   const workers = await createWorker({
     connection,
     namespace: config.temporal.namespace,
@@ -35,6 +37,7 @@ try {
     reminders: { policy: config.reminders, publicUrl: config.publicUrl, recipientAttempts: config.reminderRecipientAttempts },
     dns: { servers: config.dnsServers },
     log,
+    tracing,
   });
   // Housekeeping must not keep the worker from serving: a failure is logged and retried at the next start.
   for (const job of Object.keys(maintenanceJobs) as (keyof typeof maintenanceJobs)[]) {
@@ -52,4 +55,6 @@ try {
 } finally {
   await connection.close();
   await sql.end({ timeout: 5 });
+  // After the drain: the spans of the last activities and workflow tasks leave before the process does.
+  await tracing?.shutdown();
 }

@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import type { ReminderSettings } from '../../activities/reminders.ts';
 import { loadConfig } from '../../config/index.ts';
 import { createSql, type Sql } from '../../db/client.ts';
+import { tracingClientInterceptors } from '../../temporal/tracing.ts';
 import { createWorker, type CreateWorkerOptions } from '../../worker/create-worker.ts';
 import { createMailer } from '../../worker/mailer.ts';
 
@@ -42,14 +43,15 @@ export async function startHarness({
   reminders = reminderSettings(),
   dns,
   wrapActivities,
-}: { smtpUrl?: string; taskQueue?: string; address?: string; databaseUrl?: string; reminders?: ReminderSettings } & Pick<CreateWorkerOptions, 'wrapActivities' | 'dns'> = {}): Promise<TestHarness> {
+  tracing,
+}: { smtpUrl?: string; taskQueue?: string; address?: string; databaseUrl?: string; reminders?: ReminderSettings } & Pick<CreateWorkerOptions, 'wrapActivities' | 'dns' | 'tracing'> = {}): Promise<TestHarness> {
   quietRuntime();
   // The production pool and concurrency (config defaults), so tests run the shape that ships.
   const config = loadConfig({ APP_ENV: 'test' });
   const sql = createSql(databaseUrl, { max: config.databasePoolMax });
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', interceptors: tracingClientInterceptors(tracing) });
   const worker = await createWorker({
     connection: nativeConnection,
     namespace: 'default',
@@ -62,6 +64,7 @@ export async function startHarness({
     ...(dns ? { dns } : {}),
     workflowBundle: { codePath: inject('workflowBundlePath') },
     ...(wrapActivities ? { wrapActivities } : {}),
+    tracing,
   });
   const running = worker.run();
   return {
