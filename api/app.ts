@@ -6,6 +6,7 @@ import { canonicalHost } from './canonical-host.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { closeConnectionsWhileDraining } from './draining.ts';
 import { errorHandler, wantsPage } from './errors.ts';
+import { httpServerSpans } from './http-server-spans.ts';
 import { INPUT_LIMITS, requestTextPolicy } from './input-policy.ts';
 import { orgSlugParam } from './org-param.ts';
 import { errorPage } from './pages/error-page.ts';
@@ -32,6 +33,8 @@ export type { AppDeps } from './context.ts';
 export function createApp(deps: AppDeps) {
   const { sql, temporal, log, config, draining = () => false } = deps;
   const app = new Hono<AppEnv>();
+  // Probes every few seconds would outnumber every other trace.
+  app.use(except(['/healthz', '/readyz'], httpServerSpans()));
   app.use(requestId());
   app.use(requestLogger(log));
   app.use(httpMetrics(deps.metrics ?? createApiMetrics()));

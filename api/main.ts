@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../config/index.ts';
 import { createLogger } from '../config/logger.ts';
 import { createSql } from '../db/client.ts';
+import { startTracing, tracingClientInterceptors } from '../temporal/tracing.ts';
 import { surviveArrayTypeReadFailures } from '../db/driver-rejections.ts';
 import { createApiMetrics } from '../metrics/api-metrics.ts';
 import { serveApiMetrics } from '../metrics/endpoints.ts';
@@ -18,10 +19,11 @@ const DRAIN_DEADLINE_MS = LONGEST_TEMPORAL_WAIT_MS + 5_000;
 const config = loadConfig();
 const log = createLogger(config.logLevel).child({ component: 'api' });
 surviveArrayTypeReadFailures(log);
+const tracing = config.tracing && startTracing(config.tracing, 'sso-provisioning-api');
 const sql = createSql(config.databaseUrl, { max: config.databasePoolMax });
 // Lazy: the api starts (and /readyz says so) even while Temporal is still coming up.
 const connection = Connection.lazy({ address: config.temporal.address });
-const client = new Client({ connection, namespace: config.temporal.namespace });
+const client = new Client({ connection, namespace: config.temporal.namespace, interceptors: tracingClientInterceptors(tracing) });
 let draining = false;
 const metrics = createApiMetrics();
 const app = createApp({ config, sql, temporal: { client, connection }, log, draining: () => draining, metrics });
@@ -51,7 +53,8 @@ async function shutdown(signal: NodeJS.Signals) {
   await sleep(graceMs);
   log.info('api closed to new connections; finishing requests in flight');
   if (!(await closeServer(server, DRAIN_DEADLINE_MS))) log.warn({ drainDeadlineMs: DRAIN_DEADLINE_MS }, 'drain deadline passed; requests still in flight were cut');
-  await Promise.allSettled([closeTemporal(connection), sql.end({ timeout: 5 }), metricsServer?.close()]);
+  // The last requests' spans have ended by now: flushing them is the last thing before exit.
+  await Promise.allSettled([closeTemporal(connection), sql.end({ timeout: 5 }), metricsServer?.close(), tracing?.shutdown()]);
   log.info('api stopped');
   process.exit(0);
 }

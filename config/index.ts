@@ -3,6 +3,7 @@ import { DEFAULT_POOL_MAX } from '../db/client.ts';
 import { parseDuration } from '../domain/duration.ts';
 import { parseSchedule, type ReminderPolicy } from '../domain/reminders.ts';
 import { dnsServers } from './dns-servers.ts';
+import { tracingConfig, tracingEnv, type TracingConfig } from './tracing.ts';
 
 /** Start-up refuses a bad environment with the variable named, so operators fix the right thing. */
 export class ConfigError extends Error {
@@ -72,6 +73,7 @@ const schema = z
     METRICS_HOST: z.string().min(1).default('127.0.0.1'),
     // The worker's Temporal Core SDK exporter, which its /metrics appends: loopback, never scraped directly.
     SDK_METRICS_ADDRESS: z.string().regex(/^(127\.0\.0\.1|localhost):\d{1,5}$/, 'must be 127.0.0.1:port (loopback only)').default('127.0.0.1:9465'),
+    ...tracingEnv,
   })
   .superRefine((env, ctx) => {
     // Otherwise a window could hold back a member's first reminder past the schedule's first step.
@@ -121,6 +123,8 @@ export type Config = Readonly<{
   dnsServers: readonly string[] | undefined;
   /** /metrics on its own listener (port undefined: none); sdkAddress: the worker's Core SDK exporter. */
   metrics: Readonly<{ port: number | undefined; host: string; sdkAddress: string }>;
+  /** OpenTelemetry traces (docs/tracing.md); undefined: off. */
+  tracing: TracingConfig | undefined;
 }>;
 
 /** Parses the environment once; the result is frozen so nothing rewrites config at run time. */
@@ -156,5 +160,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reminderRecipientAttempts: e.REMINDER_RECIPIENT_ATTEMPTS,
     dnsServers: e.DNS_SERVERS && Object.freeze(e.DNS_SERVERS),
     metrics: Object.freeze({ port: e.METRICS_PORT, host: e.METRICS_HOST, sdkAddress: e.SDK_METRICS_ADDRESS }),
+    tracing: tracingConfig(e),
   });
 }

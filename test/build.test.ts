@@ -11,6 +11,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createSql, type Sql } from '../db/client.ts';
 import { freePort } from '../dev/ports.ts';
+import { workflowSpanSinks } from '../worker/tracing.ts';
 import { provisionIdentityWorkflow } from '../workflows/index.ts';
 import { composeConfig } from './support/compose.ts';
 import { insertSsoOrg } from './support/fixtures.ts';
@@ -109,7 +110,7 @@ describe('npm run build', () => {
   it('bundles workflows that replay the recorded histories', async () => {
     for (const file of readdirSync(historiesDir).filter((f) => f.endsWith('.json'))) {
       const history = historyFromJSON(JSON.parse(readFileSync(join(historiesDir, file), 'utf8')));
-      await Worker.runReplayHistory({ workflowBundle: { codePath: join(dist, 'workflow-bundle.js') } }, history);
+      await Worker.runReplayHistory({ workflowBundle: { codePath: join(dist, 'workflow-bundle.js') }, sinks: workflowSpanSinks(undefined) }, history);
     }
   });
 

@@ -81,3 +81,30 @@ describe('config', () => {
     expect(issuesOf(env as Record<string, string>)).toContain(expected);
   });
 });
+
+describe('tracing config (standard OpenTelemetry variables)', () => {
+  it('is off with no OTLP endpoint, or a blank one as compose passes an unset variable', () => {
+    expect(loadConfig({}).tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: ' ', OTEL_SERVICE_NAME: '' }).tracing).toBeUndefined();
+  });
+
+  it('appends v1/traces to the general endpoint and takes the traces endpoint as given, which wins', () => {
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracing?.tracesUrl.href).toBe('http://collector:4318/v1/traces');
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example.com/ingest/' }).tracing?.tracesUrl.href).toBe('https://otel.example.com/ingest/v1/traces');
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces:9999/custom' }).tracing)
+      .toEqual({ tracesUrl: new URL('http://traces:9999/custom'), serviceName: undefined });
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'sso-api-eu' }).tracing?.serviceName).toBe('sso-api-eu');
+  });
+
+  it('is off when OTEL_SDK_DISABLED is true, whatever the endpoints say', () => {
+    expect(loadConfig({ OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracing).toBeUndefined();
+  });
+
+  it.each([
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
+    ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'grpc://collector:4317'],
+    ['OTEL_SDK_DISABLED', 'yes'],
+  ])('refuses start-up naming %s when it is %s', (name, value) => {
+    expect(issuesOf({ [name]: value }).join('\n')).toMatch(new RegExp(`^${name} `, 'm'));
+  });
+});

@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import { createActivities, splitMailActivities, type ActivityDeps, type Activities } from '../activities/index.ts';
 import { activityPorts } from '../temporal/activity-ports.ts';
 import { mailTaskQueue } from '../workflows/definitions.ts';
+import type { Tracing } from '../temporal/tracing.ts';
 import { checkPoolFitsConcurrency, type WorkerConcurrency } from './capacity.ts';
+import { tracingActivityInterceptors, workflowSpanSinks } from './tracing.ts';
 import { workflowCode } from './workflow-code.ts';
 
 export interface CreateWorkerOptions extends Omit<ActivityDeps, 'temporal'> {
@@ -21,6 +23,8 @@ export interface CreateWorkerOptions extends Omit<ActivityDeps, 'temporal'> {
   log?: Logger;
   /** Wraps the activities, e.g. to inject a fault after the real work (tests). */
   wrapActivities?: (activities: Activities) => Activities;
+  /** This process's tracer provider (docs/tracing.md); undefined: tracing off. */
+  tracing?: Tracing | undefined;
 }
 
 /** The two workers of a worker process, run and stopped together. */
@@ -38,7 +42,7 @@ export interface ServiceWorkers {
 // Draining: in-flight activities get this long to finish after SIGTERM before being cancelled.
 const shutdownGraceTime = '20 seconds';
 
-export async function createWorker({ connection, namespace, taskQueue, client, concurrency, workflowBundle, log, wrapActivities = (a) => a, ...deps }: CreateWorkerOptions): Promise<ServiceWorkers> {
+export async function createWorker({ connection, namespace, taskQueue, client, concurrency, workflowBundle, log, wrapActivities = (a) => a, tracing, ...deps }: CreateWorkerOptions): Promise<ServiceWorkers> {
   checkPoolFitsConcurrency(deps.sql.options.max, concurrency);
   const activities = splitMailActivities(wrapActivities(createActivities({ ...deps, temporal: activityPorts(client, taskQueue) })));
   const main = await Worker.create({
@@ -50,6 +54,8 @@ export async function createWorker({ connection, namespace, taskQueue, client, c
     maxConcurrentActivityTaskExecutions: concurrency.activities,
     maxConcurrentLocalActivityExecutions: concurrency.localActivities,
     shutdownGraceTime,
+    ...tracingActivityInterceptors(tracing),
+    sinks: workflowSpanSinks(tracing),
   });
   const mail = await Worker.create({
     connection,
@@ -58,6 +64,7 @@ export async function createWorker({ connection, namespace, taskQueue, client, c
     activities: activities.mail,
     maxConcurrentActivityTaskExecutions: concurrency.mail,
     shutdownGraceTime,
+    ...tracingActivityInterceptors(tracing),
   });
   return { main, mail, run: () => runTogether([main, mail]), shutdown: () => [main, mail].forEach(shutdownIfRunning) };
 }

@@ -4,6 +4,7 @@ import { loadConfig } from '../config/index.ts';
 import { createSql, roundTrip } from '../db/client.ts';
 import { createLogger } from '../config/logger.ts';
 import { surviveArrayTypeReadFailures } from '../db/driver-rejections.ts';
+import { startTracing, tracingClientInterceptors } from '../temporal/tracing.ts';
 import { mailTaskQueue } from '../workflows/definitions.ts';
 import { checkPoolFitsConcurrency } from './capacity.ts';
 import { createWorker } from './create-worker.ts';
@@ -23,10 +24,11 @@ const log = createLogger(config.logLevel).child({ component: 'worker' });
 surviveArrayTypeReadFailures(log);
 Runtime.install({ logger: sdkLogger(log.child({ component: 'temporal-sdk' })), telemetryOptions: sdkTelemetry(config.metrics) });
 const metrics = createWorkerMetrics();
+const tracing = config.tracing && startTracing(config.tracing, 'sso-provisioning-worker');
 const sql = createSql(config.databaseUrl, { max: config.databasePoolMax });
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 try {
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({ connection, namespace: config.temporal.namespace, interceptors: tracingClientInterceptors(tracing) });
   const workers = await createWorker({
     connection,
     namespace: config.temporal.namespace,
@@ -39,6 +41,7 @@ try {
     dns: { servers: config.dnsServers },
     log,
     metrics,
+    tracing,
   });
   // Housekeeping must not keep the worker from serving: a failure is logged and retried at the next start.
   for (const job of Object.keys(maintenanceJobs) as (keyof typeof maintenanceJobs)[]) {
@@ -59,4 +62,6 @@ try {
 } finally {
   await connection.close();
   await sql.end({ timeout: 5 });
+  // After the drain: the spans of the last activities and workflow tasks leave before the process does.
+  await tracing?.shutdown();
 }

@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import type { ReminderSettings } from '../../activities/reminders.ts';
 import { loadConfig } from '../../config/index.ts';
 import { createSql, type Sql } from '../../db/client.ts';
+import { tracingClientInterceptors } from '../../temporal/tracing.ts';
 import { createWorker, type CreateWorkerOptions } from '../../worker/create-worker.ts';
 import { createMailer } from '../../worker/mailer.ts';
 
@@ -43,14 +44,15 @@ export async function startHarness({
   dns,
   wrapActivities,
   metrics,
-}: { smtpUrl?: string; taskQueue?: string; address?: string; databaseUrl?: string; reminders?: ReminderSettings } & Pick<CreateWorkerOptions, 'wrapActivities' | 'dns' | 'metrics'> = {}): Promise<TestHarness> {
+  tracing,
+}: { smtpUrl?: string; taskQueue?: string; address?: string; databaseUrl?: string; reminders?: ReminderSettings } & Pick<CreateWorkerOptions, 'wrapActivities' | 'dns' | 'metrics' | 'tracing'> = {}): Promise<TestHarness> {
   quietRuntime();
   // The production pool and concurrency (config defaults), so tests run the shape that ships.
   const config = loadConfig({ APP_ENV: 'test' });
   const sql = createSql(databaseUrl, { max: config.databasePoolMax });
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', interceptors: tracingClientInterceptors(tracing) });
   const worker = await createWorker({
     connection: nativeConnection,
     namespace: 'default',
@@ -64,6 +66,7 @@ export async function startHarness({
     workflowBundle: { codePath: inject('workflowBundlePath') },
     ...(wrapActivities ? { wrapActivities } : {}),
     ...(metrics ? { metrics } : {}),
+    tracing,
   });
   const running = worker.run();
   return {
