@@ -15,6 +15,7 @@ COPY api ./api
 COPY worker ./worker
 COPY cli ./cli
 COPY temporal ./temporal
+COPY codec-server ./codec-server
 RUN npm run build
 
 # Runtime: production dependencies (no tsx, no TypeScript) and the compiled JavaScript only.
