@@ -61,7 +61,10 @@ export function createCodecApp(config: CodecServerConfig, log: Logger) {
   app.use(requestId());
   app.use(requestLogger(log));
   app.onError((err, c) => {
-    if (err instanceof CodecRefusal) return c.json({ error: err.code, message: err.message, requestId: c.get('requestId') }, err.status);
+    if (err instanceof CodecRefusal) {
+      log.info({ requestId: c.get('requestId'), refusal: err.code }, 'codec request refused');
+      return c.json({ error: err.code, message: err.message, requestId: c.get('requestId') }, err.status);
+    }
     log.error({ err, requestId: c.get('requestId') }, 'codec server error');
     return c.json({ error: 'internal_error', message: 'Something went wrong on our side.', requestId: c.get('requestId') }, 500);
   });
@@ -80,7 +83,8 @@ export function createCodecApp(config: CodecServerConfig, log: Logger) {
     const operation = c.req.path.split('/').pop();
     if (operation !== 'encode' && operation !== 'decode') throw new CodecRefusal(404, 'not_found', 'The codec server answers POST /encode and POST /decode only.');
     if (c.req.method !== 'POST') throw new CodecRefusal(405, 'method_not_allowed', `/${operation} takes POST.`);
-    const namespace = c.req.header('x-namespace');
+    // Temporal CLI 1.5.1 sends an empty X-Namespace: only a namespace actually named is checked.
+    const namespace = c.req.header('x-namespace') || undefined;
     if (namespace !== undefined && namespace !== config.namespace) {
       throw new CodecRefusal(400, 'wrong_namespace', `This codec server holds the keys of namespace "${config.namespace}" only.`);
     }
