@@ -4,7 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
 import { requestLogger } from '../api/request-logger.ts';
-import { EncryptionCodec, KEY_ID_METADATA } from '../temporal/payload-codec.ts';
+import { EncryptionCodec, KEY_ID_METADATA, PayloadKeyError } from '../temporal/payload-codec.ts';
 import type { CodecServerConfig } from './config.ts';
 import { operatorsOnly, type CodecEnv } from './operators-only.ts';
 import { payloadsBody, toJson, toPayloads } from './payloads-json.ts';
@@ -42,7 +42,7 @@ async function decodeEach(codec: EncryptionCodec, payloads: Payload[]): Promise<
       decoded.push(...(await codec.decode([payload])));
     } catch (err) {
       const keyId = new TextDecoder().decode(payload.metadata?.[KEY_ID_METADATA] ?? new Uint8Array());
-      const why = err instanceof Error && err.name === 'PayloadKeyError' ? err.message : `it was altered, or sealed under key id "${keyId}" with another key`;
+      const why = err instanceof PayloadKeyError ? err.message : `it was altered, or sealed under key id "${keyId}" with another key`;
       throw new CodecRefusal(400, 'undecryptable', `Payload ${index + 1} cannot be decrypted: ${why}.`);
     }
   }

@@ -2,7 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { CodecRefusal } from './refusal.ts';
 
-export type Caller = { kind: 'token'; token: number } | { kind: 'dev-ui' };
+/** Who decoded, for the log: which of CODEC_SERVER_TOKENS (1-based), or the dev UI. */
+export type Caller = { kind: 'token'; position: number } | { kind: 'dev-ui' };
 
 export type CodecEnv = { Variables: { requestId: string; caller: Caller } };
 
@@ -37,7 +38,7 @@ export function operatorsOnly(tokens: readonly string[], devUiOrigins: readonly 
       c.header('WWW-Authenticate', 'Bearer realm="codec-server", error="invalid_token"');
       throw new CodecRefusal(401, 'invalid_token', 'The bearer token is not one of CODEC_SERVER_TOKENS. Nothing was decoded.');
     }
-    c.set('caller', { kind: 'token', token: matched + 1 });
+    c.set('caller', { kind: 'token', position: matched + 1 });
     await next();
   };
 }
