@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { createCodecApp, MAX_BODY_BYTES } from '../codec-server/app.ts';
@@ -13,7 +14,7 @@ const keys = [key('k2'), key('k1')];
 const TOKEN = 'operator-token-0123456789-abcdefghijklmnop';
 const UI = 'https://temporal-ui.example.com';
 
-function codecApp(env: Record<string, string> = {}) {
+function codecApp(env: Record<string, string> = {}, log = createLogger('silent')) {
   const config = loadCodecServerConfig({
     APP_ENV: 'test',
     PAYLOAD_KEYS: formatPayloadKeys(keys),
@@ -21,7 +22,7 @@ function codecApp(env: Record<string, string> = {}) {
     CODEC_SERVER_UI_ORIGIN: UI,
     ...env,
   });
-  return createCodecApp(config, createLogger('silent'));
+  return createCodecApp(config, log);
 }
 
 const member = { email: 'ada@acme.example', orgSlug: 'acme' };
@@ -73,6 +74,24 @@ describe('codec server authentication', () => {
     expect(start({ CODEC_SERVER_UI_ORIGIN: 'https://ui.example.com/path' })).toThrow(/CODEC_SERVER_UI_ORIGIN/);
     expect(start({ PAYLOAD_KEYS: 'k1=short' })).toThrow(/PAYLOAD_KEYS key "k1" must be 32 bytes/);
     expect(() => loadCodecServerConfig({})).toThrow(ConfigError);
+  });
+});
+
+describe('codec server logs', () => {
+  it('record each request and who decoded, never a payload or a token', async () => {
+    const lines: string[] = [];
+    const log = createLogger('info', new Writable({ write: (chunk, _encoding, done) => done(void lines.push(String(chunk))) }));
+    const app = codecApp({}, log);
+    const body = await sealedBody();
+    expect((await post(app, '/decode', body, withToken)).status).toBe(200);
+    expect((await post(app, '/decode', body, { authorization: `Bearer ${TOKEN}x` })).status).toBe(401);
+    expect((await post(app, '/encode', JSON.stringify(toJson([defaultPayloadConverter.toPayload(member)])), withToken)).status).toBe(200);
+    const logged = lines.join('');
+    expect(logged).toContain('"caller":{"kind":"token","position":2}');
+    expect(logged).toContain('"refusal":"invalid_token"');
+    for (const secret of [member.email, TOKEN, Buffer.from(JSON.stringify(member)).toString('base64'), JSON.parse(body).payloads[0].data]) {
+      expect(logged).not.toContain(secret);
+    }
   });
 });
 
