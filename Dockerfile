@@ -16,6 +16,7 @@ COPY worker ./worker
 COPY cli ./cli
 COPY temporal ./temporal
 COPY metrics ./metrics
+COPY codec-server ./codec-server
 RUN npm run build
 
 # Runtime: production dependencies (no tsx, no TypeScript) and the compiled JavaScript only.

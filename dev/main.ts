@@ -1,23 +1,27 @@
 /**
  * `npm run dev`: PostgreSQL (DATABASE_URL, the default server, or an embedded PGlite under .data/),
- * the Temporal dev server (SQLite under .data/, Web UI), migrations, an SMTP sink with a mail page,
- * a local OpenID Provider with a seeded demo organisation, then worker and api as child processes.
+ * the Temporal dev server (SQLite under .data/, Web UI pointed at the codec server), migrations, an
+ * SMTP sink with a mail page, a local OpenID Provider with a seeded demo organisation, then worker,
+ * api and codec server as child processes.
  * Ctrl-C stops everything; so does any failure, after one line saying what failed and what to do.
  * Development only.
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadCodecServerConfig, type CodecServerConfig } from '../codec-server/config.ts';
 import { loadConfig, type Config } from '../config/index.ts';
 import { createSql } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { commandLine, forgetDevInstance, recordDevInstance, runningDevInstance, type DevInstance } from '../operator/dev-instance.ts';
 import { startChild } from './children.ts';
+import { devCodecServerEnv } from './codec-server-env.ts';
 import { provideDatabase } from './database.ts';
 import { stopLeftovers } from './leftovers.ts';
 import { devLogFormatter } from './log-lines.ts';
 import { serveMailPage } from './mail-page.ts';
 import { openMailStore } from './mail-store.ts';
+import { devPayloadKeys } from './payload-keys.ts';
 import { checkPortsFree, type PortUse } from './port-check.ts';
 import { DEMO_CLIENT, DEMO_DOMAIN, DEMO_ORG, demoAccounts, seedDemo, seedVerifiedDomain } from './seed.ts';
 import { seedSiteContent } from './seed-site-content.ts';
@@ -80,10 +84,11 @@ function keep(name: string, stop: () => Promise<void>) {
   aborter.signal.throwIfAborted();
 }
 
-function portsToCheck(config: Config, settings: DevSettings, temporalRunning: boolean): PortUse[] {
+function portsToCheck(config: Config, codec: CodecServerConfig, settings: DevSettings, temporalRunning: boolean): PortUse[] {
   const loopback = '127.0.0.1';
   const uses: PortUse[] = [
     { port: config.port, what: 'api', variable: 'PORT' },
+    { port: codec.port, what: 'codec server', variable: 'CODEC_SERVER_PORT', host: codec.host },
     { port: settings.idpPort, what: 'dev IdP', variable: 'DEV_IDP_PORT', host: loopback },
     { port: settings.mailPagePort, what: 'dev mail page', variable: 'DEV_MAIL_PAGE_PORT', host: loopback },
     { port: Number(new URL(config.smtpUrl).port || 25), what: 'dev SMTP sink', variable: 'SMTP_URL', host: loopback },
@@ -117,7 +122,18 @@ async function refuseSharing(config: Config, settings: DevSettings, temporalRunn
   }
 }
 
-async function startTemporal(config: Config, settings: DevSettings, recordChild: (name: string, pid: number | undefined) => void): Promise<string | undefined> {
+/** Where a browser on this machine reaches the codec server. */
+function codecServerUrl({ host, port }: CodecServerConfig): string {
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
+async function startTemporal(
+  config: Config,
+  settings: DevSettings,
+  codecUrl: string,
+  recordChild: (name: string, pid: number | undefined) => void,
+): Promise<string | undefined> {
   const signal = aborter.signal;
   const cli = await resolveTemporalCli(say, signal);
   const dbFile = join(settings.dataDir, 'temporal.sqlite');
@@ -127,6 +143,7 @@ async function startTemporal(config: Config, settings: DevSettings, recordChild:
     namespace: config.temporal.namespace,
     port: Number(config.temporal.address.split(':').pop()),
     uiPort: settings.temporalUiPort,
+    uiCodecEndpoint: codecUrl,
     dbFile,
     signal,
   });
@@ -157,7 +174,7 @@ async function waitUntil(ready: () => Promise<boolean>) {
   }
 }
 
-const apiAnswers = (port: number) => () => fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false);
+const answers = (healthUrl: string) => () => fetch(healthUrl, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false);
 
 async function start() {
   const settings = loadDevSettings(process.env);
@@ -167,9 +184,14 @@ async function start() {
   if (stopped.length > 0) say(`stopped what a killed npm run dev on ${settings.dataDir} left running: ${stopped.join(', ')}`);
   const temporalRunning = await waitForTemporal(config.temporal.address, 1_000).then(() => true, () => false);
   await refuseSharing(config, settings, temporalRunning);
-  await checkPortsFree(portsToCheck(config, settings, temporalRunning));
-
   mkdirSync(settings.dataDir, { recursive: true });
+  // The same keys for worker, api and codec server; the codec server's own settings besides.
+  const payloadKeys = devPayloadKeys(process.env, settings.dataDir);
+  const codecEnv = { ...devEnv, PAYLOAD_KEYS: payloadKeys, ...devCodecServerEnv(process.env, settings.dataDir, settings.temporalUiPort) };
+  const codecConfig = loadCodecServerConfig(codecEnv);
+  const codecUrl = codecServerUrl(codecConfig);
+  await checkPortsFree(portsToCheck(config, codecConfig, settings, temporalRunning));
+
   const database = await step('PostgreSQL', () => provideDatabase(process.env, settings, join(settings.dataDir, 'pglite')));
   keep('PostgreSQL', database.stop);
   say(`database: ${database.description}`);
@@ -190,7 +212,7 @@ async function start() {
   recordDevInstance(settings.dataDir, instance);
   keep('instance record', async () => forgetDevInstance(settings.dataDir));
 
-  const uiUrl = temporalRunning ? undefined : await step('Temporal dev server', () => startTemporal(config, settings, recordChild));
+  const uiUrl = temporalRunning ? undefined : await step('Temporal dev server', () => startTemporal(config, settings, codecUrl, recordChild));
   if (temporalRunning) say(`using the Temporal server already answering at ${config.temporal.address}`);
 
   const applied = await step('migrations', () => migrate(database.url));
@@ -218,7 +240,7 @@ async function start() {
   await step('demo seed', () => seed(database.url, config, idp.issuer));
 
   const format = devLogFormatter({ level: config.logLevel, colors: Boolean(process.stdout.isTTY) });
-  const childEnv = { ...devEnv, DATABASE_URL: database.url };
+  const childEnv = { ...devEnv, DATABASE_URL: database.url, PAYLOAD_KEYS: payloadKeys };
   // Written once the worker polls and reaches the database (worker/health-file.ts): "ready" means a sign-in works.
   const workerHealthFile = join(settings.dataDir, 'worker-healthy');
   rmSync(workerHealthFile, { force: true });
@@ -226,6 +248,7 @@ async function start() {
     // The worker logs at debug so that the SDK's workflow and activity events reach the formatter.
     ['worker', 'worker/main.ts', { ...childEnv, LOG_LEVEL: process.env.LOG_LEVEL ?? 'debug', WORKER_HEALTH_FILE: workerHealthFile }],
     ['api', 'api/main.ts', childEnv],
+    ['codec-server', 'codec-server/main.ts', codecEnv],
   ] as const) {
     const child = startChild({
       name,
@@ -238,13 +261,19 @@ async function start() {
     keep(name, () => child.stop());
     recordChild(name, child.process.pid);
   }
-  await Promise.all([waitUntil(apiAnswers(config.port)), waitUntil(async () => existsSync(workerHealthFile))]);
+  await Promise.all([
+    waitUntil(answers(`http://127.0.0.1:${config.port}/healthz`)),
+    waitUntil(answers(`${codecUrl}/healthz`)),
+    waitUntil(async () => existsSync(workerHealthFile)),
+  ]);
 
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   say(`API:         ${config.publicUrl.href}  (health: ${new URL('/readyz', config.publicUrl).href})`);
   say(`Database:    ${database.description}`);
   say(`CLI:         npm run cli -- org list  (finds this database while this runs; elsewhere DATABASE_URL=${withoutPassword(database.url)})`);
-  if (uiUrl) say(`Temporal UI: ${uiUrl}`);
+  if (uiUrl) say(`Temporal UI: ${uiUrl}  (shows workflow inputs decrypted through the codec server)`);
+  const codecAuth = process.env.CODEC_SERVER_TOKENS ? '<a CODEC_SERVER_TOKENS token>' : `$(cat ${join(settings.dataDir, 'codec-server-token')})`;
+  say(`Codec:       ${codecUrl}  (CLI: temporal workflow show -w <id> --codec-endpoint ${codecUrl} --codec-auth "Bearer ${codecAuth}")`);
   say(`Dev IdP:     ${idp.issuer}  (log in as ${demoAccounts.map((a) => a.login).join(', ')}; any password)`);
   say(`Dev mail:    http://127.0.0.1:${settings.mailPagePort}  (SMTP sink on ${config.smtpUrl}; kept in ${join(settings.dataDir, 'mail')})`);
   say(`Try JIT:     ${new URL(`/login?email=alice@${DEMO_DOMAIN}`, config.publicUrl).href}  then log in as "alice"`);

@@ -11,6 +11,8 @@ export interface DevServerOptions {
   port?: number;
   /** Web UI port; omit for a headless server (tests). */
   uiPort?: number;
+  /** The codec server the Web UI asks to decode payloads (`--ui-codec-endpoint`). */
+  uiCodecEndpoint?: string;
   /** SQLite file to keep state across restarts; omit for in-memory (tests). */
   dbFile?: string;
   log?: (line: string) => void;
@@ -45,6 +47,8 @@ export function searchAttributeArgs(): string[] {
 
 const dynamicConfigArgs = (values: DevServerOptions['dynamicConfig'] = {}) =>
   Object.entries(values).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]);
+
+const uiCodecArgs = ({ uiPort, uiCodecEndpoint }: DevServerOptions) => (uiPort && uiCodecEndpoint ? ['--ui-codec-endpoint', uiCodecEndpoint] : []);
 
 /**
  * Polls until the server answers. The SDK's own wait (~5 s) is too short for a cold start on a
@@ -101,7 +105,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
         ui: Boolean(options.uiPort),
         ...(options.uiPort ? { uiPort: options.uiPort } : {}),
         ...(options.dbFile ? { dbFilename: options.dbFile } : {}),
-        extraArgs: [...searchAttributeArgs(), ...dynamicConfigArgs(options.dynamicConfig)],
+        extraArgs: [...searchAttributeArgs(), ...uiCodecArgs(options), ...dynamicConfigArgs(options.dynamicConfig)],
       },
     }).catch((err: unknown) => {
       const cause = err instanceof Error ? err.message.split('\n')[0] : String(err);
@@ -116,7 +120,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   // "default" always exists; asking for it again is refused.
   if (options.namespace !== 'default') args.push('--namespace', options.namespace);
   args.push(...searchAttributeArgs());
-  if (options.uiPort) args.push('--ui-port', String(options.uiPort));
+  if (options.uiPort) args.push('--ui-port', String(options.uiPort), ...uiCodecArgs(options));
   else args.push('--headless');
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   args.push(...dynamicConfigArgs(options.dynamicConfig));

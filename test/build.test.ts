@@ -88,7 +88,7 @@ describe('npm run build', () => {
   });
 
   it('builds what docker-compose and the Dockerfile run', () => {
-    const entries = ['migrate', 'worker', 'api'].map((name) => services[name]!.command![1]!);
+    const entries = ['migrate', 'worker', 'api', 'codec-server'].map((name) => services[name]!.command![1]!);
     const dockerCmd = readFileSync(join(root, 'Dockerfile'), 'utf8').match(/^CMD (\[.*\])$/m)?.[1];
     entries.push((JSON.parse(dockerCmd ?? '[]') as string[])[1]!);
     for (const entry of entries) expect(existsSync(join(root, entry)), entry).toBe(true);

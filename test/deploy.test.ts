@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadCodecServerConfig } from '../codec-server/config.ts';
 import { loadConfig } from '../config/index.ts';
 import { searchAttributeArgs } from '../dev/temporal-server.ts';
 import { checkPoolFitsConcurrency } from '../worker/capacity.ts';
@@ -82,6 +84,20 @@ describe('docker-compose.yml', () => {
     expect(databaseUser(services.worker!)).toBe(env.DB_APP_ROLE);
     expect(new URL(String(services.api!.environment?.DATABASE_URL)).password).toBe(env.DB_APP_PASSWORD);
     expect(new URL(String(services.migrate!.environment?.DATABASE_URL)).password).toBe(env.DB_OWNER_PASSWORD);
+  });
+
+  it('runs the codec server in production on loopback only, refusing to start without operator tokens', () => {
+    const codec = services['codec-server']!;
+    expect(codec.command).toEqual(['node', 'dist/codec-server/main.js']);
+    expect(codec.healthcheck?.test[0]).toMatch(/^CMD(-SHELL)?$/);
+    const env = Object.fromEntries(Object.entries(codec.environment ?? {}).map(([name, value]) => [name, String(value ?? '')]));
+    const keys = { PAYLOAD_KEYS: `k1=${randomBytes(32).toString('base64')}` };
+    expect(() => loadCodecServerConfig({ ...env, ...keys })).toThrow(/CODEC_SERVER_TOKENS is required in production/);
+    const config = loadCodecServerConfig({ ...env, ...keys, CODEC_SERVER_TOKENS: randomBytes(32).toString('base64') });
+    expect(config.devUiWithoutToken).toBe(false);
+    const ports = publishedPorts(codec);
+    expect(ports.map((port) => port.target)).toEqual([config.port]);
+    for (const port of ports) expect(loopback).toContain(port.hostIp);
   });
 
   it('runs the compiled JavaScript with plain node, never tsx', () => {

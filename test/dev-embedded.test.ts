@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { TestBrowser } from './support/browser.ts';
 import { DevRun, devEnvironment } from './support/dev-run.ts';
@@ -6,7 +8,7 @@ let run: DevRun | undefined;
 afterAll(() => run?.cleanUp());
 
 it(
-  'npm run dev with the embedded PostgreSQL signs alice in through the dev IdP, logs readable lines, and leaves no process behind on SIGINT',
+  'npm run dev with the embedded PostgreSQL signs alice in through the dev IdP, logs readable lines, serves the codec server to the dev UI, and leaves no process behind on SIGINT',
   async () => {
     const env = await devEnvironment();
     const app = env.PUBLIC_URL!;
@@ -34,12 +36,24 @@ it(
     expect(run.stdout).toContain('workflow bundle built');
     expect(run.stdout).not.toMatch(/webpack|compiled successfully|^\{"level"/m);
 
+    // The codec server decodes for the dev UI's origin without a token, for anything else with the one kept in the state folder.
+    const codec = `http://127.0.0.1:${env.CODEC_SERVER_PORT}`;
+    expect(run.stdout).toContain(`[dev] Codec:       ${codec}  (CLI: temporal workflow show -w <id> --codec-endpoint ${codec} --codec-auth`);
+    const decode = (headers: Record<string, string>) =>
+      fetch(`${codec}/decode`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{"payloads":[]}' }).then((r) => r.status);
+    expect(await decode({ origin: `http://127.0.0.1:${env.DEV_TEMPORAL_UI_PORT}` })).toBe(200);
+    expect(await decode({})).toBe(401);
+    const token = readFileSync(join(env.DEV_DATA_DIR!, 'codec-server-token'), 'utf8');
+    expect(await decode({ authorization: `Bearer ${token}` })).toBe(200);
+
     const main = run.devMain();
     process.kill(main.pid, 'SIGINT');
     expect(await run.exited).toBe(0);
     expect(run.stdout).toContain('[dev] stopped');
     const commands = [...run.seen.values()].map((p) => p.cmdline);
-    for (const started of [/temporal server start-dev/, /api\/main\.ts/, /worker\/main\.ts/]) expect(commands.some((c) => started.test(c))).toBe(true);
+    for (const started of [/temporal server start-dev .*--ui-codec-endpoint http:\/\/127\.0\.0\.1:\d+/, /api\/main\.ts/, /worker\/main\.ts/, /codec-server\/main\.ts/]) {
+      expect(commands.some((c) => started.test(c)), String(started)).toBe(true);
+    }
     expect(run.survivors()).toEqual([]);
   },
   360_000,

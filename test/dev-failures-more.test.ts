@@ -23,6 +23,7 @@ for (const [variable, what] of [
   ['DEV_IDP_PORT', 'dev IdP'],
   ['DEV_MAIL_PAGE_PORT', 'dev mail page'],
   ['DEV_DATABASE_PORT', 'embedded PostgreSQL'],
+  ['CODEC_SERVER_PORT', 'codec server'],
 ] as const) {
   it(`stops with one line when the ${what} port (${variable}) is taken`, async () => {
     const env: Record<string, string> = { ...(await devEnvironment()), DEV_DATABASE: 'embedded' };

@@ -45,7 +45,7 @@ function stillRunning(p: Proc): boolean {
 /** Free ports for everything `npm run dev` listens on, a fresh data folder, and the Temporal CLI of this run. */
 export async function devEnvironment(): Promise<Record<string, string>> {
   const cli = await resolveTemporalCli();
-  const [api, temporal, ui, idp, mail, smtp, db] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
+  const [api, temporal, ui, idp, mail, smtp, db, codec] = await Promise.all(Array.from({ length: 8 }, () => freePort()));
   return {
     PORT: String(api),
     PUBLIC_URL: `http://localhost:${api}`,
@@ -55,6 +55,7 @@ export async function devEnvironment(): Promise<Record<string, string>> {
     DEV_MAIL_PAGE_PORT: String(mail),
     SMTP_URL: `smtp://127.0.0.1:${smtp}`,
     DEV_DATABASE_PORT: String(db),
+    CODEC_SERVER_PORT: String(codec),
     DEV_DATA_DIR: mkdtempSync(join(tmpdir(), 'sso-dev-')),
     ...(cli.kind === 'binary' ? { TEMPORAL_CLI_PATH: cli.path } : {}),
   };
