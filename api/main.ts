@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../config/index.ts';
 import { createLogger } from '../config/logger.ts';
 import { createSql } from '../db/client.ts';
+import { dataConverter } from '../temporal/data-converter.ts';
 import { surviveArrayTypeReadFailures } from '../db/driver-rejections.ts';
 import { createApp } from './app.ts';
 import { closeServer } from './shutdown.ts';
@@ -19,7 +20,7 @@ surviveArrayTypeReadFailures(log);
 const sql = createSql(config.databaseUrl, { max: config.databasePoolMax });
 // Lazy: the api starts (and /readyz says so) even while Temporal is still coming up.
 const connection = Connection.lazy({ address: config.temporal.address });
-const client = new Client({ connection, namespace: config.temporal.namespace });
+const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(config.payloadKeys) });
 let draining = false;
 const app = createApp({ config, sql, temporal: { client, connection }, log, draining: () => draining });
 

@@ -21,6 +21,7 @@ import { openMailStore } from './mail-store.ts';
 import { checkPortsFree, type PortUse } from './port-check.ts';
 import { DEMO_CLIENT, DEMO_DOMAIN, DEMO_ORG, demoAccounts, seedDemo, seedVerifiedDomain } from './seed.ts';
 import { seedSiteContent } from './seed-site-content.ts';
+import { devPayloadKeys } from './payload-keys.ts';
 import { loadDevSettings, type DevSettings } from './settings.ts';
 import { startSmtpSink } from './smtp-sink.ts';
 import { DevStartError, oneLine } from './start-error.ts';
@@ -170,6 +171,8 @@ async function start() {
   await checkPortsFree(portsToCheck(config, settings, temporalRunning));
 
   mkdirSync(settings.dataDir, { recursive: true });
+  // The environment's keys win; otherwise the state folder's own (dev/payload-keys.ts), for the api, the worker and the CLI.
+  const payloadKeys = process.env.PAYLOAD_KEYS ?? devPayloadKeys(settings.dataDir);
   const database = await step('PostgreSQL', () => provideDatabase(process.env, settings, join(settings.dataDir, 'pglite')));
   keep('PostgreSQL', database.stop);
   say(`database: ${database.description}`);
@@ -178,7 +181,7 @@ async function start() {
   const instance: DevInstance = {
     pid: process.pid,
     cmdline: commandLine(process.pid),
-    env: { DATABASE_URL: database.url, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TASK_QUEUE: taskQueue, PUBLIC_URL: config.publicUrl.href },
+    env: { DATABASE_URL: database.url, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TASK_QUEUE: taskQueue, PUBLIC_URL: config.publicUrl.href, PAYLOAD_KEYS: payloadKeys },
     children: [],
   };
   // Each process started is recorded as it starts, so a SIGKILL at any point leaves a record of it (leftovers.ts).
@@ -218,7 +221,7 @@ async function start() {
   await step('demo seed', () => seed(database.url, config, idp.issuer));
 
   const format = devLogFormatter({ level: config.logLevel, colors: Boolean(process.stdout.isTTY) });
-  const childEnv = { ...devEnv, DATABASE_URL: database.url };
+  const childEnv = { ...devEnv, DATABASE_URL: database.url, PAYLOAD_KEYS: payloadKeys };
   // Written once the worker polls and reaches the database (worker/health-file.ts): "ready" means a sign-in works.
   const workerHealthFile = join(settings.dataDir, 'worker-healthy');
   rmSync(workerHealthFile, { force: true });

@@ -9,6 +9,7 @@ import { startEmbeddedPostgres } from '../dev/embedded-postgres.ts';
 import { freePort } from '../dev/ports.ts';
 import { resolveTemporalCli } from '../dev/temporal-cli.ts';
 import { startTemporalDevServer } from '../dev/temporal-server.ts';
+import { failureConverterPath } from '../temporal/data-converter.ts';
 import { workflowsPath } from '../worker/workflow-code.ts';
 
 declare module 'vitest' {
@@ -48,7 +49,7 @@ export default async function setup(project: TestProject) {
   const [server, , bundle] = await Promise.all([
     resolveTemporalCli().then((cli) => startTemporalDevServer({ cli, namespace: 'default' })),
     migrate(databaseUrl),
-    bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }),
+    bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: new DefaultLogger('WARN') }),
   ]);
   const workflowBundlePath = join(cacheDir, `workflow-bundle-${process.pid}-${randomBytes(3).toString('hex')}.js`);
   writeFileSync(workflowBundlePath, bundle.code);

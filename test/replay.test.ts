@@ -5,6 +5,7 @@ import { Worker } from '@temporalio/worker';
 import { expect, inject, it } from 'vitest';
 import { historiesDir } from './support/histories.ts';
 import { quietRuntime } from './support/temporal.ts';
+import { testDataConverter } from './support/payload-keys.ts';
 
 quietRuntime();
 const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
@@ -15,5 +16,5 @@ it('has recorded histories to replay', () => {
 
 it.each(files)('replays %s deterministically with the current workflow code', async (file) => {
   const history = historyFromJSON(JSON.parse(readFileSync(join(historiesDir, file), 'utf8')));
-  await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history);
+  await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: testDataConverter }, history);
 });

@@ -7,6 +7,7 @@ import { loadConfig } from '../../config/index.ts';
 import { createSql, type Sql } from '../../db/client.ts';
 import { createWorker, type CreateWorkerOptions } from '../../worker/create-worker.ts';
 import { createMailer } from '../../worker/mailer.ts';
+import { testDataConverter, testEmailHash } from './payload-keys.ts';
 
 let runtimeInstalled = false;
 
@@ -49,11 +50,13 @@ export async function startHarness({
   const sql = createSql(databaseUrl, { max: config.databasePoolMax });
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', dataConverter: testDataConverter });
   const worker = await createWorker({
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
+    dataConverter: testDataConverter,
+    hashMemberEmail: testEmailHash,
     concurrency: config.workerConcurrency,
     sql,
     mailer: createMailer(smtpUrl, 'Test <no-reply@test.local>'),
