@@ -55,7 +55,7 @@ describe('member lifecycle workflow', () => {
     });
     expect(state).toEqual({
       ...ref,
-      email: member.email,
+      emailHash: testEmailHash(member.email),
       status: 'active',
       siteAccessPending: true,
       siteAccessPendingSince: waitingSince,
