@@ -7,7 +7,7 @@ import { insertMember } from './support/fixtures.ts';
 import { orgTables, scimApp, scimOrg } from './support/scim.ts';
 import { ENTERPRISE_USER, PATCH_OP, entra, okta } from './support/scim-fixtures.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
-import { testEmailHash, withEmailHash } from './support/payload-keys.ts';
+import { withEmailHash } from './support/payload-keys.ts';
 
 let h: TestHarness;
 let scim: ReturnType<typeof scimApp>;
