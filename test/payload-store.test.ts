@@ -33,7 +33,7 @@ const tag = randomBytes(4).toString('hex');
 const signedIn = { login: `subject-${tag}-ada`, name: `Adaline Quillfeather ${tag}` };
 const invited = { local: `grace.hopperwood.${tag}` };
 const directory = { first: `Florentin${tag}`, last: 'Fieldhouse', renamed: `Florian${tag}`, before: `florentin.${tag}`, after: `florian.${tag}` };
-const failing = `mailbox refused for ${invited.local}`;
+const refusal = (address: string) => `mailbox ${address} refused (550 no such user ${tag})`;
 const control = { email: `control.${tag}@plain.example`, name: `Control Person ${tag}` };
 
 let dir: string;
@@ -50,8 +50,8 @@ beforeAll(async () => {
     // A mail server refusing the invitation with the address in its message: the failure the workflow ends with.
     wrapActivities: (activities) => ({
       ...activities,
-      sendInvitationEmail: async () => {
-        throw ApplicationFailure.nonRetryable(failing, 'MailboxRefused');
+      sendInvitationEmail: async ({ email }) => {
+        throw ApplicationFailure.nonRetryable(refusal([email.to].flat().join(', ')), 'MailboxRefused');
       },
     }),
   });
@@ -86,7 +86,14 @@ describe('what Temporal stores', { timeout: 180_000 }, () => {
     const failed = await h.client.workflow.getHandle(invitationWorkflowId(world.org.slug, invitation.invitation.id)).result().catch((err: unknown) => err);
     expect(failed).toBeInstanceOf(WorkflowFailedError);
     // Decoded with the key, the failure still says what happened.
-    expect(String((failed as WorkflowFailedError).cause?.cause)).toContain(failing);
+    expect(String((failed as WorkflowFailedError).cause?.cause)).toContain(refusal(emailOf(invited.local)));
+    // In the history, the failures (the activity's, and the workflow's own, built in the workflow bundle) say nothing.
+    const history = await h.client.workflow.getHandle(invitationWorkflowId(world.org.slug, invitation.invitation.id)).fetchHistory();
+    const failures = (history.events ?? []).flatMap((e) => [e.activityTaskFailedEventAttributes?.failure, e.workflowExecutionFailedEventAttributes?.failure].filter(Boolean));
+    expect(failures.map((f) => [f!.message, f!.stackTrace, f!.cause?.message])).toEqual([
+      ['Encoded failure', '', undefined],
+      ['Encoded failure', '', 'Encoded failure'],
+    ]);
 
     const { token } = await createScimToken(h.sql, { org: world.org.slug });
     const scim = (method: string, path: string, body?: unknown) => scimOverHttp(world.appUrl, token, method, path, body);
@@ -141,7 +148,7 @@ describe('what Temporal stores', { timeout: 180_000 }, () => {
       emailOf(directory.after),
       directory.first,
       directory.renamed,
-      failing,
+      refusal(emailOf(invited.local)),
     ];
     expect(inClear(stored, people)).toEqual([]);
   });
