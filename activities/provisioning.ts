@@ -5,7 +5,7 @@ import { hasIdentityAtIdp } from '../db/identities.ts';
 import { isVerifiedDomain } from '../db/verified-domains.ts';
 import { decideNewIdentity, emailChangeRefusal } from '../domain/identity-linking.ts';
 import type { MemberSource, MemberStatus, OrgRole } from '../domain/member.ts';
-import type { MemberEmailChange, ProvisionIdentityInput, ProvisionOutcome } from '../workflows/definitions.ts';
+import type { ProvisionIdentityInput, ProvisionOutcome } from '../workflows/definitions.ts';
 
 interface MemberRow {
   id: string;
@@ -22,7 +22,7 @@ interface MemberRow {
 const memberColumns = (sql: Queryable, alias = '') =>
   sql(['id', 'email', 'name', 'status', 'org_role', 'source', 'lifecycle_started_at', 'site_access_pending_since'].map((column) => `${alias}${column}`));
 
-const memberResult = (outcome: 'signed_in' | 'linked' | 'created', m: MemberRow, emailChange?: MemberEmailChange): ProvisionOutcome => ({
+const memberResult = (outcome: 'signed_in' | 'linked' | 'created', m: MemberRow, emailChangedAt?: string): ProvisionOutcome => ({
   outcome,
   memberId: m.id,
   status: m.status,
@@ -31,7 +31,7 @@ const memberResult = (outcome: 'signed_in' | 'linked' | 'created', m: MemberRow,
   lifecycleStarted: m.lifecycle_started_at !== null,
   // As db/site-access.ts waitingMembers decides it: org admins reach every site.
   waitingSince: m.status === 'active' && m.org_role === 'member' ? (m.site_access_pending_since?.toISOString() ?? null) : null,
-  ...(emailChange ? { emailChange } : {}),
+  ...(emailChangedAt ? { emailChangedAt } : {}),
 });
 
 /**
@@ -49,8 +49,8 @@ export function provisioningActivities(sql: Sql) {
           where i.connection_id = ${input.connectionId} and i.iss = ${input.iss} and i.sub = ${input.sub}
           for update of m`;
         if (known) {
-          const { member, emailChange } = await refreshProfile(tx, input, known);
-          return memberResult('signed_in', member, emailChange);
+          const { member, emailChangedAt } = await refreshProfile(tx, input, known);
+          return memberResult('signed_in', member, emailChangedAt);
         }
 
         const [invitation]: [{ id: string; org_role: OrgRole }?] = await tx`
@@ -121,9 +121,9 @@ function recordLinkRefused(tx: Queryable, input: ProvisionIdentityInput, memberI
 
 /**
  * Name and email follow the IdP; a new email is taken only on a verified domain and when no other
- * member has it, and stamped with the database's clock for the lifecycle (MemberEmail follows it).
+ * member has it, and stamped with the database's clock for the lifecycle (MemberEmailHash follows it).
  */
-async function refreshProfile(tx: Queryable, input: ProvisionIdentityInput, member: MemberRow): Promise<{ member: MemberRow; emailChange?: MemberEmailChange }> {
+async function refreshProfile(tx: Queryable, input: ProvisionIdentityInput, member: MemberRow): Promise<{ member: MemberRow; emailChangedAt?: string }> {
   const changes: Record<string, { from: string; to: string }> = {};
   if (input.name && input.name !== member.name) changes.name = { from: member.name, to: input.name };
   if (input.email !== member.email.toLowerCase()) {
@@ -139,7 +139,7 @@ async function refreshProfile(tx: Queryable, input: ProvisionIdentityInput, memb
     where id = ${member.id} returning ${memberColumns(tx)}, clock_timestamp() as "changedAt"`;
   await audit(tx, input, member.id, 'member.profile_updated', changes);
   const { changedAt, ...row } = updated;
-  return { member: row, ...(changes.email ? { emailChange: { email: changes.email.to, changedAt: changedAt.toISOString() } } : {}) };
+  return { member: row, ...(changes.email ? { emailChangedAt: changedAt.toISOString() } : {}) };
 }
 
 function audit(tx: Queryable, input: ProvisionIdentityInput, memberId: string, type: string, data: Record<string, unknown>) {

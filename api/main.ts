@@ -6,6 +6,7 @@ import { loadConfig } from '../config/index.ts';
 import { createLogger } from '../config/logger.ts';
 import { createSql } from '../db/client.ts';
 import { startTracing, tracingClientInterceptors } from '../temporal/tracing.ts';
+import { dataConverter } from '../temporal/data-converter.ts';
 import { surviveArrayTypeReadFailures } from '../db/driver-rejections.ts';
 import { createApiMetrics } from '../metrics/api-metrics.ts';
 import { serveApiMetrics } from '../metrics/endpoints.ts';
@@ -23,7 +24,7 @@ const tracing = config.tracing && startTracing(config.tracing, 'sso-provisioning
 const sql = createSql(config.databaseUrl, { max: config.databasePoolMax });
 // Lazy: the api starts (and /readyz says so) even while Temporal is still coming up.
 const connection = Connection.lazy({ address: config.temporal.address });
-const client = new Client({ connection, namespace: config.temporal.namespace, interceptors: tracingClientInterceptors(tracing) });
+const client = new Client({ connection, namespace: config.temporal.namespace, interceptors: tracingClientInterceptors(tracing), dataConverter: dataConverter(config.payloadKeys) });
 let draining = false;
 const metrics = createApiMetrics();
 const app = createApp({ config, sql, temporal: { client, connection }, log, draining: () => draining, metrics });

@@ -11,6 +11,7 @@ import { announceSiteAccessChange, nudgeReminders } from '../temporal/site-acces
 import type { Context } from 'hono';
 import type { AppDeps, AppEnv } from './context.ts';
 import { ClientError } from './errors.ts';
+import { memberEmailHasher } from '../temporal/member-email-hash.ts';
 
 /** Temporal is told of site-access changes within this, or the change stands and a warning is logged. */
 const NUDGE_DEADLINE_MS = 3_000;
@@ -33,6 +34,7 @@ export const actingAdmin = (c: Context<AppEnv>): Acting => ({ admin: c.get('memb
  * same path: the same database writes, audit events and Temporal announcements.
  */
 export function memberActions({ sql, temporal, config, log }: AppDeps) {
+  const hashEmail = memberEmailHasher(config.encryptionKey);
   const target = ({ admin }: Acting, memberId: string) => ({ orgId: admin.orgId, memberId, actor: `member:${admin.memberId}` });
 
   function told(acting: Acting, memberId: string, tell: () => Promise<void>, tellBy = Date.now() + NUDGE_DEADLINE_MS) {
@@ -91,7 +93,7 @@ export function memberActions({ sql, temporal, config, log }: AppDeps) {
     async decideStatus({ admin }: Acting, memberId: string, decision: StatusDecisionName, reason: string | null) {
       const found = await findMember(sql, admin.orgId, memberId);
       if (!found) throw new MemberNotFoundError();
-      const member = { orgId: admin.orgId, orgSlug: admin.orgSlug, memberId, email: found.member.email, source: found.member.source };
+      const member = { orgId: admin.orgId, orgSlug: admin.orgSlug, memberId, emailHash: hashEmail(found.member.email), source: found.member.source };
       return temporal.connection
         .withDeadline(Date.now() + DECISION_DEADLINE_MS, () => decideMemberStatus(temporal.client, config.temporal.taskQueue, member, decision, { by: admin.memberId, reason }))
         .catch((err: unknown) => {

@@ -13,6 +13,8 @@ import { insertSsoOrg, uniqueSlug } from '../test/support/fixtures.ts';
 import { oneLocalActivityWorkflow } from './floor-workflows.ts';
 import { atConcurrency, type Measured } from './stats.ts';
 import type { Target } from './target.ts';
+import { dataConverter } from '../temporal/data-converter.ts';
+import { loadConfig } from '../config/index.ts';
 
 export interface Floor {
   /** `n` floor workflows, `concurrency` in flight, each inserting a new member. */
@@ -28,11 +30,13 @@ export async function startFloor(target: Target): Promise<Floor> {
   const sql = createSql(target.databaseUrl);
   const native = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace });
+  const converter = dataConverter(loadConfig(target.env).payloadKeys);
+  const client = new Client({ connection, namespace, dataConverter: converter });
   const worker = await Worker.create({
     connection: native,
     namespace,
     taskQueue,
+    dataConverter: converter,
     workflowsPath: fileURLToPath(new URL('./floor-workflows.ts', import.meta.url)),
     activities: provisioningActivities(sql),
   });

@@ -23,6 +23,8 @@ import { scimWrites } from './scim.ts';
 import { startSignInOrg, type SignInOrg } from './sign-ins.ts';
 import { atConcurrency, interleaved, percentile, type Measured } from './stats.ts';
 import { startClusterTarget, startDevTarget, type Target } from './target.ts';
+import { dataConverter } from '../temporal/data-converter.ts';
+import { loadConfig } from '../config/index.ts';
 
 const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SIGN_INS = setting('BENCH_SIGN_INS', 200);
@@ -197,7 +199,7 @@ function printTable(target: Target, phases: Phase[]) {
 async function benchTarget(target: Target) {
   const sql = createSql(target.databaseUrl);
   const connection = await Connection.connect({ address: target.temporal.address });
-  const client = new Client({ connection, namespace: target.temporal.namespace });
+  const client = new Client({ connection, namespace: target.temporal.namespace, dataConverter: dataConverter(loadConfig(target.env).payloadKeys) });
   const floor = await startFloor(target);
   try {
     printTable(target, await measureAll(target, sql, client, floor));

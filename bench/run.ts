@@ -22,6 +22,8 @@ import type { ProvisionIdentityInput } from '../workflows/definitions.ts';
 import { freshDatabase } from './database.ts';
 import { oneActivityWorkflow, oneLocalActivityWorkflow } from './floor-workflows.ts';
 import { percentile, sequentially } from './stats.ts';
+import { dataConverter } from '../temporal/data-converter.ts';
+import { memberEmailHasher } from '../temporal/member-email-hash.ts';
 
 const N = Number(process.env.BENCH_N ?? 100);
 const timed = async (n: number, run: (i: number) => Promise<unknown>) => (await sequentially(n, run)).times;
@@ -33,17 +35,21 @@ const sql = createSql(database.url);
 const mailer = createMailer('smtp://127.0.0.1:1', 'x@y');
 const native = await NativeConnection.connect({ address: server.address });
 const connection = await Connection.connect({ address: server.address });
-const client = new Client({ connection });
 // The defaults: no reminder falls due during a run.
-const { reminders: policy, publicUrl, reminderRecipientAttempts: recipientAttempts, workerConcurrency: concurrency } = loadConfig({ APP_ENV: 'test' });
+const { reminders: policy, publicUrl, reminderRecipientAttempts: recipientAttempts, workerConcurrency: concurrency, payloadKeys, encryptionKey } = loadConfig({ APP_ENV: 'test' });
+// Encrypted as in production: the codec's cost is part of what the bench measures.
+const converter = dataConverter(payloadKeys);
+const hashMemberEmail = memberEmailHasher(encryptionKey);
+const client = new Client({ connection, dataConverter: converter });
 const deps = { sql, mailer, client, reminders: { policy, publicUrl, recipientAttempts } };
 const workers = [
-  await createWorker({ connection: native, namespace: 'default', taskQueue: 'bench', concurrency, ...deps }),
+  await createWorker({ connection: native, namespace: 'default', taskQueue: 'bench', dataConverter: converter, hashMemberEmail, concurrency, ...deps }),
   await Worker.create({
     connection: native,
     taskQueue: 'bench-floor',
+    dataConverter: converter,
     workflowsPath: fileURLToPath(new URL('./floor-workflows.ts', import.meta.url)),
-    activities: createActivities({ ...deps, temporal: activityPorts(client, 'bench-floor') }),
+    activities: createActivities({ ...deps, temporal: activityPorts(client, 'bench-floor', hashMemberEmail) }),
   }),
 ];
 const running = workers.map((w) => w.run());

@@ -20,7 +20,7 @@ export interface Target {
   databaseUrl: string;
   /** The api's PUBLIC_URL, through its load balancer if it has one. */
   apiUrl: string;
-  /** The api's environment as far as the bench needs it (ENCRYPTION_KEY to seal SSO secrets it writes). */
+  /** The api's environment as far as the bench needs it (ENCRYPTION_KEY to seal SSO secrets it writes, PAYLOAD_KEYS for its Temporal client). */
   env: NodeJS.ProcessEnv;
   /** The SMTP server the workers mail through; `delivered` records when each recipient got a message. */
   smtp: SmtpSink & { deliveredAt: Map<string, number> };

@@ -5,6 +5,7 @@ import { formatDirectoryEvents, listDirectoryEvents, retryDirectoryEvents } from
 import { connectionFailure, databaseHost } from '../operator/database-connection.ts';
 import { listDomains, verifyDomainByDns } from '../operator/domains.ts';
 import { OperatorError } from '../operator/errors.ts';
+import { formatMemberWorkflowQuery, memberWorkflowQuery } from '../operator/find-member.ts';
 import { queueInvitationEmail } from '../operator/invitation-email.ts';
 import * as ops from '../operator/operations.ts';
 import { tellReminders } from '../operator/reminders.ts';
@@ -52,6 +53,10 @@ const help = `Operator CLI: npm run cli -- <command> [arguments]
                                               failed attempts; --parked: only those it gave up on
   directory retry <org> [<email>]             the backstop tries parked events again (one member's,
                                               or all of the org's) at its next run
+  workflows find-member --email <email>       the query that finds the member's lifecycle in the
+                                              Temporal UI or \`temporal workflow list --query\`
+                                              (MemberEmailHash, a keyed hash: emails are never in
+                                              search attributes), and its workflow id
 `;
 
 async function readStdin(): Promise<string> {
@@ -77,6 +82,7 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       'client-id': { type: 'string' },
       scope: { type: 'string', multiple: true },
       parked: { type: 'boolean' },
+      email: { type: 'string' },
     },
   });
   const [group, action, a, b] = positionals;
@@ -151,6 +157,10 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       case 'directory retry': {
         const retried = await retryDirectoryEvents(sql, { org: need(a, '<org>'), ...(b ? { email: b } : {}) });
         return `${retried} parked directory event${retried === 1 ? '' : 's'} of ${a} handed back to the backstop; its next run (within 5 minutes) tries again`;
+      }
+      case 'workflows find-member': {
+        const email = need(values.email, '--email');
+        return formatMemberWorkflowQuery(await memberWorkflowQuery(sql, config, email), email);
       }
       default:
         throw new OperatorError(`unknown command "${positionals.join(' ')}"\n\n${help}`);

@@ -20,6 +20,7 @@ import { createPrivatePostgres } from './postgres.ts';
 import type { ManagedProcess } from './process.ts';
 import { resolveTemporalServer } from './temporal-binaries.ts';
 import { setUpTemporal } from './temporal.ts';
+import { formatPayloadKeys } from '../temporal/payload-codec.ts';
 
 export interface ClusterOptions {
   workers?: number;
@@ -116,6 +117,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       SMTP_URL: smtp.url,
       SESSION_SECRET: randomBytes(32).toString('hex'),
       ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      PAYLOAD_KEYS: formatPayloadKeys([{ id: 'cluster-1', key: randomBytes(32) }]),
       // Caddy is the one hop in front, as in docker-compose.
       TRUST_PROXY_HOPS: '1',
       LOG_LEVEL: 'info',

@@ -27,6 +27,8 @@ import { printSummary } from './scenario/summary.ts';
 import { answers, recordTraffic } from './scenario/traffic.ts';
 import { idpAccounts, idpClients, planOrgs, seedOrgs } from './scenario/world.ts';
 import { startCluster } from './start.ts';
+import { dataConverter } from '../temporal/data-converter.ts';
+import { loadConfig } from '../config/index.ts';
 
 const began = Date.now();
 const log = (line: string) => console.log(`[${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${line}`);
@@ -82,7 +84,7 @@ try {
 
   const sql = createSql(cluster.databaseUrl, { max: 4 });
   const connection = await Connection.connect({ address: cluster.temporalAddress });
-  const client = new Client({ connection, namespace: cluster.namespace });
+  const client = new Client({ connection, namespace: cluster.namespace, dataConverter: dataConverter(loadConfig(cluster.appEnv).payloadKeys) });
   try {
     const digests = await digestsOnce(sql, cluster.smtp, settings.reminderSchedule, settings.digestWindow, faults.filter((f) => f.dependency === 'postgres'));
     const verdicts = [

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_POOL_MAX } from '../db/client.ts';
 import { parseDuration } from '../domain/duration.ts';
 import { parseSchedule, type ReminderPolicy } from '../domain/reminders.ts';
+import { parsePayloadKeys, PayloadKeyError, type PayloadKey } from '../temporal/payload-codec.ts';
 import { dnsServers } from './dns-servers.ts';
 import { tracingConfig, tracingEnv, type TracingConfig } from './tracing.ts';
 
@@ -18,10 +19,22 @@ export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/sso_prov
 
 const DEV_SECRET = 'dev-only-secret-change-me-dev-only-secret';
 const DEV_KEY = Buffer.alloc(32, 7).toString('base64');
+// Only the fallback of loadConfig (tests that need no particular key); `npm run dev` keeps a random one in its state folder.
+const DEV_PAYLOAD_KEYS = `dev=${Buffer.alloc(32, 9).toString('base64')}`;
 
 const base64Key = z
   .string()
   .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+
+const payloadKeys = z.string().transform((value, ctx) => {
+  try {
+    return parsePayloadKeys(value);
+  } catch (err) {
+    if (!(err instanceof PayloadKeyError)) throw err;
+    ctx.addIssue({ code: 'custom', message: `${err.message} (format: id=base64key,... newest first)` });
+    return z.NEVER;
+  }
+});
 
 const reminderSchedule = z.string().transform((value, ctx) => {
   const parsed = parseSchedule(value);
@@ -56,6 +69,7 @@ const schema = z
     MAIL_FROM: z.string().min(3).default('SSO Provisioning <no-reply@localhost>'),
     SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     ENCRYPTION_KEY: base64Key.optional(),
+    PAYLOAD_KEYS: payloadKeys.optional(),
     SESSION_IDLE_MINUTES: z.coerce.number().int().positive().default(60 * 8),
     SESSION_ABSOLUTE_HOURS: z.coerce.number().int().positive().default(24 * 7),
     // Completed sign-ins free their slot, so an office behind one NAT signing in at nine stays far below it; abandoned starts fill it.
@@ -88,6 +102,7 @@ const schema = z
     // Mail must never fall into the dev sink's address in production.
     if (!env.SMTP_URL) ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required in production' });
     if (!env.ENCRYPTION_KEY) ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEY'], message: 'is required in production' });
+    if (!env.PAYLOAD_KEYS) ctx.addIssue({ code: 'custom', path: ['PAYLOAD_KEYS'], message: 'is required in production' });
     if (!env.PUBLIC_URL.startsWith('https://')) {
       ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'must be https in production' });
     }
@@ -107,6 +122,8 @@ export type Config = Readonly<{
   mailFrom: string;
   sessionSecret: string;
   encryptionKey: Buffer;
+  /** Temporal payload keys, newest (the one that encrypts) first (temporal/payload-codec.ts). */
+  payloadKeys: readonly PayloadKey[];
   session: Readonly<{ idleMinutes: number; absoluteHours: number }>;
   /** Sign-ins started and not completed (for 10 minutes) allowed per client network and organisation. */
   signInPendingLimit: number;
@@ -150,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.MAIL_FROM,
     sessionSecret: e.SESSION_SECRET ?? DEV_SECRET,
     encryptionKey: Buffer.from(e.ENCRYPTION_KEY ?? DEV_KEY, 'base64'),
+    payloadKeys: Object.freeze(e.PAYLOAD_KEYS ?? parsePayloadKeys(DEV_PAYLOAD_KEYS)),
     session: Object.freeze({ idleMinutes: e.SESSION_IDLE_MINUTES, absoluteHours: e.SESSION_ABSOLUTE_HOURS }),
     signInPendingLimit: e.SIGN_IN_PENDING_LIMIT,
     trustProxyHops: e.TRUST_PROXY_HOPS,

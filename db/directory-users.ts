@@ -191,7 +191,7 @@ async function insertMember(tx: Queryable, actor: DirectoryActor, email: string,
 
 /**
  * Name and email follow the directory, the email under the same rules as at sign-in; refused changes
- * are errors here. Whether the email changed: the lifecycle is told (its MemberEmail search attribute).
+ * are errors here. Whether the email changed: the lifecycle is told (its MemberEmailHash search attribute).
  */
 async function updateMember(tx: Queryable, actor: DirectoryActor, member: { memberId: string; email: string; name: string }, user: UserResource): Promise<boolean> {
   const changes: Record<string, { from: string; to: string }> = {};

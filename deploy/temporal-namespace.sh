@@ -8,7 +8,7 @@ temporal operator namespace describe -n "$ns" --address "$TEMPORAL_ADDRESS" >/de
   || temporal operator namespace create -n "$ns" --retention 30d --address "$TEMPORAL_ADDRESS"
 # A namespace just created is unknown to the frontend until its cache refreshes (seconds): a
 # search attribute is retried until it is created or listed, and a failure is a failure.
-for attr in OrgSlug=Keyword MemberEmail=Keyword MemberStatus=Keyword SiteAccessPending=Bool SiteAccessPendingSince=Datetime DisabledBy=Keyword StatusOverride=Keyword; do
+for attr in OrgSlug=Keyword MemberEmailHash=Keyword MemberStatus=Keyword SiteAccessPending=Bool SiteAccessPendingSince=Datetime DisabledBy=Keyword StatusOverride=Keyword; do
   name="${attr%%=*}"
   tries=0
   until temporal operator search-attribute create -n "$ns" --address "$TEMPORAL_ADDRESS" --name "$name" --type "${attr#*=}" \

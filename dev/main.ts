@@ -185,8 +185,9 @@ async function start() {
   const temporalRunning = await waitForTemporal(config.temporal.address, 1_000).then(() => true, () => false);
   await refuseSharing(config, settings, temporalRunning);
   mkdirSync(settings.dataDir, { recursive: true });
-  // The same keys for worker, api and codec server; the codec server's own settings besides.
-  const payloadKeys = devPayloadKeys(process.env, settings.dataDir);
+  // The environment's keys win; otherwise the state folder's own (dev/payload-keys.ts), for the
+  // worker, the api, the CLI and the codec server; the codec server's own settings besides.
+  const payloadKeys = process.env.PAYLOAD_KEYS ?? devPayloadKeys(settings.dataDir);
   const codecEnv = { ...devEnv, PAYLOAD_KEYS: payloadKeys, ...devCodecServerEnv(process.env, settings.dataDir, settings.temporalUiPort) };
   const codecConfig = loadCodecServerConfig(codecEnv);
   const codecUrl = codecServerUrl(codecConfig);
@@ -200,7 +201,7 @@ async function start() {
   const instance: DevInstance = {
     pid: process.pid,
     cmdline: commandLine(process.pid),
-    env: { DATABASE_URL: database.url, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TASK_QUEUE: taskQueue, PUBLIC_URL: config.publicUrl.href },
+    env: { DATABASE_URL: database.url, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TASK_QUEUE: taskQueue, PUBLIC_URL: config.publicUrl.href, PAYLOAD_KEYS: payloadKeys },
     children: [],
   };
   // Each process started is recorded as it starts, so a SIGKILL at any point leaves a record of it (leftovers.ts).

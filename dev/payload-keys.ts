@@ -1,18 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatPayloadKeys } from '../temporal/payload-codec.ts';
+import { formatPayloadKeys, parsePayloadKeys } from '../temporal/payload-codec.ts';
 
 /**
- * The payload keys `npm run dev` gives the codec server (and the worker and api beside it):
- * PAYLOAD_KEYS from the environment, else a key made once and kept in the state folder, so
- * histories in the dev server's SQLite file stay readable across restarts. Until the config module
- * owns PAYLOAD_KEYS and its development default, this one function decides them for development.
+ * The dev instance's PAYLOAD_KEYS, generated at its first start and kept in its state folder beside
+ * the Temporal SQLite file whose histories it sealed: a later start must read them, and no two
+ * state folders (nor anyone who knows the repository's code) share a key.
  */
-export function devPayloadKeys(env: NodeJS.ProcessEnv, dataDir: string): string {
-  if (env.PAYLOAD_KEYS) return env.PAYLOAD_KEYS;
+export function devPayloadKeys(dataDir: string): string {
   const file = join(dataDir, 'payload-keys');
-  if (!existsSync(file)) writeFileSync(file, formatPayloadKeys([{ id: 'dev', key: randomBytes(32) }]), { mode: 0o600 });
-  return readFileSync(file, 'utf8').trim();
+  try {
+    const kept = readFileSync(file, 'utf8').trim();
+    parsePayloadKeys(kept);
+    return kept;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${file} holds no valid PAYLOAD_KEYS (${String(err)}): restore it, or remove the state folder to start afresh`);
+  }
+  const generated = formatPayloadKeys([{ id: 'dev-1', key: randomBytes(32) }]);
+  writeFileSync(file, `${generated}\n`, { mode: 0o600, flag: 'wx' });
+  return generated;
 }
-

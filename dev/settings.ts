@@ -22,7 +22,7 @@ export type DevSettings = Readonly<{
   idpPort: number;
   mailPagePort: number;
   temporalUiPort: number;
-  /** The state folder: the embedded PostgreSQL's files (pglite/), the Temporal dev server's SQLite file, the dev mail, this instance's record. */
+  /** The state folder: the embedded PostgreSQL's files (pglite/), the Temporal dev server's SQLite file and its payload keys, the dev mail, this instance's record. */
   dataDir: string;
 }>;
 

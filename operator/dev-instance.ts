@@ -18,7 +18,7 @@ export interface DevInstance {
   /** Its command line: a pid reused by an unrelated process after a crash is not this instance. */
   cmdline?: string;
   /** The variables the instance's api and worker run with. */
-  env: { DATABASE_URL: string; TEMPORAL_ADDRESS: string; TEMPORAL_NAMESPACE: string; TASK_QUEUE: string; PUBLIC_URL: string };
+  env: { DATABASE_URL: string; TEMPORAL_ADDRESS: string; TEMPORAL_NAMESPACE: string; TASK_QUEUE: string; PUBLIC_URL: string; PAYLOAD_KEYS: string };
   /** The processes it started (Temporal dev server, worker, api), with their command lines: what a SIGKILL of it leaves behind. */
   children?: { name: string; pid: number; cmdline: string }[];
 }

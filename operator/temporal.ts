@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config/index.ts';
+import { dataConverter } from '../temporal/data-converter.ts';
 
 const TEMPORAL_DEADLINE_MS = 5_000;
 
@@ -9,7 +10,7 @@ export async function withTemporal<T>(config: Config, use: (client: Client) => P
   let connection: Connection | undefined;
   try {
     connection = await Connection.connect({ address, connectTimeout: TEMPORAL_DEADLINE_MS });
-    const client = new Client({ connection, namespace });
+    const client = new Client({ connection, namespace, dataConverter: dataConverter(config.payloadKeys) });
     return await connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () => use(client));
   } finally {
     await connection?.close();

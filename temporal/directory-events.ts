@@ -7,6 +7,7 @@ import {
   type DirectoryEvent,
   type MemberLifecycleWorkflow,
 } from '../workflows/definitions.ts';
+import type { MemberEmailHasher } from './member-email-hash.ts';
 
 export interface DirectoryMember {
   orgId: string;
@@ -19,15 +20,22 @@ export interface DirectoryMember {
  * Hands what the directory said about a member to the member's lifecycle, the single writer of
  * their status, starting the lifecycle if it does not run yet (a member the directory just
  * created). Harmless to repeat: the lifecycle ignores an event whose seq it has already seen.
- * The member's email goes along: the lifecycle's MemberEmail follows the directory's changes.
+ * The hash of the member's email goes along: the lifecycle's MemberEmailHash follows the directory's changes.
  */
-export async function sendDirectoryEvent(client: Client, member: DirectoryMember, event: DirectoryEvent, taskQueue: string) {
-  const { orgId, orgSlug, memberId, email } = member;
+export async function sendDirectoryEvent(
+  client: Client,
+  member: DirectoryMember,
+  event: DirectoryEvent,
+  taskQueue: string,
+  hashEmail: MemberEmailHasher,
+) {
+  const { orgId, orgSlug, memberId } = member;
+  const emailHash = hashEmail(member.email);
   return client.workflow.signalWithStart<MemberLifecycleWorkflow, [DirectoryEvent]>(workflowTypes.memberLifecycle, {
     workflowId: memberWorkflowId(orgSlug, memberId),
     taskQueue,
-    ...lifecycleStart({ orgId, orgSlug, memberId, email, source: 'directory', waitingSince: null }),
+    ...lifecycleStart({ orgId, orgSlug, memberId, emailHash, source: 'directory', waitingSince: null }),
     signal: directoryEventSignal,
-    signalArgs: [{ ...event, email }],
+    signalArgs: [{ ...event, emailHash }],
   });
 }

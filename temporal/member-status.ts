@@ -26,16 +26,16 @@ export type StatusDecisionName = keyof typeof statusUpdates;
 export async function decideMemberStatus(
   client: Client,
   taskQueue: string,
-  member: MemberRef & { email: string; source: MemberSource },
+  member: MemberRef & { emailHash: string; source: MemberSource },
   decision: StatusDecisionName,
   request: MemberStatusRequest,
 ): Promise<MemberStatusAnswer> {
-  const { orgId, orgSlug, memberId, email, source } = member;
+  const { orgId, orgSlug, memberId, emailHash, source } = member;
   const startWorkflowOperation = new WithStartWorkflowOperation<MemberLifecycleWorkflow>(workflowTypes.memberLifecycle, {
     workflowId: memberWorkflowId(orgSlug, memberId),
     taskQueue,
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    ...lifecycleStart({ orgId, orgSlug, memberId, email, source, waitingSince: null }),
+    ...lifecycleStart({ orgId, orgSlug, memberId, emailHash, source, waitingSince: null }),
   });
   try {
     return await client.workflow.executeUpdateWithStart(statusUpdates[decision], { args: [request], startWorkflowOperation });

@@ -23,7 +23,7 @@ import { launchChromium, screenshot } from './support/chromium.ts';
  * input is read from the start event.
  */
 const keys = [{ id: 'ui-test', key: randomBytes(32) }];
-const input: MemberLifecycleInput = { orgId: randomUUID(), orgSlug: 'acme', memberId: randomUUID(), email: 'ada.lovelace@acme.example', source: 'jit', waitingSince: null };
+const input: MemberLifecycleInput = { orgId: randomUUID(), orgSlug: 'acme', memberId: randomUUID(), emailHash: randomBytes(32).toString('hex'), source: 'jit', waitingSince: null };
 const ENCRYPTED = `"encoding": "${Buffer.from('binary/encrypted').toString('base64')}"`;
 const TOKEN = randomBytes(32).toString('base64url');
 
@@ -76,7 +76,7 @@ const bodyText = () => page.locator('body').innerText();
 describe('Temporal UI with the codec server', () => {
   it('shows the decrypted workflow input', async () => {
     await page.goto(workflowPage);
-    await page.getByText(`"email": "${input.email}"`).waitFor({ timeout: 20_000 });
+    await page.getByText(`"emailHash": "${input.emailHash}"`).waitFor({ timeout: 20_000 });
     await screenshot(page, 'codec-server-ui-decoded');
     expect(await bodyText()).not.toContain(ENCRYPTED);
   });
@@ -93,9 +93,9 @@ describe('Temporal UI with the codec server', () => {
       );
     // JSON output keeps payload data in base64: what the codec server answered, or the ciphertext.
     const payloadData = (output: string) => [...output.matchAll(/"data": "([^"]+)"/g)].map(([, data]) => Buffer.from(data!, 'base64').toString()).join('\n');
-    expect(payloadData(await show('--codec-auth', `Bearer ${TOKEN}`))).toContain(`"email":"${input.email}"`);
-    expect(payloadData(await show('--codec-auth', 'Bearer wrong-token-of-some-operator-0123456789'))).not.toContain(input.email);
-    expect(payloadData(await show())).not.toContain(input.email);
+    expect(payloadData(await show('--codec-auth', `Bearer ${TOKEN}`))).toContain(`"emailHash":"${input.emailHash}"`);
+    expect(payloadData(await show('--codec-auth', 'Bearer wrong-token-of-some-operator-0123456789'))).not.toContain(input.emailHash);
+    expect(payloadData(await show())).not.toContain(input.emailHash);
   });
 
   it('shows only ciphertext once the codec server is gone', async () => {
@@ -106,6 +106,6 @@ describe('Temporal UI with the codec server', () => {
     await page.reload();
     await page.getByText(ENCRYPTED).waitFor({ timeout: 20_000 });
     await screenshot(page, 'codec-server-ui-encrypted');
-    expect(await bodyText()).not.toContain(input.email);
+    expect(await bodyText()).not.toContain(input.emailHash);
   });
 });

@@ -17,6 +17,7 @@ import { composeConfig } from './support/compose.ts';
 import { insertSsoOrg } from './support/fixtures.ts';
 import { historiesDir } from './support/histories.ts';
 import { quietRuntime } from './support/temporal.ts';
+import { TEST_PAYLOAD_KEYS, testDataConverter } from './support/payload-keys.ts';
 
 const root = join(import.meta.dirname, '..');
 const dist = join(root, 'dist');
@@ -33,7 +34,7 @@ let sql: Sql;
 function startCompiled(entry: string, env: Record<string, string>, ready: string) {
   const child = spawn(process.execPath, [entry], {
     cwd: root,
-    env: { PATH: process.env.PATH, APP_ENV: 'test', LOG_LEVEL: 'info', DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), ...env },
+    env: { PATH: process.env.PATH, APP_ENV: 'test', LOG_LEVEL: 'info', DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), PAYLOAD_KEYS: TEST_PAYLOAD_KEYS, ...env },
   });
   children.add(child);
   child.once('exit', () => children.delete(child));
@@ -110,7 +111,7 @@ describe('npm run build', () => {
   it('bundles workflows that replay the recorded histories', async () => {
     for (const file of readdirSync(historiesDir).filter((f) => f.endsWith('.json'))) {
       const history = historyFromJSON(JSON.parse(readFileSync(join(historiesDir, file), 'utf8')));
-      await Worker.runReplayHistory({ workflowBundle: { codePath: join(dist, 'workflow-bundle.js') }, sinks: workflowSpanSinks(undefined) }, history);
+      await Worker.runReplayHistory({ workflowBundle: { codePath: join(dist, 'workflow-bundle.js') }, sinks: workflowSpanSinks(undefined), dataConverter: testDataConverter }, history);
     }
   });
 
@@ -121,7 +122,7 @@ describe('npm run build', () => {
     try {
       await worker.started;
       const { signIn } = await insertSsoOrg(sql);
-      const result = await new Client({ connection }).workflow.execute(provisionIdentityWorkflow, { taskQueue, workflowId: `build-${randomUUID()}`, args: [signIn('ada')] });
+      const result = await new Client({ connection, dataConverter: testDataConverter }).workflow.execute(provisionIdentityWorkflow, { taskQueue, workflowId: `build-${randomUUID()}`, args: [signIn('ada')] });
       expect(result).toMatchObject({ outcome: 'created' });
       expect(await workerHealthCheck(healthFile)).toBe('healthy');
     } finally {

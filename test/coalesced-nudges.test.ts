@@ -6,6 +6,7 @@ import { activityPorts } from '../temporal/activity-ports.ts';
 import { coalescedNudges } from '../temporal/coalesced-nudges.ts';
 import type { OrgRef } from '../domain/member.ts';
 import type { RemindersNudge } from '../workflows/definitions.ts';
+import { testDataConverter, testEmailHash } from './support/payload-keys.ts';
 
 const acme: OrgRef = { orgId: 'org-acme', orgSlug: 'acme' };
 const globex: OrgRef = { orgId: 'org-globex', orgSlug: 'globex' };
@@ -83,7 +84,7 @@ describe('the worker\'s reminder nudges when Temporal takes the call and never a
     await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
     const connection = Connection.lazy({ address: `127.0.0.1:${(stalled.address() as AddressInfo).port}` });
     try {
-      const ports = activityPorts(new Client({ connection }), 'stalled');
+      const ports = activityPorts(new Client({ connection, dataConverter: testDataConverter }), 'stalled', testEmailHash);
       const outcome = (p: Promise<void>) => p.then(() => 'sent', () => 'failed');
       const first = outcome(ports.nudgeReminders(acme, { dueAt: at(30) }));
       const merged = outcome(ports.nudgeReminders(acme, { dueAt: at(40) }));

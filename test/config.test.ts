@@ -7,6 +7,7 @@ const prodBase = {
   SMTP_URL: 'smtps://mail.example.com:465',
   SESSION_SECRET: 'x'.repeat(40),
   ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+  PAYLOAD_KEYS: `k2=${Buffer.alloc(32, 2).toString('base64')},k1=${Buffer.alloc(32, 3).toString('base64')}`,
 };
 
 function issuesOf(env: Record<string, string>): string[] {
@@ -47,6 +48,10 @@ describe('config', () => {
     [{ SMTP_URL: 'http://mail' }, 'SMTP_URL must be an smtp:// or smtps:// URL'],
     [{ ENCRYPTION_KEY: 'short' }, 'ENCRYPTION_KEY must be 32 bytes'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ PAYLOAD_KEYS: Buffer.alloc(32, 1).toString('base64') }, 'PAYLOAD_KEYS entry 1 must be id=base64key'],
+    [{ PAYLOAD_KEYS: 'k1=short' }, 'PAYLOAD_KEYS key "k1" must be 32 bytes'],
+    [{ PAYLOAD_KEYS: `k1=${Buffer.alloc(32, 1).toString('base64')},k1=${Buffer.alloc(32, 2).toString('base64')}` }, 'PAYLOAD_KEYS key ids must be unique'],
+    [{ PAYLOAD_KEYS: '' }, 'PAYLOAD_KEYS entry 1'],
     [{ SHUTDOWN_GRACE_SECONDS: '-1' }, 'SHUTDOWN_GRACE_SECONDS'],
     [{ SIGN_IN_PENDING_LIMIT: 'lots' }, 'SIGN_IN_PENDING_LIMIT must be a whole number'],
     [{ SIGN_IN_PENDING_LIMIT: '0' }, 'SIGN_IN_PENDING_LIMIT'],
@@ -71,9 +76,17 @@ describe('config', () => {
     expect(loadConfig(prodBase).publicUrl.protocol).toBe('https:');
   });
 
+  it('reads PAYLOAD_KEYS newest first, the first one encrypting', () => {
+    expect(loadConfig(prodBase).payloadKeys).toEqual([
+      { id: 'k2', key: Buffer.alloc(32, 2) },
+      { id: 'k1', key: Buffer.alloc(32, 3) },
+    ]);
+  });
+
   it.each([
     ['SESSION_SECRET', { SESSION_SECRET: undefined }, 'SESSION_SECRET is required in production'],
     ['ENCRYPTION_KEY', { ENCRYPTION_KEY: undefined }, 'ENCRYPTION_KEY is required in production'],
+    ['PAYLOAD_KEYS', { PAYLOAD_KEYS: undefined }, 'PAYLOAD_KEYS is required in production'],
     ['SMTP_URL', { SMTP_URL: undefined }, 'SMTP_URL is required in production'],
     ['an http PUBLIC_URL', { PUBLIC_URL: 'http://sso.example.com' }, 'PUBLIC_URL must be https in production'],
   ])('refuses production without %s', (_, change, expected) => {

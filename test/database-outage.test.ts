@@ -7,6 +7,7 @@ import { createLogger } from '../config/logger.ts';
 import { createSql, type Sql } from '../db/client.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { freePort } from '../dev/ports.ts';
+import { testDataConverter } from './support/payload-keys.ts';
 
 // A PostgreSQL restart or failover is an outage to wait out (503, Retry-After), not a bug (500):
 // clients, load balancers and directories retry a 503 (the cluster scenario saw 500s).
@@ -17,7 +18,7 @@ let app: ReturnType<typeof createApp>;
 beforeAll(async () => {
   dead = createSql(`postgres://postgres@127.0.0.1:${await freePort()}/nothing`, { max: 1, connect_timeout: 1 });
   connection = Connection.lazy({ address: inject('temporalAddress') });
-  app = createApp({ config, sql: dead, temporal: { connection, client: new Client({ connection }) }, log: createLogger('silent') });
+  app = createApp({ config, sql: dead, temporal: { connection, client: new Client({ connection, dataConverter: testDataConverter }) }, log: createLogger('silent') });
 });
 afterAll(async () => {
   await dead?.end({ timeout: 1 });

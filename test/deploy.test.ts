@@ -58,6 +58,11 @@ describe('docker-compose.yml', () => {
     expect(readFileSync(join(root, 'deploy', 'Caddyfile'), 'utf8')).not.toMatch(/9464|metrics/);
   });
 
+  it('gives api and worker the same required PAYLOAD_KEYS, empty until the operator sets it (start-up refuses that)', () => {
+    for (const name of ['api', 'worker']) expect(services[name]!.environment?.PAYLOAD_KEYS, name).toBe('');
+    expect(() => loadConfig({ PAYLOAD_KEYS: '' })).toThrow(/PAYLOAD_KEYS entry 1/);
+  });
+
   it('restarts api and worker and checks their health', () => {
     for (const name of ['api', 'worker']) {
       expect(['always', 'unless-stopped'], name).toContain(services[name]!.restart);

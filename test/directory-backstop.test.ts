@@ -15,6 +15,7 @@ import { runEntry } from './support/processes.ts';
 import { cutOffScimApp, scimApp, scimOrg } from './support/scim.ts';
 import { okta } from './support/scim-fixtures.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { testDataConverter, testEmailHash } from './support/payload-keys.ts';
 
 // A server that takes at most three signals per workflow run: a member whose directory entry
 // flapped that often has a lifecycle Temporal refuses every further event for, for real (the
@@ -148,7 +149,7 @@ describe('the directory-event backstop', { timeout: 120_000 }, () => {
   it('fails its run while Temporal cannot be reached, charging no event an attempt', async () => {
     const waiting = await deactivationNeverRetried();
     // A short deadline: how long an unreachable Temporal is waited for is not what this proves.
-    const cutOffSweep = directorySweepActivities(h.sql, activityPorts(new Client({ connection: unreachable }), h.taskQueue), { sendDeadlineMs: 1_000 });
+    const cutOffSweep = directorySweepActivities(h.sql, activityPorts(new Client({ connection: unreachable, dataConverter: testDataConverter }), h.taskQueue, testEmailHash), { sendDeadlineMs: 1_000 });
     await expect(new MockActivityEnvironment().run(cutOffSweep.redeliverDirectoryEvents, {})).rejects.toThrow();
     expect(await failure(waiting.scimId)).toBeUndefined();
     expect(await delivered(waiting.scimId)).toBe(false);
@@ -165,7 +166,7 @@ describe('the directory-event backstop', { timeout: 120_000 }, () => {
       beats.push(progress);
       if (beats.length === 2) env.cancel();
     });
-    const ownSweep = directorySweepActivities(h.sql, activityPorts(h.client, h.taskQueue));
+    const ownSweep = directorySweepActivities(h.sql, activityPorts(h.client, h.taskQueue, testEmailHash));
     await expect(env.run(ownSweep.redeliverDirectoryEvents, {})).rejects.toBeInstanceOf(CancelledFailure);
     expect(beats).toEqual([{ delivered: 0, failed: 0, parked: 0 }, { delivered: 1, failed: 0, parked: 0 }]);
     expect([await delivered(waiting[0]!.scimId), await delivered(waiting[1]!.scimId)]).toEqual([true, false]);

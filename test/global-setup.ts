@@ -10,6 +10,7 @@ import { freePort } from '../dev/ports.ts';
 import { resolveTemporalCli } from '../dev/temporal-cli.ts';
 import { startTemporalDevServer } from '../dev/temporal-server.ts';
 import { workflowInterceptorModules } from '../worker/tracing.ts';
+import { failureConverterPath } from '../temporal/data-converter.ts';
 import { workflowsPath } from '../worker/workflow-code.ts';
 
 declare module 'vitest' {
@@ -49,7 +50,7 @@ export default async function setup(project: TestProject) {
   const [server, , bundle] = await Promise.all([
     resolveTemporalCli().then((cli) => startTemporalDevServer({ cli, namespace: 'default' })),
     migrate(databaseUrl),
-    bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: new DefaultLogger('WARN') }),
+    bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, failureConverterPath, logger: new DefaultLogger('WARN') }),
   ]);
   const workflowBundlePath = join(cacheDir, `workflow-bundle-${process.pid}-${randomBytes(3).toString('hex')}.js`);
   writeFileSync(workflowBundlePath, bundle.code);

@@ -17,6 +17,7 @@ import { rawRequest, type RawRequest, type RawResponse } from './support/raw-htt
 import { okta, PATCH_OP } from './support/scim-fixtures.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { eventually, startHarness, untilLifecycleStarted, type TestHarness } from './support/temporal.ts';
+import { testDataConverter } from './support/payload-keys.ts';
 
 /**
  * Malformed requests against every route of the app, over real HTTP, signed in as an org admin:
@@ -974,7 +975,7 @@ async function snapshot() {
 describe('input fuzz', () => {
   it('has a generator for every route of the app', () => {
     const connection = Connection.lazy({ address: '127.0.0.1:1' });
-    const app = createApp({ config: world.config, sql: h.sql, log: createLogger('silent'), temporal: { connection, client: new Client({ connection }) } });
+    const app = createApp({ config: world.config, sql: h.sql, log: createLogger('silent'), temporal: { connection, client: new Client({ connection, dataConverter: testDataConverter }) } });
     // Middleware registers as ALL; handlers carry their method.
     const present = [...new Set(app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`))];
     expect(present.filter((key) => !routes[key]), 'routes without a fuzz generator: add them to `routes` in this file').toEqual([]);

@@ -9,6 +9,7 @@ import { followingTheDirectory } from './support/directory.ts';
 import { insertMember, insertOrg } from './support/fixtures.ts';
 import { recordHistory } from './support/histories.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { testEmailHash, withEmailHash } from './support/payload-keys.ts';
 
 // Its own server, where a few events are "too many": every lifecycle here continues as new once.
 let server: DevServer;
@@ -33,7 +34,7 @@ it('a lifecycle whose history grows continues as new, keeping its state and writ
   const first = await h.client.workflow.start(memberLifecycleWorkflow, {
     taskQueue: h.taskQueue,
     workflowId: memberWorkflowId(org.slug, member.id),
-    ...lifecycleStart({ ...ref, email: member.email, source: 'operator', waitingSince: null }),
+    ...lifecycleStart({ ...ref, emailHash: testEmailHash(member.email), source: 'operator', waitingSince: null }),
   });
 
   const firstRun = h.client.workflow.getHandle(first.workflowId, first.firstExecutionRunId);
@@ -47,7 +48,7 @@ it('a lifecycle whose history grows continues as new, keeping its state and writ
   const [{ createdAt }]: [{ createdAt: Date }] = await h.sql`select created_at as "createdAt" from members where id = ${member.id}`;
   expect(await latest.query(memberStateQuery)).toEqual({
     ...ref,
-    email: member.email,
+    emailHash: testEmailHash(member.email),
     status: 'active',
     siteAccessPending: true,
     siteAccessPendingSince: createdAt.toISOString(),
@@ -66,15 +67,15 @@ it('continue-as-new keeps the directory\'s word, the override and the decision c
   const bo = await insertMember(h.sql, org.id, `bo@${org.slug}.test`, { source: 'directory' });
   const member = { orgId: org.id, orgSlug: org.slug, memberId: bo.id, email: bo.email, source: 'directory' as const };
   const at = new Date().toISOString();
-  const decide = (decision: StatusDecisionName) => decideMemberStatus(h.client, h.taskQueue, member, decision, { by: boss.id, reason: decision });
-  const first = await sendDirectoryEvent(h.client, member, { state: 'active', seq: 1, at }, h.taskQueue);
+  const decide = (decision: StatusDecisionName) => decideMemberStatus(h.client, h.taskQueue, withEmailHash(member), decision, { by: boss.id, reason: decision });
+  const first = await sendDirectoryEvent(h.client, member, { state: 'active', seq: 1, at }, h.taskQueue, testEmailHash);
   expect(await decide('disable')).toMatchObject({ status: 'disabled', disabledBy: 'manual' });
 
   // Ten directory events in any order, all at once, while the lifecycle keeps continuing as new.
   const burst = Array.from({ length: 10 }, (_, i) => ({ state: i % 2 ? ('inactive' as const) : ('active' as const), seq: 11 - i, at }));
   // Repeated decisions amid them: each is answered (by whichever run holds it), none changes anything.
   const [, repeats] = await Promise.all([
-    Promise.all(burst.map((event) => sendDirectoryEvent(h.client, member, event, h.taskQueue))),
+    Promise.all(burst.map((event) => sendDirectoryEvent(h.client, member, event, h.taskQueue, testEmailHash))),
     Promise.all(Array.from({ length: 3 }, () => decide('disable'))),
   ]);
   expect(repeats.map((r) => [r.changed, r.status])).toEqual(Array.from({ length: 3 }, () => [false, 'disabled']));
@@ -85,7 +86,7 @@ it('continue-as-new keeps the directory\'s word, the override and the decision c
   });
   expect(held).toMatchObject({ status: 'disabled', directoryStatus: 'active', override: { kind: 'disabled', by: boss.id, reason: 'disable' } });
   expect(await decide('follow-directory')).toMatchObject({ changed: true, status: 'active', override: null });
-  await sendDirectoryEvent(h.client, member, { state: 'deleted', seq: 12, at }, h.taskQueue);
+  await sendDirectoryEvent(h.client, member, { state: 'deleted', seq: 12, at }, h.taskQueue, testEmailHash);
   await eventually(async () => ((await latest.query(memberStateQuery)).directory.seq === 12 ? true : undefined));
 
   const firstRun = h.client.workflow.getHandle(first.workflowId, first.signaledRunId);

@@ -8,6 +8,7 @@ import { recordHistory } from './support/histories.ts';
 import { scimApp, scimOrg } from './support/scim.ts';
 import { okta } from './support/scim-fixtures.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { testEmailHash } from './support/payload-keys.ts';
 
 const config = loadConfig({ APP_ENV: 'test' });
 let h: TestHarness;
@@ -43,7 +44,7 @@ it('an older directory event reaching a lifecycle started again after a terminat
   await eventually(async () => ((await statusOf(memberId)) === 'disabled' ? true : undefined));
 
   await lifecycle().terminate('operator clean-up');
-  await sendDirectoryEvent(h.client, member, late, h.taskQueue);
+  await sendDirectoryEvent(h.client, member, late, h.taskQueue, testEmailHash);
 
   // Settled: the new run has taken the late event in turn and has no projection in flight.
   const state = await eventually(async () => {
@@ -71,7 +72,7 @@ it("a lifecycle started again applies the directory's latest word that the termi
                 directory_changed_at = clock_timestamp(), signalled_seq = currval('directory_event_seq')
               where member_id = ${memberId}`;
 
-  await sendDirectoryEvent(h.client, member, { state: 'active', seq: Number(seq), at: new Date().toISOString() }, h.taskQueue);
+  await sendDirectoryEvent(h.client, member, { state: 'active', seq: Number(seq), at: new Date().toISOString() }, h.taskQueue, testEmailHash);
   await eventually(async () => ((await statusOf(memberId)) === 'disabled' ? true : undefined));
   expect(await lifecycle().query(memberStateQuery)).toMatchObject({ status: 'disabled', disabledBy: 'directory', directory: { state: 'inactive' } });
   const [audit] = await h.sql`select actor, data from audit_events where member_id = ${memberId} and type = 'member.disabled'`;

@@ -12,6 +12,7 @@ import { sdkLogger } from '../worker/sdk-logger.ts';
 import { TestBrowser } from './support/browser.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { startHarness, type TestHarness } from './support/temporal.ts';
+import { testDataConverter } from './support/payload-keys.ts';
 
 function capture() {
   const lines: string[] = [];
@@ -78,7 +79,7 @@ it('logs each request with its id and path, never the query string', async () =>
   const { lines, log } = capture();
   const connection = Connection.lazy({ address: '127.0.0.1:1' });
   const sql = createSql('postgres://postgres@127.0.0.1:1/none', { max: 1 });
-  const app = createApp({ config: loadConfig({ APP_ENV: 'test' }), sql, log, temporal: { connection, client: new Client({ connection }) } });
+  const app = createApp({ config: loadConfig({ APP_ENV: 'test' }), sql, log, temporal: { connection, client: new Client({ connection, dataConverter: testDataConverter }) } });
   const res = await app.request('/auth/acme/callback?code=secret-code&state=secret-state', { headers: { 'x-request-id': 'req-123' } });
   expect(res.status).toBe(400);
   const entry = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'request');

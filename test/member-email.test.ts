@@ -8,6 +8,7 @@ import { okta } from './support/scim-fixtures.ts';
 import { scimOverHttp } from './support/scim.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { testEmailHash } from './support/payload-keys.ts';
 
 let h: TestHarness;
 let world: SsoWorld;
@@ -24,10 +25,10 @@ afterAll(async () => {
 
 const scim = (method: string, path: string, body?: unknown) => scimOverHttp(world.appUrl, token, method, path, body);
 
-/** Workflow IDs an operator finds filtering on MemberEmail in the Temporal UI. */
+/** Workflow IDs an operator finds filtering on MemberEmailHash in the Temporal UI. */
 async function findByEmail(email: string): Promise<string[]> {
   const ids: string[] = [];
-  for await (const wf of h.client.workflow.list({ query: `${searchAttributes.memberEmail.name} = '${email}'` })) ids.push(wf.workflowId);
+  for await (const wf of h.client.workflow.list({ query: `${searchAttributes.memberEmailHash.name} = '${testEmailHash(email)}'` })) ids.push(wf.workflowId);
   return ids;
 }
 
@@ -40,15 +41,15 @@ async function untilEmailFollowed(workflowId: string, newEmail: string, oldEmail
   expect({ [newEmail]: await findByEmail(newEmail), [oldEmail]: await findByEmail(oldEmail) }).toEqual({ [newEmail]: [workflowId], [oldEmail]: [] });
 }
 
-/** MemberEmail upserts in the lifecycle's history (billed Actions). */
+/** MemberEmailHash upserts in the lifecycle's history (billed Actions). */
 async function emailUpserts(workflowId: string): Promise<number> {
   const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
-  return (history.events ?? []).filter((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.[searchAttributes.memberEmail.name]).length;
+  return (history.events ?? []).filter((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.[searchAttributes.memberEmailHash.name]).length;
 }
 
 const memberIdOf = async (email: string) => (await h.sql<{ id: string }[]>`select id from members where org_id = ${world.org.id} and email = ${email}`)[0]?.id;
 
-describe('MemberEmail follows the member email', { timeout: 90_000 }, () => {
+describe('MemberEmailHash follows the member email', { timeout: 90_000 }, () => {
   it('when the directory changes it: the new address finds the lifecycle, the old one nothing, one upsert per change', async () => {
     const [before, after] = [`frank@${world.domain}`, `frank.new@${world.domain}`];
     const created = await scim('POST', '/Users', okta.create(before, 'ext-frank', 'Frank', 'Field'));

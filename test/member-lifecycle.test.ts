@@ -5,6 +5,7 @@ import { followingTheDirectory } from './support/directory.ts';
 import { insertMember, insertOrg } from './support/fixtures.ts';
 import { recordHistory } from './support/histories.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { testEmailHash } from './support/payload-keys.ts';
 
 let h: TestHarness;
 beforeAll(async () => {
@@ -22,7 +23,7 @@ async function startLifecycle() {
   const handle = await h.client.workflow.start(memberLifecycleWorkflow, {
     taskQueue: h.taskQueue,
     workflowId: memberWorkflowId(org.slug, member.id),
-    ...lifecycleStart({ ...ref, email: member.email, source: 'operator', waitingSince: null }),
+    ...lifecycleStart({ ...ref, emailHash: testEmailHash(member.email), source: 'operator', waitingSince: null }),
   });
   return { org, member, ref, handle, waitingSince: createdAt.toISOString() };
 }
@@ -54,7 +55,7 @@ describe('member lifecycle workflow', () => {
     });
     expect(state).toEqual({
       ...ref,
-      email: member.email,
+      emailHash: testEmailHash(member.email),
       status: 'active',
       siteAccessPending: true,
       siteAccessPendingSince: waitingSince,
@@ -98,7 +99,7 @@ describe('member lifecycle workflow', () => {
     const { org, handle } = await startLifecycle();
     const found = await findOne(`OrgSlug = '${org.slug}' AND SiteAccessPending = true AND MemberStatus = 'active'`);
     expect(found.workflowId).toBe(handle.workflowId);
-    expect(found.typedSearchAttributes.get(searchAttributes.memberEmail)).toBe(`ada@${org.slug}.test`);
+    expect(found.typedSearchAttributes.get(searchAttributes.memberEmailHash)).toBe(testEmailHash(`ada@${org.slug}.test`));
     await handle.terminate('test finished');
   });
 

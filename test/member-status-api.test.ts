@@ -7,6 +7,7 @@ import { sendDirectoryEvent } from '../temporal/directory-events.ts';
 import { insertMember, insertOrg } from './support/fixtures.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { testEmailHash } from './support/payload-keys.ts';
 
 const LATENCY_RUNS = Number(process.env.LIFECYCLE_LATENCY_RUNS ?? 20);
 
@@ -101,8 +102,8 @@ describe('org-admin status decisions over HTTP', () => {
     const ben = await insertMember(h.sql, world.org.id, `bo@${world.domain}`, { source: 'directory' });
     const member = { orgId: world.org.id, orgSlug: world.org.slug, memberId: ben.id, email: ben.email };
     expect((await api(boss, `/${ben.id}/disable`, { method: 'POST', body: {} })).json.status).toBe('disabled');
-    await sendDirectoryEvent(h.client, member, { state: 'inactive', seq: 1, at: new Date().toISOString() }, h.taskQueue);
-    await sendDirectoryEvent(h.client, member, { state: 'active', seq: 2, at: new Date().toISOString() }, h.taskQueue);
+    await sendDirectoryEvent(h.client, member, { state: 'inactive', seq: 1, at: new Date().toISOString() }, h.taskQueue, testEmailHash);
+    await sendDirectoryEvent(h.client, member, { state: 'active', seq: 2, at: new Date().toISOString() }, h.taskQueue, testEmailHash);
     const lifecycle = h.client.workflow.getHandle(memberWorkflowId(world.org.slug, ben.id));
     await eventually(async () => ((await lifecycle.query(memberStateQuery)).directory.seq === 2 ? true : undefined));
     expect((await api(boss, `/${ben.id}`)).json.statusDecision).toMatchObject({ status: 'disabled', directoryStatus: 'active', disabledBy: 'manual' });
@@ -150,14 +151,14 @@ it(`measures disable-to-rejection over ${LATENCY_RUNS} runs per path`, { timeout
       const m = await insertMember(h.sql, world.org.id, `lat-${run}-${path.length}@${world.domain}`, { source: 'directory' });
       const member = { orgId: world.org.id, orgSlug: world.org.slug, memberId: m.id, email: m.email };
       // A member whose lifecycle runs, as every member's does.
-      await sendDirectoryEvent(h.client, member, { state: 'active', seq: 1, at: new Date().toISOString() }, h.taskQueue);
+      await sendDirectoryEvent(h.client, member, { state: 'active', seq: 1, at: new Date().toISOString() }, h.taskQueue, testEmailHash);
       const lifecycle = h.client.workflow.getHandle(memberWorkflowId(world.org.slug, m.id));
       await eventually(async () => ((await lifecycle.query(memberStateQuery)).directory.seq === 1 ? true : undefined));
       const browser = await sessionBrowser(m.id);
       expect(await me(browser)).toBe(200);
       let accepted: number;
       if (path === 'directory signal') {
-        await sendDirectoryEvent(h.client, member, { state: 'inactive', seq: 2, at: new Date().toISOString() }, h.taskQueue);
+        await sendDirectoryEvent(h.client, member, { state: 'inactive', seq: 2, at: new Date().toISOString() }, h.taskQueue, testEmailHash);
         accepted = performance.now();
       } else {
         // The update's answer comes after the projection: acceptance is bounded by the request's start.

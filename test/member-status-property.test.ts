@@ -8,6 +8,7 @@ import { sendDirectoryEvent } from '../temporal/directory-events.ts';
 import { insertMember, insertOrg } from './support/fixtures.ts';
 import { commandsArbitrary, model, type Command } from './support/lifecycle-model.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { testEmailHash, withEmailHash } from './support/payload-keys.ts';
 
 const RUNS = Number(process.env.LIFECYCLE_PROPERTY_RUNS ?? 40);
 const config = loadConfig({ APP_ENV: 'test' });
@@ -41,10 +42,10 @@ async function play(commands: readonly Command[]) {
   const session = await createSession(h.sql, config, memberId);
   for (const [i, command] of commands.entries()) {
     if ('directory' in command) {
-      await sendDirectoryEvent(h.client, member, command.directory, h.taskQueue);
+      await sendDirectoryEvent(h.client, member, command.directory, h.taskQueue, testEmailHash);
       continue;
     }
-    const answer = await decideMemberStatus(h.client, h.taskQueue, member, routeOf[command.admin], { by: boss, reason: command.reason });
+    const answer = await decideMemberStatus(h.client, h.taskQueue, withEmailHash(member), routeOf[command.admin], { by: boss, reason: command.reason });
     expect(answer.status, `answer to command ${i}`).toBe(model(commands.slice(0, i + 1)).status);
   }
   return { member, session };

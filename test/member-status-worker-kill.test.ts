@@ -8,6 +8,7 @@ import { sendDirectoryEvent } from '../temporal/directory-events.ts';
 import { insertMember, insertOrg } from './support/fixtures.ts';
 import { deleteMaintenanceSchedules, startWorkerProcess } from './support/processes.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { testEmailHash } from './support/payload-keys.ts';
 
 // Served only by the worker processes below; the harness's own worker polls another queue.
 const taskQueue = `status-kill-${randomUUID()}`;
@@ -40,7 +41,7 @@ it('a worker killed with SIGKILL mid-transition: after a restart the member is d
   const event = (state: DirectoryEvent['state'], seq: number) => ({ state, seq, at: new Date().toISOString() });
   const untilApplied = (seq: number) =>
     eventually(async () => ((await lifecycle.query(memberStateQuery).catch(() => undefined))?.directory.seq === seq ? true : undefined), 60_000);
-  await sendDirectoryEvent(h.client, member, event('active', 1), taskQueue);
+  await sendDirectoryEvent(h.client, member, event('active', 1), taskQueue, testEmailHash);
   await untilApplied(1);
   const session = await createSession(h.sql, config, ann.id);
 
@@ -48,7 +49,7 @@ it('a worker killed with SIGKILL mid-transition: after a restart the member is d
   const holder = await h.sql.reserve();
   await holder`begin`;
   await holder`select 1 from members where id = ${ann.id} for update`;
-  await sendDirectoryEvent(h.client, member, event('inactive', 2), taskQueue);
+  await sendDirectoryEvent(h.client, member, event('inactive', 2), taskQueue, testEmailHash);
   await eventually(async () => {
     const [waiting] = await h.sql`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%for update%' and pid <> ${(await holder`select pg_backend_pid() as pid`)[0]!.pid}`;
     return waiting ? true : undefined;
@@ -56,7 +57,7 @@ it('a worker killed with SIGKILL mid-transition: after a restart the member is d
   const killed = new Promise((resolve) => first.once('exit', (_code, signal) => resolve(signal)));
   first.kill('SIGKILL');
   expect(await killed).toBe('SIGKILL');
-  await sendDirectoryEvent(h.client, member, event('active', 3), taskQueue);
+  await sendDirectoryEvent(h.client, member, event('active', 3), taskQueue, testEmailHash);
   await holder`rollback`;
   holder.release();
   expect((await h.sql`select status from members where id = ${ann.id}`)[0]!.status).toBe('active');

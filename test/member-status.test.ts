@@ -20,6 +20,7 @@ import { sendDirectoryEvent } from '../temporal/directory-events.ts';
 import { insertMember, insertOrg } from './support/fixtures.ts';
 import { recordHistory } from './support/histories.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { testEmailHash, withEmailHash } from './support/payload-keys.ts';
 
 const config = loadConfig({ APP_ENV: 'test' });
 let h: TestHarness;
@@ -61,7 +62,7 @@ async function newOrg(admins = 2) {
 
 const directory = (state: DirectoryEvent['state'], seq: number): DirectoryEvent => ({ state, seq, at: new Date().toISOString() });
 const decide = (m: Member, decision: StatusDecisionName, by: Member, reason?: string, harness = h) =>
-  decideMemberStatus(harness.client, harness.taskQueue, m, decision, { by: by.memberId, reason: reason ?? null });
+  decideMemberStatus(harness.client, harness.taskQueue, withEmailHash(m), decision, { by: by.memberId, reason: reason ?? null });
 const lifecycle = (m: Member) => h.client.workflow.getHandle(memberWorkflowId(m.orgSlug, m.memberId));
 const row = async (m: Member) => {
   const [r] = await h.sql`
@@ -91,25 +92,25 @@ describe('status decisions in the member lifecycle', () => {
   it('a manual disable survives a directory "active" event; following the directory restores the directory\'s state', async () => {
     const { add, bosses } = await newOrg();
     const ada = await add('ada');
-    await sendDirectoryEvent(h.client, ada, directory('active', 1), h.taskQueue);
+    await sendDirectoryEvent(h.client, ada, directory('active', 1), h.taskQueue, testEmailHash);
     await untilApplied(ada, 1);
 
     const disabled = await decide(ada, 'disable', bosses[0]!, 'on leave');
     expect(disabled).toMatchObject({ changed: true, status: 'disabled', directoryStatus: 'active', disabledBy: 'manual', override: { kind: 'disabled', by: bosses[0]!.memberId, reason: 'on leave' } });
     expect(await row(ada)).toEqual({ status: 'disabled', directoryState: 'active', override: 'disabled', overrideBy: bosses[0]!.memberId, reason: 'on leave' });
 
-    await sendDirectoryEvent(h.client, ada, directory('active', 2), h.taskQueue);
+    await sendDirectoryEvent(h.client, ada, directory('active', 2), h.taskQueue, testEmailHash);
     expect(await untilApplied(ada, 2)).toMatchObject({ status: 'disabled', disabledBy: 'manual' });
     expect((await row(ada)).status).toBe('disabled');
     expect(await attributes(ada)).toEqual({ status: 'disabled', disabledBy: 'manual', override: 'disabled' });
 
-    await sendDirectoryEvent(h.client, ada, directory('inactive', 3), h.taskQueue);
+    await sendDirectoryEvent(h.client, ada, directory('inactive', 3), h.taskQueue, testEmailHash);
     await untilApplied(ada, 3);
     const followed = await decide(ada, 'follow-directory', bosses[1]!);
     expect(followed).toEqual({ changed: true, status: 'disabled', directoryStatus: 'inactive', override: null, disabledBy: 'directory' });
     expect(await attributes(ada)).toEqual({ status: 'disabled', disabledBy: 'directory', override: undefined });
 
-    await sendDirectoryEvent(h.client, ada, directory('active', 4), h.taskQueue);
+    await sendDirectoryEvent(h.client, ada, directory('active', 4), h.taskQueue, testEmailHash);
     await untilApplied(ada, 4);
     expect(await row(ada)).toEqual({ status: 'active', directoryState: 'active', override: null, overrideBy: null, reason: null });
     expect((await statusEvents(ada)).map((e) => [e.actor, e.type, e.data.action ?? null])).toEqual([
@@ -123,12 +124,12 @@ describe('status decisions in the member lifecycle', () => {
   it('the same deactivation signalled five times at once makes one transition and one audit event, and revokes every session', async () => {
     const { add } = await newOrg();
     const bea = await add('bea');
-    await sendDirectoryEvent(h.client, bea, directory('active', 1), h.taskQueue);
+    await sendDirectoryEvent(h.client, bea, directory('active', 1), h.taskQueue, testEmailHash);
     await untilApplied(bea, 1);
     const sessions = [await sessionOf(bea), await sessionOf(bea)];
 
     const deactivation = directory('inactive', 2);
-    await Promise.all(Array.from({ length: 5 }, () => sendDirectoryEvent(h.client, bea, deactivation, h.taskQueue)));
+    await Promise.all(Array.from({ length: 5 }, () => sendDirectoryEvent(h.client, bea, deactivation, h.taskQueue, testEmailHash)));
     await untilApplied(bea, 2);
     expect((await row(bea)).status).toBe('disabled');
     expect(await Promise.all(sessions.map((s) => s.live()))).toEqual([false, false]);
@@ -143,7 +144,7 @@ describe('status decisions in the member lifecycle', () => {
   it('a re-enabled member keeps their old sessions dead, signs in afresh, and the org\'s reminders re-read who waits', async () => {
     const { add, bosses } = await newOrg();
     const cy = await add('cy');
-    await sendDirectoryEvent(h.client, cy, directory('active', 1), h.taskQueue);
+    await sendDirectoryEvent(h.client, cy, directory('active', 1), h.taskQueue, testEmailHash);
     await untilApplied(cy, 1);
     const old = await sessionOf(cy);
     await decide(cy, 'disable', bosses[0]!);
@@ -161,7 +162,7 @@ describe('status decisions in the member lifecycle', () => {
   it('repeating a decision changes nothing and answers with the state in force', async () => {
     const { add, bosses } = await newOrg();
     const dot = await add('dot', 'jit');
-    await h.client.workflow.start(memberLifecycleWorkflow, { taskQueue: h.taskQueue, workflowId: memberWorkflowId(dot.orgSlug, dot.memberId), ...lifecycleStart({ ...dot, waitingSince: null }) });
+    await h.client.workflow.start(memberLifecycleWorkflow, { taskQueue: h.taskQueue, workflowId: memberWorkflowId(dot.orgSlug, dot.memberId), ...lifecycleStart(withEmailHash({ ...dot, waitingSince: null })) });
     const first = await decide(dot, 'disable', bosses[0]!, 'first');
     const again = await decide(dot, 'disable', bosses[1]!, 'second');
     expect(again).toEqual({ ...first, changed: false });
@@ -189,7 +190,7 @@ describe('the last active org admin', () => {
     expect(await lifecycle(boss).query(memberStateQuery)).toMatchObject({ status: 'active', override: null });
     expect(await statusEvents(boss)).toEqual([]);
     // The directory is not refused: someone removed there has left the organisation.
-    await sendDirectoryEvent(h.client, boss, directory('inactive', 1), h.taskQueue);
+    await sendDirectoryEvent(h.client, boss, directory('inactive', 1), h.taskQueue, testEmailHash);
     await untilApplied(boss, 1);
     expect((await row(boss)).status).toBe('disabled');
     await recordHistory(lifecycle(boss), 'member-lifecycle-last-admin-refused');
@@ -213,7 +214,7 @@ describe('robustness', () => {
     const handle = await faulty.client.workflow.start(memberLifecycleWorkflow, {
       taskQueue: faulty.taskQueue,
       workflowId: memberWorkflowId(fay.orgSlug, fay.memberId),
-      ...lifecycleStart({ ...fay, waitingSince: null }),
+      ...lifecycleStart(withEmailHash({ ...fay, waitingSince: null })),
     });
     expect(await decide(fay, 'disable', bosses[0]!, undefined, faulty)).toMatchObject({ changed: true, status: 'disabled' });
     expect(await decide(fay, 'enable', bosses[0]!, undefined, faulty)).toMatchObject({ changed: true, status: 'active' });
@@ -225,7 +226,7 @@ describe('robustness', () => {
   it('refuses a malformed decision before it enters history', async () => {
     const { add, bosses } = await newOrg();
     const gus = await add('gus', 'jit');
-    const handle = await h.client.workflow.start(memberLifecycleWorkflow, { taskQueue: h.taskQueue, workflowId: memberWorkflowId(gus.orgSlug, gus.memberId), ...lifecycleStart({ ...gus, waitingSince: null }) });
+    const handle = await h.client.workflow.start(memberLifecycleWorkflow, { taskQueue: h.taskQueue, workflowId: memberWorkflowId(gus.orgSlug, gus.memberId), ...lifecycleStart(withEmailHash({ ...gus, waitingSince: null })) });
     await expect(handle.executeUpdate(disableMemberUpdate, { args: [{ by: 'someone' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
     await expect(handle.executeUpdate(disableMemberUpdate, { args: [{ by: gus.memberId, reason: 'x'.repeat(501) }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
     expect((await handle.fetchHistory()).events?.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toBe(false);
@@ -239,7 +240,7 @@ describe('robustness', () => {
   it('is findable by operators: disabled by the directory apart from disabled manually', async () => {
     const { org, add, bosses } = await newOrg();
     const [hal, ivy] = [await add('hal'), await add('ivy')];
-    await sendDirectoryEvent(h.client, hal, directory('deleted', 1), h.taskQueue);
+    await sendDirectoryEvent(h.client, hal, directory('deleted', 1), h.taskQueue, testEmailHash);
     await decide(ivy, 'disable', bosses[0]!);
     const find = (query: string) =>
       eventually(async () => {

@@ -6,10 +6,11 @@ import { memberStateQuery, memberWorkflowId } from '../workflows/definitions.ts'
 import { createSql } from '../db/client.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
 import { insertSsoOrg } from './support/fixtures.ts';
+import { testDataConverter } from './support/payload-keys.ts';
 
 let h: TestHarness | undefined;
 const connection = await Connection.connect({ address: inject('temporalAddress') });
-const client = new Client({ connection });
+const client = new Client({ connection, dataConverter: testDataConverter });
 const sql = createSql(inject('databaseUrl'), { max: 2 });
 afterAll(async () => {
   await h?.stop();

@@ -9,6 +9,7 @@ import { createLogger } from '../config/logger.ts';
 import { createSql, type Sql } from '../db/client.ts';
 import { withTimeout } from '../domain/timeout.ts';
 import { freePort } from '../dev/ports.ts';
+import { testDataConverter } from './support/payload-keys.ts';
 
 const config = loadConfig({ APP_ENV: 'test' });
 const log = createLogger('silent');
@@ -17,7 +18,7 @@ const closers: (() => Promise<unknown>)[] = [];
 function temporalAt(address: string) {
   const connection = Connection.lazy({ address, connectTimeout: 500 });
   closers.push(() => closeTemporal(connection));
-  return { connection, client: new Client({ connection }) };
+  return { connection, client: new Client({ connection, dataConverter: testDataConverter }) };
 }
 
 function sqlAt(url: string): Sql {

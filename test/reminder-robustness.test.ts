@@ -15,6 +15,7 @@ import { memberLifecycleWorkflow } from '../workflows/index.ts';
 import { createMailer } from '../worker/mailer.ts';
 import { insertOrg } from './support/fixtures.ts';
 import { eventually, reminderSettings, startHarness, type TestHarness } from './support/temporal.ts';
+import { testEmailHash } from './support/payload-keys.ts';
 
 const env = { REMINDER_SCHEDULE: '4s,8s,12s,16s,20s', REMINDER_DIGEST_WINDOW: '1s', PUBLIC_URL: 'https://sso.example.test' };
 const settings = reminderSettings({ ...env, REMINDER_RECIPIENT_ATTEMPTS: '2' });
@@ -55,7 +56,7 @@ async function startLifecycle(org: { id: string; slug: string }, email: string, 
   const [member]: [{ id: string; createdAt: Date }] = await h.sql`
     insert into members (org_id, email, name, source, org_role) values (${org.id}, ${email}, 'newcomer', 'jit', ${orgRole}) returning id, created_at as "createdAt"`;
   const waitingSince = orgRole === 'member' ? member.createdAt.toISOString() : null;
-  const input = { orgId: org.id, orgSlug: org.slug, memberId: member.id, email, source: 'jit' as const, waitingSince };
+  const input = { orgId: org.id, orgSlug: org.slug, memberId: member.id, emailHash: testEmailHash(email), source: 'jit' as const, waitingSince };
   const lifecycle = await h.client.workflow.start(memberLifecycleWorkflow, {
     taskQueue: h.taskQueue,
     workflowId: memberWorkflowId(org.slug, member.id),

@@ -10,6 +10,7 @@ import { memberLifecycleWorkflow } from '../workflows/index.ts';
 import { insertMember, insertOrg } from './support/fixtures.ts';
 import { deleteMaintenanceSchedules, spawnEntry } from './support/processes.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { testEmailHash } from './support/payload-keys.ts';
 
 // Served only by the worker processes below; the harness's own worker polls another queue.
 const taskQueue = `worker-kill-${randomUUID()}`;
@@ -65,7 +66,7 @@ it('a worker killed with SIGKILL between two steps: the next worker sends every 
   await h.client.workflow.start(memberLifecycleWorkflow, {
     taskQueue,
     workflowId: memberWorkflowId(org.slug, ann.id),
-    ...lifecycleStart({ orgId: org.id, orgSlug: org.slug, memberId: ann.id, email: ann.email, source: 'jit', waitingSince: createdAt.toISOString() }),
+    ...lifecycleStart({ orgId: org.id, orgSlug: org.slug, memberId: ann.id, emailHash: testEmailHash(ann.email), source: 'jit', waitingSince: createdAt.toISOString() }),
   });
   const mailsToBoss = () => smtp.messages.filter((mail) => recipients(mail).includes(boss.email));
 

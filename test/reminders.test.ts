@@ -15,6 +15,7 @@ import { countWorkflowActions } from './support/actions.ts';
 import { insertOrg } from './support/fixtures.ts';
 import { recordHistory } from './support/histories.ts';
 import { eventually, reminderSettings, startHarness, type TestHarness } from './support/temporal.ts';
+import { testEmailHash } from './support/payload-keys.ts';
 
 // Seconds instead of days, through the same config as production.
 const env = { REMINDER_SCHEDULE: '4s,8s,12s,16s,20s', REMINDER_DIGEST_WINDOW: '1s', PUBLIC_URL: 'https://sso.example.test' };
@@ -86,7 +87,7 @@ async function insertWaiting(org: Org, login: string, seconds: number): Promise<
 /** A new member, whose lifecycle starts as at a first sign-in (and nudges the reminders). */
 async function join(org: Org, login: string, name = login): Promise<Member> {
   const member = await insertMember(org, login, { name });
-  const input = { orgId: org.id, orgSlug: org.slug, memberId: member.id, email: member.email, source: 'jit' as const, waitingSince: member.createdAt.toISOString() };
+  const input = { orgId: org.id, orgSlug: org.slug, memberId: member.id, emailHash: testEmailHash(member.email), source: 'jit' as const, waitingSince: member.createdAt.toISOString() };
   await h.client.workflow.start(memberLifecycleWorkflow, {
     taskQueue: h.taskQueue,
     workflowId: memberWorkflowId(org.slug, member.id),

@@ -6,6 +6,7 @@ import { expect, inject, it } from 'vitest';
 import { workflowSpanSinks } from '../worker/tracing.ts';
 import { historiesDir } from './support/histories.ts';
 import { quietRuntime } from './support/temporal.ts';
+import { testDataConverter } from './support/payload-keys.ts';
 
 quietRuntime();
 const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
@@ -17,5 +18,5 @@ it('has recorded histories to replay', () => {
 it.each(files)('replays %s deterministically with the current workflow code', async (file) => {
   const history = historyFromJSON(JSON.parse(readFileSync(join(historiesDir, file), 'utf8')));
   // The sink a worker without tracing has: the bundled tracing interceptors must not change what replays.
-  await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, sinks: workflowSpanSinks(undefined) }, history);
+  await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, sinks: workflowSpanSinks(undefined), dataConverter: testDataConverter }, history);
 });

@@ -7,6 +7,7 @@ import { insertMember } from './support/fixtures.ts';
 import { orgTables, scimApp, scimOrg } from './support/scim.ts';
 import { ENTERPRISE_USER, PATCH_OP, entra, okta } from './support/scim-fixtures.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { withEmailHash } from './support/payload-keys.ts';
 
 let h: TestHarness;
 let scim: ReturnType<typeof scimApp>;
@@ -47,7 +48,7 @@ it('a manual disable holds while the directory deactivates and reactivates; foll
   const { org, id, memberId } = await created('held');
   const admin = await insertMember(h.sql, org.id, `admin@${org.domain}`, { orgRole: 'org_admin' });
   const member = { orgId: org.id, orgSlug: org.slug, memberId, email: `held@${org.domain}`, source: 'directory' as const };
-  const off = await decideMemberStatus(h.client, h.taskQueue, member, 'disable', { by: admin.id, reason: 'investigation' });
+  const off = await decideMemberStatus(h.client, h.taskQueue, withEmailHash(member), 'disable', { by: admin.id, reason: 'investigation' });
   expect(off.status).toBe('disabled');
   for (const active of [false, true, false, true]) expect((await scim('PATCH', `/Users/${id}`, { token: org.token, body: entra[active ? 'enable' : 'disable']() })).status).toBe(200);
   const got = await scim('GET', `/Users/${id}`, { token: org.token });
@@ -55,7 +56,7 @@ it('a manual disable holds while the directory deactivates and reactivates; foll
   const state = await h.client.workflow.getHandle(memberWorkflowId(org.slug, memberId)).query('memberState');
   expect(state).toMatchObject({ status: 'disabled', override: { kind: 'disabled' } });
   expect(await statusOf(memberId)).toBe('disabled');
-  const back = await decideMemberStatus(h.client, h.taskQueue, member, 'follow-directory', { by: admin.id, reason: null });
+  const back = await decideMemberStatus(h.client, h.taskQueue, withEmailHash(member), 'follow-directory', { by: admin.id, reason: null });
   expect(back.status).toBe('active');
   expect(await statusOf(memberId)).toBe('active');
 });
@@ -64,7 +65,7 @@ it('the last active org admin cannot disable themselves, and nothing changes', a
   const org = await scimOrg(h, 'rv8');
   const admin = await insertMember(h.sql, org.id, `solo@${org.domain}`, { orgRole: 'org_admin' });
   const member = { orgId: org.id, orgSlug: org.slug, memberId: admin.id, email: admin.email, source: 'operator' as const };
-  await expect(decideMemberStatus(h.client, h.taskQueue, member, 'disable', { by: admin.id, reason: null })).rejects.toThrow(/admin/i);
+  await expect(decideMemberStatus(h.client, h.taskQueue, withEmailHash(member), 'disable', { by: admin.id, reason: null })).rejects.toThrow(/admin/i);
   expect(await statusOf(admin.id)).toBe('active');
 });
 
@@ -154,7 +155,7 @@ it("a lifecycle restarted after it ended (terminated by an operator) keeps the a
   const { org, id, memberId } = await created('restart');
   const admin = await insertMember(h.sql, org.id, `boss@${org.domain}`, { orgRole: 'org_admin' });
   const member = { orgId: org.id, orgSlug: org.slug, memberId, email: `restart@${org.domain}`, source: 'directory' as const };
-  expect((await decideMemberStatus(h.client, h.taskQueue, member, 'disable', { by: admin.id, reason: 'left the project' })).status).toBe('disabled');
+  expect((await decideMemberStatus(h.client, h.taskQueue, withEmailHash(member), 'disable', { by: admin.id, reason: 'left the project' })).status).toBe('disabled');
   const handle = h.client.workflow.getHandle(memberWorkflowId(org.slug, memberId));
   await handle.terminate('operator clean-up');
   const audits = async () => (await h.sql<{ n: number }[]>`select count(*)::int as n from audit_events where member_id = ${memberId} and type like 'member.%'`)[0]!.n;

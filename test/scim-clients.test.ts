@@ -6,6 +6,7 @@ import { CORE_USER, ENTERPRISE_USER, entra, okta } from './support/scim-fixtures
 
 const MEMBER_EXTENSION = 'urn:sso-provisioning:params:scim:schemas:extension:member:2.0:User';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { testEmailHash } from './support/payload-keys.ts';
 
 let h: TestHarness;
 let scim: ReturnType<typeof scimApp>;
@@ -145,14 +146,14 @@ describe('Entra-shaped provisioning', () => {
     expect(await memberIdOf(recreated.body.id)).toBe(memberId);
     expect((await scim('GET', `/Users/${id}`, { token: org.token })).status).toBe(404);
 
-    // The email change is an event too (the lifecycle's MemberEmail follows it), with the address it carries.
+    // The email change is an event too (the lifecycle's MemberEmailHash follows it), with the hash of the address it carries.
     const events = await signals(org.slug, memberId, 5);
-    expect(events.map((e) => [e.state, e.email])).toEqual([
-      ['active', email],
-      ['active', newEmail],
-      ['inactive', newEmail],
-      ['deleted', newEmail],
-      ['active', newEmail],
+    expect(events.map((e) => [e.state, e.emailHash])).toEqual([
+      ['active', testEmailHash(email)],
+      ['active', testEmailHash(newEmail)],
+      ['inactive', testEmailHash(newEmail)],
+      ['deleted', testEmailHash(newEmail)],
+      ['active', testEmailHash(newEmail)],
     ]);
   });
 });

@@ -6,6 +6,7 @@ import { directorySignals, scimApp, scimOrg, scimOverHttp } from './support/scim
 import { entra, okta } from './support/scim-fixtures.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { testDataConverter } from './support/payload-keys.ts';
 
 /** Rounds of a create racing a PATCH or DELETE of the same person; SCIM_RACE_ROUNDS=200 for a closer look. */
 const ROUNDS = Number(process.env.SCIM_RACE_ROUNDS ?? 40);
@@ -77,7 +78,7 @@ describe('a request that died between its commit and its signal', () => {
     const org = await scimOrg(h, 'claim');
     const live = scimApp(h);
     const unreachable = Connection.lazy({ address: '127.0.0.1:1' });
-    const cutOff = scimApp(h, h.taskQueue, { client: new Client({ connection: unreachable }), connection: unreachable });
+    const cutOff = scimApp(h, h.taskQueue, { client: new Client({ connection: unreachable, dataConverter: testDataConverter }), connection: unreachable });
     try {
       const created = await live('POST', '/Users', { token: org.token, body: okta.create(`gone@${org.domain}`, 'ext-gone') });
       expect(created.status).toBe(201);

@@ -7,6 +7,7 @@ import { freePort } from '../dev/ports.ts';
 import { TestBrowser, type Page } from './support/browser.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
+import { testDataConverter } from './support/payload-keys.ts';
 
 let h: TestHarness;
 let world: SsoWorld;
@@ -172,7 +173,7 @@ describe('sign-in refusals: right status, clear message, nothing created', () =>
   it('Temporal unreachable at the callback: 503 page, nothing created', async () => {
     const { browser, url } = await pausedAtCallback();
     const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 500 });
-    const app = createApp({ config: world.config, sql: h.sql, log: createLogger('silent'), temporal: { connection, client: new Client({ connection }) } });
+    const app = createApp({ config: world.config, sql: h.sql, log: createLogger('silent'), temporal: { connection, client: new Client({ connection, dataConverter: testDataConverter }) } });
     const cookie = [...browser.cookies(world.appUrl)].map(([k, v]) => `${k}=${v.value}`).join('; ');
     try {
       await expectRefusal(

@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { freePort } from '../dev/ports.ts';
 import { startOtlpCollector, type OtlpCollector } from './support/otlp-collector.ts';
+import { testDataConverter } from './support/payload-keys.ts';
 import { deleteMaintenanceSchedules, spawnEntry, startWorkerProcess } from './support/processes.ts';
 import { eventually } from './support/temporal.ts';
 
@@ -30,7 +31,7 @@ beforeAll(async () => {
     eventually(() => fetch(`${apiUrl}/healthz`).then((res) => res.ok || undefined, () => undefined), 60_000),
   ]);
   connection = await Connection.connect({ address: inject('temporalAddress') });
-  client = new Client({ connection, namespace: 'default' });
+  client = new Client({ connection, namespace: 'default', dataConverter: testDataConverter });
 });
 afterAll(async () => {
   for (const child of [api, worker]) if (child?.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -10,6 +10,7 @@ import { freePort } from '../dev/ports.ts';
 import { keepHealthFile } from '../worker/health-file.ts';
 import { deleteMaintenanceSchedules, startWorkerProcess } from './support/processes.ts';
 import { eventually } from './support/temporal.ts';
+import { testDataConverter } from './support/payload-keys.ts';
 
 const healthFile = () => join(tmpdir(), `worker-health-${randomBytes(4).toString('hex')}`);
 const status = (activityPollerState: string) => ({ getStatus: () => ({ runState: 'RUNNING', workflowPollerState: 'POLLING', activityPollerState }) }) as never;
@@ -49,7 +50,7 @@ describe('worker health file', () => {
     const worker = await startWorkerProcess(taskQueue, { WORKER_HEALTH_FILE: path, DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/nothing` });
     cleanups.push(async () => {
       const connection = await Connection.connect({ address: inject('temporalAddress') });
-      await deleteMaintenanceSchedules(new Client({ connection }), taskQueue);
+      await deleteMaintenanceSchedules(new Client({ connection, dataConverter: testDataConverter }), taskQueue);
       await connection.close();
     });
     const exited = new Promise((resolve) => worker.once('exit', resolve));

@@ -9,6 +9,7 @@ import { createApiMetrics } from '../metrics/api-metrics.ts';
 import { registerDatabaseGauges } from '../metrics/database-gauges.ts';
 import { redeliverDirectoryEventsWorkflow } from '../workflows/index.ts';
 import { alertRules, exposedNames, metricNames } from './support/alert-rules.ts';
+import { testDataConverter } from './support/payload-keys.ts';
 import { sampleSum, scrape } from './support/metrics.ts';
 import { eventually } from './support/temporal.ts';
 import { privateDatabase } from './support/private-database.ts';
@@ -29,7 +30,7 @@ beforeAll(async () => {
   metricsUrl = `http://127.0.0.1:${port}/metrics`;
   worker = await startWorkerProcess(taskQueue, { DATABASE_URL: db.url, METRICS_PORT: String(port), SDK_METRICS_ADDRESS: `127.0.0.1:${sdkPort}` });
   connection = await Connection.connect({ address: inject('temporalAddress') });
-  client = new Client({ connection });
+  client = new Client({ connection, dataConverter: testDataConverter });
 }, 60_000);
 afterAll(async () => {
   if (client) await deleteMaintenanceSchedules(client, taskQueue);

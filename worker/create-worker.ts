@@ -1,8 +1,10 @@
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, splitMailActivities, type ActivityDeps, type Activities } from '../activities/index.ts';
 import { activityPorts } from '../temporal/activity-ports.ts';
+import type { MemberEmailHasher } from '../temporal/member-email-hash.ts';
 import { mailTaskQueue } from '../workflows/definitions.ts';
 import type { Tracing } from '../temporal/tracing.ts';
 import { checkPoolFitsConcurrency, type WorkerConcurrency } from './capacity.ts';
@@ -15,6 +17,10 @@ export interface CreateWorkerOptions extends Omit<ActivityDeps, 'temporal'> {
   client: Client;
   taskQueue: string;
   namespace: string;
+  /** temporal/data-converter.ts: the one every client and worker of the deployment shares. */
+  dataConverter: DataConverter;
+  /** For the directory events activities hand to lifecycles (MemberEmailHash). */
+  hashMemberEmail: MemberEmailHasher;
   /** Held against the pool of `sql` (worker/capacity.ts): a worker that could exhaust it does not start. */
   concurrency: WorkerConcurrency;
   /** A bundle to load (tests build one per run); otherwise see workflowCode(). */
@@ -42,13 +48,14 @@ export interface ServiceWorkers {
 // Draining: in-flight activities get this long to finish after SIGTERM before being cancelled.
 const shutdownGraceTime = '20 seconds';
 
-export async function createWorker({ connection, namespace, taskQueue, client, concurrency, workflowBundle, log, wrapActivities = (a) => a, tracing, ...deps }: CreateWorkerOptions): Promise<ServiceWorkers> {
+export async function createWorker({ connection, namespace, taskQueue, dataConverter, hashMemberEmail, client, concurrency, workflowBundle, log, wrapActivities = (a) => a, tracing, ...deps }: CreateWorkerOptions): Promise<ServiceWorkers> {
   checkPoolFitsConcurrency(deps.sql.options.max, concurrency);
-  const activities = splitMailActivities(wrapActivities(createActivities({ ...deps, temporal: activityPorts(client, taskQueue) })));
+  const activities = splitMailActivities(wrapActivities(createActivities({ ...deps, temporal: activityPorts(client, taskQueue, hashMemberEmail) })));
   const main = await Worker.create({
     connection,
     namespace,
     taskQueue,
+    dataConverter,
     ...(workflowBundle ? { workflowBundle } : await workflowCode(log)),
     activities: activities.others,
     maxConcurrentActivityTaskExecutions: concurrency.activities,
@@ -61,6 +68,7 @@ export async function createWorker({ connection, namespace, taskQueue, client, c
     connection,
     namespace,
     taskQueue: mailTaskQueue(taskQueue),
+    dataConverter,
     activities: activities.mail,
     maxConcurrentActivityTaskExecutions: concurrency.mail,
     shutdownGraceTime,

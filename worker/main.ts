@@ -1,6 +1,8 @@
 import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config/index.ts';
+import { dataConverter } from '../temporal/data-converter.ts';
+import { memberEmailHasher } from '../temporal/member-email-hash.ts';
 import { createSql, roundTrip } from '../db/client.ts';
 import { createLogger } from '../config/logger.ts';
 import { surviveArrayTypeReadFailures } from '../db/driver-rejections.ts';
@@ -27,12 +29,15 @@ const metrics = createWorkerMetrics();
 const tracing = config.tracing && startTracing(config.tracing, 'sso-provisioning-worker');
 const sql = createSql(config.databaseUrl, { max: config.databasePoolMax });
 const connection = await NativeConnection.connect({ address: config.temporal.address });
+const converter = dataConverter(config.payloadKeys);
 try {
-  const client = new Client({ connection, namespace: config.temporal.namespace, interceptors: tracingClientInterceptors(tracing) });
+  const client = new Client({ connection, namespace: config.temporal.namespace, interceptors: tracingClientInterceptors(tracing), dataConverter: converter });
   const workers = await createWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    dataConverter: converter,
+    hashMemberEmail: memberEmailHasher(config.encryptionKey),
     concurrency: config.workerConcurrency,
     sql,
     mailer: createMailer(config.smtpUrl, config.mailFrom),

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createLogger } from '../config/logger.ts';
+import { failureConverterPath } from '../temporal/data-converter.ts';
 import { sdkLogger } from './sdk-logger.ts';
 import { workflowInterceptorModules } from './tracing.ts';
 
@@ -22,7 +23,7 @@ export const builtBundlePath = fileURLToPath(new URL('../workflow-bundle.js', im
 export async function workflowCode(log: Logger = createLogger('info')): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
   if (runsCompiled) return { workflowBundle: { codePath: builtBundlePath } };
   const started = performance.now();
-  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: sdkLogger(log.child({ component: 'workflow-bundler' }, { level: 'warn' })) });
+  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, failureConverterPath, logger: sdkLogger(log.child({ component: 'workflow-bundler' }, { level: 'warn' })) });
   log.info({ ms: Math.round(performance.now() - started), sizeMB: Number((code.length / 2 ** 20).toFixed(1)) }, 'workflow bundle built');
   return { workflowBundle: { code } };
 }

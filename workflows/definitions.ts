@@ -12,7 +12,11 @@ import type { ReminderOutlook } from '../domain/reminder-outlook.ts';
 
 export const searchAttributes = {
   orgSlug: defineSearchAttributeKey('OrgSlug', SearchAttributeType.KEYWORD),
-  memberEmail: defineSearchAttributeKey('MemberEmail', SearchAttributeType.KEYWORD),
+  /**
+   * HMAC of the member's email (temporal/member-email-hash.ts), never the email: search attributes are
+   * stored and shown in clear. `npm run cli -- workflows find-member --email` prints the filter.
+   */
+  memberEmailHash: defineSearchAttributeKey('MemberEmailHash', SearchAttributeType.KEYWORD),
   memberStatus: defineSearchAttributeKey('MemberStatus', SearchAttributeType.KEYWORD),
   siteAccessPending: defineSearchAttributeKey('SiteAccessPending', SearchAttributeType.BOOL),
   /** Since when the member has had no site; unset while they have one. */
@@ -26,7 +30,8 @@ export const searchAttributes = {
 export const memberWorkflowId = (orgSlug: string, memberId: string): string => `member/${orgSlug}/${memberId}`;
 
 export interface MemberLifecycleInput extends MemberRef {
-  email: string;
+  /** The member's MemberEmailHash: workflows cannot compute it (no crypto, no keys), starters do. */
+  emailHash: string;
   source: MemberSource;
   /**
    * Since when the member waits for a site (ISO), or null, as the starter knows it; the start
@@ -43,12 +48,12 @@ export interface MemberLifecycleInput extends MemberRef {
  * which cost nothing, instead of an upsert in its first task (a billable Action per member).
  */
 export function lifecycleStart(input: Omit<MemberLifecycleInput, 'state'>) {
-  const { orgSlug, email, waitingSince } = input;
+  const { orgSlug, emailHash, waitingSince } = input;
   return {
     args: [input] as [MemberLifecycleInput],
     typedSearchAttributes: [
       { key: searchAttributes.orgSlug, value: orgSlug },
-      { key: searchAttributes.memberEmail, value: email },
+      { key: searchAttributes.memberEmailHash, value: emailHash },
       { key: searchAttributes.memberStatus, value: 'active' },
       { key: searchAttributes.siteAccessPending, value: waitingSince !== null },
       ...(waitingSince === null ? [] : [{ key: searchAttributes.siteAccessPendingSince, value: new Date(waitingSince) }]),
@@ -59,7 +64,7 @@ export function lifecycleStart(input: Omit<MemberLifecycleInput, 'state'>) {
 export interface MemberLifecycleState {
   status: MemberStatus;
   siteAccessPending: boolean;
-  email: string;
+  emailHash: string;
   /** When the last applied email change was committed (ISO); absent until the first one. */
   emailChangedAt?: string;
   /** ISO; absent while the member has a site. */
@@ -83,14 +88,15 @@ export interface DirectoryEvent {
   seq: number;
   /** When the SCIM write committed (ISO, the database's clock). */
   at: string;
-  /** The member's email as the sender read it (temporal/directory-events.ts adds it): MemberEmail follows it, as of `at`. */
-  email?: string;
+  /** The hash of the member's email as the sender read it (temporal/directory-events.ts adds it): MemberEmailHash follows it, as of `at`. */
+  emailHash?: string;
 }
 export const directoryEventSignal = defineSignal<[DirectoryEvent]>('directoryEvent');
 
 /** A member's email changed (at a sign-in, or by the directory with its events); older changes arriving late are ignored. */
 export interface MemberEmailChange {
-  email: string;
+  /** The new email's MemberEmailHash. */
+  emailHash: string;
   /** When the change was committed (ISO, the database's clock). */
   changedAt: string;
 }
@@ -167,6 +173,8 @@ export interface ProvisionIdentityInput {
   iss: string;
   sub: string;
   email: string;
+  /** The email's MemberEmailHash, computed by the api: the lifecycle this sign-in starts or tells takes it. */
+  emailHash: string;
   emailVerified: boolean;
   name: string;
 }
@@ -182,8 +190,8 @@ export type ProvisionOutcome =
       lifecycleStarted: boolean;
       /** Since when the member waits for a site (ISO), null if not. */
       waitingSince: string | null;
-      /** This sign-in changed the member's email (the IdP's profile did): the lifecycle is told. */
-      emailChange?: MemberEmailChange;
+      /** This sign-in changed the member's email to the input's (the IdP's profile did), committed then (ISO): the lifecycle is told. */
+      emailChangedAt?: string;
     }
   | { outcome: 'refused'; reason: ProvisionRefusal };
 

@@ -2,15 +2,15 @@ import { upsertSearchAttributes } from '@temporalio/workflow';
 import { searchAttributes, type MemberEmailChange, type MemberLifecycleState } from './definitions.ts';
 
 /**
- * Keeps the lifecycle's email, and the MemberEmail search attribute operators filter on, on the
+ * Keeps the lifecycle's MemberEmailHash, the search attribute operators filter on, on the
  * member's current address. Changes come from sign-ins (memberEmailChangedSignal) and with the
  * directory's events; from different api replicas and the backstop they may overtake each other, so
  * an older change is ignored, and one that changes nothing costs no upsert.
  */
-export function applyEmailChange(state: MemberLifecycleState, { email, changedAt }: MemberEmailChange): void {
+export function applyEmailChange(state: MemberLifecycleState, { emailHash, changedAt }: MemberEmailChange): void {
   if (state.emailChangedAt && Date.parse(changedAt) <= Date.parse(state.emailChangedAt)) return;
   state.emailChangedAt = changedAt;
-  if (email === state.email) return;
-  state.email = email;
-  upsertSearchAttributes([{ key: searchAttributes.memberEmail, value: email }]);
+  if (emailHash === state.emailHash) return;
+  state.emailHash = emailHash;
+  upsertSearchAttributes([{ key: searchAttributes.memberEmailHash, value: emailHash }]);
 }

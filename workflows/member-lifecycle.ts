@@ -45,7 +45,7 @@ export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Prom
   const state: MemberLifecycleState = input.state ?? {
     status: 'active',
     siteAccessPending: waitingSince !== null,
-    email: input.email,
+    emailHash: input.emailHash,
     ...(waitingSince ? { siteAccessPendingSince: waitingSince } : {}),
   };
 
@@ -56,7 +56,7 @@ export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Prom
   if (input.state) {
     upsertSearchAttributes([
       { key: searchAttributes.orgSlug, value: orgSlug },
-      { key: searchAttributes.memberEmail, value: state.email },
+      { key: searchAttributes.memberEmailHash, value: state.emailHash },
       { key: searchAttributes.memberStatus, value: state.status },
       { key: searchAttributes.siteAccessPending, value: state.siteAccessPending },
       ...(state.siteAccessPendingSince ? [pendingSinceAttribute(state)] : []),

@@ -76,7 +76,7 @@ export function handleStatusDecisions(member: MemberRef, state: MemberLifecycleS
   };
 
   setHandler(directoryEventSignal, (event) => {
-    if (event.email) applyEmailChange(state, { email: event.email, changedAt: event.at });
+    if (event.emailHash) applyEmailChange(state, { emailHash: event.emailHash, changedAt: event.at });
     return inTurn(() => applyDirectory(event));
   });
   for (const [update, action] of adminUpdates) {

@@ -30,10 +30,10 @@ export async function provisionIdentityWorkflow(input: ProvisionIdentityInput): 
   const result = await outcome;
   if (result.outcome !== 'refused' && !result.lifecycleStarted) {
     await ensureLifecycle(input, result);
-  } else if (result.outcome !== 'refused' && result.emailChange) {
-    // The running lifecycle's MemberEmail follows; one that does not run takes the email when it starts.
+  } else if (result.outcome !== 'refused' && result.emailChangedAt) {
+    // The running lifecycle's MemberEmailHash follows; one that does not run takes it when it starts.
     await getExternalWorkflowHandle(memberWorkflowId(input.orgSlug, result.memberId))
-      .signal(memberEmailChangedSignal, result.emailChange)
+      .signal(memberEmailChangedSignal, { emailHash: input.emailHash, changedAt: result.emailChangedAt })
       .catch(() => undefined);
   }
   await condition(allHandlersFinished);
@@ -49,7 +49,7 @@ async function ensureLifecycle(input: ProvisionIdentityInput, { memberId, source
   try {
     await startChild(memberLifecycleWorkflow, {
       workflowId: memberWorkflowId(input.orgSlug, memberId),
-      ...lifecycleStart({ orgId: input.orgId, orgSlug: input.orgSlug, memberId, email: input.email, source, waitingSince }),
+      ...lifecycleStart({ orgId: input.orgId, orgSlug: input.orgSlug, memberId, emailHash: input.emailHash, source, waitingSince }),
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
   } catch (err) {

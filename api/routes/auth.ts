@@ -21,6 +21,7 @@ import type { Link } from '../pages/layout.ts';
 import { cancelledPage, confirmPage, emailForm, loginUrl, organisationForm, signInStartUrl } from '../pages/sign-in.ts';
 import { finishTestSignIn } from '../setup/test-sign-in-callback.ts';
 import { provisionSignIn } from '../temporal.ts';
+import { memberEmailHasher } from '../../temporal/member-email-hash.ts';
 
 const startAgain = { href: '/login', label: 'Start again' };
 const unverifiable = 'The answer from your identity provider could not be verified. Start again; if it keeps failing, contact your IT team.';
@@ -45,6 +46,7 @@ const normalisedName = (name: string) => name.trim().replace(/\s+/gu, ' ').toLow
 export function authRoutes(deps: AppDeps) {
   const { sql, config, log, temporal } = deps;
   const callbackUrl = (orgSlug: string) => redirectUri(config.publicUrl, orgSlug);
+  const hashEmail = memberEmailHasher(config.encryptionKey);
   const loginCookie = (state: string) => loginCookieName(config, state);
 
   // Refusals in the sign-in flow keep a signed-in member's header and end with the request id, as error pages do.
@@ -199,6 +201,7 @@ export function authRoutes(deps: AppDeps) {
       iss: claims.iss,
       sub: claims.sub,
       email: checked.email,
+      emailHash: hashEmail(checked.email),
       emailVerified: true,
       name: checked.name,
     });

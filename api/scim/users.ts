@@ -16,6 +16,7 @@ import { selectAttributes, toScimUser, type StoredUser } from '../../domain/scim
 import { applyPatch, parsePatchRequest } from '../../domain/scim/patch.ts';
 import { parseUserResource } from '../../domain/scim/resource.ts';
 import { sendDirectoryEvent } from '../../temporal/directory-events.ts';
+import { memberEmailHasher } from '../../temporal/member-email-hash.ts';
 import type { AppDeps } from '../context.ts';
 import type { ScimEnv } from './context.ts';
 import { listResponse, scimJson } from './respond.ts';
@@ -52,6 +53,7 @@ async function jsonBody(c: Context): Promise<unknown> {
 const projection = (c: Context) => ({ attributes: c.req.query('attributes'), excludedAttributes: c.req.query('excludedAttributes') });
 
 export function userRoutes({ sql, temporal, config, log }: AppDeps, baseUrl: string) {
+  const hashEmail = memberEmailHasher(config.encryptionKey);
   const app = new Hono<ScimEnv>();
   const answer = (user: StoredUser) => toScimUser(user, `${baseUrl}/Users/${user.id}`);
   const actor = (c: Context<ScimEnv>) => c.get('scim');
@@ -65,7 +67,7 @@ export function userRoutes({ sql, temporal, config, log }: AppDeps, baseUrl: str
     const { event, member } = write;
     if (!event) return;
     try {
-      await temporal.client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => sendDirectoryEvent(temporal.client, member, event, config.temporal.taskQueue));
+      await temporal.client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => sendDirectoryEvent(temporal.client, member, event, config.temporal.taskQueue, hashEmail));
     } catch (cause) {
       log.error({ err: cause, requestId: c.get('requestId'), memberId: member.memberId, seq: event.seq }, 'directory event not delivered');
       // Should this fail too, the claim goes stale within a minute and the backstop takes the event.

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Sql } from '../../db/client.ts';
 import type { MemberSource, OrgRole } from '../../domain/member.ts';
 import type { ProvisionIdentityInput } from '../../workflows/definitions.ts';
+import { testEmailHash } from './payload-keys.ts';
 
 export const uniqueSlug = (prefix = 'org') => `${prefix}-${randomBytes(4).toString('hex')}`;
 
@@ -31,6 +32,7 @@ export async function insertSsoOrg(sql: Sql, slug = uniqueSlug()) {
     iss: FAKE_ISSUER,
     sub,
     email: `${sub}@${domain}`,
+    emailHash: testEmailHash(`${sub}@${domain}`),
     emailVerified: true,
     name: sub,
   });

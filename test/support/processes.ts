@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { maintenanceJobs } from '../../worker/maintenance-schedules.ts';
+import { TEST_PAYLOAD_KEYS } from './payload-keys.ts';
 
 export const root = join(import.meta.dirname, '..', '..');
 
@@ -13,7 +14,7 @@ export const root = join(import.meta.dirname, '..', '..');
 export function spawnEntry(entry: string, args: string[], env: Record<string, string>): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     cwd: root,
-    env: { ...process.env, APP_ENV: 'test', DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), ...env },
+    env: { ...process.env, APP_ENV: 'test', DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), PAYLOAD_KEYS: TEST_PAYLOAD_KEYS, ...env },
   });
 }
 

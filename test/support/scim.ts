@@ -6,6 +6,7 @@ import { createLogger } from '../../config/logger.ts';
 import { createScimToken } from '../../operator/scim-tokens.ts';
 import { directoryEventSignal, memberWorkflowId, type DirectoryEvent } from '../../workflows/definitions.ts';
 import { insertOrg } from './fixtures.ts';
+import { decodedValue, testDataConverter } from './payload-keys.ts';
 import type { TestHarness } from './temporal.ts';
 
 export interface ScimAnswer {
@@ -48,7 +49,7 @@ export function scimApp(h: TestHarness, taskQueue = h.taskQueue, temporal: { cli
 /** The SCIM api of a replica that cannot reach Temporal (`unreachable`: a lazy connection to a closed port), on the harness's database. */
 export function cutOffScimApp(h: TestHarness, unreachable: Connection) {
   const config = loadConfig({ APP_ENV: 'test', TASK_QUEUE: h.taskQueue, LOG_LEVEL: 'silent' });
-  const app = createApp({ config, sql: h.sql, temporal: { client: new Client({ connection: unreachable }), connection: unreachable }, log: createLogger('silent') });
+  const app = createApp({ config, sql: h.sql, temporal: { client: new Client({ connection: unreachable, dataConverter: testDataConverter }), connection: unreachable }, log: createLogger('silent') });
   return (method: string, path: string, token: string, body?: unknown) =>
     app.request(`/scim/v2${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
 }
@@ -65,10 +66,10 @@ export async function scimOrg(h: TestHarness, prefix = 'dir') {
 /** The directory events the member's lifecycle received as signals, in the order it got them. */
 export async function directorySignals(h: TestHarness, orgSlug: string, memberId: string): Promise<DirectoryEvent[]> {
   const history = await h.client.workflow.getHandle(memberWorkflowId(orgSlug, memberId)).fetchHistory();
-  return (history.events ?? [])
+  const signals = (history.events ?? [])
     .map((e) => e.workflowExecutionSignaledEventAttributes)
-    .filter((s) => s?.signalName === directoryEventSignal.name)
-    .map((s) => JSON.parse(Buffer.from(s!.input!.payloads![0]!.data!).toString('utf8')) as DirectoryEvent);
+    .filter((s) => s?.signalName === directoryEventSignal.name);
+  return Promise.all(signals.map((s) => decodedValue<DirectoryEvent>(s!.input!.payloads![0]!)));
 }
 
 /** What a SCIM request may change in the organisation; a refused one must leave it exactly so. */

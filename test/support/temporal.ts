@@ -8,6 +8,7 @@ import { createSql, type Sql } from '../../db/client.ts';
 import { tracingClientInterceptors } from '../../temporal/tracing.ts';
 import { createWorker, type CreateWorkerOptions } from '../../worker/create-worker.ts';
 import { createMailer } from '../../worker/mailer.ts';
+import { testDataConverter, testEmailHash } from './payload-keys.ts';
 
 let runtimeInstalled = false;
 
@@ -52,11 +53,13 @@ export async function startHarness({
   const sql = createSql(databaseUrl, { max: config.databasePoolMax });
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default', interceptors: tracingClientInterceptors(tracing) });
+  const client = new Client({ connection, namespace: 'default', interceptors: tracingClientInterceptors(tracing), dataConverter: testDataConverter });
   const worker = await createWorker({
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
+    dataConverter: testDataConverter,
+    hashMemberEmail: testEmailHash,
     concurrency: config.workerConcurrency,
     sql,
     mailer: createMailer(smtpUrl, 'Test <no-reply@test.local>'),
