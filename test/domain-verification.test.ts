@@ -262,6 +262,30 @@ describe('the workflow', () => {
     expect(await auditTypes(domain)).toEqual(['domain.claimed', 'domain.removed']);
   });
 
+  it('checks a pending domain removed and added again against its new record, with a new deadline', async () => {
+    const domain = sub('re-added');
+    const first = await claimFast(domain);
+    await eventually(async () => ((await h.sql`select 1 from org_domains where domain = ${domain} and check_outcome = 'no_record'`).length > 0 ? true : undefined));
+    expect((await api(boss, `/${domain}`, { method: 'DELETE' })).status).toBe(204);
+    const second = await claimFast(domain);
+    expect(second.value).not.toBe(first.value);
+    zone.setTxt(second.name, [second.value]);
+    await untilStatus(domain, 'verified');
+  });
+
+  it('checks a verified domain removed and added again: the new claim gets a run of its own', async () => {
+    const domain = sub('re-verified');
+    // Re-checks a minute apart: only the new claim's request wakes the old run.
+    const slowWatch = { ...fast, recheckEveryMs: 60_000 };
+    const first = await claimFast(domain, slowWatch);
+    zone.setTxt(first.name, [first.value]);
+    await untilStatus(domain, 'verified');
+    expect((await api(boss, `/${domain}`, { method: 'DELETE' })).status).toBe(204);
+    const second = await claimFast(domain, slowWatch);
+    zone.setTxt(second.name, [second.value]);
+    await untilStatus(domain, 'verified');
+  });
+
   it('ends when the operator asserts the domain meanwhile', async () => {
     const domain = sub('asserted');
     await claimFast(domain);
