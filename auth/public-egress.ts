@@ -1,6 +1,6 @@
 import { lookup as systemLookup, type LookupAddress, type LookupAllOptions, type LookupOneOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
-import { Agent } from 'undici';
+import { Agent, buildConnector } from 'undici';
 
 /**
  * Addresses no identity provider on the internet has: this host, private and shared networks,
@@ -62,5 +62,19 @@ export function publicOnlyLookup(resolve: ResolveAll = systemLookup) {
   };
 }
 
-/** The dispatcher of every request to an identity provider in production (auth/bounded-fetch.ts). */
-export const publicOnlyAgent = (resolve?: ResolveAll) => new Agent({ connect: { lookup: publicOnlyLookup(resolve) } });
+/**
+ * The dispatcher of every request to an identity provider in production (auth/bounded-fetch.ts).
+ * A literal address is never looked up (net.connect skips the lookup for one), so it is checked
+ * here: the pages refuse literal hosts already, and this keeps the rule in the one place it is claimed.
+ */
+export function publicOnlyAgent(resolve?: ResolveAll): Agent {
+  const connector = buildConnector({ lookup: publicOnlyLookup(resolve) });
+  return new Agent({
+    connect: (options, callback) => {
+      if (isIP(options.hostname) && isInternalAddress(options.hostname)) {
+        return callback(new InternalAddressError(`${options.hostname} is an internal address`), null);
+      }
+      connector(options, callback);
+    },
+  });
+}

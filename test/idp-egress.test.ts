@@ -8,8 +8,9 @@
 import { Resolver } from 'node:dns/promises';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { discover, IssuerError } from '../auth/oidc.ts';
-import { isInternalAddress, type ResolveAll } from '../auth/public-egress.ts';
+import { boundedFetch } from '../auth/bounded-fetch.ts';
+import { causes, discover, IssuerError } from '../auth/oidc.ts';
+import { InternalAddressError, isInternalAddress, publicOnlyAgent, type ResolveAll } from '../auth/public-egress.ts';
 import { startDnsServer, type TestDnsServer } from './support/dns-server.ts';
 
 let zone: TestDnsServer;
@@ -69,6 +70,16 @@ describe('identity provider requests in production', () => {
     const err = await discoveryProblem(`https://${name}:${port}/`);
     expect(err.problem).toBe('internal_address');
     expect(err.message).toContain(`${name} resolves to an internal address`);
+    expect(connections).toBe(before);
+  });
+
+  it.each(['127.0.0.1', '[::1]', '[::ffff:7f00:1]'])('refuses a literal internal address (%s, which no lookup sees) in the dispatcher itself, and never connects', async (host) => {
+    const before = connections;
+    const err = await boundedFetch(publicOnlyAgent())(`http://${host}:${port}/.well-known/openid-configuration`, { method: 'GET', headers: {}, body: undefined, redirect: 'manual' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(causes(err).some((e) => e instanceof InternalAddressError)).toBe(true);
     expect(connections).toBe(before);
   });
 
