@@ -81,7 +81,12 @@ export function domainActions({ sql, config, temporal }: AppDeps) {
   return {
     list: async (by: DomainActor) => (await orgDomains(sql, by.orgId)).map(domainView),
 
-    show: async (by: DomainActor, input: string) => domainView(await find(by, input)),
+    /** The domain a removal would act on, refused as the removal itself would be (operator-verified: 409). */
+    async toRemove(by: DomainActor, input: string): Promise<DomainView> {
+      const row = await find(by, input);
+      if (row.verifiedBy === 'operator') throw byOperator(row.domain);
+      return domainView(row);
+    },
 
     add,
 
