@@ -328,10 +328,13 @@ describe('the workflow', () => {
     const first = await claimFast(domain, slowWatch);
     zone.setTxt(first.name, [first.value]);
     await untilStatus(domain, 'verified');
+    const handle = h.client.workflow.getHandle(domainVerificationWorkflowId(world.org.slug, domain));
+    const firstRunId = (await handle.describe()).runId;
     expect((await api(boss, `/${domain}`, { method: 'DELETE' })).status).toBe(204);
     const second = await claimFast(domain, slowWatch);
     zone.setTxt(second.name, [second.value]);
     await untilStatus(domain, 'verified');
+    await recordHistory(h.client.workflow.getHandle(handle.workflowId, firstRunId), 'domain-verification-replaced');
   });
 
   it('ends when the operator asserts the domain meanwhile', async () => {
