@@ -15,15 +15,22 @@ export type DomainClaimState = { status: 'pending' | 'verified'; token: string }
 /**
  * A check while pending. `verified`: the record was found and the claim committed as verified;
  * otherwise why checking ends (`taken`: another organisation verified the domain first; `gone`:
- * removed; `operator`: the operator asserted it meanwhile), or the outcome of a check to repeat.
+ * removed; `operator`: the operator asserted it meanwhile; `replaced`: removed and claimed again,
+ * with a new token the run does not know), or the outcome of a check to repeat.
  */
 export type DomainCheckResult =
   | { claim: 'pending'; outcome: Exclude<LookupOutcome, 'found'> }
   | { claim: 'verified'; verifiedAt: string }
-  | { claim: 'taken' | 'gone' | 'operator' };
+  | { claim: 'taken' | 'gone' | 'operator' | 'replaced' };
 
-/** A re-check of a verified domain: `missing` carries since when (the warning's key), `gone` ends the watch. */
-export type DomainRecheckResult = { record: 'present' | 'unknown' | 'gone' } | { record: 'missing'; missingSince: string };
+/**
+ * A re-check of a verified domain: `missing` carries since when (the warning's key), `gone` ends the
+ * watch, `replaced` (removed and claimed again, a new token) hands the new claim to a new run.
+ */
+export type DomainRecheckResult = { record: 'present' | 'unknown' | 'gone' | 'replaced' } | { record: 'missing'; missingSince: string };
+
+/** The domain was removed and claimed again: a claim with another token than the run checks. */
+const isReplaced = (current: { token: string | null } | undefined, token: string) => current?.token != null && current.token !== token;
 
 const system = 'system:domain-verification';
 
@@ -49,9 +56,9 @@ export function domainActivities(sql: Sql, dns: DnsSettings) {
       return sql.begin(async (tx): Promise<DomainCheckResult> => {
         const [claim]: [{ status: string; verifiedBy: string | null; verifiedAt: Date | null }?] = await tx`
           update org_domains set checked_at = now(), check_outcome = ${outcome}
-          where org_id = ${orgId} and domain = ${domain}
+          where org_id = ${orgId} and domain = ${domain} and (token = ${token} or verified_by = 'operator')
           returning status, verified_by as "verifiedBy", verified_at as "verifiedAt"`;
-        if (!claim) return { claim: 'gone' };
+        if (!claim) return { claim: isReplaced(await orgDomain(tx, orgId, domain), token) ? 'replaced' : 'gone' };
         if (claim.status === 'verified' && claim.verifiedBy === 'dns' && claim.verifiedAt) return { claim: 'verified', verifiedAt: claim.verifiedAt.toISOString() };
         if (claim.verifiedBy === 'operator') return { claim: 'operator' };
         if (claim.status !== 'pending') return { claim: 'taken' };
@@ -91,9 +98,9 @@ export function domainActivities(sql: Sql, dns: DnsSettings) {
       const [row]: [{ recordMissingSince: Date | null }?] = await sql`
         update org_domains set checked_at = now(), check_outcome = ${outcome},
           record_missing_since = case when ${missing} then coalesce(record_missing_since, now()) when ${outcome === 'found'} then null else record_missing_since end
-        where org_id = ${orgId} and domain = ${domain} and status = 'verified' and verified_by = 'dns'
+        where org_id = ${orgId} and domain = ${domain} and status = 'verified' and verified_by = 'dns' and token = ${token}
         returning record_missing_since as "recordMissingSince"`;
-      if (!row) return { record: 'gone' };
+      if (!row) return { record: isReplaced(await orgDomain(sql, orgId, domain), token) ? 'replaced' : 'gone' };
       if (missing && row.recordMissingSince) return { record: 'missing', missingSince: row.recordMissingSince.toISOString() };
       return { record: outcome === 'found' ? 'present' : 'unknown' };
     },

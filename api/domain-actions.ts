@@ -81,7 +81,12 @@ export function domainActions({ sql, config, temporal }: AppDeps) {
   return {
     list: async (by: DomainActor) => (await orgDomains(sql, by.orgId)).map(domainView),
 
-    show: async (by: DomainActor, input: string) => domainView(await find(by, input)),
+    /** The domain a removal would act on, refused as the removal itself would be (operator-verified: 409). */
+    async toRemove(by: DomainActor, input: string): Promise<DomainView> {
+      const row = await find(by, input);
+      if (row.verifiedBy === 'operator') throw byOperator(row.domain);
+      return domainView(row);
+    },
 
     add,
 
@@ -102,8 +107,10 @@ export function domainActions({ sql, config, temporal }: AppDeps) {
       const row = await find(by, input);
       if (row.verifiedBy === 'operator') throw byOperator(row.domain);
       await sql.begin(async (tx) => {
-        const removed = await tx`delete from org_domains where org_id = ${by.orgId} and domain = ${row.domain}`;
+        // Checked again where it is deleted: the operator may have asserted it since it was read.
+        const removed = await tx`delete from org_domains where org_id = ${by.orgId} and domain = ${row.domain} and verified_by is distinct from 'operator'`;
         if (removed.count > 0) await insertAuditEvent(tx, { orgId: by.orgId, memberId: by.memberId, actor: by.actor, type: 'domain.removed', data: { domain: row.domain } });
+        else if ((await orgDomain(tx, by.orgId, row.domain))?.verifiedBy === 'operator') throw byOperator(row.domain);
       });
       return row.domain;
     },

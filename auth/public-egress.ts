@@ -1,30 +1,36 @@
 import { lookup as systemLookup, type LookupAddress, type LookupAllOptions, type LookupOneOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
-import { Agent } from 'undici';
+import { Agent, buildConnector } from 'undici';
 
 /**
  * Addresses no identity provider on the internet has: this host, private and shared networks,
- * link-local (cloud metadata at 169.254.169.254), multicast, reserved and documentation ranges, and
- * IPv6 forms that tunnel to IPv4 (mapped, NAT64, 6to4), whose IPv4 side could be any of those.
+ * link-local (cloud metadata at 169.254.169.254), multicast, reserved and documentation ranges
+ * (IANA's IPv4 special-purpose registry, and the deprecated 6to4 relay anycast).
  */
-const internal = new BlockList();
+const internalIpv4 = new BlockList();
 for (const [network, prefix] of [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 3],
-] as const) internal.addSubnet(network, prefix, 'ipv4');
-for (const [network, prefix] of [
-  ['::', 127], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
-] as const) internal.addSubnet(network, prefix, 'ipv6');
+  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24],
+  ['224.0.0.0', 3],
+] as const) internalIpv4.addSubnet(network, prefix, 'ipv4');
 
-// IPv4-mapped IPv6 (::ffff:a.b.c.d) is refused by its prefix: as a BlockList rule it would also
-// match every IPv4 address, which BlockList checks against IPv6 rules in mapped form.
-const ipv4Mapped = /^::ffff:/i;
+/**
+ * IPv6 is public only in global unicast (2000::/3, the only space IANA allocates): everything
+ * outside it (loopback, IPv4-mapped and -compatible, NAT64, unique-local, link- and site-local,
+ * multicast, SRv6) is internal by that alone, so no list of those can miss one. Inside it, the
+ * special-purpose blocks: IETF protocol assignments (Teredo, whose IPv4 side could be any address,
+ * benchmarking), documentation, and 6to4 (which tunnels to IPv4).
+ */
+const globalUnicast = new BlockList();
+globalUnicast.addSubnet('2000::', 3, 'ipv6');
+const specialIpv6 = new BlockList();
+for (const [network, prefix] of [['2001::', 23], ['2001:db8::', 32], ['2002::', 16], ['3fff::', 20]] as const) specialIpv6.addSubnet(network, prefix, 'ipv6');
 
 export const isInternalAddress = (address: string): boolean => {
   const family = isIP(address);
-  if (family === 0) return true;
-  if (family === 6 && ipv4Mapped.test(address)) return true;
-  return internal.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 4) return internalIpv4.check(address, 'ipv4');
+  if (family === 6) return !globalUnicast.check(address, 'ipv6') || specialIpv6.check(address, 'ipv6');
+  return true;
 };
 
 export class InternalAddressError extends Error {
@@ -56,5 +62,19 @@ export function publicOnlyLookup(resolve: ResolveAll = systemLookup) {
   };
 }
 
-/** The dispatcher of every request to an identity provider in production (auth/bounded-fetch.ts). */
-export const publicOnlyAgent = (resolve?: ResolveAll) => new Agent({ connect: { lookup: publicOnlyLookup(resolve) } });
+/**
+ * The dispatcher of every request to an identity provider in production (auth/bounded-fetch.ts).
+ * A literal address is never looked up (net.connect skips the lookup for one), so it is checked
+ * here: the pages refuse literal hosts already, and this keeps the rule in the one place it is claimed.
+ */
+export function publicOnlyAgent(resolve?: ResolveAll): Agent {
+  const connector = buildConnector({ lookup: publicOnlyLookup(resolve) });
+  return new Agent({
+    connect: (options, callback) => {
+      if (isIP(options.hostname) && isInternalAddress(options.hostname)) {
+        return callback(new InternalAddressError(`${options.hostname} is an internal address`), null);
+      }
+      connector(options, callback);
+    },
+  });
+}

@@ -75,7 +75,9 @@ export async function claimForDnsVerification(sql: Sql, orgId: string, input: st
     if (owner && owner.orgId !== orgId) {
       return { refusal: `${domain} is already verified by another organisation. If it is yours, contact support.`, code: 'domain_taken' as const };
     }
-    if (!(await orgDomain(tx, orgId, domain)) && (await lockedDomainCount(tx, orgId)) >= MAX_DOMAINS_PER_ORG) {
+    // Counted before the domain is looked for: a twin claim of the same domain, queued behind this
+    // one, then finds the domain it added instead of counting it as one too many.
+    if ((await lockedDomainCount(tx, orgId)) >= MAX_DOMAINS_PER_ORG && !(await orgDomain(tx, orgId, domain))) {
       return {
         refusal: `Your organisation already has ${MAX_DOMAINS_PER_ORG} domains, the most it can hold. Remove one it no longer uses, then add ${domain}.`,
         code: 'too_many_domains' as const,

@@ -3,6 +3,7 @@
  * server (dns2) on loopback, the SMTP sink, PostgreSQL, and JIT sign-ins through the dev IdP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Queryable } from '../db/client.ts';
 import { claimForDnsVerification } from '../db/org-domains.ts';
 import { MAX_DOMAINS_PER_ORG } from '../domain/domain-claim.ts';
 import { challengeRecord, type DomainCheckSchedule } from '../domain/domain-verification.ts';
@@ -78,6 +79,24 @@ const mailTo = (address: string, subject: RegExp) => smtp.messages.filter((m) =>
 const auditTypes = async (domain: string) =>
   (await h.sql<{ type: string }[]>`select type from audit_events where org_id = ${world.org.id} and data->>'domain' = ${domain} order by id`).map((r) => r.type);
 
+/**
+ * Runs `act` while a transaction holds the lock `lock` takes, releases it once `waiters` sessions
+ * wait on a lock (after `meanwhile` ran in that transaction), and returns what `act` answered.
+ */
+async function whileLocked<T>(lock: (tx: Queryable) => PromiseLike<unknown>, waiters: number, act: () => Promise<T>, meanwhile?: (tx: Queryable) => PromiseLike<unknown>): Promise<T> {
+  let acting!: Promise<T>;
+  await h.sql.begin(async (tx) => {
+    await lock(tx);
+    acting = act();
+    await eventually(async () => {
+      const [{ n }]: [{ n: number }] = await h.sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`;
+      return n >= waiters ? true : undefined;
+    });
+    await meanwhile?.(tx);
+  });
+  return acting;
+}
+
 /** Claims `domain` for the world's org and starts its workflow on the fast schedule, as the api would. */
 async function claimFast(domain: string, schedule = fast) {
   const answer = await claimForDnsVerification(h.sql, world.org.id, domain, { memberId: null, actor: 'test' });
@@ -151,6 +170,35 @@ describe('the API', () => {
       await terminateRunningWorkflows(h);
       await h.sql`delete from org_domains where org_id = ${world.org.id} and (domain like 'filler-%' or domain like 'last-place-%')`;
     }
+  });
+
+  it(`at ${MAX_DOMAINS_PER_ORG - 1} domains, one new domain added twice at once is added once and answered twice, never refused as one too many`, async () => {
+    await h.sql`
+      insert into org_domains (domain, org_id, status, token)
+      select 'filler-' || n || '-' || ${world.org.slug} || '.example', ${world.org.id}, 'pending', md5(n::text)
+      from generate_series(1, ${MAX_DOMAINS_PER_ORG} - 1 - (select count(*)::int from org_domains where org_id = ${world.org.id})) n`;
+    const domain = sub('last-place-twice');
+    try {
+      // Both requests pass their first look at the domain, then queue on the organisation's row.
+      const answers = await whileLocked((tx) => tx`select 1 from organisations where id = ${world.org.id} for no key update`, 2, () =>
+        Promise.all([1, 2].map(() => api(boss, '', { method: 'POST', body: { domain } }))),
+      );
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 201]);
+    } finally {
+      await terminateRunningWorkflows(h);
+      await h.sql`delete from org_domains where org_id = ${world.org.id} and (domain like 'filler-%' or domain = ${domain})`;
+    }
+  });
+
+  it('does not remove a domain the operator asserts while the removal is on its way (409, still verified)', async () => {
+    const domain = sub('asserted-while-removed');
+    await claimForDnsVerification(h.sql, world.org.id, domain, { memberId: null, actor: 'test' });
+    // The removal has read the pending claim and waits on its row while the operator takes it over.
+    const answer = await whileLocked((tx) => tx`select 1 from org_domains where org_id = ${world.org.id} and domain = ${domain} for update`, 1, () => api(boss, `/${domain}`, { method: 'DELETE' }), (tx) =>
+      tx`update org_domains set status = 'verified', verified_by = 'operator', verified_at = now(), token = null where org_id = ${world.org.id} and domain = ${domain}`,
+    );
+    expect(answer.status).toBe(409);
+    expect(await statusOf(domain)).toEqual({ status: 'verified', verifiedBy: 'operator' });
   });
 
   it('lets org admins act only within their own organisation', async () => {
@@ -260,6 +308,33 @@ describe('the workflow', () => {
     expect((await api(boss, `/${domain}`, { method: 'DELETE' })).status).toBe(204);
     expect(await h.client.workflow.getHandle(domainVerificationWorkflowId(world.org.slug, domain)).result()).toBe('removed');
     expect(await auditTypes(domain)).toEqual(['domain.claimed', 'domain.removed']);
+  });
+
+  it('checks a pending domain removed and added again against its new record, with a new deadline', async () => {
+    const domain = sub('re-added');
+    const first = await claimFast(domain);
+    await eventually(async () => ((await h.sql`select 1 from org_domains where domain = ${domain} and check_outcome = 'no_record'`).length > 0 ? true : undefined));
+    expect((await api(boss, `/${domain}`, { method: 'DELETE' })).status).toBe(204);
+    const second = await claimFast(domain);
+    expect(second.value).not.toBe(first.value);
+    zone.setTxt(second.name, [second.value]);
+    await untilStatus(domain, 'verified');
+  });
+
+  it('checks a verified domain removed and added again: the new claim gets a run of its own', async () => {
+    const domain = sub('re-verified');
+    // Re-checks a minute apart: only the new claim's request wakes the old run.
+    const slowWatch = { ...fast, recheckEveryMs: 60_000 };
+    const first = await claimFast(domain, slowWatch);
+    zone.setTxt(first.name, [first.value]);
+    await untilStatus(domain, 'verified');
+    const handle = h.client.workflow.getHandle(domainVerificationWorkflowId(world.org.slug, domain));
+    const firstRunId = (await handle.describe()).runId;
+    expect((await api(boss, `/${domain}`, { method: 'DELETE' })).status).toBe(204);
+    const second = await claimFast(domain, slowWatch);
+    zone.setTxt(second.name, [second.value]);
+    await untilStatus(domain, 'verified');
+    await recordHistory(h.client.workflow.getHandle(handle.workflowId, firstRunId), 'domain-verification-replaced');
   });
 
   it('ends when the operator asserts the domain meanwhile', async () => {

@@ -8,8 +8,9 @@
 import { Resolver } from 'node:dns/promises';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { discover, IssuerError } from '../auth/oidc.ts';
-import { isInternalAddress, type ResolveAll } from '../auth/public-egress.ts';
+import { boundedFetch } from '../auth/bounded-fetch.ts';
+import { causes, discover, IssuerError } from '../auth/oidc.ts';
+import { InternalAddressError, isInternalAddress, publicOnlyAgent, type ResolveAll } from '../auth/public-egress.ts';
 import { startDnsServer, type TestDnsServer } from './support/dns-server.ts';
 
 let zone: TestDnsServer;
@@ -61,6 +62,7 @@ describe('identity provider requests in production', () => {
     ['cloud metadata (link-local)', ['169.254.169.254']],
     ['IPv6 loopback', ['::1']],
     ['a public address beside an internal one', ['93.184.215.14', '127.0.0.1']],
+    ['a Teredo tunnel (its IPv4 side could be internal)', ['2001:0:4136:e378:8000:63bf:3fff:fdd2']],
   ])('refuses a name that resolves to %s, and never connects', async (label, addresses) => {
     const name = `idp-${label.toLowerCase().replace(/\W+/g, '-').replace(/-$/, '')}.corp.test`;
     zone.setAddresses(name, addresses);
@@ -68,6 +70,16 @@ describe('identity provider requests in production', () => {
     const err = await discoveryProblem(`https://${name}:${port}/`);
     expect(err.problem).toBe('internal_address');
     expect(err.message).toContain(`${name} resolves to an internal address`);
+    expect(connections).toBe(before);
+  });
+
+  it.each(['127.0.0.1', '[::1]', '[::ffff:7f00:1]'])('refuses a literal internal address (%s, which no lookup sees) in the dispatcher itself, and never connects', async (host) => {
+    const before = connections;
+    const err = await boundedFetch(publicOnlyAgent())(`http://${host}:${port}/.well-known/openid-configuration`, { method: 'GET', headers: {}, body: undefined, redirect: 'manual' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(causes(err).some((e) => e instanceof InternalAddressError)).toBe(true);
     expect(connections).toBe(before);
   });
 
@@ -89,6 +101,17 @@ describe('identity provider requests in production', () => {
     ['::ffff:127.0.0.1', true],
     ['64:ff9b::a00:1', true],
     ['not an address', true],
+    // IANA's special-purpose registries, and IPv6 outside global unicast (2000::/3).
+    ['::7f00:1', true],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', true],
+    ['2001:2::1', true],
+    ['3fff::1', true],
+    ['5f00::1', true],
+    ['fec0::1', true],
+    ['100:0:0:1::1', true],
+    ['4000::1', true],
+    ['192.88.99.1', true],
+    ['2a00:1450:4001:82b::200e', false],
   ])('%s is internal: %s', (address, expected) => {
     expect(isInternalAddress(address)).toBe(expected);
   });

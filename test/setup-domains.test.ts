@@ -175,6 +175,10 @@ describe('refusals: a 4xx page saying why, nothing saved', () => {
       expect(refused.status).toBe(409);
       expect(refused.body).toContain('verified by the service operator');
     }
+    // Nor a confirmation page whose button could only be refused.
+    const confirm = await get(contact, `/setup/domains/${world.domain}/remove`);
+    expect(confirm.status).toBe(409);
+    expect(confirm.body).toContain('verified by the service operator');
     expect((await rows()).find((r) => r.domain === world.domain)).toMatchObject({ status: 'verified', verifiedBy: 'operator' });
   });
 

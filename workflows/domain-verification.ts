@@ -8,7 +8,9 @@
  * audited, IT contacts and admins emailed) or the deadline passes (failed; claiming the domain
  * again starts a new run). Once verified it re-checks daily and only warns when the record is gone:
  * un-verifying would lock people out over a DNS slip (docs/domain-verification.md). It ends when
- * the domain is removed. "Check now" (checkDomainNowSignal) cuts the current wait short.
+ * the domain is removed. A domain removed and claimed again while the run waits has a new token and
+ * deserves a new deadline: the run finds it `replaced` and continues as new, which reads the new
+ * claim. "Check now" (checkDomainNowSignal) cuts the current wait short.
  */
 import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities, MailActivities } from '../activities/index.ts';
@@ -59,6 +61,7 @@ async function verify(input: DomainVerificationInput, token: string, schedule: D
       await notices(workflowInfo().taskQueue).sendDomainNotice({ ...ref, kind: 'verified', eventKey: result.verifiedAt });
       return undefined;
     }
+    if (result.claim === 'replaced') return startOver(input);
     if (result.claim !== 'pending') return endedBefore[result.claim];
     if (Date.now() >= deadline) {
       await failDomainVerification(ref);
@@ -75,10 +78,16 @@ async function watch(input: DomainVerificationInput, token: string, schedule: Do
     await wait(schedule.recheckEveryMs);
     const result = await recheckDomainRecord({ ...ref, token });
     if (result.record === 'gone') return 'removed';
+    if (result.record === 'replaced') return startOver(input);
     if (result.record === 'missing') {
       await notices(workflowInfo().taskQueue).sendDomainNotice({ ...ref, kind: 'record_missing', eventKey: result.missingSince, token });
     }
   }
+  return startOver(input);
+}
+
+/** A new run from the claim as it stands: for a long watch's history, or a claim made again. */
+async function startOver(input: DomainVerificationInput): Promise<never> {
   await condition(allHandlersFinished);
   return continueAsNew<(i: DomainVerificationInput) => Promise<DomainVerificationEnd>>(input);
 }

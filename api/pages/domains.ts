@@ -101,7 +101,7 @@ export function domainPages<E extends Env>(deps: AppDeps, surface: DomainsSurfac
 
   /** A confirmation step first: removing a verified domain stops new accounts on it at once. */
   app.get('/:domain/remove', async (c) => {
-    const d = await domains.show(surface.actor(c), c.req.param('domain'));
+    const d = await domains.toRemove(surface.actor(c), c.req.param('domain'));
     const { tokenField: field, show } = surface.page(c);
     const consequence =
       d.status === 'verified'
