@@ -15,7 +15,7 @@ const REASONS: Record<FailedCheck, string> = {
   unknown_key: "it is signed with a key the issuer's JWKS does not hold",
   signature: "its signature does not verify against the issuer's keys",
   algorithm: 'it is signed with an algorithm this server does not accept',
-  malformed: 'it is not a well-formed JWT access token',
+  malformed: 'it is not a well-formed JWT access token (nor one of CODEC_SERVER_TOKENS)',
   required_claim: 'it lacks the claim this codec server requires (CODEC_OIDC_REQUIRED_CLAIM)',
 };
 
@@ -63,6 +63,7 @@ function failedCheck(err: oauth.OperationProcessingError | oauth.UnsupportedOper
   if (err.code === oauth.KEY_SELECTION) return 'unknown_key';
   if (err.message === 'JWT signature verification failed') return 'signature';
   if (err.message.includes('"typ"')) return 'type';
+  if (err.message.includes('"alg"')) return 'algorithm';
   return 'malformed';
 }
 

@@ -51,11 +51,19 @@ const decodedMember = async (res: Response) => {
   return JSON.parse(Buffer.from(payloads[0]!.data, 'base64').toString()) as unknown;
 };
 
-/** The token's payload with one claim changed, its header and signature kept. */
+const withChanges = (part: string, change: Record<string, unknown>) =>
+  Buffer.from(JSON.stringify({ ...(JSON.parse(Buffer.from(part, 'base64url').toString()) as object), ...change })).toString('base64url');
+
+/** The token with claims changed, its header and signature kept. */
 function tamper(token: string, change: Record<string, unknown>): string {
   const [header, payload, signature] = token.split('.');
-  const claims = { ...(JSON.parse(Buffer.from(payload!, 'base64url').toString()) as object), ...change };
-  return [header, Buffer.from(JSON.stringify(claims)).toString('base64url'), signature].join('.');
+  return [header, withChanges(payload!, change), signature].join('.');
+}
+
+/** The token with header parameters changed (an ID token's `typ`, another `alg`), its claims and signature kept. */
+function tamperHeader(token: string, change: Record<string, unknown>): string {
+  const [header, payload, signature] = token.split('.');
+  return [withChanges(header!, change), payload, signature].join('.');
 }
 
 /** A real HTTP server that plays a broken IdP: `answer` decides what it does with each request. */
@@ -103,6 +111,9 @@ describe('codec server with the Temporal UI forwarding access tokens', () => {
       ['signature', tamper(operatorToken, { sub: 'someone-else' }), /signature does not verify/],
       ['required_claim', staffToken, /lacks the claim this codec server requires \(CODEC_OIDC_REQUIRED_CLAIM\)/],
       ['malformed', 'not-a-jwt-at-all', /not a well-formed JWT access token/],
+      ['type', tamperHeader(operatorToken, { typ: 'JWT' }), /not a JWT access token \(RFC 9068, typ at\+jwt\)/],
+      ['algorithm', tamperHeader(operatorToken, { alg: 'HS256' }), /algorithm this server does not accept/],
+      ['algorithm', tamperHeader(operatorToken, { alg: 'none' }), /algorithm this server does not accept/],
     ];
     for (const [check, token, message] of refused) {
       const res = await decodeAsUi(app, `Bearer ${token}`);
