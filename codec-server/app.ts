@@ -5,6 +5,7 @@ import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
 import { requestLogger } from '../api/request-logger.ts';
 import { EncryptionCodec, KEY_ID_METADATA, PayloadKeyError } from '../temporal/payload-codec.ts';
+import { createAccessTokenVerifier } from './access-tokens.ts';
 import type { CodecServerConfig } from './config.ts';
 import { operatorsOnly, type CodecEnv } from './operators-only.ts';
 import { payloadsBody, toJson, toPayloads } from './payloads-json.ts';
@@ -53,9 +54,10 @@ async function decodeEach(codec: EncryptionCodec, payloads: Payload[]): Promise<
  * Temporal's remote codec protocol: POST …/encode and POST …/decode (only the last path segment
  * counts, so a proxy may mount it anywhere), Payloads as proto3 JSON in and out, `X-Namespace`
  * naming the namespace. Order matters: CORS before authentication (a preflight carries no
- * credentials), authentication before the body is read.
+ * credentials), authentication before the body is read. `accessTokens` verifies the UI's forwarded
+ * access tokens (built from CODEC_OIDC_*; tests pass one with their own clock tolerance).
  */
-export function createCodecApp(config: CodecServerConfig, log: Logger) {
+export function createCodecApp(config: CodecServerConfig, log: Logger, accessTokens = config.oidc && createAccessTokenVerifier(config.oidc)) {
   const codec = new EncryptionCodec(config.payloadKeys);
   const app = new Hono<CodecEnv>();
   app.use(requestId());
@@ -70,7 +72,7 @@ export function createCodecApp(config: CodecServerConfig, log: Logger) {
   });
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.use(uiOriginOnly(config.uiOrigins));
-  app.use(operatorsOnly(config.tokens, config.devUiWithoutToken ? config.uiOrigins : []));
+  app.use(operatorsOnly({ tokens: config.tokens, ...(accessTokens ? { accessTokens } : {}), devUiOrigins: config.devUiWithoutToken ? config.uiOrigins : [], log }));
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { allowsInsecureIssuer } from '../auth/oidc.ts';
 import { ConfigError } from '../config/index.ts';
 import { parsePayloadKeys, PayloadKeyError, type PayloadKey } from '../temporal/payload-codec.ts';
+import { parseRequiredClaim, type RequiredClaim } from './required-claim.ts';
 
 /** Hosts that only this machine reaches: the one bind on which development may decode for the dev UI without a token. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -39,6 +41,24 @@ const payloadKeys = z.string({ error: 'is required (id=base64key,...; the same k
   }
 });
 
+/** Compose passes an unset variable as an empty string: that means unset, not an empty value. */
+const unlessEmpty = <T extends z.ZodType>(inner: T) => z.preprocess((value) => (value === '' ? undefined : value), inner.optional());
+
+const issuer = z.string().transform((value, ctx) => {
+  const url = URL.parse(value);
+  if (!url || url.search !== '' || url.hash !== '') {
+    ctx.addIssue({ code: 'custom', message: 'must be the issuer URL of the operators\' identity provider, e.g. https://login.example.com (no query or fragment)' });
+    return z.NEVER;
+  }
+  return url;
+});
+
+const requiredClaim = z.string().transform((value, ctx) => {
+  const parsed = parseRequiredClaim(value);
+  if (!parsed) ctx.addIssue({ code: 'custom', message: 'must be name=value, e.g. groups=temporal-operators or scope=codec:decode' });
+  return parsed ?? z.NEVER;
+});
+
 const schema = z
   .object({
     APP_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -48,13 +68,43 @@ const schema = z
     CODEC_SERVER_PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(8234),
     CODEC_SERVER_TOKENS: tokens.prefault(''),
     CODEC_SERVER_UI_ORIGIN: origins.prefault(''),
+    CODEC_OIDC_ISSUER: unlessEmpty(issuer),
+    CODEC_OIDC_AUDIENCE: unlessEmpty(z.string()),
+    CODEC_OIDC_REQUIRED_CLAIM: unlessEmpty(requiredClaim),
     PAYLOAD_KEYS: payloadKeys,
   })
   .superRefine((env, ctx) => {
-    if (env.APP_ENV === 'production' && env.CODEC_SERVER_TOKENS.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['CODEC_SERVER_TOKENS'], message: 'is required in production: without a token nobody may decode' });
+    const production = env.APP_ENV === 'production';
+    if (production && env.CODEC_SERVER_TOKENS.length === 0 && !env.CODEC_OIDC_ISSUER) {
+      ctx.addIssue({ code: 'custom', path: ['CODEC_SERVER_TOKENS'], message: 'or CODEC_OIDC_ISSUER is required in production: without either nobody may decode' });
+    }
+    const issuerUrl = env.CODEC_OIDC_ISSUER;
+    if (!issuerUrl) {
+      for (const name of ['CODEC_OIDC_AUDIENCE', 'CODEC_OIDC_REQUIRED_CLAIM'] as const) {
+        if (env[name] !== undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'needs CODEC_OIDC_ISSUER: it applies to access tokens from that issuer' });
+      }
+      return;
+    }
+    if (issuerUrl.protocol !== 'https:' && !allowsInsecureIssuer(issuerUrl, env.APP_ENV)) {
+      ctx.addIssue({ code: 'custom', path: ['CODEC_OIDC_ISSUER'], message: 'must use https:// (plain http:// only for an identity provider on this machine, outside production)' });
+    }
+    if (!env.CODEC_OIDC_AUDIENCE) {
+      ctx.addIssue({ code: 'custom', path: ['CODEC_OIDC_AUDIENCE'], message: 'is required with CODEC_OIDC_ISSUER: the audience the IdP puts in access tokens meant for this codec server' });
+    }
+    // Every user of the operators' IdP can get a token for the audience; production says which of them are operators.
+    if (production && !env.CODEC_OIDC_REQUIRED_CLAIM) {
+      ctx.addIssue({ code: 'custom', path: ['CODEC_OIDC_REQUIRED_CLAIM'], message: 'is required in production with CODEC_OIDC_ISSUER (e.g. groups=temporal-operators): otherwise every user of that IdP may decode' });
     }
   });
+
+/** Access tokens the Temporal UI forwards (its `codec.passAccessToken`), verified against the operators' IdP. */
+export type CodecOidcSettings = Readonly<{
+  issuer: URL;
+  audience: string;
+  requiredClaim?: RequiredClaim;
+  /** A loopback http issuer outside production (the test IdP). */
+  allowHttp: boolean;
+}>;
 
 export type CodecServerConfig = Readonly<{
   env: 'development' | 'test' | 'production';
@@ -65,6 +115,8 @@ export type CodecServerConfig = Readonly<{
   port: number;
   /** Operators' bearer tokens (CODEC_SERVER_TOKENS). */
   tokens: readonly string[];
+  /** Set with CODEC_OIDC_ISSUER: operators may also authenticate with the UI's forwarded access token. */
+  oidc?: CodecOidcSettings;
   /** The Temporal UI's origins: the only browser pages granted CORS. */
   uiOrigins: readonly string[];
   payloadKeys: readonly PayloadKey[];
@@ -80,6 +132,15 @@ export function loadCodecServerConfig(env: NodeJS.ProcessEnv = process.env): Cod
   const parsed = schema.safeParse(env);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'} ${i.message}`));
   const e = parsed.data;
+  const oidc: CodecOidcSettings | undefined =
+    e.CODEC_OIDC_ISSUER && e.CODEC_OIDC_AUDIENCE
+      ? Object.freeze({
+          issuer: e.CODEC_OIDC_ISSUER,
+          audience: e.CODEC_OIDC_AUDIENCE,
+          ...(e.CODEC_OIDC_REQUIRED_CLAIM ? { requiredClaim: e.CODEC_OIDC_REQUIRED_CLAIM } : {}),
+          allowHttp: e.CODEC_OIDC_ISSUER.protocol === 'http:',
+        })
+      : undefined;
   return Object.freeze({
     env: e.APP_ENV,
     logLevel: e.LOG_LEVEL,
@@ -87,6 +148,7 @@ export function loadCodecServerConfig(env: NodeJS.ProcessEnv = process.env): Cod
     host: e.CODEC_SERVER_HOST,
     port: e.CODEC_SERVER_PORT,
     tokens: Object.freeze(e.CODEC_SERVER_TOKENS),
+    ...(oidc ? { oidc } : {}),
     uiOrigins: Object.freeze(e.CODEC_SERVER_UI_ORIGIN),
     payloadKeys: Object.freeze(e.PAYLOAD_KEYS),
     devUiWithoutToken: e.APP_ENV === 'development' && LOOPBACK_HOSTS.has(e.CODEC_SERVER_HOST),

@@ -8,6 +8,7 @@ import { createLogger } from '../config/logger.ts';
 import { closeServer } from '../api/shutdown.ts';
 import { createCodecApp } from './app.ts';
 import { loadCodecServerConfig } from './config.ts';
+import { formatRequiredClaim } from './required-claim.ts';
 
 const config = loadCodecServerConfig();
 const log = createLogger(config.logLevel).child({ component: 'codec-server' });
@@ -15,7 +16,14 @@ const app = createCodecApp(config, log);
 
 const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
   log.info(
-    { host: config.host, port: info.port, uiOrigins: config.uiOrigins, tokens: config.tokens.length, devUiWithoutToken: config.devUiWithoutToken },
+    {
+      host: config.host,
+      port: info.port,
+      uiOrigins: config.uiOrigins,
+      tokens: config.tokens.length,
+      ...(config.oidc ? { oidcIssuer: config.oidc.issuer.href, oidcAudience: config.oidc.audience, requiredClaim: config.oidc.requiredClaim && formatRequiredClaim(config.oidc.requiredClaim) } : {}),
+      devUiWithoutToken: config.devUiWithoutToken,
+    },
     'codec server listening',
   );
 });

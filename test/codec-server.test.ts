@@ -69,7 +69,7 @@ describe('codec server authentication', () => {
 
   it('refuses to start in production without tokens, and refuses short tokens, bad origins and bad keys by name', () => {
     const start = (env: Record<string, string>) => () => loadCodecServerConfig({ PAYLOAD_KEYS: formatPayloadKeys(keys), ...env });
-    expect(start({ APP_ENV: 'production' })).toThrow(/CODEC_SERVER_TOKENS is required in production/);
+    expect(start({ APP_ENV: 'production' })).toThrow(/CODEC_SERVER_TOKENS or CODEC_OIDC_ISSUER is required in production/);
     expect(start({ CODEC_SERVER_TOKENS: 'short' })).toThrow(/CODEC_SERVER_TOKENS each token must be at least 32/);
     expect(start({ CODEC_SERVER_UI_ORIGIN: 'https://ui.example.com/path' })).toThrow(/CODEC_SERVER_UI_ORIGIN/);
     expect(start({ PAYLOAD_KEYS: 'k1=short' })).toThrow(/PAYLOAD_KEYS key "k1" must be 32 bytes/);

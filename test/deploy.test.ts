@@ -91,15 +91,20 @@ describe('docker-compose.yml', () => {
     expect(new URL(String(services.migrate!.environment?.DATABASE_URL)).password).toBe(env.DB_OWNER_PASSWORD);
   });
 
-  it('runs the codec server in production on loopback only, refusing to start without operator tokens', () => {
+  it('runs the codec server in production on loopback only, refusing to start without operator tokens or an OIDC issuer', () => {
     const codec = services['codec-server']!;
     expect(codec.command).toEqual(['node', 'dist/codec-server/main.js']);
     expect(codec.healthcheck?.test[0]).toMatch(/^CMD(-SHELL)?$/);
     const env = Object.fromEntries(Object.entries(codec.environment ?? {}).map(([name, value]) => [name, String(value ?? '')]));
     const keys = { PAYLOAD_KEYS: `k1=${randomBytes(32).toString('base64')}` };
-    expect(() => loadCodecServerConfig({ ...env, ...keys })).toThrow(/CODEC_SERVER_TOKENS is required in production/);
+    expect(() => loadCodecServerConfig({ ...env, ...keys })).toThrow(/CODEC_SERVER_TOKENS or CODEC_OIDC_ISSUER is required in production/);
     const config = loadCodecServerConfig({ ...env, ...keys, CODEC_SERVER_TOKENS: randomBytes(32).toString('base64') });
     expect(config.devUiWithoutToken).toBe(false);
+    expect(config.oidc).toBeUndefined();
+    // The OIDC variables reach the service, empty (unset) unless the deployment sets them.
+    expect(env).toMatchObject({ CODEC_OIDC_ISSUER: '', CODEC_OIDC_AUDIENCE: '', CODEC_OIDC_REQUIRED_CLAIM: '' });
+    const uiSignIn = { CODEC_OIDC_ISSUER: 'https://login.example.com', CODEC_OIDC_AUDIENCE: 'https://codec.example.com', CODEC_OIDC_REQUIRED_CLAIM: 'groups=temporal-operators' };
+    expect(loadCodecServerConfig({ ...env, ...keys, ...uiSignIn }).oidc?.audience).toBe('https://codec.example.com');
     const ports = publishedPorts(codec);
     expect(ports.map((port) => port.target)).toEqual([config.port]);
     for (const port of ports) expect(loopback).toContain(port.hostIp);
