@@ -1,12 +1,13 @@
 /**
- * A parsed SCIM filter as SQL over directory_links `l` joined with members `m`. Every value and
- * attribute name is a bound parameter; attribute names come from the schema, never from the request.
+ * A parsed SCIM filter as SQL: for Users over directory_links `l` joined with members `m`, for Groups
+ * over directory_groups `g`. Every value and attribute name is a bound parameter; attribute names
+ * come from the schema, never from the request.
  */
 import type postgres from 'postgres';
 import { invalidFilter } from '../domain/scim/errors.ts';
 import type { AttrPath, Filter } from '../domain/scim/filter.ts';
 import { checkComparison, resolvePath } from '../domain/scim/path.ts';
-import { CORE_USER, findAttribute, MEMBER_EXTENSION, type AttributeDef } from '../domain/scim/schema.ts';
+import { CORE_GROUP, CORE_USER, findAttribute, groupSchema, MEMBER_EXTENSION, type AttributeDef } from '../domain/scim/schema.ts';
 import type { Queryable } from './client.ts';
 
 type Fragment = postgres.PendingQuery<postgres.Row[]>;
@@ -41,6 +42,19 @@ function userTarget(sql: Queryable, path: AttrPath): Target {
   if (sub) return { expr: sql`(${base} -> ${attribute.name}::text ->> ${sub.name}::text)`, def: sub };
   return { expr: sql`(${base} ->> ${attribute.name}::text)`, def: attribute };
 }
+
+/** Groups filter on id, displayName and externalId: the lookups Okta and Entra make before a push. */
+function groupTarget(sql: Queryable, path: AttrPath): Target {
+  if (path.schema && path.schema.toLowerCase() !== CORE_GROUP.toLowerCase()) throw invalidFilter(`Unknown schema "${path.schema.slice(0, 100)}" for a Group.`);
+  const name = path.sub ? undefined : path.name.toLowerCase();
+  if (name === 'id') return { expr: sql`g.id::text`, def: ID };
+  const attribute = name === 'displayname' || name === 'externalid' ? findAttribute(groupSchema.attributes, path.name) : undefined;
+  if (!attribute) throw invalidFilter(`Groups can be filtered on id, displayName and externalId, not "${[path.name, path.sub].filter(Boolean).join('.').slice(0, 100)}".`);
+  if (attribute.name === 'displayName') return { expr: sql`g.display_name`, def: attribute, indexedEq: (value) => sql`(lower(g.display_name) = lower(${value}::text))` };
+  return { expr: sql`g.external_id`, def: attribute };
+}
+
+type TopTarget = (sql: Queryable, path: AttrPath) => Target;
 
 function elementTarget(sql: Queryable, attribute: AttributeDef, path: AttrPath): Target {
   const sub = !path.schema && !path.sub ? findAttribute(attribute.subAttributes, path.name) : undefined;
@@ -83,28 +97,29 @@ function condition(sql: Queryable, { expr, def, indexedEq }: Target, filter: Fil
 
 const anyElement = (sql: Queryable, elements: Fragment, where: Fragment) => sql`exists (select 1 from jsonb_array_elements(${elements}) as e(v) where ${where})`;
 
-function compile(sql: Queryable, filter: Filter, element?: AttributeDef): Fragment {
+function compile(sql: Queryable, filter: Filter, top: TopTarget, element?: AttributeDef): Fragment {
   switch (filter.kind) {
     case 'logical': {
-      const [left, right] = [compile(sql, filter.left, element), compile(sql, filter.right, element)];
+      const [left, right] = [compile(sql, filter.left, top, element), compile(sql, filter.right, top, element)];
       return filter.op === 'and' ? sql`(${left} and ${right})` : sql`(${left} or ${right})`;
     }
     case 'not':
-      return sql`(not coalesce(${compile(sql, filter.filter, element)}, false))`;
+      return sql`(not coalesce(${compile(sql, filter.filter, top, element)}, false))`;
     case 'valuePath': {
       if (element) throw invalidFilter('A filter inside [...] cannot hold another [...].');
-      const target = userTarget(sql, filter.path);
+      const target = top(sql, filter.path);
       if (!target.elements || filter.path.sub) throw invalidFilter(`"${filter.path.name.slice(0, 100)}" is not multi-valued: [...] filters only attributes such as emails.`);
       const attribute = resolvePath(filter.path, invalidFilter).attribute;
-      return anyElement(sql, target.elements, compile(sql, filter.filter, attribute));
+      return anyElement(sql, target.elements, compile(sql, filter.filter, top, attribute));
     }
     case 'present':
     case 'compare': {
-      const target = element ? elementTarget(sql, element, filter.path) : userTarget(sql, filter.path);
+      const target = element ? elementTarget(sql, element, filter.path) : top(sql, filter.path);
       const test = condition(sql, target, filter);
       return target.elements ? anyElement(sql, target.elements, test) : test;
     }
   }
 }
 
-export const filterToSql = (sql: Queryable, filter: Filter): Fragment => compile(sql, filter);
+export const filterToSql = (sql: Queryable, filter: Filter): Fragment => compile(sql, filter, userTarget);
+export const groupFilterToSql = (sql: Queryable, filter: Filter): Fragment => compile(sql, filter, groupTarget);

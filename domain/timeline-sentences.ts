@@ -30,6 +30,9 @@ export const auditEventTypes = [
   'directory.user_deleted',
   'directory.event_parked',
   'directory.event_retried',
+  'directory.group_created',
+  'directory.group_updated',
+  'directory.group_deleted',
   'org.created',
   'domain.claimed',
   'domain.verified',
@@ -198,6 +201,12 @@ export function timelineSentence(e: TimelineEvent, { orgName }: TimelineContext)
       return `A directory change could not be applied after ${count(data.attempts) ?? 'several'} attempts; the operator can retry it`;
     case 'directory.event_retried':
       return 'The operator retried a directory change that had been held back';
+    case 'directory.group_created':
+      return `The directory created the group ${text(data.displayName) ?? ''}`;
+    case 'directory.group_updated':
+      return `The directory changed the group ${text(data.displayName) ?? ''}`;
+    case 'directory.group_deleted':
+      return `The directory deleted the group ${text(data.displayName) ?? ''}`;
     case 'org.created':
       return 'Organisation created';
     case 'domain.claimed':

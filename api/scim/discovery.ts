@@ -1,15 +1,15 @@
 import { Hono } from 'hono';
 import { ScimError } from '../../domain/scim/errors.ts';
-import { CORE_USER, ENTERPRISE_USER, findSchema, MEMBER_EXTENSION, schemas, type SchemaDef } from '../../domain/scim/schema.ts';
+import { CORE_GROUP, CORE_USER, ENTERPRISE_USER, MEMBER_EXTENSION, publishedSchemas, type SchemaDef } from '../../domain/scim/schema.ts';
 import { INPUT_LIMITS } from '../input-policy.ts';
 import type { ScimEnv } from './context.ts';
 import { listResponse, scimJson } from './respond.ts';
-import { MAX_PAGE_SIZE } from './users.ts';
+import { MAX_PAGE_SIZE } from './request.ts';
 
 /** RFC 7644 §4: what this service provider supports, for clients that discover it. */
 export function discoveryRoutes(baseUrl: string) {
   const app = new Hono<ScimEnv>();
-  const resourceType = {
+  const userType = {
     schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'],
     id: 'User',
     name: 'User',
@@ -22,6 +22,17 @@ export function discoveryRoutes(baseUrl: string) {
     ],
     meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/User` },
   };
+  const groupType = {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'],
+    id: 'Group',
+    name: 'Group',
+    endpoint: '/Groups',
+    description: "A group of the organisation's directory (stored and audited; no access follows from it yet)",
+    schema: CORE_GROUP,
+    schemaExtensions: [],
+    meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/Group` },
+  };
+  const resourceTypes = [userType, groupType];
   const schemaDocument = (schema: SchemaDef) => ({
     schemas: ['urn:ietf:params:scim:schemas:core:2.0:Schema'],
     ...schema,
@@ -48,14 +59,15 @@ export function discoveryRoutes(baseUrl: string) {
       meta: { resourceType: 'ServiceProviderConfig', location: `${baseUrl}/ServiceProviderConfig` },
     }),
   );
-  app.get('/ResourceTypes', (c) => scimJson(c, listResponse([resourceType], 1)));
+  app.get('/ResourceTypes', (c) => scimJson(c, listResponse(resourceTypes, resourceTypes.length)));
   app.get('/ResourceTypes/:id', (c) => {
-    if (c.req.param('id') !== 'User') throw new ScimError(404, `No resource type "${c.req.param('id').slice(0, 100)}": this service has User only.`);
+    const resourceType = resourceTypes.find((t) => t.id === c.req.param('id'));
+    if (!resourceType) throw new ScimError(404, `No resource type "${c.req.param('id').slice(0, 100)}": this service has User and Group.`);
     return scimJson(c, resourceType);
   });
-  app.get('/Schemas', (c) => scimJson(c, listResponse(Object.values(schemas).map(schemaDocument), Object.keys(schemas).length)));
+  app.get('/Schemas', (c) => scimJson(c, listResponse(publishedSchemas.map(schemaDocument), publishedSchemas.length)));
   app.get('/Schemas/:id', (c) => {
-    const schema = findSchema(c.req.param('id'));
+    const schema = publishedSchemas.find((s) => s.id.toLowerCase() === c.req.param('id').toLowerCase());
     if (!schema) throw new ScimError(404, `No schema "${c.req.param('id').slice(0, 200)}".`);
     return scimJson(c, schemaDocument(schema));
   });

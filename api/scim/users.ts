@@ -10,8 +10,7 @@ import {
   updateDirectoryUser,
   type DirectoryWrite,
 } from '../../db/directory-users.ts';
-import { invalidSyntax, invalidValue, resourceNotFound, ScimError } from '../../domain/scim/errors.ts';
-import { parseFilter } from '../../domain/scim/filter.ts';
+import { resourceNotFound, ScimError } from '../../domain/scim/errors.ts';
 import { selectAttributes, toScimUser, type StoredUser } from '../../domain/scim/mapping.ts';
 import { applyPatch, parsePatchRequest } from '../../domain/scim/patch.ts';
 import { parseUserResource } from '../../domain/scim/resource.ts';
@@ -19,38 +18,11 @@ import { sendDirectoryEvent } from '../../temporal/directory-events.ts';
 import { memberEmailHasher } from '../../temporal/member-email-hash.ts';
 import type { AppDeps } from '../context.ts';
 import type { ScimEnv } from './context.ts';
+import { jsonBody, listQuery, projection, PROJECTION_PARAMETERS, query } from './request.ts';
 import { listResponse, scimJson } from './respond.ts';
 
-export const MAX_PAGE_SIZE = 200;
 /** The lifecycle is told within this, or the client gets a 503 and its retry tells it. */
 const SIGNAL_DEADLINE_MS = 5_000;
-
-/** Query parameters of RFC 7644 §3.4.2; sorting is not supported and ignored (ServiceProviderConfig says so). */
-const QUERY_PARAMETERS = new Set(['filter', 'startIndex', 'count', 'attributes', 'excludedAttributes', 'sortBy', 'sortOrder']);
-/** Microsoft's switch for its RFC-compliant behaviour, which ends up on requests when set on the tenant URL. */
-const ENTRA_FLAG = 'aadOptscim062020';
-
-function query(c: Context, allowed: Set<string>) {
-  const params = c.req.query();
-  const unknown = Object.keys(params).filter((k) => !allowed.has(k) && k !== ENTRA_FLAG);
-  if (unknown.length > 0) throw invalidValue(`Unknown query parameter "${unknown[0]!.slice(0, 64)}"; supported: ${[...allowed].join(', ')}.`);
-  return params;
-}
-
-/** RFC 7644 §3.4.2.4: a startIndex below 1 means 1, a negative count means 0. */
-function integer(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
-  if (value === undefined || value === '') return fallback;
-  if (!/^-?\d{1,15}$/.test(value)) throw invalidValue(`${name} must be an integer.`);
-  return Math.min(Math.max(Number(value), min), max);
-}
-
-async function jsonBody(c: Context): Promise<unknown> {
-  const text = await c.req.text();
-  if (text === '') throw invalidSyntax('The request needs a JSON body (Content-Type: application/scim+json).');
-  return JSON.parse(text);
-}
-
-const projection = (c: Context) => ({ attributes: c.req.query('attributes'), excludedAttributes: c.req.query('excludedAttributes') });
 
 export function userRoutes({ sql, temporal, config, log }: AppDeps, baseUrl: string) {
   const hashEmail = memberEmailHasher(config.encryptionKey);
@@ -78,16 +50,13 @@ export function userRoutes({ sql, temporal, config, log }: AppDeps, baseUrl: str
   }
 
   app.get('/', async (c) => {
-    const params = query(c, QUERY_PARAMETERS);
-    const startIndex = integer(params.startIndex, 'startIndex', 1, 1, 2 ** 31);
-    const count = integer(params.count, 'count', 100, 0, MAX_PAGE_SIZE);
-    const filter = params.filter ? parseFilter(params.filter) : undefined;
-    const page = await listDirectoryUsers(sql, actor(c).orgId, { ...(filter ? { filter } : {}), startIndex, count });
-    return scimJson(c, listResponse(page.users.map((u) => selectAttributes(answer(u), projection(c))), page.totalResults, startIndex));
+    const list = listQuery(c);
+    const page = await listDirectoryUsers(sql, actor(c).orgId, list);
+    return scimJson(c, listResponse(page.users.map((u) => selectAttributes(answer(u), projection(c))), page.totalResults, list.startIndex));
   });
 
   app.get('/:id', async (c) => {
-    query(c, new Set(['attributes', 'excludedAttributes']));
+    query(c, PROJECTION_PARAMETERS);
     const user = await findDirectoryUser(sql, actor(c).orgId, c.req.param('id'));
     if (!user) throw resourceNotFound(c.req.param('id'));
     return scimJson(c, selectAttributes(answer(user), projection(c)));

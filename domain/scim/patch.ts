@@ -40,7 +40,7 @@ function parseOperation(raw: unknown, where: string): PatchOperation {
   return { op: name, ...(path !== undefined ? { path } : {}), ...(value !== undefined ? { value } : {}) };
 }
 
-/** The body of PATCH /Users/{id}: a PatchOp message with 1 to 100 operations. */
+/** The body of PATCH /Users/{id} and /Groups/{id}: a PatchOp message with 1 to 100 operations. */
 export function parsePatchRequest(body: unknown): PatchOperation[] {
   if (!isObject(body)) throw invalidSyntax('The body must be a JSON object: a SCIM PatchOp message.');
   const schemas = body[key(body, 'schemas') ?? 'schemas'];

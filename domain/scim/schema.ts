@@ -95,7 +95,7 @@ const coreAttributes: AttributeDef[] = [
     ],
     { multiValued: true },
   ),
-  { ...multiValue('groups', 'Not managed here (no Groups endpoint): ignored on input, never returned.', []), mutability: 'readOnly' },
+  { ...multiValue('groups', 'Read-only: memberships are written and read through /Groups; ignored on input, not returned here.', []), mutability: 'readOnly' },
   multiValue('entitlements', 'Entitlements.', []),
   multiValue('roles', 'Roles; stored, never used for access: a directory user is always a Member.', []),
   multiValue('x509Certificates', 'Certificates.', []),
@@ -127,6 +127,33 @@ export const schemas: Record<string, SchemaDef> = {
     attributes: [attr('status', 'Effective status of the member.', { mutability: 'readOnly', canonicalValues: ['active', 'disabled'] })],
   },
 };
+
+export const CORE_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+
+/** RFC 7643 §4.2, as this service stores it; apart from `schemas` above, so a User never validates against it. */
+export const groupSchema: SchemaDef = {
+  id: CORE_GROUP,
+  name: 'Group',
+  description: 'Group',
+  attributes: [
+    attr('displayName', 'Unique in the organisation (case-insensitive); the directory decides it.', { required: true, uniqueness: 'server' }),
+    attr('externalId', "The directory's own identifier for the group; unique in the organisation.", { caseExact: true }),
+    complex(
+      'members',
+      'The users in the group, by the id this service gave each User.',
+      [
+        attr('value', 'The id of a User of this organisation.', { caseExact: true }),
+        attr('$ref', 'The URI of the User.', { type: 'reference', referenceTypes: ['User'], mutability: 'readOnly' }),
+        attr('display', "The User's userName.", { mutability: 'readOnly' }),
+        attr('type', 'Always "User": groups hold no groups.', { canonicalValues: ['User'] }),
+      ],
+      { multiValued: true },
+    ),
+  ],
+};
+
+/** Every schema /Schemas publishes. */
+export const publishedSchemas: SchemaDef[] = [...Object.values(schemas), groupSchema];
 
 export const findAttribute = (list: readonly AttributeDef[] | undefined, name: string): AttributeDef | undefined =>
   list?.find((a) => a.name.toLowerCase() === name.toLowerCase());

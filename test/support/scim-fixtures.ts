@@ -84,3 +84,35 @@ export const entra = {
   /** The connection test: a user that does not exist. */
   connectionTest: (random: string) => `filter=${encodeURIComponent(`userName eq "${random}"`)}`,
 };
+
+export const CORE_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+
+/** Okta Group Push: a create with no members, members by PATCH, rename as a no-path replace echoing the id. */
+export const oktaGroups = {
+  existence: (displayName: string) => `filter=${encodeURIComponent(`displayName eq "${displayName}"`)}&startIndex=1&count=100`,
+  create: (displayName: string) => ({ schemas: [CORE_GROUP], displayName, members: [] }),
+  add: (members: { id: string; userName: string }[]) => ({
+    schemas: [PATCH_OP],
+    Operations: [{ op: 'add', path: 'members', value: members.map((m) => ({ value: m.id, display: m.userName })) }],
+  }),
+  remove: (ids: string[]) => ({ schemas: [PATCH_OP], Operations: ids.map((id) => ({ op: 'remove', path: `members[value eq "${id}"]` })) }),
+  rename: (id: string, displayName: string) => ({ schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { id, displayName } }] }),
+  /** The full group, as Okta's PUT sends it. */
+  replace: (id: string, displayName: string, members: { id: string; userName: string }[]) => ({
+    schemas: [CORE_GROUP],
+    id,
+    displayName,
+    members: members.map((m) => ({ value: m.id, display: m.userName })),
+  }),
+};
+
+/** Microsoft Entra ID: capitalised ops, members by `value` alone, lookups without members. */
+export const entraGroups = {
+  existence: (displayName: string) => `excludedAttributes=members&filter=${encodeURIComponent(`displayName eq "${displayName}"`)}`,
+  create: (displayName: string, externalId: string) => ({ schemas: [CORE_GROUP], externalId, displayName, meta: { resourceType: 'Group' }, members: [] }),
+  add: (ids: string[]) => ({ schemas: [PATCH_OP], Operations: [{ op: 'Add', path: 'members', value: ids.map((value) => ({ value })) }] }),
+  remove: (ids: string[]) => ({ schemas: [PATCH_OP], Operations: [{ op: 'Remove', path: 'members', value: ids.map((value) => ({ value })) }] }),
+  rename: (displayName: string) => ({ schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'displayName', value: displayName }] }),
+  /** With the aadOptscim062020 flag: a no-path replace. */
+  renameWithoutPath: (displayName: string) => ({ schemas: [PATCH_OP], Operations: [{ op: 'Replace', value: { displayName } }] }),
+};

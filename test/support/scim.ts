@@ -82,3 +82,29 @@ export async function orgTables(h: TestHarness, orgId: string) {
       (select coalesce(json_agg(json_build_object('id', t.id, 'revoked', t.revoked_at) order by t.id), '[]') from scim_tokens t where org_id = ${orgId}) as tokens`;
   return tables;
 }
+
+/**
+ * `count` live directory users of the organisation written straight into PostgreSQL, for group
+ * tests that need many members: groups start no workflow, so the users' lifecycles do not matter.
+ */
+export async function directoryUsersInDatabase(h: TestHarness, org: { id: string; domain: string }, count: number, prefix = 'bulk') {
+  return h.sql<{ id: string; userName: string; memberId: string }[]>`
+    with m as (
+      insert into members (org_id, email, name, source, org_role, status, directory_state)
+      select ${org.id}, ${prefix} || i || '@' || ${org.domain}, 'Bulk ' || i, 'directory', 'member', 'active', 'active'
+      from generate_series(1, ${count}::int) i
+      returning id, email)
+    insert into directory_links (member_id, org_id, user_name, resource, directory_state)
+    select id, ${org.id}, email, jsonb_build_object('userName', email, 'active', true), 'active' from m
+    returning scim_id::text as id, user_name::text as "userName", member_id as "memberId"`;
+}
+
+/** The organisation's groups and memberships, for asserting that a refused request changed nothing. */
+export async function groupTables(h: TestHarness, orgId: string) {
+  const [tables] = await h.sql`
+    select
+      (select coalesce(json_agg(g order by g.id), '[]') from directory_groups g where org_id = ${orgId}) as groups,
+      (select coalesce(json_agg(gm order by gm.group_id, gm.member_id), '[]') from directory_group_members gm where org_id = ${orgId}) as members,
+      (select count(*)::int from audit_events where org_id = ${orgId}) as audit`;
+  return tables;
+}

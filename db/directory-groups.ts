@@ -1,0 +1,268 @@
+/**
+ * SCIM Groups of an organisation's directory and their members. Stored and audited, nothing more:
+ * no access follows from a group yet. Each write is one transaction that locks the group's row
+ * first, so two PATCHes of one group queue in arrival order instead of interleaving, and writes its
+ * audit event in the same transaction.
+ *
+ * Idempotency: adding a member who is in the group, or removing one who is not, changes nothing and
+ * writes no audit event, so a directory's retried or repeated request is harmless. A member id that
+ * is not a live User of the token's organisation refuses the whole request (400) before anything
+ * is written.
+ *
+ * Locks: the group row, then (through the membership's foreign key) a KEY SHARE lock on each member
+ * row. User writes lock a member FOR UPDATE and never touch a group, so a group write can wait for
+ * a user write but never the other way round while holding what it waits for: no cycle.
+ */
+import { invalidValue, ScimError, uniqueness } from '../domain/scim/errors.ts';
+import type { Filter } from '../domain/scim/filter.ts';
+import type { GroupChange, GroupResource } from '../domain/scim/group.ts';
+import { insertAuditEvent } from './audit.ts';
+import { isUniqueViolation, type Queryable, type Sql } from './client.ts';
+import { groupFilterToSql } from './directory-filter.ts';
+import type { DirectoryActor } from './directory-users.ts';
+import { isTransientConflict, retryingTransientConflicts } from './transient-conflicts.ts';
+
+export interface GroupMember {
+  /** The SCIM id of the member's User. */
+  value: string;
+  display: string;
+}
+
+export interface StoredGroup {
+  id: string;
+  displayName: string;
+  externalId: string | null;
+  created: Date;
+  lastModified: Date;
+  /** Undefined when the request excluded them (`excludedAttributes=members`): they are not read at all. */
+  members?: GroupMember[];
+}
+
+type GroupRow = Omit<StoredGroup, 'members'>;
+
+const groupColumns = (sql: Queryable) =>
+  sql`g.id, g.display_name as "displayName", g.external_id as "externalId", g.created_at as created, g.updated_at as "lastModified"`;
+
+/** Resource ids are UUIDs (any case); anything else names no resource, and is answered without a query. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const resourceId = (id: string) => (UUID.test(id) ? id.toLowerCase() : undefined);
+
+export const groupNotFound = (id: string) => new ScimError(404, `No Group with id "${id.slice(0, 64)}" in this directory.`);
+
+const audit = (tx: Queryable, actor: DirectoryActor, type: string, data: Record<string, unknown>) =>
+  insertAuditEvent(tx, { orgId: actor.orgId, memberId: null, actor: `scim:${actor.tokenId}`, type, data });
+
+/**
+ * Members are shown while their User is live; a deleted User's membership stays stored (the
+ * directory's word, kept) but has no resource id to show until the directory creates them again.
+ */
+async function membersOf(sql: Queryable, groupIds: string[]): Promise<Map<string, GroupMember[]>> {
+  const rows: (GroupMember & { groupId: string })[] = groupIds.length === 0 ? [] : await sql`
+    select gm.group_id as "groupId", l.scim_id::text as value, l.user_name::text as display
+    from directory_group_members gm join directory_links l on l.member_id = gm.member_id and l.deleted_at is null
+    where gm.group_id = any(${groupIds}::uuid[]) order by gm.added_at, l.scim_id`;
+  const byGroup = new Map<string, GroupMember[]>(groupIds.map((id) => [id, []]));
+  for (const { groupId, ...member } of rows) byGroup.get(groupId)?.push(member);
+  return byGroup;
+}
+
+/** The member ids behind User ids, all of them live Users of this organisation, or a 400 naming the first that is not. */
+async function resolveMembers(tx: Queryable, orgId: string, scimIds: readonly string[]): Promise<string[]> {
+  if (scimIds.length === 0) return [];
+  const malformed = scimIds.find((id) => !resourceId(id));
+  if (malformed) throw invalidValue(`"${malformed.slice(0, 64)}" is not the id of a User of this directory.`);
+  const ids = scimIds.map((id) => id.toLowerCase());
+  const rows: { scimId: string; memberId: string }[] = await tx`
+    select scim_id::text as "scimId", member_id as "memberId" from directory_links
+    where org_id = ${orgId} and deleted_at is null and scim_id = any(${ids}::uuid[])`;
+  const found = new Map(rows.map((r) => [r.scimId, r.memberId]));
+  const unknown = ids.filter((id) => !found.has(id));
+  if (unknown.length > 0) {
+    throw invalidValue(`${unknown.length} member id${unknown.length > 1 ? 's are' : ' is'} not a User of this directory (first: "${unknown[0]}"); nothing was changed.`);
+  }
+  return [...new Set(ids.flatMap((id) => found.get(id) ?? []))];
+}
+
+/** One group write in one transaction, run again if PostgreSQL aborted it for a concurrent one. */
+async function writeTransaction<T>(sql: Sql, work: (tx: Queryable) => Promise<T>): Promise<T> {
+  try {
+    return await retryingTransientConflicts(() => sql.begin(work) as Promise<T>);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw uniqueness('A Group with this displayName or externalId already exists in this directory.');
+    if (isTransientConflict(err)) throw new ScimError(409, 'The Group was being changed by other requests at the same moment; repeat the request.');
+    throw err;
+  }
+}
+
+/** displayName (case-insensitive) and externalId are unique among the organisation's groups. */
+async function checkUnique(tx: Queryable, orgId: string, group: Pick<GroupResource, 'displayName' | 'externalId'>, except?: string): Promise<void> {
+  const [taken]: [{ displayName: string }?] = await tx`
+    select display_name as "displayName" from directory_groups
+    where org_id = ${orgId} and id is distinct from ${except ?? null}
+      and (lower(display_name) = lower(${group.displayName}) or external_id = ${group.externalId})
+    limit 1`;
+  if (!taken) return;
+  const which = taken.displayName.toLowerCase() === group.displayName.toLowerCase() ? `displayName "${group.displayName}"` : `externalId "${group.externalId}"`;
+  throw uniqueness(`A Group with ${which.slice(0, 300)} already exists in this directory.`);
+}
+
+async function addMembers(tx: Queryable, orgId: string, groupId: string, memberIds: string[]): Promise<string[]> {
+  if (memberIds.length === 0) return [];
+  const rows: { memberId: string }[] = await tx`
+    insert into directory_group_members (org_id, group_id, member_id)
+    select ${orgId}, ${groupId}, m from unnest(${memberIds}::uuid[]) with ordinality as x(m, n) order by n
+    on conflict do nothing returning member_id as "memberId"`;
+  return rows.map((r) => r.memberId);
+}
+
+async function removeMembers(tx: Queryable, groupId: string, memberIds: string[] | 'all'): Promise<string[]> {
+  const rows: { memberId: string }[] = await tx`
+    delete from directory_group_members where group_id = ${groupId}
+      ${memberIds === 'all' ? tx`` : tx`and member_id = any(${memberIds}::uuid[])`}
+    returning member_id as "memberId"`;
+  return rows.map((r) => r.memberId);
+}
+
+/** Replaces the live Users' memberships; those of deleted Users are not the directory's to list, and stay. */
+async function replaceMembers(tx: Queryable, orgId: string, groupId: string, memberIds: string[]) {
+  const rows: { memberId: string }[] = await tx`
+    delete from directory_group_members gm using directory_links l
+    where gm.group_id = ${groupId} and l.member_id = gm.member_id and l.deleted_at is null and gm.member_id <> all(${memberIds}::uuid[])
+    returning gm.member_id as "memberId"`;
+  return { removed: rows.map((r) => r.memberId), added: await addMembers(tx, orgId, groupId, memberIds) };
+}
+
+const readGroup = async (tx: Queryable, id: string): Promise<StoredGroup> => {
+  const [row]: [GroupRow] = await tx`select ${groupColumns(tx)} from directory_groups g where g.id = ${id}`;
+  return { ...row, members: (await membersOf(tx, [id])).get(id) ?? [] };
+};
+
+/** POST /Groups. Not idempotent by design: a repeated create is a 409 (RFC 7644 §3.3), as for Users. */
+export function createDirectoryGroup(sql: Sql, actor: DirectoryActor, group: GroupResource): Promise<StoredGroup> {
+  return writeTransaction(sql, async (tx) => {
+    await checkUnique(tx, actor.orgId, group);
+    const memberIds = await resolveMembers(tx, actor.orgId, group.members);
+    const [{ id }]: [{ id: string }] = await tx`
+      insert into directory_groups (org_id, display_name, external_id) values (${actor.orgId}, ${group.displayName}, ${group.externalId}) returning id`;
+    const added = await addMembers(tx, actor.orgId, id, memberIds);
+    await audit(tx, actor, 'directory.group_created', { groupId: id, displayName: group.displayName, externalId: group.externalId, added });
+    return readGroup(tx, id);
+  });
+}
+
+/** The group under its row lock, or a 404 for an id of no group of this organisation. */
+async function lockGroup(tx: Queryable, orgId: string, id: string): Promise<GroupRow> {
+  const groupId = resourceId(id);
+  const [row]: [GroupRow?] = groupId ? await tx`select ${groupColumns(tx)} from directory_groups g where g.org_id = ${orgId} and g.id = ${groupId} for update` : [];
+  if (!row) throw groupNotFound(id);
+  return row;
+}
+
+interface Changed {
+  displayName?: { from: string; to: string };
+  externalId?: { from: string | null; to: string | null };
+  added: string[];
+  removed: string[];
+}
+
+/** Name, externalId and memberships as changes, applied in order; an audit event only if something changed. */
+async function applyChanges(tx: Queryable, actor: DirectoryActor, group: GroupRow, changes: readonly GroupChange[]): Promise<void> {
+  const changed: Changed = { added: [], removed: [] };
+  const memberChange = (added: string[], removed: string[]) => {
+    // Added then removed in one request (or the reverse) is no change at all.
+    changed.added = [...changed.added.filter((m) => !removed.includes(m)), ...added.filter((m) => !changed.removed.includes(m))];
+    changed.removed = [...changed.removed.filter((m) => !added.includes(m)), ...removed.filter((m) => !changed.added.includes(m))];
+  };
+  let { displayName, externalId } = group;
+  for (const change of changes) {
+    switch (change.kind) {
+      case 'displayName':
+        displayName = change.displayName;
+        break;
+      case 'externalId':
+        externalId = change.externalId;
+        break;
+      case 'addMembers':
+        memberChange(await addMembers(tx, actor.orgId, group.id, await resolveMembers(tx, actor.orgId, change.ids)), []);
+        break;
+      case 'removeMembers':
+        memberChange([], await removeMembers(tx, group.id, await resolveMembers(tx, actor.orgId, change.ids)));
+        break;
+      case 'removeAllMembers':
+        memberChange([], await removeMembers(tx, group.id, 'all'));
+        break;
+      case 'replaceMembers': {
+        const { added, removed } = await replaceMembers(tx, actor.orgId, group.id, await resolveMembers(tx, actor.orgId, change.ids));
+        memberChange(added, removed);
+        break;
+      }
+      default: {
+        const _exhaustive: never = change;
+        throw new Error(`unknown group change ${JSON.stringify(_exhaustive)}`);
+      }
+    }
+  }
+  if (displayName !== group.displayName) changed.displayName = { from: group.displayName, to: displayName };
+  if (externalId !== group.externalId) changed.externalId = { from: group.externalId, to: externalId };
+  if (changed.displayName || changed.externalId) await checkUnique(tx, actor.orgId, { displayName, externalId }, group.id);
+  if (!changed.displayName && !changed.externalId && changed.added.length === 0 && changed.removed.length === 0) return;
+  await tx`update directory_groups set display_name = ${displayName}, external_id = ${externalId}, updated_at = now() where id = ${group.id}`;
+  await audit(tx, actor, 'directory.group_updated', { groupId: group.id, displayName, ...changed });
+}
+
+/** PATCH /Groups/{id}: the operations in order, all or nothing. */
+export function patchDirectoryGroup(sql: Sql, actor: DirectoryActor, id: string, changes: (group: GroupRow) => GroupChange[]): Promise<StoredGroup> {
+  return writeTransaction(sql, async (tx) => {
+    const group = await lockGroup(tx, actor.orgId, id);
+    await applyChanges(tx, actor, group, changes(group));
+    return readGroup(tx, group.id);
+  });
+}
+
+/** PUT /Groups/{id}: the whole group as sent (Okta sends the full member list). */
+export function replaceDirectoryGroup(sql: Sql, actor: DirectoryActor, id: string, group: GroupResource): Promise<StoredGroup> {
+  return patchDirectoryGroup(sql, actor, id, () => [
+    { kind: 'displayName', displayName: group.displayName },
+    { kind: 'externalId', externalId: group.externalId },
+    { kind: 'replaceMembers', ids: group.members },
+  ]);
+}
+
+/** DELETE /Groups/{id}: the group and its memberships go; the audit log keeps who was in it. */
+export function deleteDirectoryGroup(sql: Sql, actor: DirectoryActor, id: string): Promise<void> {
+  return writeTransaction(sql, async (tx) => {
+    const group = await lockGroup(tx, actor.orgId, id);
+    const removed = await removeMembers(tx, group.id, 'all');
+    await tx`delete from directory_groups where id = ${group.id}`;
+    await audit(tx, actor, 'directory.group_deleted', { groupId: group.id, displayName: group.displayName, externalId: group.externalId, removed });
+  });
+}
+
+export async function findDirectoryGroup(sql: Sql, orgId: string, id: string, { members }: { members: boolean }): Promise<StoredGroup | undefined> {
+  const groupId = resourceId(id);
+  if (!groupId) return undefined;
+  const [row]: [GroupRow?] = await sql`select ${groupColumns(sql)} from directory_groups g where g.org_id = ${orgId} and g.id = ${groupId}`;
+  if (!row) return undefined;
+  return members ? { ...row, members: (await membersOf(sql, [row.id])).get(row.id) ?? [] } : row;
+}
+
+export interface GroupPage {
+  totalResults: number;
+  groups: StoredGroup[];
+}
+
+/** One page of the organisation's groups in a stable order (creation, then id); startIndex is 1-based. */
+export async function listDirectoryGroups(
+  sql: Sql,
+  orgId: string,
+  { filter, startIndex, count, members }: { filter?: Filter; startIndex: number; count: number; members: boolean },
+): Promise<GroupPage> {
+  const where = () => sql`g.org_id = ${orgId} ${filter ? sql`and ${groupFilterToSql(sql, filter)}` : sql``}`;
+  const [{ total }]: [{ total: number }] = await sql`select count(*)::int as total from directory_groups g where ${where()}`;
+  if (count === 0 || startIndex > total) return { totalResults: total, groups: [] };
+  const rows: GroupRow[] = await sql`
+    select ${groupColumns(sql)} from directory_groups g where ${where()} order by g.created_at, g.id offset ${startIndex - 1} limit ${count}`;
+  if (!members) return { totalResults: total, groups: rows };
+  const byGroup = await membersOf(sql, rows.map((r) => r.id));
+  return { totalResults: total, groups: rows.map((r) => ({ ...r, members: byGroup.get(r.id) ?? [] })) };
+}
