@@ -170,8 +170,9 @@ async function applyChanges(tx: Queryable, actor: DirectoryActor, group: GroupRo
   const changed: Changed = { added: [], removed: [] };
   const memberChange = (added: string[], removed: string[]) => {
     // Added then removed in one request (or the reverse) is no change at all.
-    changed.added = [...changed.added.filter((m) => !removed.includes(m)), ...added.filter((m) => !changed.removed.includes(m))];
-    changed.removed = [...changed.removed.filter((m) => !added.includes(m)), ...removed.filter((m) => !changed.added.includes(m))];
+    const before = { added: changed.added, removed: changed.removed };
+    changed.added = [...before.added.filter((m) => !removed.includes(m)), ...added.filter((m) => !before.removed.includes(m))];
+    changed.removed = [...before.removed.filter((m) => !added.includes(m)), ...removed.filter((m) => !before.added.includes(m))];
   };
   let { displayName, externalId } = group;
   for (const change of changes) {

@@ -14,7 +14,7 @@ import { saveDraft } from '../db/sso-drafts.ts';
 import { encryptSecret } from '../auth/tokens.ts';
 import { TestBrowser } from './support/browser.ts';
 import { rawRequest, type RawRequest, type RawResponse } from './support/raw-http.ts';
-import { okta, PATCH_OP } from './support/scim-fixtures.ts';
+import { CORE_GROUP, entraGroups, okta, oktaGroups, PATCH_OP } from './support/scim-fixtures.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { eventually, startHarness, untilLifecycleStarted, type TestHarness } from './support/temporal.ts';
 import { testDataConverter } from './support/payload-keys.ts';
@@ -78,6 +78,8 @@ interface World {
   /** The token of another organisation, which has no SCIM users. */
   rivalScimToken: string;
   scimUserId: string;
+  /** A SCIM group holding the SCIM user. */
+  scimGroupId: string;
   /** The form token of the session's pages. */
   formToken: string;
   /** An IT contact's setup session cookie, and its form token. */
@@ -556,12 +558,64 @@ const badListQueries: Mutation = {
   },
 };
 
+const scimGroupMutations: Mutation[] = [
+  ...scimTokens,
+  { name: "another organisation's SCIM token", apply: (d, _rng, w) => setHeader(d, 'authorization', `Bearer ${w.rivalScimToken}`) },
+  { name: 'unknown SCIM group', apply: (d, rng, w) => replaceId(d, w.scimGroupId, rng.pick([rng.uuid(), w.scimUserId, ...badIds])) },
+];
+const badGroups = (w: World, rng: Rng) => [
+  { ...oktaGroups.create('Fuzz group'), shoeSize: 44 },
+  { ...oktaGroups.create(rng.word()), schemas: rng.pick([[], ['urn:x'], 'Group', [CORE_GROUP.replace('Group', 'User')]]) },
+  { schemas: [CORE_GROUP], displayName: rng.pick([42, '', '  ', null, ['a'], 'x'.repeat(257)]) },
+  { ...oktaGroups.create(rng.word()), members: [{ value: rng.pick([rng.uuid(), ...badIds, 7]) }] },
+  { ...oktaGroups.create(rng.word()), members: [{ value: w.scimUserId, type: 'Group' }] },
+  { ...oktaGroups.create(rng.word()), members: [{ id: w.scimUserId }] },
+  { ...oktaGroups.create(rng.word()), externalId: rng.pick([1, true, 'e'.repeat(257)]) },
+  oktaGroups.create('Fuzz group'),
+  [],
+  null,
+];
+const badGroupPatches = (w: World, rng: Rng) => [
+  entraGroups.add([rng.pick([rng.uuid(), ...badIds])]),
+  entraGroups.add([w.scimUserId, rng.uuid()]),
+  entraGroups.rename(rng.pick(['', '  ', 'x'.repeat(257)])),
+  { schemas: [PATCH_OP], Operations: [{ op: rng.pick(['move', 'copy', '', 1]), path: 'members', value: [{ value: w.scimUserId }] }] },
+  { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: rng.pick(['members[display eq "x"]', 'members[value eq "a" and display eq "b"]', 'members[', 'displayName', 'id', 'owner', 'members.value']) }] },
+  { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: rng.pick([false, 'x', null, {}, { id: rng.uuid(), displayName: 'Hijack' }]) }] },
+  { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: rng.pick([[], [{}], [{ value: '' }], 'x'.repeat(40)]) }] },
+  { schemas: [PATCH_OP], Operations: [{ op: 'remove' }] },
+  { schemas: [PATCH_OP], Operations: [] },
+  { Operations: [{ op: 'add', path: 'members', value: [{ value: w.scimUserId }] }] },
+  oktaGroups.create('Fuzz group'),
+];
+
+Object.assign(routes, {
+  'GET /scim/v2/Groups': { base: (w) => scimBase('GET', '/Groups', w, undefined), own: [...scimTokens, badListQueries], bearer: true },
+  'POST /scim/v2/Groups': {
+    base: (w) => scimBase('POST', '/Groups', w, oktaGroups.create(`New group ${randomInt(1e9)}`)),
+    own: [...scimTokens, jsonMutation('invalid SCIM group', badGroups)],
+    bearer: true,
+  },
+  'GET /scim/v2/Groups/:id': { base: (w) => scimBase('GET', `/Groups/${w.scimGroupId}`, w), own: scimGroupMutations, bearer: true },
+  'PUT /scim/v2/Groups/:id': {
+    base: (w) => scimBase('PUT', `/Groups/${w.scimGroupId}`, w, oktaGroups.replace(w.scimGroupId, 'Renamed by fuzz', [])),
+    own: [...scimGroupMutations, jsonMutation('invalid SCIM group', badGroups)],
+    bearer: true,
+  },
+  'PATCH /scim/v2/Groups/:id': {
+    base: (w) => scimBase('PATCH', `/Groups/${w.scimGroupId}`, w, entraGroups.remove([w.scimUserId])),
+    own: [...scimGroupMutations, jsonMutation('invalid SCIM group patch', badGroupPatches)],
+    bearer: true,
+  },
+  'DELETE /scim/v2/Groups/:id': { base: (w) => scimBase('DELETE', `/Groups/${w.scimGroupId}`, w), own: scimGroupMutations, bearer: true },
+} satisfies Record<string, RouteFuzz>);
+
 Object.assign(routes, {
   'GET /scim/v2/ServiceProviderConfig': { base: (w) => scimBase('GET', '/ServiceProviderConfig', w), own: scimTokens, bearer: true },
   'GET /scim/v2/ResourceTypes': { base: (w) => scimBase('GET', '/ResourceTypes', w), own: scimTokens, bearer: true },
   'GET /scim/v2/ResourceTypes/:id': {
     base: (w) => scimBase('GET', '/ResourceTypes/User', w),
-    own: [...scimTokens, { name: 'unknown resource type', apply: (d, rng) => void (d.segments[d.segments.length - 1] = rng.pick(['Group', 'user', rng.word()])) }],
+    own: [...scimTokens, { name: 'unknown resource type', apply: (d, rng) => void (d.segments[d.segments.length - 1] = rng.pick(['Groups', 'user', 'group', rng.word()])) }],
     bearer: true,
   },
   'GET /scim/v2/Schemas': { base: (w) => scimBase('GET', '/Schemas', w), own: scimTokens, bearer: true },
@@ -896,6 +950,15 @@ beforeAll(async () => {
     chunked: false,
   }, 5_000);
   const scimUserId = (JSON.parse(scimUser.body) as { id?: string }).id;
+  const scimGroup = await rawRequest(Number(new URL(world.appUrl).port), {
+    method: 'POST',
+    target: '/scim/v2/Groups',
+    headers: [['authorization', `Bearer ${scimToken}`], ['content-type', 'application/scim+json']],
+    body: JSON.stringify({ ...oktaGroups.create('Fuzz group'), members: [{ value: scimUserId }] }),
+    chunked: false,
+  }, 5_000);
+  const scimGroupId = (JSON.parse(scimGroup.body) as { id?: string }).id;
+  if (!scimGroupId) throw new Error(`fuzz world incomplete: no SCIM group (${scimGroup.status} ${scimGroup.body.slice(0, 200)})`);
   const pendingDomain = `pending-${world.org.slug}.example`;
   await h.sql`insert into org_domains (domain, org_id, status, token) values (${pendingDomain}, ${world.org.id}, 'pending', ${'f'.repeat(32)})`;
   if (!session || !invitation || !member || !site || !scimUserId) throw new Error('fuzz world incomplete');
@@ -918,6 +981,7 @@ beforeAll(async () => {
     scimToken,
     rivalScimToken,
     scimUserId,
+    scimGroupId,
     formToken: formTokenOf(world.config, session[1].value),
     setupSession: [setupCookieName(world.config), setup.sessionId],
     setupFormToken: formTokenOf(world.config, setup.sessionId),
@@ -963,6 +1027,8 @@ async function snapshot() {
       (select coalesce(json_agg(a order by a.member_id, a.site_id), '[]') from site_assignments a where org_id = ${org}) as "siteAssignments",
       (select coalesce(json_agg(a order by a.id), '[]') from announcements a join sites s on s.id = a.site_id where s.org_id = ${org}) as announcements,
       (select coalesce(json_agg(l order by l.member_id), '[]') from directory_links l where org_id = ${org}) as "directoryLinks",
+      (select coalesce(json_agg(g order by g.id), '[]') from directory_groups g where org_id = ${org}) as "directoryGroups",
+      (select coalesce(json_agg(gm order by gm.group_id, gm.member_id), '[]') from directory_group_members gm where org_id = ${org}) as "directoryGroupMembers",
       (select coalesce(json_agg(json_build_object('id', t.id, 'revoked', t.revoked_at) order by t.id), '[]') from scim_tokens t where org_id = ${org}) as "scimTokens",
       (select coalesce(json_agg(c order by c.id), '[]') from it_contacts c where org_id = ${org}) as "itContacts",
       (select coalesce(json_agg(l order by l.id), '[]') from setup_links l where org_id = ${org}) as "setupLinks",

@@ -261,13 +261,16 @@ describe('discovery', () => {
     const config = await scim('GET', '/ServiceProviderConfig', { token: org.token });
     expect(config).toMatchObject({ status: 200, type: 'application/scim+json; charset=utf-8', body: { patch: { supported: true }, filter: { supported: true, maxResults: 200 }, bulk: { supported: false } } });
     const types = await scim('GET', '/ResourceTypes', { token: org.token });
-    expect(types.body.Resources).toEqual([expect.objectContaining({ id: 'User', endpoint: '/Users', schema: CORE_USER })]);
+    expect(types.body.Resources).toEqual([
+      expect.objectContaining({ id: 'User', endpoint: '/Users', schema: CORE_USER }),
+      expect.objectContaining({ id: 'Group', endpoint: '/Groups', schema: 'urn:ietf:params:scim:schemas:core:2.0:Group' }),
+    ]);
     expect((await scim('GET', '/ResourceTypes/User', { token: org.token })).body.id).toBe('User');
     const schemas = await scim('GET', '/Schemas', { token: org.token });
-    expect(schemas.body.totalResults).toBe(3);
+    expect(schemas.body.totalResults).toBe(4);
     const user = await scim('GET', `/Schemas/${CORE_USER}`, { token: org.token });
     expect(user.body.attributes.map((a: { name: string }) => a.name)).toEqual(expect.arrayContaining(['userName', 'name', 'emails', 'active', 'externalId']));
     expect((await scim('GET', '/Schemas/urn:nope', { token: org.token })).status).toBe(404);
-    expect((await scim('GET', '/Groups', { token: org.token })).body).toMatchObject({ status: '404', schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'] });
+    expect((await scim('GET', '/Bulk', { token: org.token })).body).toMatchObject({ status: '404', schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'] });
   });
 });

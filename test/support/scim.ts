@@ -87,8 +87,13 @@ export async function orgTables(h: TestHarness, orgId: string) {
  * `count` live directory users of the organisation written straight into PostgreSQL, for group
  * tests that need many members: groups start no workflow, so the users' lifecycles do not matter.
  */
-export async function directoryUsersInDatabase(h: TestHarness, org: { id: string; domain: string }, count: number, prefix = 'bulk') {
-  return h.sql<{ id: string; userName: string; memberId: string }[]>`
+export interface BulkUser {
+  id: string;
+  userName: string;
+  memberId: string;
+}
+export async function directoryUsersInDatabase(h: TestHarness, org: { id: string; domain: string }, count: number, prefix = 'bulk'): Promise<BulkUser[]> {
+  const rows = await h.sql<BulkUser[]>`
     with m as (
       insert into members (org_id, email, name, source, org_role, status, directory_state)
       select ${org.id}, ${prefix} || i || '@' || ${org.domain}, 'Bulk ' || i, 'directory', 'member', 'active', 'active'
@@ -97,6 +102,7 @@ export async function directoryUsersInDatabase(h: TestHarness, org: { id: string
     insert into directory_links (member_id, org_id, user_name, resource, directory_state)
     select id, ${org.id}, email, jsonb_build_object('userName', email, 'active', true), 'active' from m
     returning scim_id::text as id, user_name::text as "userName", member_id as "memberId"`;
+  return [...rows];
 }
 
 /** The organisation's groups and memberships, for asserting that a refused request changed nothing. */
