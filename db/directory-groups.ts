@@ -6,8 +6,7 @@
  *
  * Idempotency: adding a member who is in the group, or removing one who is not, changes nothing and
  * writes no audit event, so a directory's retried or repeated request is harmless. A member id that
- * is not a live User of the token's organisation refuses the whole request (400) before anything
- * is written.
+ * is not a User of the token's organisation refuses the whole request (400), and nothing is written.
  *
  * Locks: the group row, then (through the membership's foreign key) a KEY SHARE lock on each member
  * row. User writes lock a member FOR UPDATE and never touch a group, so a group write can wait for
@@ -66,15 +65,19 @@ async function membersOf(sql: Queryable, groupIds: string[]): Promise<Map<string
   return byGroup;
 }
 
-/** The member ids behind User ids, all of them live Users of this organisation, or a 400 naming the first that is not. */
-async function resolveMembers(tx: Queryable, orgId: string, scimIds: readonly string[]): Promise<string[]> {
+/**
+ * The member ids behind User ids, all of them Users of this organisation, or a 400 naming the first
+ * that is not. Adding takes live Users only; removing also takes a User the directory deleted (Entra
+ * deletes a user, then removes them from their groups: that removal is the directory's word too).
+ */
+async function resolveMembers(tx: Queryable, orgId: string, scimIds: readonly string[], { deletedToo = false } = {}): Promise<string[]> {
   if (scimIds.length === 0) return [];
   const malformed = scimIds.find((id) => !resourceId(id));
   if (malformed) throw invalidValue(`"${malformed.slice(0, 64)}" is not the id of a User of this directory.`);
   const ids = scimIds.map((id) => id.toLowerCase());
   const rows: { scimId: string; memberId: string }[] = await tx`
     select scim_id::text as "scimId", member_id as "memberId" from directory_links
-    where org_id = ${orgId} and deleted_at is null and scim_id = any(${ids}::uuid[])`;
+    where org_id = ${orgId} and (deleted_at is null or ${deletedToo}) and scim_id = any(${ids}::uuid[])`;
   const found = new Map(rows.map((r) => [r.scimId, r.memberId]));
   const unknown = ids.filter((id) => !found.has(id));
   if (unknown.length > 0) {
@@ -187,7 +190,7 @@ async function applyChanges(tx: Queryable, actor: DirectoryActor, group: GroupRo
         memberChange(await addMembers(tx, actor.orgId, group.id, await resolveMembers(tx, actor.orgId, change.ids)), []);
         break;
       case 'removeMembers':
-        memberChange([], await removeMembers(tx, group.id, await resolveMembers(tx, actor.orgId, change.ids)));
+        memberChange([], await removeMembers(tx, group.id, await resolveMembers(tx, actor.orgId, change.ids, { deletedToo: true })));
         break;
       case 'removeAllMembers':
         memberChange([], await removeMembers(tx, group.id, 'all'));

@@ -148,6 +148,9 @@ describe('SCIM Groups: memberships', () => {
     expect(rows.map((r) => r.member_id)).toEqual([ada.memberId, bob.memberId].sort());
     // A deleted user cannot be added by its old id: it names no User any more.
     expect((await scim('PATCH', `/Groups/${id}`, entraGroups.add([bob.id]))).body).toMatchObject({ status: '400', scimType: 'invalidValue' });
+    // But the directory can take them out of the group, as Entra does after deleting a user.
+    expect((await scim('PATCH', `/Groups/${id}`, entraGroups.remove([bob.id]))).status).toBe(200);
+    expect(await h.sql`select 1 from directory_group_members where group_id = ${id} and member_id = ${bob.memberId}`).toHaveLength(0);
   });
 
   it('applies the operations of one PATCH in order, and an add then remove of one user records no change', async () => {
