@@ -135,9 +135,9 @@ async function replaceMembers(tx: Queryable, orgId: string, groupId: string, mem
   return { removed: rows.map((r) => r.memberId), added: await addMembers(tx, orgId, groupId, memberIds) };
 }
 
-const readGroup = async (tx: Queryable, id: string): Promise<StoredGroup> => {
+const readGroup = async (tx: Queryable, id: string, members = true): Promise<StoredGroup> => {
   const [row]: [GroupRow] = await tx`select ${groupColumns(tx)} from directory_groups g where g.id = ${id}`;
-  return { ...row, members: (await membersOf(tx, [id])).get(id) ?? [] };
+  return members ? { ...row, members: (await membersOf(tx, [id])).get(id) ?? [] } : row;
 };
 
 /** POST /Groups. Not idempotent by design: a repeated create is a 409 (RFC 7644 §3.3), as for Users. */
@@ -214,12 +214,18 @@ async function applyChanges(tx: Queryable, actor: DirectoryActor, group: GroupRo
   await audit(tx, actor, 'directory.group_updated', { groupId: group.id, displayName, ...changed });
 }
 
-/** PATCH /Groups/{id}: the operations in order, all or nothing. */
-export function patchDirectoryGroup(sql: Sql, actor: DirectoryActor, id: string, changes: (group: GroupRow) => GroupChange[]): Promise<StoredGroup> {
+/** PATCH /Groups/{id}: the operations in order, all or nothing; `members: false` answers without reading them. */
+export function patchDirectoryGroup(
+  sql: Sql,
+  actor: DirectoryActor,
+  id: string,
+  changes: (group: GroupRow) => GroupChange[],
+  { members = true }: { members?: boolean } = {},
+): Promise<StoredGroup> {
   return writeTransaction(sql, async (tx) => {
     const group = await lockGroup(tx, actor.orgId, id);
     await applyChanges(tx, actor, group, changes(group));
-    return readGroup(tx, group.id);
+    return readGroup(tx, group.id, members);
   });
 }
 

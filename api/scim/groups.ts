@@ -75,7 +75,7 @@ export function groupRoutes({ sql }: AppDeps, baseUrl: string) {
   app.patch('/:id', async (c) => {
     query(c, PROJECTION_PARAMETERS);
     const operations = parsePatchRequest(await jsonBody(c));
-    const group = await patchDirectoryGroup(sql, actor(c), c.req.param('id'), (current) => groupChanges(operations, current.id));
+    const group = await patchDirectoryGroup(sql, actor(c), c.req.param('id'), (current) => groupChanges(operations, current.id), { members: wantsMembers(c) });
     return scimJson(c, answer(c, group));
   });
 
