@@ -97,7 +97,7 @@ it("a failed activity's span names the error's type, never the address its messa
   const email = `refused.grace@${world.domain}`;
   const invited = await makeOrgAdmin(h.sql, { org: world.org.slug, email });
   if (invited.outcome !== 'invited') throw new Error('expected an invitation');
-  await startInvitationEmail(h.client, { taskQueue: h.taskQueue, publicUrl: world.appUrl }, invited);
+  await startInvitationEmail(h.client, { taskQueue: h.taskQueue, publicUrl: new URL(world.appUrl) }, invited);
   const failed = await flushedUntil((spans) => spans.find((s) => s.name === 'RunActivity:sendInvitationEmail' && (s.raw as { events?: unknown[] }).events?.length));
   const raw = failed.raw as { status: { code: number }; events: { name: string; attributes: { key: string; value: { stringValue?: string } }[] }[] };
   expect(raw.status.code).toBe(2); // OTLP's STATUS_CODE_ERROR: the failure still shows.
