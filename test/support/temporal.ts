@@ -49,8 +49,9 @@ export async function startHarness({
   dataConverter = testDataConverter,
 }: { smtpUrl?: string; taskQueue?: string; address?: string; databaseUrl?: string; reminders?: ReminderSettings } & Pick<
   CreateWorkerOptions,
-  'wrapActivities' | 'dns' | 'metrics' | 'tracing' | 'dataConverter'
-> = {}): Promise<TestHarness> {
+  'wrapActivities' | 'dns' | 'metrics' | 'tracing'
+> &
+  Partial<Pick<CreateWorkerOptions, 'dataConverter'>> = {}): Promise<TestHarness> {
   quietRuntime();
   // The production pool and concurrency (config defaults), so tests run the shape that ships.
   const config = loadConfig({ APP_ENV: 'test' });
