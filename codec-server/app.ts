@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { requestLogger } from '../api/request-logger.ts';
 import { EncryptionCodec, KEY_ID_METADATA, PayloadKeyError } from '../temporal/payload-codec.ts';
 import { createAccessTokenVerifier } from './access-tokens.ts';
-import type { CodecServerConfig } from './config.ts';
+import { isLoopbackOrigin, type CodecServerConfig } from './config.ts';
 import { operatorsOnly, type CodecEnv } from './operators-only.ts';
 import { payloadsBody, toJson, toPayloads } from './payloads-json.ts';
 import { CodecRefusal } from './refusal.ts';
@@ -72,7 +72,7 @@ export function createCodecApp(config: CodecServerConfig, log: Logger, accessTok
   });
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.use(uiOriginOnly(config.uiOrigins));
-  app.use(operatorsOnly({ tokens: config.tokens, ...(accessTokens ? { accessTokens } : {}), devUiOrigins: config.devUiWithoutToken ? config.uiOrigins : [], log }));
+  app.use(operatorsOnly({ tokens: config.tokens, ...(accessTokens ? { accessTokens } : {}), devUiOrigins: config.devUiWithoutToken ? config.uiOrigins.filter(isLoopbackOrigin) : [], log }));
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,

@@ -7,6 +7,12 @@ import { parseRequiredClaim, type RequiredClaim } from './required-claim.ts';
 /** Hosts that only this machine reaches: the one bind on which development may decode for the dev UI without a token. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
+/**
+ * The dev UI (`temporal server start-dev`) is served on this machine: only a loopback origin can be
+ * it. A loopback bind may still sit behind a proxy, and Origin is a header anyone can send.
+ */
+export const isLoopbackOrigin = (origin: string) => LOOPBACK_HOSTS.has(new URL(origin).hostname.replace(/^\[|\]$/g, ''));
+
 const list = (value: string) =>
   value
     .split(',')
@@ -122,7 +128,7 @@ export type CodecServerConfig = Readonly<{
   payloadKeys: readonly PayloadKey[];
   /**
    * Development on a loopback bind: the dev UI (`temporal server start-dev`) can send no credentials,
-   * so its origin may decode without a token. Never in test or production.
+   * so its origin, when a loopback one, may decode without a token. Never in test or production.
    */
   devUiWithoutToken: boolean;
 }>;

@@ -10,7 +10,8 @@ import { withTimeout } from '../domain/timeout.ts';
  * request handling keeps DATABASE_POOL_MAX - 1 connections (9 of the api's 10 in docker-compose).
  * A snapshot that cannot get a connection within WAIT_MS is given up on (the scrape answers
  * without these gauges and counts the failure); the queued query then runs once a connection
- * frees and is bounded by the statement timeout like any other.
+ * frees and is bounded by the statement timeout like any other. Scrapes meanwhile wait on that
+ * same query: however long the pool stays full, at most one snapshot is queued for it.
  */
 const STATEMENT_TIMEOUT_MS = 2_000;
 const WAIT_MS = 3_000;
@@ -20,10 +21,13 @@ const SNAPSHOT_TTL_MS = 5_000;
 export function registerDatabaseGauges(registry: Registry, sql: Sql): void {
   const registers = [registry];
   let last: { at: number; snapshot: Promise<MetricsSnapshot> } | undefined;
+  // The read itself, which outlives a scrape that gave up on it: while it waits for a connection, later scrapes wait on it too instead of queueing one each.
+  let queued: Promise<MetricsSnapshot> | undefined;
 
   function snapshot(): Promise<MetricsSnapshot> {
     if (!last || Date.now() - last.at > SNAPSHOT_TTL_MS) {
-      const read = withTimeout(readMetricsSnapshot(sql, STATEMENT_TIMEOUT_MS), WAIT_MS, () => new Error(`no metrics snapshot within ${WAIT_MS} ms`));
+      queued ??= readMetricsSnapshot(sql, STATEMENT_TIMEOUT_MS).finally(() => (queued = undefined));
+      const read = withTimeout(queued, WAIT_MS, () => new Error(`no metrics snapshot within ${WAIT_MS} ms`));
       last = { at: Date.now(), snapshot: read };
       // A failed snapshot is counted once and not reused: the next scrape tries again.
       read.catch(() => {

@@ -5,6 +5,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { ClientInterceptors } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { TracingConfig } from '../config/tracing.ts';
+import { errorTextDropped } from './span-error-text.ts';
 
 /** A process's running tracer provider: where its spans (and its workflows' spans, on a worker) go. */
 export interface Tracing {
@@ -21,7 +22,7 @@ export interface Tracing {
  */
 export function startTracing(config: TracingConfig, defaultServiceName: string): Tracing {
   const resource = new Resource({ 'service.name': config.serviceName ?? defaultServiceName });
-  const spanProcessor = new BatchSpanProcessor(new OTLPTraceExporter({ url: config.tracesUrl.href }));
+  const spanProcessor = errorTextDropped(new BatchSpanProcessor(new OTLPTraceExporter({ url: config.tracesUrl.href })));
   const provider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
   provider.register();
   return { spanProcessor, resource, shutdown: () => provider.shutdown() };

@@ -58,13 +58,22 @@ describe('codec server authentication', () => {
     }
   });
 
-  it('in development on loopback lets the UI origin decode without a token; test and production never do', async () => {
-    const dev = codecApp({ APP_ENV: 'development', CODEC_SERVER_HOST: '127.0.0.1', CODEC_SERVER_TOKENS: '' });
-    expect((await post(dev, '/decode', await sealedBody(), { origin: UI })).status).toBe(200);
+  it('in development on loopback lets the dev UI origin decode without a token; test and production never do', async () => {
+    const devUi = 'http://127.0.0.1:8233';
+    const dev = codecApp({ APP_ENV: 'development', CODEC_SERVER_HOST: '127.0.0.1', CODEC_SERVER_TOKENS: '', CODEC_SERVER_UI_ORIGIN: `${devUi},${UI}` });
+    expect((await post(dev, '/decode', await sealedBody(), { origin: devUi })).status).toBe(200);
     expect((await post(dev, '/decode', await sealedBody())).status).toBe(401);
-    const devOnAllInterfaces = codecApp({ APP_ENV: 'development', CODEC_SERVER_HOST: '0.0.0.0' });
-    expect((await post(devOnAllInterfaces, '/decode', await sealedBody(), { origin: UI })).status).toBe(401);
-    expect((await post(codecApp(), '/decode', await sealedBody(), { origin: UI })).status).toBe(401);
+    const devOnAllInterfaces = codecApp({ APP_ENV: 'development', CODEC_SERVER_HOST: '0.0.0.0', CODEC_SERVER_UI_ORIGIN: devUi });
+    expect((await post(devOnAllInterfaces, '/decode', await sealedBody(), { origin: devUi })).status).toBe(401);
+    expect((await post(codecApp({ CODEC_SERVER_UI_ORIGIN: devUi }), '/decode', await sealedBody(), { origin: devUi })).status).toBe(401);
+  });
+
+  it('in development never lets an origin off this machine decode without a token: a loopback bind may sit behind a proxy, and Origin is only a header', async () => {
+    const dev = codecApp({ APP_ENV: 'development', CODEC_SERVER_HOST: '127.0.0.1', CODEC_SERVER_UI_ORIGIN: `http://localhost:8233,${UI}` });
+    const res = await post(dev, '/decode', await sealedBody(), { origin: UI });
+    expect(res.status).toBe(401);
+    expect(await res.text()).not.toContain(member.email);
+    expect((await post(dev, '/decode', await sealedBody(), { origin: UI, ...withToken })).status).toBe(200);
   });
 
   it('refuses to start in production without tokens, and refuses short tokens, bad origins and bad keys by name', () => {

@@ -93,6 +93,27 @@ describe('the gauges read from PostgreSQL', () => {
       await unreachable.end();
     }
   });
+
+  it('scrapes while every pooled connection is held queue one read between them, not one each', { timeout: 30_000 }, async () => {
+    let reads = 0;
+    const pool = createSql(db.url, { max: 1, debug: (_connection, query) => void (query.includes('statement_timeout') && reads++) });
+    let release = () => {};
+    const held = pool.begin(() => new Promise<void>((resolve) => (release = resolve)));
+    try {
+      const { registry } = createApiMetrics();
+      registerDatabaseGauges(registry, pool);
+      // Each gives up waiting for the connection and answers without the gauges.
+      for (let scrape = 0; scrape < 3; scrape++) expect(parseSamples(await registry.metrics()).filter((s) => s.name === 'sso_members_waiting_for_site')).toEqual([]);
+      release();
+      await held;
+      await eventually(async () => (reads > 0 ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(reads).toBe(1);
+    } finally {
+      release();
+      await pool.end();
+    }
+  });
 });
 
 describe('sign-ins, requests and waiting members', () => {

@@ -11,7 +11,7 @@ import { startTemporalDevServer, type DevServer } from '../dev/temporal-server.t
 import { queueInvitationEmail } from '../operator/invitation-email.ts';
 import { makeOrgAdmin } from '../operator/operations.ts';
 import { createScimToken } from '../operator/scim-tokens.ts';
-import { invitationWorkflowId, memberWorkflowId } from '../workflows/definitions.ts';
+import { invitationWorkflowId, memberWorkflowId, searchAttributes } from '../workflows/definitions.ts';
 import { TestBrowser } from './support/browser.ts';
 import { TEST_PAYLOAD_KEYS } from './support/payload-keys.ts';
 import { runEntry } from './support/processes.ts';
@@ -34,7 +34,7 @@ const signedIn = { login: `subject-${tag}-ada`, name: `Adaline Quillfeather ${ta
 const invited = { local: `grace.hopperwood.${tag}` };
 const directory = { first: `Florentin${tag}`, last: 'Fieldhouse', renamed: `Florian${tag}`, before: `florentin.${tag}`, after: `florian.${tag}` };
 const refusal = (address: string) => `mailbox ${address} refused (550 no such user ${tag})`;
-const control = { email: `control.${tag}@plain.example`, name: `Control Person ${tag}` };
+const control = { email: `control.${tag}@plain.example`, name: `Control Person ${tag}`, orgSlug: `control-visibility-${tag}` };
 
 let dir: string;
 let server: DevServer;
@@ -125,7 +125,13 @@ describe('what Temporal stores', { timeout: 180_000 }, () => {
 
   it('a control workflow started without the codec is stored in clear', async () => {
     const plain = new Client({ connection: h.connection });
-    const handle = await plain.workflow.start('controlWithoutCodec', { taskQueue: `nobody-polls-${tag}`, workflowId: `control-${tag}`, args: [control] });
+    // Its search attribute is a value nothing else carries: found, it shows the visibility store is scanned too.
+    const handle = await plain.workflow.start('controlWithoutCodec', {
+      taskQueue: `nobody-polls-${tag}`,
+      workflowId: `control-${tag}`,
+      args: [{ email: control.email, name: control.name }],
+      typedSearchAttributes: [{ key: searchAttributes.orgSlug, value: control.orgSlug }],
+    });
     await handle.terminate();
   });
 
@@ -136,7 +142,7 @@ describe('what Temporal stores', { timeout: 180_000 }, () => {
     await server.stop();
     stored = databaseBytes();
     expect(stored.length).toBeGreaterThan(0);
-    expect(inClear(stored, [control.email, control.name])).toEqual([control.email, control.name]);
+    expect(inClear(stored, [control.email, control.name, control.orgSlug])).toEqual([control.email, control.name, control.orgSlug]);
     const people = [
       emailOf(signedIn.login),
       signedIn.name,

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { identityKey } from '../auth/tokens.ts';
 import { loadConfig } from '../config/index.ts';
+import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
+import { makeOrgAdmin } from '../operator/operations.ts';
+import { startInvitationEmail } from '../temporal/invitation-email.ts';
 import { startTracing, type Tracing } from '../temporal/tracing.ts';
 import { memberWorkflowId, signInWorkflowId } from '../workflows/definitions.ts';
 import { TestBrowser } from './support/browser.ts';
@@ -15,6 +18,7 @@ let collector: OtlpCollector;
 let tracing: Tracing;
 let h: TestHarness;
 let world: SsoWorld;
+let smtp: SmtpSink;
 
 beforeAll(async () => {
   collector = await startOtlpCollector();
@@ -22,7 +26,9 @@ beforeAll(async () => {
   const { tracing: config } = loadConfig({ APP_ENV: 'test', OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint, OTEL_SERVICE_NAME: 'tracing-test' });
   if (!config) throw new Error('an OTLP endpoint turns tracing on');
   tracing = startTracing(config, 'unused-default');
-  h = await startHarness({ tracing });
+  // Refuses mailboxes as Postfix does, quoting the address: an error message that names a person.
+  smtp = await startSmtpSink({ rejects: (address) => address.startsWith('refused.') });
+  h = await startHarness({ tracing, smtpUrl: smtp.url });
   world = await startSsoWorld(h, (domain) => [{ login: SUBJECT, email: `ada.lovelace@${domain}`, email_verified: true, name: 'Ada Lovelace' }]);
 });
 afterAll(async () => {
@@ -31,6 +37,7 @@ afterAll(async () => {
   await h?.stop();
   await tracing?.shutdown();
   await collector?.stop();
+  await smtp?.stop();
 });
 
 /** Flushes this process's spans until `find` sees what it waits for (workflow spans reach the sink after their task completes). */
@@ -84,4 +91,18 @@ it('follows a first sign-in in one trace from the callback through the workflow 
   for (const personal of [`ada.lovelace@${world.domain}`, 'Ada Lovelace', SUBJECT, world.domain]) expect(everything).not.toContain(personal);
   // Routes are named by their pattern: no span of a request names the organisation it was for.
   for (const span of collector.spans.filter((s) => s.kind === SERVER)) expect(JSON.stringify(span.raw)).not.toContain(world.org.slug);
+});
+
+it("a failed activity's span names the error's type, never the address its message quotes", async () => {
+  const email = `refused.grace@${world.domain}`;
+  const invited = await makeOrgAdmin(h.sql, { org: world.org.slug, email });
+  if (invited.outcome !== 'invited') throw new Error('expected an invitation');
+  await startInvitationEmail(h.client, { taskQueue: h.taskQueue, publicUrl: new URL(world.appUrl) }, invited);
+  const failed = await flushedUntil((spans) => spans.find((s) => s.name === 'RunActivity:sendInvitationEmail' && (s.raw as { events?: unknown[] }).events?.length));
+  const raw = failed.raw as { status: { code: number }; events: { name: string; attributes: { key: string; value: { stringValue?: string } }[] }[] };
+  expect(raw.status.code).toBe(2); // OTLP's STATUS_CODE_ERROR: the failure still shows.
+  const exception = raw.events.find((e) => e.name === 'exception');
+  expect(exception?.attributes.find((a) => a.key === 'exception.type')?.value.stringValue).toBe('EENVELOPE'); // nodemailer's code
+  const everything = JSON.stringify(collector.spans.map((s) => s.raw));
+  expect(everything).not.toContain('refused.grace');
 });

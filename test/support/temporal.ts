@@ -46,19 +46,24 @@ export async function startHarness({
   wrapActivities,
   metrics,
   tracing,
-}: { smtpUrl?: string; taskQueue?: string; address?: string; databaseUrl?: string; reminders?: ReminderSettings } & Pick<CreateWorkerOptions, 'wrapActivities' | 'dns' | 'metrics' | 'tracing'> = {}): Promise<TestHarness> {
+  dataConverter = testDataConverter,
+}: { smtpUrl?: string; taskQueue?: string; address?: string; databaseUrl?: string; reminders?: ReminderSettings } & Pick<
+  CreateWorkerOptions,
+  'wrapActivities' | 'dns' | 'metrics' | 'tracing'
+> &
+  Partial<Pick<CreateWorkerOptions, 'dataConverter'>> = {}): Promise<TestHarness> {
   quietRuntime();
   // The production pool and concurrency (config defaults), so tests run the shape that ships.
   const config = loadConfig({ APP_ENV: 'test' });
   const sql = createSql(databaseUrl, { max: config.databasePoolMax });
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default', interceptors: tracingClientInterceptors(tracing), dataConverter: testDataConverter });
+  const client = new Client({ connection, namespace: 'default', interceptors: tracingClientInterceptors(tracing), dataConverter });
   const worker = await createWorker({
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
-    dataConverter: testDataConverter,
+    dataConverter,
     hashMemberEmail: testEmailHash,
     concurrency: config.workerConcurrency,
     sql,
