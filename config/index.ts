@@ -20,7 +20,8 @@ export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/sso_prov
 const DEV_SECRET = 'dev-only-secret-change-me-dev-only-secret';
 const DEV_KEY = Buffer.alloc(32, 7).toString('base64');
 // Only the fallback of loadConfig (tests that need no particular key); `npm run dev` keeps a random one in its state folder.
-const DEV_PAYLOAD_KEYS = `dev=${Buffer.alloc(32, 9).toString('base64')}`;
+const DEV_PAYLOAD_KEY = Buffer.alloc(32, 9);
+const DEV_PAYLOAD_KEYS = `dev=${DEV_PAYLOAD_KEY.toString('base64')}`;
 
 const base64Key = z
   .string()
@@ -103,6 +104,13 @@ const schema = z
     if (!env.SMTP_URL) ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required in production' });
     if (!env.ENCRYPTION_KEY) ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEY'], message: 'is required in production' });
     if (!env.PAYLOAD_KEYS) ctx.addIssue({ code: 'custom', path: ['PAYLOAD_KEYS'], message: 'is required in production' });
+    // The development fallbacks are in this public code: production refuses them typed in by hand too.
+    const published = 'is the published development value; generate your own';
+    if (env.SESSION_SECRET === DEV_SECRET) ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: published });
+    if (env.ENCRYPTION_KEY === DEV_KEY) ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEY'], message: `${published} (openssl rand -base64 32)` });
+    if (env.PAYLOAD_KEYS?.some(({ key }) => key.equals(DEV_PAYLOAD_KEY))) {
+      ctx.addIssue({ code: 'custom', path: ['PAYLOAD_KEYS'], message: 'holds the published development key; generate your own (openssl rand -base64 32)' });
+    }
     if (!env.PUBLIC_URL.startsWith('https://')) {
       ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'must be https in production' });
     }

@@ -93,6 +93,15 @@ describe('config', () => {
     const env = Object.fromEntries(Object.entries({ ...prodBase, ...change }).filter(([, v]) => v !== undefined));
     expect(issuesOf(env as Record<string, string>)).toContain(expected);
   });
+
+  it.each([
+    ['SESSION_SECRET', { SESSION_SECRET: 'dev-only-secret-change-me-dev-only-secret' }, 'SESSION_SECRET is the published development value; generate your own'],
+    ['ENCRYPTION_KEY', { ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') }, 'ENCRYPTION_KEY is the published development value; generate your own (openssl rand -base64 32)'],
+    ['PAYLOAD_KEYS', { PAYLOAD_KEYS: `new=${Buffer.alloc(32, 4).toString('base64')},old=${Buffer.alloc(32, 9).toString('base64')}` }, 'PAYLOAD_KEYS holds the published development key; generate your own (openssl rand -base64 32)'],
+  ])('refuses production with the development fallback of %s typed in', (_, change, expected) => {
+    expect(issuesOf({ ...prodBase, ...change })).toContain(expected);
+    expect(loadConfig({ ...prodBase, APP_ENV: 'test', ...change })).toBeTruthy();
+  });
 });
 
 describe('tracing config (standard OpenTelemetry variables)', () => {
