@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { directoryUsersInDatabase, type BulkUser, scimOrg, scimOverHttp } from './support/scim.ts';
+import { directoryUsersInDatabase, type BulkUser, scimOrg, memberValues, scimClient } from './support/scim.ts';
 import { CORE_GROUP, entraGroups, okta, oktaGroups } from './support/scim-fixtures.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { startHarness, type TestHarness } from './support/temporal.ts';
@@ -15,8 +15,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const client = (token: string) => (method: string, path: string, body?: unknown) => scimOverHttp(world.appUrl, token, method, path, body);
-const memberValues = (body: { members?: { value: string }[] }) => (body.members ?? []).map((m) => m.value).sort();
+const client = (token: string) => scimClient(world.appUrl, token);
 const auditOf = (orgId: string) =>
   h.sql<{ type: string; data: Record<string, unknown> }[]>`select type, data from audit_events where org_id = ${orgId} and type like 'directory.group%' order by id`;
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { directoryUsersInDatabase, type BulkUser, groupTables, scimOrg, scimOverHttp } from './support/scim.ts';
+import { directoryUsersInDatabase, type BulkUser, groupTables, scimOrg, memberValues, scimClient } from './support/scim.ts';
 import { CORE_GROUP, entraGroups, oktaGroups, PATCH_OP } from './support/scim-fixtures.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { startHarness, type TestHarness } from './support/temporal.ts';
@@ -15,8 +15,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const client = (token: string) => (method: string, path: string, body?: unknown) => scimOverHttp(world.appUrl, token, method, path, body);
-const memberValues = (body: { members?: { value: string }[] }) => (body.members ?? []).map((m) => m.value).sort();
+const client = (token: string) => scimClient(world.appUrl, token);
 
 describe('SCIM Groups: lists', () => {
   it('filters on displayName (any case), externalId (exact) and id, and pages with startIndex and count', async () => {

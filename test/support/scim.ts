@@ -55,6 +55,12 @@ export function cutOffScimApp(h: TestHarness, unreachable: Connection) {
 }
 
 /** An organisation with the verified domain `{slug}.test` and a live SCIM token. */
+/** A SCIM client of one organisation's token against the api at `appUrl`. */
+export const scimClient = (appUrl: string, token: string) => (method: string, path: string, body?: unknown) => scimOverHttp(appUrl, token, method, path, body);
+
+/** A SCIM Group's member ids, sorted. */
+export const memberValues = (body: { members?: { value: string }[] }) => (body.members ?? []).map((m) => m.value).sort();
+
 export async function scimOrg(h: TestHarness, prefix = 'dir') {
   const org = await insertOrg(h.sql, `${prefix}-${randomBytes(4).toString('hex')}`);
   const domain = `${org.slug}.test`;
