@@ -18,8 +18,12 @@ export function scenarioSettings() {
     /** Malformed requests per 1000 requests of the load. */
     malformedPerMille: int('CLUSTER_MALFORMED_PER_MILLE', 10),
     outageSeconds: int('CLUSTER_OUTAGE_SECONDS', 20),
-    /** Nothing new begins after this: a cluster that stalls still gets its report within the CI budget. */
-    loadDeadlineSeconds: int('CLUSTER_LOAD_DEADLINE_SECONDS', 480),
+    /**
+     * Nothing new begins after this: a cluster that stalls still gets its report within the CI budget.
+     * Not a speed goal (npm run bench:load measures speed): 2,000 sign-ins at 3 a second on a slow
+     * or busy 2-core machine, plus the faults, fit in it; a stall (none completing) does not.
+     */
+    loadDeadlineSeconds: int('CLUSTER_LOAD_DEADLINE_SECONDS', 900),
     /**
      * Every sign-in organisation has an admin, so each gets digests. Its first sign-ins come first
      * (round robin), so their first steps, and the 200 first digests, fall due within one minute.
