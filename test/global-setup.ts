@@ -9,15 +9,15 @@ import { startEmbeddedPostgres } from '../dev/embedded-postgres.ts';
 import { freePort } from '../dev/ports.ts';
 import { resolveTemporalCli } from '../dev/temporal-cli.ts';
 import { startTemporalDevServer } from '../dev/temporal-server.ts';
-import { workflowInterceptorModules } from '../worker/tracing.ts';
-import { failureConverterPath } from '../temporal/data-converter.ts';
-import { workflowsPath } from '../worker/workflow-code.ts';
+import { bundleOptions } from '../worker/workflow-code.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
     temporalAddress: string;
     workflowBundlePath: string;
+    /** The same workflows with the OpenTelemetry workflow interceptors, for workers that trace. */
+    tracedWorkflowBundlePath: string;
   }
 }
 
@@ -47,21 +47,27 @@ export default async function setup(project: TestProject) {
 
   const { databaseUrl, drop } = await testDatabase();
 
-  const [server, , bundle] = await Promise.all([
+  const [server, , bundle, tracedBundle] = await Promise.all([
     resolveTemporalCli().then((cli) => startTemporalDevServer({ cli, namespace: 'default' })),
     migrate(databaseUrl),
-    bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, failureConverterPath, logger: new DefaultLogger('WARN') }),
+    bundleWorkflowCode({ ...bundleOptions(false), logger: new DefaultLogger('WARN') }),
+    bundleWorkflowCode({ ...bundleOptions(true), logger: new DefaultLogger('WARN') }),
   ]);
-  const workflowBundlePath = join(cacheDir, `workflow-bundle-${process.pid}-${randomBytes(3).toString('hex')}.js`);
+  const run = `${process.pid}-${randomBytes(3).toString('hex')}`;
+  const workflowBundlePath = join(cacheDir, `workflow-bundle-${run}.js`);
+  const tracedWorkflowBundlePath = join(cacheDir, `workflow-bundle-traced-${run}.js`);
   writeFileSync(workflowBundlePath, bundle.code);
+  writeFileSync(tracedWorkflowBundlePath, tracedBundle.code);
 
   project.provide('databaseUrl', databaseUrl);
   project.provide('temporalAddress', server.address);
   project.provide('workflowBundlePath', workflowBundlePath);
+  project.provide('tracedWorkflowBundlePath', tracedWorkflowBundlePath);
 
   return async () => {
     await server.stop();
     rmSync(workflowBundlePath, { force: true });
+    rmSync(tracedWorkflowBundlePath, { force: true });
     await drop();
   };
 }

@@ -56,7 +56,7 @@ export async function createWorker({ connection, namespace, taskQueue, dataConve
     namespace,
     taskQueue,
     dataConverter,
-    ...(workflowBundle ? { workflowBundle } : await workflowCode(log)),
+    ...(workflowBundle ? { workflowBundle } : await workflowCode(log, tracing !== undefined)),
     activities: activities.others,
     maxConcurrentActivityTaskExecutions: concurrency.activities,
     maxConcurrentLocalActivityExecutions: concurrency.localActivities,

@@ -10,9 +10,8 @@ import type { WorkflowInfo } from '@temporalio/workflow';
 import type { Tracing } from '../temporal/tracing.ts';
 
 /**
- * Every workflow bundle carries the OpenTelemetry workflow interceptors, traced or not: a bundle is
- * built once (`npm run build`) and tracing is decided when a worker starts. Without tracing their
- * spans reach a sink that drops them, so workflows behave the same either way.
+ * The OpenTelemetry workflow interceptors, bundled only into the workflows of a worker that traces
+ * (worker/workflow-code.ts builds both bundles): spans of workflows go to the sink below.
  */
 export const workflowInterceptorModules = [createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
 

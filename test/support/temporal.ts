@@ -71,7 +71,7 @@ export async function startHarness({
     client,
     reminders,
     ...(dns ? { dns } : {}),
-    workflowBundle: { codePath: inject('workflowBundlePath') },
+    workflowBundle: { codePath: inject(tracing ? 'tracedWorkflowBundlePath' : 'workflowBundlePath') },
     ...(wrapActivities ? { wrapActivities } : {}),
     ...(metrics ? { metrics } : {}),
     tracing,
