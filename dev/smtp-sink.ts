@@ -43,6 +43,10 @@ export async function startSmtpSink(
       }, callback);
     },
   });
+  // smtp-server re-emits a client's dropped connection (ECONNRESET from a worker killed mid-send) on
+  // the server; unhandled, that 'error' event would end the process holding the sink (npm run dev,
+  // a test, the cluster scenario). The client's send fails and is retried; the sink goes on.
+  server.on('error', () => {});
   const port = options.port ?? (await freePort());
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
