@@ -13,6 +13,7 @@ import { domainNoticeActivities } from './domain-notices.ts';
 import { domainActivities } from './domains.ts';
 import { reminderSweepActivities } from './reminder-sweep.ts';
 import { reminderActivities, type ReminderSettings } from './reminders.ts';
+import { siteAccessActivities } from './site-access.ts';
 import type { WorkerMetrics } from '../metrics/worker-metrics.ts';
 
 export interface ActivityDeps {
@@ -33,7 +34,7 @@ export function createActivities(deps: ActivityDeps) {
     ...auditActivities(deps.sql),
     ...provisioningActivities(deps.sql),
     ...memberActivities(deps.sql, deps.reminders.policy, nudgeReminders),
-    ...memberStatusActivities(deps.sql, deps.reminders.policy, nudgeReminders),
+    ...memberStatusActivities(deps.sql, deps.reminders.policy, deps.temporal),
     ...emailActivities(deps.sql, deps.mailer),
     ...invitationActivities(deps.sql, deps.mailer),
     ...maintenanceActivities(deps.sql),
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     ...directorySweepActivities(deps.sql, deps.temporal),
     ...domainActivities(deps.sql, deps.dns ?? {}),
     ...domainNoticeActivities(deps.sql, deps.mailer),
+    ...siteAccessActivities(deps.sql, deps.reminders.policy, deps.temporal),
   };
 }
 

@@ -4,11 +4,12 @@ import { insertAuditEvent } from '../db/audit.ts';
 import type { Queryable, Sql } from '../db/client.ts';
 import type { DirectoryState, StatusOverride } from '../domain/lifecycle.ts';
 import { LastOrgAdminError } from '../domain/member-errors.ts';
-import type { MemberRef, MemberStatus, OrgRef, OrgRole } from '../domain/member.ts';
+import type { MemberRef, MemberStatus, OrgRole } from '../domain/member.ts';
 import { disablesLastActiveAdmin } from '../domain/org-roles.ts';
-import { reminderDueAt } from '../db/site-access.ts';
+import { reminderDueAt, siteAccessAnnouncement } from '../db/site-access.ts';
+import { reconcileSiteAccess, type SiteAccessFlip } from '../db/site-assignments.ts';
 import type { ReminderPolicy } from '../domain/reminders.ts';
-import type { RemindersNudge } from '../workflows/definitions.ts';
+import type { TemporalPorts } from './ports.ts';
 import { ValidationError } from './errors.ts';
 
 /** One status decision of a member's lifecycle, as it goes into PostgreSQL. */
@@ -29,7 +30,7 @@ export interface StatusProjection extends MemberRef {
 /** The failure type the lifecycle's admin updates answer with; api/ maps it back to LastOrgAdminError. */
 export const LAST_ORG_ADMIN = 'LastOrgAdminError';
 
-export function memberStatusActivities(sql: Sql, policy: ReminderPolicy, nudgeReminders: (org: OrgRef, nudge: RemindersNudge) => Promise<void>) {
+export function memberStatusActivities(sql: Sql, policy: ReminderPolicy, temporal: Pick<TemporalPorts, 'nudgeReminders' | 'announceSiteAccess'>) {
   return {
     /**
      * Projects one status decision in one transaction: status, directory state and override on the
@@ -39,13 +40,20 @@ export function memberStatusActivities(sql: Sql, policy: ReminderPolicy, nudgeRe
      * by the decision's number, and a retry after a commit finds the row flipped already and revokes
      * nothing a re-enabled member signed in with since. A re-enabled member who waits for a site is
      * then announced to the org's reminders with their due time; a repeated nudge at worst makes
-     * them try a digest that finds nothing due.
+     * them try a digest that finds nothing due. A re-enable also works the member's sites out
+     * again from the site-access rules and decisions of now (kept as they were while disabled);
+     * when that begins or ends their wait, the lifecycle is told too.
      */
     async projectMemberStatus(p: StatusProjection): Promise<void> {
-      await project(sql, p).catch(refuseBrokenConstraint);
+      const flips = await project(sql, p).catch(refuseBrokenConstraint);
       if (p.previous !== 'disabled' || p.status !== 'active') return;
+      if (flips.length > 0) {
+        const change = await siteAccessAnnouncement(sql, p.orgId, p.memberId, policy);
+        if (change) await temporal.announceSiteAccess(p, change);
+        return;
+      }
       const dueAt = await reminderDueAt(sql, p.orgId, p.memberId, policy);
-      if (dueAt) await nudgeReminders({ orgId: p.orgId, orgSlug: p.orgSlug }, { dueAt });
+      if (dueAt) await temporal.nudgeReminders({ orgId: p.orgId, orgSlug: p.orgSlug }, { dueAt });
     },
   };
 }
@@ -66,7 +74,8 @@ function project(sql: Sql, p: StatusProjection) {
       await tx`update sessions set revoked_at = now() where member_id = ${p.memberId} and revoked_at is null`;
     }
     if (p.audit) await insertAuditEvent(tx, { orgId: p.orgId, memberId: p.memberId, ...p.audit, idempotencyKey: p.idempotencyKey });
-  });
+    return row.status === 'disabled' && p.status === 'active' ? reconcileSiteAccess(tx, p.orgId, [p.memberId], 'system:site-rules') : [];
+  }) as Promise<SiteAccessFlip[]>;
 }
 
 /**

@@ -21,6 +21,7 @@ import { invitationRoutes } from './routes/invitations.ts';
 import { meRoutes } from './routes/me.ts';
 import { memberRoutes } from './routes/members.ts';
 import { orgSiteRoutes } from './routes/org-sites.ts';
+import { siteRuleRoutes } from './routes/site-rules.ts';
 import { siteRoutes } from './routes/sites.ts';
 import { sameOriginForms } from './same-origin-forms.ts';
 import { scimRoutes } from './scim/routes.ts';
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/orgs/:org/invitations', invitationRoutes(deps));
   app.route('/api/orgs/:org/members', memberRoutes(deps));
   app.route('/api/orgs/:org/sites', orgSiteRoutes(deps));
+  app.route('/api/orgs/:org/site-rules', siteRuleRoutes(deps));
   app.route('/api/sites', siteRoutes(deps));
   app.route('/scim/v2', scimRoutes(deps));
   app.route('/setup', setupRoutes(deps));

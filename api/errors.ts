@@ -3,7 +3,15 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
-import { LastOrgAdminError, MemberDisabledError, MemberNotFoundError, SiteNotFoundError } from '../domain/member-errors.ts';
+import {
+  DirectoryGroupNotFoundError,
+  LastOrgAdminError,
+  MemberDisabledError,
+  MemberNotFoundError,
+  SiteNotFoundError,
+  SiteRuleExistsError,
+  SiteRuleNotFoundError,
+} from '../domain/member-errors.ts';
 import type { Config } from '../config/index.ts';
 import { errorPage } from './pages/error-page.ts';
 import { scimError } from './scim/errors.ts';
@@ -26,6 +34,9 @@ const refusals: [new (...args: never[]) => Error, ContentfulStatusCode, string][
   [SiteNotFoundError, 404, 'site_not_found'],
   [MemberDisabledError, 409, 'member_disabled'],
   [LastOrgAdminError, 409, 'last_org_admin'],
+  [SiteRuleNotFoundError, 404, 'site_rule_not_found'],
+  [DirectoryGroupNotFoundError, 404, 'group_not_found'],
+  [SiteRuleExistsError, 409, 'site_rule_exists'],
 ];
 
 /** PostgreSQL out of reach (restart, failover): worth another try shortly. */

@@ -1,20 +1,18 @@
 import type { SessionMember } from '../auth/sessions.ts';
 import { findMember } from '../db/member-queries.ts';
 import { changeOrgRole } from '../db/org-roles.ts';
-import { reminderDueAt, remindersAwaitRecipients, siteAccessClock } from '../db/site-access.ts';
-import { assignSite, setMemberSites, unassignSite, type SiteAccessChange } from '../db/site-assignments.ts';
+import { remindersAwaitRecipients } from '../db/site-access.ts';
+import { assignSite, handBackSite, setMemberSites, unassignSite, type SiteAccessChange } from '../db/site-assignments.ts';
 import { LastOrgAdminError, MemberNotFoundError } from '../domain/member-errors.ts';
 import type { OrgRole } from '../domain/member.ts';
 import type { SiteGrant } from '../domain/site-assignments.ts';
 import { decideMemberStatus, type StatusDecisionName } from '../temporal/member-status.ts';
-import { announceSiteAccessChange, nudgeReminders } from '../temporal/site-access.ts';
 import type { Context } from 'hono';
 import type { AppDeps, AppEnv } from './context.ts';
 import { ClientError } from './errors.ts';
+import { siteAccessAnnouncer } from './site-access-announcer.ts';
 import { memberEmailHasher } from '../temporal/member-email-hash.ts';
 
-/** Temporal is told of site-access changes within this, or the change stands and a warning is logged. */
-const NUDGE_DEADLINE_MS = 3_000;
 /** An admin's status decision waits this long for the lifecycle to take it; it stands if it is late. */
 const DECISION_DEADLINE_MS = 10_000;
 const unconfirmed = () =>
@@ -33,36 +31,15 @@ export const actingAdmin = (c: Context<AppEnv>): Acting => ({ admin: c.get('memb
  * What an org admin does to a member, shared by the JSON API and the admin pages so both take the
  * same path: the same database writes, audit events and Temporal announcements.
  */
-export function memberActions({ sql, temporal, config, log }: AppDeps) {
+export function memberActions(deps: AppDeps) {
+  const { sql, temporal, config } = deps;
   const hashEmail = memberEmailHasher(config.encryptionKey);
   const target = ({ admin }: Acting, memberId: string) => ({ orgId: admin.orgId, memberId, actor: `member:${admin.memberId}` });
 
-  function told(acting: Acting, memberId: string, tell: () => Promise<void>, tellBy = Date.now() + NUDGE_DEADLINE_MS) {
-    return temporal.connection
-      .withDeadline(tellBy, tell)
-      .catch((err: unknown) => log.warn({ err, requestId: acting.requestId, memberId }, 'site access or recipients changed but Temporal was not told in time; the change stands'));
-  }
+  const announcer = siteAccessAnnouncer(deps);
 
-  /**
-   * After a change that may start or end a member's wait for a site has committed: the lifecycle's
-   * search attributes follow, and a member who began to wait is announced to the org's reminders.
-   * Best effort within a deadline: the change stands either way; a digest re-reads PostgreSQL
-   * before it is sent, so it never mails about a granted member, and the hourly reminder sweep
-   * (worker/maintenance-schedules.ts) starts reminders a missed nudge left idle.
-   */
-  async function announce(acting: Acting, memberId: string, flipped: boolean, tellBy?: number) {
-    if (!flipped) return;
-    const { admin } = acting;
-    const member = { orgId: admin.orgId, orgSlug: admin.orgSlug, memberId };
-    const clock = await siteAccessClock(sql, memberId);
-    if (!clock) return;
-    const dueAt = clock.pendingSince ? await reminderDueAt(sql, admin.orgId, memberId, config.reminders) : undefined;
-    const change = { pendingSince: clock.pendingSince, changedAt: clock.readAt, dueAt };
-    await told(acting, memberId, () => announceSiteAccessChange(temporal.client, member, change, config.temporal.taskQueue), tellBy);
-  }
-
-  const afterSites = async (acting: Acting, memberId: string, change: SiteAccessChange, tellBy?: number) => {
-    await announce(acting, memberId, change.hadSites !== change.hasSites, tellBy);
+  const afterSites = async ({ admin, requestId }: Acting, memberId: string, change: SiteAccessChange, tellBy?: number) => {
+    if (change.hadSites !== change.hasSites) await announcer.announce(admin, memberId, requestId, tellBy);
     return change;
   };
 
@@ -73,16 +50,21 @@ export function memberActions({ sql, temporal, config, log }: AppDeps) {
     /** `tellBy` (epoch ms) bounds the wait for Temporal where many grants share one request (bulk-site-assignment.ts). */
     assignSite: async (acting: Acting, memberId: string, grant: SiteGrant, tellBy?: number) =>
       afterSites(acting, memberId, await assignSite(sql, target(acting, memberId), grant), tellBy),
+    /** While a directory group's rule gives the site, the removal sticks until the site is handed back. */
     unassignSite: async (acting: Acting, memberId: string, siteId: string) => afterSites(acting, memberId, await unassignSite(sql, target(acting, memberId), siteId)),
+    /** The admins' decision about the site is dropped: the directory groups' rules decide it again. */
+    handBackSite: async (acting: Acting, memberId: string, siteId: string) => afterSites(acting, memberId, await handBackSite(sql, target(acting, memberId), siteId)),
 
     async changeOrgRole(acting: Acting, memberId: string, orgRole: OrgRole) {
       const { changed } = await changeOrgRole(sql, target(acting, memberId), orgRole);
       const found = await findMember(sql, acting.admin.orgId, memberId);
       if (!found) throw new MemberNotFoundError();
       // Org admins reach every site: a role change starts or ends the wait of a member without sites.
-      if (changed && found.sites.length === 0) await announce(acting, memberId, true);
+      if (changed && found.sites.length === 0) await announcer.announce(acting.admin, memberId, acting.requestId);
       // A new admin is a new recipient: reminders held for want of one may go out now.
-      if (changed && orgRole === 'org_admin' && (await remindersAwaitRecipients(sql, config.reminders, acting.admin.orgId))) await told(acting, memberId, () => nudgeReminders(temporal.client, acting.admin, config.temporal.taskQueue));
+      if (changed && orgRole === 'org_admin' && (await remindersAwaitRecipients(sql, config.reminders, acting.admin.orgId))) {
+        await announcer.recipientsChanged(acting.admin, acting.requestId);
+      }
       return { changed, ...found };
     },
 

@@ -1,6 +1,6 @@
 /**
- * SCIM Groups of an organisation's directory and their members. Stored and audited, nothing more:
- * no access follows from a group yet. Each write is one transaction that locks the group's row
+ * SCIM Groups of an organisation's directory and their members, and the site access that follows
+ * from them through site-access rules (db/site-rules.ts). Each write is one transaction that locks the group's row
  * first, so two PATCHes of one group queue in arrival order instead of interleaving, and writes its
  * audit event in the same transaction.
  *
@@ -9,8 +9,10 @@
  * is not a User of the token's organisation refuses the whole request (400), and nothing is written.
  *
  * Locks: the group row, then (through the membership's foreign key) a KEY SHARE lock on each member
- * row. User writes lock a member FOR UPDATE and never touch a group, so a group write can wait for
- * a user write but never the other way round while holding what it waits for: no cycle.
+ * row, then, when the group has rules, the changed members FOR UPDATE in id order to work out their
+ * sites in the same transaction (db/site-assignments.ts). User writes lock a member FOR UPDATE and
+ * never touch a group. Two group writes over the same members may still meet in a deadlock, which
+ * PostgreSQL breaks by aborting one; it is run again (writeTransaction).
  */
 import { invalidValue, ScimError, uniqueness } from '../domain/scim/errors.ts';
 import type { Filter } from '../domain/scim/filter.ts';
@@ -19,6 +21,8 @@ import { insertAuditEvent } from './audit.ts';
 import { isUniqueViolation, type Queryable, type Sql } from './client.ts';
 import { groupFilterToSql } from './directory-filter.ts';
 import type { DirectoryActor } from './directory-users.ts';
+import { queueGroupMembers } from './site-rules.ts';
+import { reconcileSiteAccess, type SiteAccessFlip } from './site-assignments.ts';
 import { isTransientConflict, retryingTransientConflicts } from './transient-conflicts.ts';
 
 export interface GroupMember {
@@ -168,8 +172,11 @@ interface Changed {
   removed: string[];
 }
 
-/** Name, externalId and memberships as changes, applied in order; an audit event only if something changed. */
-async function applyChanges(tx: Queryable, actor: DirectoryActor, group: GroupRow, changes: readonly GroupChange[]): Promise<void> {
+/**
+ * Name, externalId and memberships as changes, applied in order; an audit event only if something
+ * changed. Returns the members who joined or left.
+ */
+async function applyChanges(tx: Queryable, actor: DirectoryActor, group: GroupRow, changes: readonly GroupChange[]): Promise<string[]> {
   const changed: Changed = { added: [], removed: [] };
   const memberChange = (added: string[], removed: string[]) => {
     // Added then removed in one request (or the reverse) is no change at all.
@@ -209,9 +216,18 @@ async function applyChanges(tx: Queryable, actor: DirectoryActor, group: GroupRo
   if (displayName !== group.displayName) changed.displayName = { from: group.displayName, to: displayName };
   if (externalId !== group.externalId) changed.externalId = { from: group.externalId, to: externalId };
   if (changed.displayName || changed.externalId) await checkUnique(tx, actor.orgId, { displayName, externalId }, group.id);
-  if (!changed.displayName && !changed.externalId && changed.added.length === 0 && changed.removed.length === 0) return;
+  if (!changed.displayName && !changed.externalId && changed.added.length === 0 && changed.removed.length === 0) return [];
   await tx`update directory_groups set display_name = ${displayName}, external_id = ${externalId}, updated_at = now() where id = ${group.id}`;
   await audit(tx, actor, 'directory.group_updated', { groupId: group.id, displayName, ...changed });
+  return [...changed.added, ...changed.removed];
+}
+
+const hasRules = async (tx: Queryable, groupId: string) => (await tx`select 1 from site_rules where group_id = ${groupId} limit 1`).length > 0;
+
+/** A group write, and the members whose site access began or ended with it (to tell Temporal after the commit). */
+export interface GroupWrite {
+  group: StoredGroup;
+  flips: SiteAccessFlip[];
 }
 
 /** PATCH /Groups/{id}: the operations in order, all or nothing; `members: false` answers without reading them. */
@@ -221,16 +237,18 @@ export function patchDirectoryGroup(
   id: string,
   changes: (group: GroupRow) => GroupChange[],
   { members = true }: { members?: boolean } = {},
-): Promise<StoredGroup> {
+): Promise<GroupWrite> {
   return writeTransaction(sql, async (tx) => {
     const group = await lockGroup(tx, actor.orgId, id);
-    await applyChanges(tx, actor, group, changes(group));
-    return readGroup(tx, group.id, members);
+    const moved = await applyChanges(tx, actor, group, changes(group));
+    // Joining grants the rules' sites at once, leaving takes away what no other rule or decision gives.
+    const flips = moved.length > 0 && (await hasRules(tx, group.id)) ? await reconcileSiteAccess(tx, actor.orgId, moved, `scim:${actor.tokenId}`) : [];
+    return { group: await readGroup(tx, group.id, members), flips };
   });
 }
 
 /** PUT /Groups/{id}: the whole group as sent (Okta sends the full member list). */
-export function replaceDirectoryGroup(sql: Sql, actor: DirectoryActor, id: string, group: GroupResource): Promise<StoredGroup> {
+export function replaceDirectoryGroup(sql: Sql, actor: DirectoryActor, id: string, group: GroupResource): Promise<GroupWrite> {
   return patchDirectoryGroup(sql, actor, id, () => [
     { kind: 'displayName', displayName: group.displayName },
     { kind: 'externalId', externalId: group.externalId },
@@ -238,13 +256,18 @@ export function replaceDirectoryGroup(sql: Sql, actor: DirectoryActor, id: strin
   ]);
 }
 
-/** DELETE /Groups/{id}: the group and its memberships go; the audit log keeps who was in it. */
-export function deleteDirectoryGroup(sql: Sql, actor: DirectoryActor, id: string): Promise<void> {
+/**
+ * DELETE /Groups/{id}: the group, its memberships and its rules go; the audit log keeps who was in
+ * it. Its members are queued when it had rules, to lose what those alone gave; returns how many.
+ */
+export function deleteDirectoryGroup(sql: Sql, actor: DirectoryActor, id: string): Promise<{ queued: number }> {
   return writeTransaction(sql, async (tx) => {
     const group = await lockGroup(tx, actor.orgId, id);
+    const queued = (await hasRules(tx, group.id)) ? await queueGroupMembers(tx, actor.orgId, group.id) : 0;
     const removed = await removeMembers(tx, group.id, 'all');
     await tx`delete from directory_groups where id = ${group.id}`;
     await audit(tx, actor, 'directory.group_deleted', { groupId: group.id, displayName: group.displayName, externalId: group.externalId, removed });
+    return { queued };
   });
 }
 

@@ -150,3 +150,14 @@ export async function orgsWithRemindersDue(sql: Queryable, policy: ReminderPolic
 export async function remindersAwaitRecipients(sql: Queryable, policy: ReminderPolicy, orgId: string): Promise<boolean> {
   return (await orgsWithRemindersDue(sql, policy, orgId)).length > 0;
 }
+
+/**
+ * What a member's lifecycle and the org's reminders are told after their site access began or
+ * ended: the wait clock, and when they now wait, when their first reminder falls due.
+ */
+export async function siteAccessAnnouncement(sql: Queryable, orgId: string, memberId: string, policy: ReminderPolicy) {
+  const clock = await siteAccessClock(sql, memberId);
+  if (!clock) return undefined;
+  const dueAt = clock.pendingSince ? await reminderDueAt(sql, orgId, memberId, policy) : undefined;
+  return { pendingSince: clock.pendingSince, changedAt: clock.readAt, dueAt };
+}

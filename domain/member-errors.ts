@@ -30,3 +30,25 @@ export class LastOrgAdminError extends Error {
     super('This is the last active org admin of the organisation; make another member org admin first.');
   }
 }
+
+export class SiteRuleNotFoundError extends Error {
+  override name = 'SiteRuleNotFoundError';
+  constructor() {
+    super('No such site-access rule in this organisation.');
+  }
+}
+
+/** Also for a group of another organisation's directory. */
+export class DirectoryGroupNotFoundError extends Error {
+  override name = 'DirectoryGroupNotFoundError';
+  constructor() {
+    super('No such directory group in this organisation.');
+  }
+}
+
+export class SiteRuleExistsError extends Error {
+  override name = 'SiteRuleExistsError';
+  constructor() {
+    super('This group already has a rule for this site. Delete it first to give the site with another site role.');
+  }
+}

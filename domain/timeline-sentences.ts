@@ -24,6 +24,9 @@ export const auditEventTypes = [
   'site_assignment.added',
   'site_assignment.removed',
   'site_assignment.role_changed',
+  'site_decision.handed_back',
+  'site_rule.created',
+  'site_rule.deleted',
   'site_access.reminder_sent',
   'directory.user_created',
   'directory.user_updated',
@@ -147,6 +150,20 @@ function reminderSentence(data: Record<string, unknown>): string {
  * One event as a sentence, or null for an event that says nothing about the member to an admin
  * (internal bookkeeping, or an event about someone else recorded under the admin who acted).
  */
+/** "group Berlin Office", "groups Berlin Office and Sales", or null for none. */
+function groupNames(value: unknown): string | null {
+  const names = list(value);
+  if (names.length === 0) return null;
+  const joined = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return `${names.length === 1 ? 'group' : 'groups'} ${joined}`;
+}
+
+/** Who changed a site: the groups whose rules gave it when no admin decided, else whoever acted. */
+function siteSource(e: TimelineEvent, by: string): string {
+  const groups = e.actor.startsWith('member:') || e.actor === 'operator' ? null : groupNames(e.data.groups);
+  return groups ?? by;
+}
+
 export function timelineSentence(e: TimelineEvent, { orgName }: TimelineContext): string | null {
   const { data } = e;
   const by = actorName(e);
@@ -182,11 +199,18 @@ export function timelineSentence(e: TimelineEvent, { orgName }: TimelineContext)
     case 'invitation.accepted':
       return 'Accepted their invitation';
     case 'site_assignment.added':
-      return `${capital(by)} gave them access to ${site} as a ${role(data.role)}`;
-    case 'site_assignment.removed':
-      return `${capital(by)} removed them from ${site}`;
+      return `${capital(siteSource(e, by))} gave them access to ${site} as a ${role(data.role)}`;
+    case 'site_assignment.removed': {
+      const despite = groupNames(data.despiteGroups);
+      return `${capital(siteSource(e, by))} removed them from ${site}${despite ? ` despite ${despite}` : ''}`;
+    }
     case 'site_assignment.role_changed':
-      return `${capital(by)} changed their role at ${site} from ${role(data.from)} to ${role(data.to)}`;
+      return `${capital(siteSource(e, by))} changed their role at ${site} from ${role(data.from)} to ${role(data.to)}`;
+    case 'site_decision.handed_back':
+      return `${capital(by)} handed ${site} back to the directory groups' rules`;
+    case 'site_rule.created':
+    case 'site_rule.deleted':
+      return null;
     case 'site_access.reminder_sent':
       return reminderSentence(data);
     case 'directory.user_created':

@@ -3,7 +3,7 @@ import type { TemporalPorts } from '../activities/ports.ts';
 import { coalescedNudges } from './coalesced-nudges.ts';
 import { sendDirectoryEvent } from './directory-events.ts';
 import type { MemberEmailHasher } from './member-email-hash.ts';
-import { nudgeReminders, remindersRunning } from './site-access.ts';
+import { announceSiteAccessChange, nudgeReminders, remindersRunning } from './site-access.ts';
 
 /**
  * Temporal answers these in milliseconds; one that hangs would hold its activity's slot for good
@@ -23,6 +23,7 @@ export function activityPorts(client: Client, taskQueue: string, hashEmail: Memb
       const send = () => within(timeoutMs, () => sendDirectoryEvent(client, member, event, taskQueue, hashEmail));
       await (signal ? connection.withAbortSignal(signal, send) : send());
     },
+    announceSiteAccess: (member, change) => within(CALL_DEADLINE_MS, () => announceSiteAccessChange(client, member, change, taskQueue)),
     temporalAnswers: (timeoutMs) =>
       within(timeoutMs, () => connection.workflowService.getSystemInfo({})).then(
         () => true,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSite, makeOrgAdmin } from '../operator/operations.ts';
 import { memberWorkflowId, searchAttributes } from '../workflows/definitions.ts';
 import { TestBrowser } from './support/browser.ts';
-import { insertMember } from './support/fixtures.ts';
+import { insertMember, insertSiteAssignment } from './support/fixtures.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
 
@@ -63,7 +63,7 @@ describe('bulk site assignment API', () => {
     const [gone] = await newMembers('bulk-gone', 1);
     await h.sql`update members set status = 'disabled' where id = ${gone!.id}`;
     const [seated] = await newMembers('bulk-seated', 1);
-    await h.sql`insert into site_assignments (org_id, member_id, site_id, site_role) values (${world.org.id}, ${seated!.id}, ${berlin.id}, 'site_member')`;
+    await insertSiteAssignment(h.sql, { orgId: world.org.id, memberId: seated!.id, siteId: berlin.id });
     const ids = [...members.map((m) => m.id), gone!.id, seated!.id];
 
     const res = await bulk(boss, { memberIds: ids, siteId: berlin.id, role: 'site_member' });

@@ -12,7 +12,7 @@ import { createWorkerMetrics, type WorkerMetrics } from '../metrics/worker-metri
 import { createScimToken } from '../operator/scim-tokens.ts';
 import { nudgeReminders } from '../temporal/site-access.ts';
 import { TestBrowser } from './support/browser.ts';
-import { insertOrg } from './support/fixtures.ts';
+import { insertOrg, insertSiteAssignment } from './support/fixtures.ts';
 import { parseSamples, sampleSum, scrape } from './support/metrics.ts';
 import { privateDatabase } from './support/private-database.ts';
 import { cutOffScimApp, scimOrg, scimOverHttp } from './support/scim.ts';
@@ -218,7 +218,7 @@ describe('reminder digests', () => {
     const [site]: [{ id: string }] = await h.sql`insert into sites (org_id, name) values (${org.id}, 'HQ') returning id`;
     const [admin]: [{ id: string }] = await h.sql`
       insert into members (org_id, email, name, source, org_role) values (${org.id}, ${`boss@${org.slug}.test`}, 'Boss', 'jit', 'org_admin') returning id`;
-    await h.sql`insert into site_assignments (org_id, member_id, site_id, site_role) values (${org.id}, ${admin.id}, ${site.id}, 'site_member')`;
+    await insertSiteAssignment(h.sql, { orgId: org.id, memberId: admin.id, siteId: site.id });
     await h.sql`
       insert into members (org_id, email, name, source, created_at, site_access_pending_since)
       values (${org.id}, ${`new@${org.slug}.test`}, 'New', 'jit', now() - interval '1 minute', now() - interval '1 minute')`;

@@ -13,7 +13,7 @@ import { nudgeReminders } from '../temporal/site-access.ts';
 import { lifecycleStart, memberWorkflowId, siteAccessRemindersWorkflowId } from '../workflows/definitions.ts';
 import { memberLifecycleWorkflow } from '../workflows/index.ts';
 import { createMailer } from '../worker/mailer.ts';
-import { insertOrg } from './support/fixtures.ts';
+import { insertOrg, insertSiteAssignment } from './support/fixtures.ts';
 import { eventually, reminderSettings, startHarness, type TestHarness } from './support/temporal.ts';
 import { testEmailHash } from './support/payload-keys.ts';
 
@@ -40,7 +40,7 @@ async function orgWith(admins: string[], itContacts: string[] = []) {
   for (const email of admins) {
     const [admin]: [{ id: string }] = await h.sql`
       insert into members (org_id, email, name, source, org_role) values (${org.id}, ${email}, 'admin', 'jit', 'org_admin') returning id`;
-    await h.sql`insert into site_assignments (org_id, member_id, site_id, site_role) values (${org.id}, ${admin.id}, ${site.id}, 'site_member')`;
+    await insertSiteAssignment(h.sql, { orgId: org.id, memberId: admin.id, siteId: site.id });
   }
   for (const email of itContacts) await h.sql`insert into it_contacts (org_id, email, name) values (${org.id}, ${email}, 'IT')`;
   return org;

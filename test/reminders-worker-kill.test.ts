@@ -7,7 +7,7 @@ import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { announceSiteAccessChange } from '../temporal/site-access.ts';
 import { lifecycleStart, memberWorkflowId, siteAccessRemindersWorkflowId } from '../workflows/definitions.ts';
 import { memberLifecycleWorkflow } from '../workflows/index.ts';
-import { insertMember, insertOrg } from './support/fixtures.ts';
+import { insertMember, insertOrg, insertSiteAssignment } from './support/fixtures.ts';
 import { deleteMaintenanceSchedules, spawnEntry } from './support/processes.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
 import { testEmailHash } from './support/payload-keys.ts';
@@ -60,7 +60,7 @@ it('a worker killed with SIGKILL between two steps: the next worker sends every 
   const org = await insertOrg(h.sql);
   const boss = await insertMember(h.sql, org.id, `boss@${org.slug}.test`, { orgRole: 'org_admin' });
   const [site] = await h.sql`insert into sites (org_id, name) values (${org.id}, 'HQ') returning id`;
-  await h.sql`insert into site_assignments (org_id, member_id, site_id, site_role) values (${org.id}, ${boss.id}, ${site!.id}, 'site_admin')`;
+  await insertSiteAssignment(h.sql, { orgId: org.id, memberId: boss.id, siteId: site!.id, role: 'site_admin' });
   const ann = await insertMember(h.sql, org.id, `ann@${org.slug}.test`, { source: 'jit' });
   const [{ createdAt }]: [{ createdAt: Date }] = await h.sql`select created_at as "createdAt" from members where id = ${ann.id}`;
   await h.client.workflow.start(memberLifecycleWorkflow, {
@@ -91,10 +91,9 @@ it('a worker killed with SIGKILL between two steps: the next worker sends every 
   const logged = await h.sql`select status from email_log where org_id = ${org.id}`;
   expect(logged).toEqual([{ status: 'sent' }, { status: 'sent' }, { status: 'sent' }]);
 
-  const [assigned] = await h.sql`insert into site_assignments (org_id, member_id, site_id, site_role)
-                                 values (${org.id}, ${ann.id}, ${site!.id}, 'site_member') returning created_at`;
+  const assigned = await insertSiteAssignment(h.sql, { orgId: org.id, memberId: ann.id, siteId: site!.id });
   const ref = { orgId: org.id, orgSlug: org.slug, memberId: ann.id };
-  await announceSiteAccessChange(h.client, ref, { pendingSince: null, changedAt: (assigned!.created_at as Date).toISOString() }, taskQueue);
+  await announceSiteAccessChange(h.client, ref, { pendingSince: null, changedAt: assigned.createdAt.toISOString() }, taskQueue);
   await reminders.result();
   const stopped = new Promise((resolve) => second.once('exit', resolve));
   second.kill('SIGTERM');

@@ -12,7 +12,7 @@ import { lifecycleStart, memberWorkflowId, siteAccessRemindersWorkflowId } from 
 import { memberLifecycleWorkflow } from '../workflows/index.ts';
 import { createMailer } from '../worker/mailer.ts';
 import { countWorkflowActions } from './support/actions.ts';
-import { insertOrg } from './support/fixtures.ts';
+import { insertOrg, insertSiteAssignment } from './support/fixtures.ts';
 import { recordHistory } from './support/histories.ts';
 import { eventually, reminderSettings, startHarness, type TestHarness } from './support/temporal.ts';
 import { testEmailHash } from './support/payload-keys.ts';
@@ -69,10 +69,8 @@ async function orgWith({ admins = [] as string[], itContacts = [] as string[], p
   return org;
 }
 
-function assignSite(org: Org, member: Member) {
-  return h.sql<{ createdAt: Date }[]>`
-    insert into site_assignments (org_id, member_id, site_id, site_role) values (${org.id}, ${member.id}, ${org.siteId}, 'site_member')
-    returning created_at as "createdAt"`;
+async function assignSite(org: Org, member: Member) {
+  return [await insertSiteAssignment(h.sql, { orgId: org.id, memberId: member.id, siteId: org.siteId })];
 }
 
 /** A member who has waited for `seconds` already, with no lifecycle and no nudge. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createScimToken } from '../operator/scim-tokens.ts';
 import { TestBrowser } from './support/browser.ts';
+import { insertSiteAssignment } from './support/fixtures.ts';
 import { okta } from './support/scim-fixtures.ts';
 import { scimOverHttp } from './support/scim.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
@@ -34,7 +35,7 @@ it('the directory deactivates, reactivates, deletes and re-creates one person: s
   expect(created.status).toBe(201);
   const [member]: [{ id: string }] = await h.sql`select id from members where org_id = ${world.org.id} and email = ${email}`;
   const [site]: [{ id: string }] = await h.sql`insert into sites (org_id, name) values (${world.org.id}, 'HQ') returning id`;
-  await h.sql`insert into site_assignments (org_id, member_id, site_id, site_role) values (${world.org.id}, ${member.id}, ${site.id}, 'site_member')`;
+  await insertSiteAssignment(h.sql, { orgId: world.org.id, memberId: member.id, siteId: site.id });
 
   const latencies: number[] = [];
   let oldBrowsers: TestBrowser[] = [];

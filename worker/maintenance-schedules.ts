@@ -1,6 +1,6 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { directorySweepScheduleId, pruneScheduleId, reminderSweepScheduleId } from '../workflows/definitions.ts';
-import { pruneExpiredRecordsWorkflow, redeliverDirectoryEventsWorkflow, resumeIdleRemindersWorkflow } from '../workflows/index.ts';
+import { directorySweepScheduleId, pruneScheduleId, reminderSweepScheduleId, siteRulesSweepScheduleId } from '../workflows/definitions.ts';
+import { applySiteRulesWorkflow, pruneExpiredRecordsWorkflow, redeliverDirectoryEventsWorkflow, resumeIdleRemindersWorkflow } from '../workflows/index.ts';
 
 /** The housekeeping jobs, one Temporal Schedule each (Temporal UI: Schedules); a run costs about two billable Actions. */
 export const maintenanceJobs = {
@@ -8,6 +8,8 @@ export const maintenanceJobs = {
   reminderSweep: { scheduleId: reminderSweepScheduleId, workflowType: resumeIdleRemindersWorkflow, every: '1 hour' },
   // A lost disable is a security matter: minutes, not hours.
   directorySweep: { scheduleId: directorySweepScheduleId, workflowType: redeliverDirectoryEventsWorkflow, every: '5 minutes' },
+  // A rule deleted takes sites away: the same minutes as a lost disable.
+  siteRulesSweep: { scheduleId: siteRulesSweepScheduleId, workflowType: applySiteRulesWorkflow, every: '5 minutes' },
 } as const;
 
 /**

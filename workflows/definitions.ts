@@ -251,6 +251,27 @@ export const reminderSweepScheduleId = (taskQueue: string): string => `maintenan
 /** The backstop that delivers directory events a SCIM request could not hand over (see redeliverDirectoryEventsWorkflow). */
 export const directorySweepScheduleId = (taskQueue: string): string => `maintenance/redeliver-directory-events/${taskQueue}`;
 
+/** The backstop that works out site access left queued by a change whose own run never started (see applySiteRulesWorkflow). */
+export const siteRulesSweepScheduleId = (taskQueue: string): string => `maintenance/apply-site-rules/${taskQueue}`;
+
+/**
+ * One run per change of site-access rules (a rule created or deleted, a directory group with rules
+ * deleted): `site-rules/{org}/{change}`, so an operator finds the runs of an organisation by prefix.
+ */
+export const siteRulesWorkflowId = (orgSlug: string, change: string): string => `site-rules/${orgSlug}/${change}`;
+
+/** Whose queued members a run works out: one organisation's, or (the sweep) every organisation's. */
+export interface SiteRulesScope {
+  orgId?: string;
+}
+
+export interface SiteRulesApplied {
+  /** Members taken off the queue and worked out again. */
+  members: number;
+  /** Of those, members whose site access began or ended. */
+  flipped: number;
+}
+
 /**
  * The task queue of the activities that talk to SMTP, beside the one their workflows run on. A
  * second worker in every worker process serves it with its own slots (worker/create-worker.ts),
@@ -278,9 +299,11 @@ export const workflowTypes = {
   sendInvitation: 'sendInvitationWorkflow',
   siteAccessReminders: 'siteAccessRemindersWorkflow',
   domainVerification: 'domainVerificationWorkflow',
+  applySiteRules: 'applySiteRulesWorkflow',
 } as const;
 export type MemberLifecycleWorkflow = (input: MemberLifecycleInput) => Promise<void>;
 export type ProvisionIdentityWorkflow = (input: ProvisionIdentityInput) => Promise<ProvisionOutcome>;
 export type SendInvitationWorkflow = (input: InvitationEmailInput) => Promise<InvitationEmailOutcome>;
 export type SiteAccessRemindersWorkflow = (input: SiteAccessRemindersInput) => Promise<void>;
 export type DomainVerificationWorkflow = (input: DomainVerificationInput) => Promise<DomainVerificationEnd>;
+export type ApplySiteRulesWorkflow = (scope: SiteRulesScope) => Promise<SiteRulesApplied>;

@@ -99,9 +99,16 @@ export function memberRoutes(deps: AppDeps) {
     c.json(siteAnswer(await actions.assignSite(acting(c), c.req.valid('param').id, c.req.valid('json')))),
   );
 
+  /** While a directory group's rule gives the site, the removal sticks until the site is handed back. */
   app.delete('/:id/sites/:siteId', validate('param', memberSiteParam), async (c) => {
     const { id, siteId } = c.req.valid('param');
     return c.json(siteAnswer(await actions.unassignSite(acting(c), id, siteId)));
+  });
+
+  /** Drops the admins' decision about the site: the directory groups' rules decide it again. */
+  app.post('/:id/sites/:siteId/hand-back', validate('param', memberSiteParam), async (c) => {
+    const { id, siteId } = c.req.valid('param');
+    return c.json(siteAnswer(await actions.handBackSite(acting(c), id, siteId)));
   });
 
   return app;

@@ -7,6 +7,7 @@ import {
   listDirectoryGroups,
   patchDirectoryGroup,
   replaceDirectoryGroup,
+  type GroupWrite,
   type StoredGroup,
 } from '../../db/directory-groups.ts';
 import { groupChanges, parseGroupResource } from '../../domain/scim/group.ts';
@@ -14,6 +15,7 @@ import { selectAttributes } from '../../domain/scim/mapping.ts';
 import { parsePatchRequest } from '../../domain/scim/patch.ts';
 import { CORE_GROUP } from '../../domain/scim/schema.ts';
 import type { AppDeps } from '../context.ts';
+import { siteAccessAnnouncer } from '../site-access-announcer.ts';
 import type { ScimEnv } from './context.ts';
 import { jsonBody, listQuery, projection, PROJECTION_PARAMETERS, query } from './request.ts';
 import { listResponse, scimJson } from './respond.ts';
@@ -29,10 +31,21 @@ function wantsMembers(c: Context): boolean {
   return !(excludedAttributes && names(excludedAttributes).includes('members'));
 }
 
-/** SCIM Groups (RFC 7643 §4.2): stored and audited; no access follows from them yet. No workflow is involved. */
-export function groupRoutes({ sql }: AppDeps, baseUrl: string) {
+/**
+ * SCIM Groups (RFC 7643 §4.2). A membership change grants or takes away the sites of the group's
+ * site-access rules in the same transaction; members whose wait for a site began or ended are
+ * announced to Temporal after the commit. A deleted group's members are queued and worked out by
+ * a workflow run.
+ */
+export function groupRoutes(deps: AppDeps, baseUrl: string) {
+  const { sql } = deps;
+  const announcer = siteAccessAnnouncer(deps);
   const app = new Hono<ScimEnv>();
   const actor = (c: Context<ScimEnv>) => c.get('scim');
+  const announced = async (c: Context<ScimEnv>, { group, flips }: GroupWrite) => {
+    await announcer.announceMany(actor(c), flips.map((f) => f.memberId), c.get('requestId'));
+    return group;
+  };
   const answer = (c: Context, group: StoredGroup) =>
     selectAttributes(
       {
@@ -68,20 +81,22 @@ export function groupRoutes({ sql }: AppDeps, baseUrl: string) {
 
   app.put('/:id', async (c) => {
     query(c, new Set());
-    const group = await replaceDirectoryGroup(sql, actor(c), c.req.param('id'), parseGroupResource(await jsonBody(c)));
+    const group = await announced(c, await replaceDirectoryGroup(sql, actor(c), c.req.param('id'), parseGroupResource(await jsonBody(c))));
     return scimJson(c, answer(c, group));
   });
 
   app.patch('/:id', async (c) => {
     query(c, PROJECTION_PARAMETERS);
     const operations = parsePatchRequest(await jsonBody(c));
-    const group = await patchDirectoryGroup(sql, actor(c), c.req.param('id'), (current) => groupChanges(operations, current.id), { members: wantsMembers(c) });
+    const write = await patchDirectoryGroup(sql, actor(c), c.req.param('id'), (current) => groupChanges(operations, current.id), { members: wantsMembers(c) });
+    const group = await announced(c, write);
     return scimJson(c, answer(c, group));
   });
 
   app.delete('/:id', async (c) => {
     query(c, new Set());
-    await deleteDirectoryGroup(sql, actor(c), c.req.param('id'));
+    const { queued } = await deleteDirectoryGroup(sql, actor(c), c.req.param('id'));
+    if (queued > 0) await announcer.startApplyingRules(actor(c), c.get('requestId'));
     return c.body(null, 204);
   });
 

@@ -72,6 +72,7 @@ export async function seedOrgs(cluster: Cluster, orgs: PlannedOrg[]): Promise<Se
         const adminEmail = `admin@${planned.domain}`;
         const [admin]: [{ id: string }] = await sql`
           insert into members (org_id, email, name, source, org_role) values (${org.id}, ${adminEmail}, 'Admin', 'operator', 'org_admin') returning id`;
+        await sql`insert into site_decisions (org_id, member_id, site_id, kind, site_role, decided_by) values (${org.id}, ${admin.id}, ${site.id}, 'granted', 'site_admin', 'operator')`;
         await sql`insert into site_assignments (org_id, member_id, site_id, site_role) values (${org.id}, ${admin.id}, ${site.id}, 'site_admin')`;
         out.adminEmail = adminEmail;
       }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Sql } from '../../db/client.ts';
-import type { MemberSource, OrgRole } from '../../domain/member.ts';
+import type { MemberSource, OrgRole, SiteRole } from '../../domain/member.ts';
 import type { ProvisionIdentityInput } from '../../workflows/definitions.ts';
 import { testEmailHash } from './payload-keys.ts';
 
@@ -49,6 +49,17 @@ export async function insertMember(
     insert into members (org_id, email, name, source, org_role)
     values (${orgId}, ${email}, ${email.split('@')[0]!}, ${source}, ${orgRole}) returning id, email`;
   return member!;
+}
+
+/**
+ * An assignment as an org admin's grant leaves it (the assignment and the decision behind it,
+ * db/site-assignments.ts), written straight into the database for a test's starting state.
+ */
+export async function insertSiteAssignment(sql: Sql, { orgId, memberId, siteId, role = 'site_member' }: { orgId: string; memberId: string; siteId: string; role?: SiteRole }) {
+  await sql`insert into site_decisions (org_id, member_id, site_id, kind, site_role, decided_by) values (${orgId}, ${memberId}, ${siteId}, 'granted', ${role}, 'operator')`;
+  const [assigned]: [{ createdAt: Date }] = await sql`
+    insert into site_assignments (org_id, member_id, site_id, site_role) values (${orgId}, ${memberId}, ${siteId}, ${role}) returning created_at as "createdAt"`;
+  return assigned;
 }
 
 /** Domains no organisation may claim, with the status and the words of the refusal: the API and both domains pages refuse them alike. */
