@@ -1,6 +1,8 @@
 import { log } from '@temporalio/activity';
 import type { Sql } from '../db/client.ts';
-import { siteAccessAnnouncement } from '../db/site-access.ts';
+import { siteAccessAnnouncement, type SiteAccessAnnouncement } from '../db/site-access.ts';
+import { boundedParallel } from '../domain/bounded-parallel.ts';
+import type { MemberRef } from '../domain/member.ts';
 import { drainSiteAccessQueue, type DrainedBatch } from '../db/site-rules.ts';
 import type { ReminderPolicy } from '../domain/reminders.ts';
 import type { SiteRulesApplied, SiteRulesScope } from '../workflows/definitions.ts';
@@ -9,6 +11,11 @@ import type { TemporalPorts } from './ports.ts';
 
 /** Members worked out per transaction: one batch holds their row locks for well under a second. */
 const BATCH = 200;
+/**
+ * Calls to Temporal under way at once. What they say is read first, one query after another, so
+ * the activity still holds at most one pooled connection at a time (worker/capacity.ts).
+ */
+const ANNOUNCE_CONCURRENCY = 8;
 
 export function siteAccessActivities(sql: Sql, policy: ReminderPolicy, temporal: Pick<TemporalPorts, 'announceSiteAccess'>) {
   /**
@@ -18,16 +25,17 @@ export function siteAccessActivities(sql: Sql, policy: ReminderPolicy, temporal:
    */
   async function announce(batch: DrainedBatch) {
     const slugs = new Map<string, string>();
+    const told: { member: MemberRef; change: SiteAccessAnnouncement }[] = [];
     for (const { orgId, memberId } of batch.flips) {
-      try {
-        const orgSlug = slugs.get(orgId) ?? (await orgSlugOf(sql, orgId));
-        slugs.set(orgId, orgSlug);
-        const change = await siteAccessAnnouncement(sql, orgId, memberId, policy);
-        if (change) await temporal.announceSiteAccess({ orgId, orgSlug, memberId }, change);
-      } catch (err) {
-        log.warn('site access changed but Temporal was not told; the change stands', { err, orgId, memberId });
-      }
+      const orgSlug = slugs.get(orgId) ?? slugs.set(orgId, await orgSlugOf(sql, orgId)).get(orgId)!;
+      const change = await siteAccessAnnouncement(sql, orgId, memberId, policy);
+      if (change) told.push({ member: { orgId, orgSlug, memberId }, change });
     }
+    await boundedParallel(told, ANNOUNCE_CONCURRENCY, ({ member, change }) =>
+      temporal.announceSiteAccess(member, change).catch((err: unknown) => {
+        log.warn('site access changed but Temporal was not told; the change stands', { err, ...member });
+      }),
+    );
   }
 
   return {

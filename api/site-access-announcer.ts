@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { siteAccessAnnouncement } from '../db/site-access.ts';
+import { siteAccessAnnouncement, type SiteAccessAnnouncement } from '../db/site-access.ts';
+import { boundedParallel } from '../domain/bounded-parallel.ts';
 import type { OrgRef } from '../domain/member.ts';
 import { announceSiteAccessChange, nudgeReminders } from '../temporal/site-access.ts';
 import { siteRulesWorkflowId, workflowTypes, type ApplySiteRulesWorkflow } from '../workflows/definitions.ts';
@@ -24,26 +25,29 @@ export function siteAccessAnnouncer({ sql, temporal, config, log }: AppDeps) {
       .catch((err: unknown) => log.warn({ err, ...what }, 'site access or recipients changed but Temporal was not told in time; the change stands'));
 
   /** One member whose wait for a site began or ended: their lifecycle's search attributes follow, and a new wait reaches the reminders. */
+  const tell = (org: OrgRef, memberId: string, change: SiteAccessAnnouncement, requestId: string, tellBy?: number) =>
+    told({ requestId, memberId }, () => announceSiteAccessChange(temporal.client, { ...org, memberId }, change, config.temporal.taskQueue), tellBy);
+
   async function announce(org: OrgRef, memberId: string, requestId: string, tellBy?: number) {
     const change = await siteAccessAnnouncement(sql, org.orgId, memberId, config.reminders);
-    if (!change) return;
-    await told({ requestId, memberId }, () => announceSiteAccessChange(temporal.client, { ...org, memberId }, change, config.temporal.taskQueue), tellBy);
+    if (change) await tell(org, memberId, change, requestId, tellBy);
   }
 
   return {
     announce,
 
-    /** Many members after one request, a few at a time, all within one deadline. */
+    /**
+     * Many members after one request: what to say is read one member after another (one pooled
+     * connection), then Temporal is told a few at a time, all within one deadline.
+     */
     async announceMany(org: OrgRef, memberIds: readonly string[], requestId: string) {
       const tellBy = Date.now() + TELL_DEADLINE_MS * 3;
-      const queue = [...memberIds];
-      const next = async (): Promise<void> => {
-        const memberId = queue.shift();
-        if (memberId === undefined) return;
-        await announce(org, memberId, requestId, tellBy);
-        return next();
-      };
-      await Promise.all(Array.from({ length: Math.min(ANNOUNCE_CONCURRENCY, queue.length) }, next));
+      const changes: { memberId: string; change: SiteAccessAnnouncement }[] = [];
+      for (const memberId of memberIds) {
+        const change = await siteAccessAnnouncement(sql, org.orgId, memberId, config.reminders);
+        if (change) changes.push({ memberId, change });
+      }
+      await boundedParallel(changes, ANNOUNCE_CONCURRENCY, ({ memberId, change }) => tell(org, memberId, change, requestId, tellBy));
     },
 
     /** Who can be mailed changed (a new org admin): reminders held for want of a recipient may go out now. */

@@ -155,7 +155,13 @@ export async function remindersAwaitRecipients(sql: Queryable, policy: ReminderP
  * What a member's lifecycle and the org's reminders are told after their site access began or
  * ended: the wait clock, and when they now wait, when their first reminder falls due.
  */
-export async function siteAccessAnnouncement(sql: Queryable, orgId: string, memberId: string, policy: ReminderPolicy) {
+export interface SiteAccessAnnouncement {
+  pendingSince: string | null;
+  changedAt: string;
+  dueAt: string | undefined;
+}
+
+export async function siteAccessAnnouncement(sql: Queryable, orgId: string, memberId: string, policy: ReminderPolicy): Promise<SiteAccessAnnouncement | undefined> {
   const clock = await siteAccessClock(sql, memberId);
   if (!clock) return undefined;
   const dueAt = clock.pendingSince ? await reminderDueAt(sql, orgId, memberId, policy) : undefined;

@@ -115,17 +115,19 @@ async function applyDiff(tx: Queryable, target: SiteAssignmentTarget, diff: Site
     (await tx<{ id: string; name: string }[]>`select id, name from sites where id = any(${siteIds}::uuid[])`).map((s) => [s.id, s.name]),
   );
   const bySite = new Map(outcomes.map((o) => [o.siteId, o]));
+  // By site name, so the audit log reads the same whatever order the rules came in.
+  const byName = <T extends { siteId: string }>(list: T[]) => [...list].sort((x, y) => (names.get(x.siteId) ?? '').localeCompare(names.get(y.siteId) ?? ''));
   const audit = (type: string, siteId: string, data: Record<string, unknown>) =>
     insertAuditEvent(tx, { orgId, memberId, actor, type, data: { siteId, siteName: names.get(siteId), ...source(bySite.get(siteId)), ...data } });
-  for (const { siteId, role } of diff.removed) {
+  for (const { siteId, role } of byName(diff.removed)) {
     await tx`delete from site_assignments where member_id = ${memberId} and site_id = ${siteId}`;
     await audit('site_assignment.removed', siteId, { role });
   }
-  for (const { siteId, from, to } of diff.roleChanged) {
+  for (const { siteId, from, to } of byName(diff.roleChanged)) {
     await tx`update site_assignments set site_role = ${to} where member_id = ${memberId} and site_id = ${siteId}`;
     await audit('site_assignment.role_changed', siteId, { from, to });
   }
-  for (const { siteId, role } of diff.added) {
+  for (const { siteId, role } of byName(diff.added)) {
     await tx`insert into site_assignments (org_id, member_id, site_id, site_role) values (${orgId}, ${memberId}, ${siteId}, ${role})`;
     await audit('site_assignment.added', siteId, { role });
   }
