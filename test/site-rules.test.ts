@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSite, makeOrgAdmin } from '../operator/operations.ts';
 import { createScimToken } from '../operator/scim-tokens.ts';
+import { queueGroupMembers } from '../db/site-rules.ts';
 import { memberWorkflowId, searchAttributes, siteAccessChangedSignal } from '../workflows/definitions.ts';
+import { applySiteRulesWorkflow } from '../workflows/index.ts';
 import { TestBrowser } from './support/browser.ts';
 import { insertOrg } from './support/fixtures.ts';
 import { recordHistory } from './support/histories.ts';
@@ -259,5 +261,21 @@ describe('site-access rules', () => {
     const count = async () => (await h.sql<[{ n: number }]>`select count(*)::int as n from site_assignments where site_id = ${lisbon} and member_id = any(${crowd.map((u) => u.memberId)}::uuid[])`)[0].n;
     await until(async () => (await count()) === large, 100_000);
     console.log(`site rules: a rule over ${large} members answered in ${Math.round(answered)} ms, all had the site after ${Math.round(performance.now() - started)} ms`);
+  });
+
+  it('the schedule\'s run works out members a change queued when its own run never started', async () => {
+    const staff = await users(2, 'orphan');
+    const ids = staff.map((u) => u.memberId);
+    const [{ id: team }]: [{ id: string }] = await h.sql`insert into directory_groups (org_id, display_name) values (${world.org.id}, 'Orphans') returning id`;
+    await h.sql`insert into directory_group_members (org_id, group_id, member_id) select ${world.org.id}, ${team}, unnest(${ids}::uuid[])`;
+    // As createSiteRule commits it, with the api gone before it could start the run.
+    await h.sql.begin(async (tx) => {
+      await tx`insert into site_rules (org_id, group_id, site_id, site_role, created_by) values (${world.org.id}, ${team}, ${berlin}, 'site_admin', 'operator')`;
+      await queueGroupMembers(tx, world.org.id, team);
+    });
+    const applied = await h.client.workflow.execute(applySiteRulesWorkflow, { workflowId: `sweep-${crypto.randomUUID()}`, taskQueue: h.taskQueue, args: [{}] });
+    expect(applied.members).toBeGreaterThanOrEqual(2);
+    expect(await sitesOf(ids)).toEqual(Object.fromEntries(ids.map((id) => [id, { Berlin: 'site_admin' }])));
+    expect((await h.sql`select count(*)::int as n from site_access_queue`)[0]!.n).toBe(0);
   });
 });
