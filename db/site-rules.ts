@@ -52,6 +52,11 @@ export const listDirectoryGroups = (sql: Queryable, orgId: string) => sql<{ id: 
   from directory_groups g where g.org_id = ${orgId} order by lower(g.display_name), g.id`;
 
 /**
+ * Rule changes and the group's membership changes (db/directory-groups.ts, which locks the group's
+ * row FOR UPDATE) are serialised on the group's row: rule changes take it FOR KEY SHARE. Without
+ * that, a member joining while a rule is created would be missed by both: the join would not see
+ * the uncommitted rule, the rule's queue would not see the uncommitted join.
+ *
  * A new rule: its group's members are queued and get the site in the next batches. Refused with a
  * 404 for a group or site that is not the organisation's, and a 409 when the group already has a
  * rule for the site (delete it to change its role).
@@ -85,6 +90,8 @@ export async function deleteSiteRule(sql: Sql, { orgId, ruleId, actor }: { orgId
   const [rule] = (await listSiteRules(sql, orgId)).filter((r) => r.id === ruleId);
   if (!rule) throw new SiteRuleNotFoundError();
   const queued = await retryingTransientConflicts(() => sql.begin(async (tx) => {
+    // The group's row, as createSiteRule: a membership change of the group waits, or is waited for.
+    await tx`select 1 from directory_groups where id = ${rule.group.id} for key share`;
     const deleted = await tx`delete from site_rules where id = ${ruleId} and org_id = ${orgId} returning group_id`;
     if (deleted.length === 0) throw new SiteRuleNotFoundError();
     const queued = await queueGroupMembers(tx, orgId, rule.group.id);

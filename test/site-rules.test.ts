@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSite, makeOrgAdmin } from '../operator/operations.ts';
 import { createScimToken } from '../operator/scim-tokens.ts';
+import { reconcileSiteAccess } from '../db/site-assignments.ts';
 import { queueGroupMembers } from '../db/site-rules.ts';
 import { memberWorkflowId, searchAttributes, siteAccessChangedSignal } from '../workflows/definitions.ts';
 import { applySiteRulesWorkflow } from '../workflows/index.ts';
@@ -277,5 +278,48 @@ describe('site-access rules', () => {
     expect(applied.members).toBeGreaterThanOrEqual(2);
     expect(await sitesOf(ids)).toEqual(Object.fromEntries(ids.map((id) => [id, { Berlin: 'site_admin' }])));
     expect((await h.sql`select count(*)::int as n from site_access_queue`)[0]!.n).toBe(0);
+  });
+
+  it('a member who joins while a rule is created or deleted is not missed: both wait on the group\'s row', async () => {
+    const [joiner] = await users(1, 'race');
+    const team = await group('Race Team');
+    // A SCIM membership write in progress, as patchDirectoryGroup holds it: the group's row locked, the join not yet committed.
+    const midJoin = async (change: (tx: typeof h.sql) => Promise<unknown>, during: () => Promise<{ status: number; json: { queued: number } }>) => {
+      let release!: () => void;
+      let locked!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+      const write = h.sql.begin(async (tx) => {
+        await tx`select 1 from directory_groups where id = ${team} for update`;
+        await change(tx as unknown as typeof h.sql);
+        locked();
+        await held;
+      });
+      await lockTaken;
+      const answer = during();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      release();
+      await write;
+      return answer;
+    };
+    const created = await midJoin(
+      (tx) => tx`insert into directory_group_members (org_id, group_id, member_id) values (${world.org.id}, ${team}, ${joiner!.memberId})`,
+      () => api('/site-rules', 'POST', { groupId: team, siteId: porto, role: 'site_member' }),
+    );
+    expect(created).toMatchObject({ status: 201, json: { queued: 1 } });
+    await until(async () => (await sitesOf([joiner!.memberId]))[joiner!.memberId]!.Porto === 'site_member');
+
+    const { id: ruleId } = (await api('/site-rules')).json.rules.find((r: { group: { id: string } }) => r.group.id === team);
+    const [late] = await users(1, 'race-late');
+    const deleted = await midJoin(
+      async (tx) => {
+        await tx`insert into directory_group_members (org_id, group_id, member_id) values (${world.org.id}, ${team}, ${late!.memberId})`;
+        await reconcileSiteAccess(tx, world.org.id, [late!.memberId], 'scim:test');
+      },
+      () => api(`/site-rules/${ruleId}`, 'DELETE'),
+    );
+    expect(deleted).toMatchObject({ status: 200, json: { queued: 2 } });
+    const both = [joiner!.memberId, late!.memberId];
+    await until(async () => Object.values(await sitesOf(both)).every((sites) => sites.Porto === undefined));
   });
 });
