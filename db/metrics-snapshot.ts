@@ -10,6 +10,8 @@ export interface MetricsSnapshot {
   waiting: { waitedOver: (typeof WAIT_THRESHOLDS)[number]; members: number }[];
   /** Directory events not yet delivered to their lifecycle, still being retried (pending) or given up on (parked). */
   directoryEvents: { pending: number; parked: number };
+  /** Members queued by a change of site-access rules whose sites are not worked out yet, and the oldest one's age. */
+  siteAccessQueue: { members: number; oldestSeconds: number };
 }
 
 /**
@@ -31,6 +33,8 @@ export async function readMetricsSnapshot(sql: Sql, statementTimeoutMs: number):
       select count(*) filter (where f.parked_at is null)::int as pending, count(*) filter (where f.parked_at is not null)::int as parked
       from directory_links l left join directory_event_failures f on f.member_id = l.member_id and f.seq = l.directory_seq
       where l.directory_seq > l.signalled_seq`;
-    return { waiting: WAIT_THRESHOLDS.map((waitedOver, i) => ({ waitedOver, members: waiting[`t${i}`] ?? 0 })), directoryEvents: events };
+    const [queue]: [{ members: number; oldestSeconds: number }] = await tx`
+      select count(*)::int as members, coalesce(extract(epoch from now() - min(queued_at)), 0)::float8 as "oldestSeconds" from site_access_queue`;
+    return { waiting: WAIT_THRESHOLDS.map((waitedOver, i) => ({ waitedOver, members: waiting[`t${i}`] ?? 0 })), directoryEvents: events, siteAccessQueue: queue };
   });
 }

@@ -65,5 +65,7 @@ export function registerDatabaseGauges(registry: Registry, sql: Sql): void {
       gauge.set({ state: 'parked' }, s.directoryEvents.parked);
     },
   );
+  snapshotGauge('sso_site_access_queued_members', 'Members a change of site-access rules queued whose sites are not worked out yet.', [], (gauge, s) => gauge.set(s.siteAccessQueue.members));
+  snapshotGauge('sso_site_access_queue_oldest_seconds', 'Age of the oldest queued member (0 when none): a queue that ages means no run takes it.', [], (gauge, s) => gauge.set(s.siteAccessQueue.oldestSeconds));
   const failures = new Counter({ name: 'sso_metrics_snapshot_failures_total', help: 'PostgreSQL reads for the scrape-time gauges that failed or timed out (those scrapes left the gauges out).', registers });
 }

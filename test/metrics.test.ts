@@ -2,6 +2,7 @@ import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSql } from '../db/client.ts';
 import { dueDirectoryEvents, recordDeliveryFailure } from '../db/directory-events.ts';
+import { drainSiteAccessQueue } from '../db/site-rules.ts';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { DELIVERY_ATTEMPTS } from '../domain/directory-delivery.ts';
 import { createApiMetrics, type ApiMetrics } from '../metrics/api-metrics.ts';
@@ -15,7 +16,7 @@ import { TestBrowser } from './support/browser.ts';
 import { insertOrg, insertSiteAssignment } from './support/fixtures.ts';
 import { parseSamples, sampleSum, scrape } from './support/metrics.ts';
 import { privateDatabase } from './support/private-database.ts';
-import { cutOffScimApp, scimOrg, scimOverHttp } from './support/scim.ts';
+import { cutOffScimApp, directoryUsersInDatabase, scimOrg, scimOverHttp } from './support/scim.ts';
 import { okta } from './support/scim-fixtures.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { eventually, reminderSettings, startHarness, terminateRunningWorkflows, type TestHarness } from './support/temporal.ts';
@@ -206,6 +207,17 @@ describe('SCIM and directory events', () => {
     await untilGauge('sso_directory_events_undelivered', { state: 'parked' }, parked + 1);
     expect(await apiValue('sso_directory_events_undelivered', { state: 'pending' })).toBe(pending);
   }, 40_000);
+
+  it('members a rule change queued show, and age, until a run works them out', async () => {
+    const org = await scimOrg(h);
+    const ids = (await directoryUsersInDatabase(h, org, 3, 'queued')).map((u) => u.memberId);
+    const queued = await apiValue('sso_site_access_queued_members');
+    await h.sql`insert into site_access_queue (org_id, member_id, queued_at) select ${org.id}, unnest(${ids}::uuid[]), now() - interval '1 hour'`;
+    await untilGauge('sso_site_access_queued_members', {}, queued + 3);
+    expect(await apiValue('sso_site_access_queue_oldest_seconds')).toBeGreaterThanOrEqual(3600);
+    await drainSiteAccessQueue(h.sql, { orgId: org.id, limit: 10 });
+    await untilGauge('sso_site_access_queued_members', {}, queued);
+  }, 30_000);
 });
 
 describe('reminder digests', () => {
