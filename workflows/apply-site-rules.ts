@@ -16,7 +16,8 @@ const { applyQueuedSiteAccess } = proxyActivities<Activities>({
  * change queued them in its own transaction (db/site-rules.ts), this takes them off the queue in
  * batches. Started by the api after the change (`site-rules/{org}/{change}`) and every few minutes
  * by its schedule for whatever is still queued (worker/maintenance-schedules.ts). The queue is the
- * state; the workflow holds none, so a run costs three Actions however many members it reaches.
+ * state; the workflow holds none, so a run costs two Actions (its start and one activity) however
+ * many members it reaches.
  */
 export async function applySiteRulesWorkflow(scope: SiteRulesScope = {}): Promise<SiteRulesApplied> {
   return applyQueuedSiteAccess(scope);
