@@ -6,6 +6,7 @@ import { listOrgSites, type OrgSite } from '../../db/org-sites.ts';
 import { listDirectoryGroups, listSiteRules, type SiteRule } from '../../db/site-rules.ts';
 import { DirectoryGroupNotFoundError, SiteNotFoundError, SiteRuleExistsError, SiteRuleNotFoundError } from '../../domain/member-errors.ts';
 import { siteRoleWords } from '../../domain/member-words.ts';
+import { siteRoles, type SiteRole } from '../../domain/member.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { ClientError } from '../errors.ts';
 import { actingAdmin as acting } from '../member-actions.ts';
@@ -41,7 +42,7 @@ function refusalOf(err: unknown): { status: ContentfulStatusCode; message: strin
   return undefined;
 }
 
-const roleLabel = (role: keyof typeof siteRoleWords) => `${siteRoleWords[role].charAt(0).toUpperCase()}${siteRoleWords[role].slice(1)}`;
+const roleLabel = (role: SiteRole) => `${siteRoleWords[role].charAt(0).toUpperCase()}${siteRoleWords[role].slice(1)}`;
 const people = (n: number) => (n === 1 ? '1 member' : `${n} members`);
 const updating = (queued: number) => `${queued === 1 ? '1 member is' : `${queued} members are`} being updated.`;
 
@@ -60,7 +61,7 @@ function createForm(chrome: Chrome, groups: { id: string; name: string; memberCo
     <div class="fields">
       <label>Directory group <select name="groupId" ${invalid}>${groups.map((g) => html`<option value="${g.id}" ${chosen('groupId', g.id)}>${g.name} (${people(g.memberCount)})</option>`)}</select></label>
       <label>Site <select name="siteId" ${invalid}>${sites.map((s) => html`<option value="${s.id}" ${chosen('siteId', s.id)}>${s.name}</option>`)}</select></label>
-      <label>Site role <select name="role">${(['site_member', 'site_admin'] as const).map((r) => html`<option value="${r}" ${chosen('role', r)}>${roleLabel(r)}</option>`)}</select></label>
+      <label>Site role <select name="role">${siteRoles.map((r) => html`<option value="${r}" ${chosen('role', r)}>${roleLabel(r)}</option>`)}</select></label>
       <button type="submit">Create rule</button>
     </div>
   </form>`;
