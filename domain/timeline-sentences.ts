@@ -87,7 +87,7 @@ const because = (reason: unknown) => (text(reason) ? `: ${text(reason)}` : '');
 const capital = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}`;
 
 /** Who did it, as the end of "… by X". */
-export function actorName({ actor, actorName: name }: TimelineEvent): string {
+export function actorName({ actor, actorName: name }: Pick<TimelineEvent, 'actor' | 'actorName'>): string {
   if (actor.startsWith('member:')) return name ?? 'a former admin';
   if (actor.startsWith('setup:')) return `IT contact ${actor.slice('setup:'.length)}`;
   if (actor === 'directory' || actor.startsWith('scim:')) return 'the directory';
@@ -146,12 +146,8 @@ function reminderSentence(data: Record<string, unknown>): string {
   return `${label} ${parts.filter(Boolean).join('; ')}`;
 }
 
-/**
- * One event as a sentence, or null for an event that says nothing about the member to an admin
- * (internal bookkeeping, or an event about someone else recorded under the admin who acted).
- */
 /** "group Berlin Office", "groups Berlin Office and Sales", or null for none. */
-function groupNames(value: unknown): string | null {
+export function groupNames(value: unknown): string | null {
   const names = list(value);
   if (names.length === 0) return null;
   const joined = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
@@ -164,6 +160,10 @@ function siteSource(e: TimelineEvent, by: string): string {
   return groups ?? by;
 }
 
+/**
+ * One event as a sentence, or null for an event that says nothing about the member to an admin
+ * (internal bookkeeping, or an event about someone else recorded under the admin who acted).
+ */
 export function timelineSentence(e: TimelineEvent, { orgName }: TimelineContext): string | null {
   const { data } = e;
   const by = actorName(e);

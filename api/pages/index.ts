@@ -13,6 +13,7 @@ import { membersListPage } from './members-list.ts';
 import { PAGE_SCRIPT, PAGE_SCRIPT_PATH } from './page-script.ts';
 import { requirePageAdmin, requirePageMember } from './page-session.ts';
 import { setupAdminPage } from './setup-admin.ts';
+import { siteRulesPage } from './site-rules.ts';
 import { STYLESHEET } from './style.ts';
 
 /** The member and org-admin pages, beside the JSON API and under the same session and rules. */
@@ -39,5 +40,6 @@ export function pageRoutes(deps: AppDeps) {
   app.route('/admin/invitations', invitationsPage(deps));
   app.route('/admin/setup', setupAdminPage(deps));
   app.route('/admin/domains', domainsPage(deps));
+  app.route('/admin/site-rules', siteRulesPage(deps));
   return app;
 }

@@ -27,7 +27,7 @@ function header(chrome: Chrome | undefined) {
     <nav aria-label="Main">
       <ul>
         <li><a href="/">My sites</a></li>
-        ${admin ? html`<li><a href="/admin/members">Members</a></li><li><a href="/admin/invitations">Invitations</a></li><li><a href="/admin/domains">Domains</a></li><li><a href="/admin/setup">Setup</a></li>` : ''}
+        ${admin ? html`<li><a href="/admin/members">Members</a></li><li><a href="/admin/invitations">Invitations</a></li><li><a href="/admin/site-rules">Site rules</a></li><li><a href="/admin/domains">Domains</a></li><li><a href="/admin/setup">Setup</a></li>` : ''}
       </ul>
     </nav>
     <form method="post" action="/sign-out" class="sign-out">

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { findMember } from '../../db/member-queries.ts';
+import { findOrgSite } from '../../db/site-assignments.ts';
 import { LastOrgAdminError, MemberDisabledError, MemberNotFoundError, SiteNotFoundError } from '../../domain/member-errors.ts';
 import { displayName, siteRoleWords } from '../../domain/member-words.ts';
 import { statusUpdates, type StatusDecisionName } from '../../temporal/member-status.ts';
@@ -74,6 +75,23 @@ export function memberForms(deps: AppDeps) {
       const { changed } = await actions.unassignSite(acting(c), id, siteId);
       const name = await nameOf(c, id);
       return changed ? `${name} no longer sees ${site?.name ?? 'the site'}.` : `${name} was not assigned to ${site?.name ?? 'that site'}; nothing changed.`;
+    });
+  });
+
+  /** The admins' decision about the site is dropped; the notice says what the group rules give instead. */
+  app.post('/:id/sites/:siteId/hand-back', validate('param', memberSiteParam), async (c) => {
+    const { id, siteId } = c.req.valid('param');
+    return submit(c, id, 'hand-back', async () => {
+      await formFields(c, deps.config, z.strictObject({}));
+      const site = await findOrgSite(deps.sql, c.get('member')!.orgId, siteId);
+      const { changed, sites } = await actions.handBackSite(acting(c), id, siteId);
+      const name = await nameOf(c, id);
+      const siteName = site?.name ?? 'the site';
+      if (!changed) return `No admin decision about ${siteName} stood for ${name}; nothing changed.`;
+      const given = sites.find((s) => s.id === siteId);
+      return given
+        ? `${siteName} is handed back to the group rules: ${name} has it as a ${siteRoleWords[given.role]} from them.`
+        : `${siteName} is handed back to the group rules, which do not give it to ${name}.`;
     });
   });
 

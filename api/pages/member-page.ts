@@ -3,6 +3,7 @@ import { html } from 'hono/html';
 import type { Sql } from '../../db/client.ts';
 import { findMember, type FoundMember } from '../../db/member-queries.ts';
 import { listOrgSites, type OrgSite } from '../../db/org-sites.ts';
+import { memberSiteSources, type SiteSource } from '../../db/site-sources.ts';
 import { MAX_REASON_LENGTH } from '../../domain/lifecycle.ts';
 import { MemberNotFoundError } from '../../domain/member-errors.ts';
 import { displayName, siteRoleWords, sourceWords } from '../../domain/member-words.ts';
@@ -16,9 +17,10 @@ import { validate } from '../validate.ts';
 import { chromeOf } from './form-token.ts';
 import { layout, tokenField, when, type Chrome } from './layout.ts';
 import { memberTimelineSection } from './member-timeline.ts';
+import { canHandBack, siteSourceWords } from './site-source-words.ts';
 
 /** The member page's forms, each named by the last segment of the path it posts to. */
-export type MemberForm = 'sites' | 'remove' | 'role' | 'enable' | 'follow-directory' | 'disable';
+export type MemberForm = 'sites' | 'remove' | 'hand-back' | 'role' | 'enable' | 'follow-directory' | 'disable';
 
 /** A form the server refused: shown again with what was typed and the reason beside it. */
 export interface Refusal {
@@ -89,20 +91,27 @@ function assignForm(chrome: Chrome, { member }: FoundMember, orgSites: OrgSite[]
   </form>`;
 }
 
+/** One site line: the site, the member's role there, where it comes from, and what the admin can do about it. */
+function siteLine(chrome: Chrome, { member }: FoundMember, source: SiteSource) {
+  const { site, role } = source;
+  const name = displayName(member);
+  const words = siteSourceWords(source);
+  const active = member.status !== 'disabled';
+  const action = (path: string, label: string, ariaLabel: string) =>
+    html` <form method="post" action="/admin/members/${member.id}/sites/${site.id}/${path}" class="inline">${tokenField(chrome)}<button type="submit" class="secondary" aria-label="${ariaLabel}">${label}</button></form>`;
+  return html`<li>${site.name} (${role ? siteRoleWords[role] : 'no access'})${words ? `: ${words}` : ''}${active && role ? action('remove', 'Remove', `Remove ${name} from ${site.name}`) : ''}${active && canHandBack(source) ? action('hand-back', 'Hand back to group rules', `Hand back to group rules: ${site.name}`) : ''}</li>`;
+}
+
 /** First on the page: the reminder that brought the admin here is about sites. */
-function sitesSection(chrome: Chrome, found: FoundMember, orgSites: OrgSite[], refusal?: Refusal) {
+function sitesSection(chrome: Chrome, found: FoundMember, sources: SiteSource[], orgSites: OrgSite[], refusal?: Refusal) {
   const { member, sites } = found;
   const name = displayName(member);
   const disabled = member.status === 'disabled';
-  const remove = (s: FoundMember['sites'][number]) =>
-    disabled
-      ? ''
-      : html` <form method="post" action="/admin/members/${member.id}/sites/${s.id}/remove" class="inline">${tokenField(chrome)}<button type="submit" class="secondary" aria-label="Remove ${name} from ${s.name}">Remove</button></form>`;
   return html`<section aria-labelledby="sites"><h2 id="sites">Sites</h2>
     ${errorOf(refusal, 'remove')}
-    ${sites.length
-      ? html`<ul>${sites.map((s) => html`<li>${s.name} (${siteRoleWords[s.role]})${remove(s)}</li>`)}</ul>`
-      : html`<p>${member.orgRole === 'org_admin' ? 'No assignments: as an org admin, they reach every site.' : `${name} has no site yet and sees no site content.`}</p>`}
+    ${errorOf(refusal, 'hand-back')}
+    ${sites.length ? '' : html`<p>${member.orgRole === 'org_admin' ? 'No assignments: as an org admin, they reach every site.' : `${name} has no site yet and sees no site content.`}</p>`}
+    ${sources.length ? html`<ul>${sources.map((s) => siteLine(chrome, found, s))}</ul>` : ''}
     ${disabled
       ? html`<p>Sites cannot be changed while ${name} is disabled: their assignments are kept as they are for when they are enabled again (see Status below).</p>`
       : assignForm(chrome, found, orgSites, refusal)}
@@ -137,7 +146,7 @@ export async function renderMemberPage({ sql, config }: AppDeps, c: Context<AppE
   const found = await memberOrNotFound(sql, orgId, id);
   const { member } = found;
   const body = html`${summarySection(found)}
-    ${sitesSection(chrome, found, await listOrgSites(sql, orgId), refusal)}
+    ${sitesSection(chrome, found, await memberSiteSources(sql, orgId, member.id), await listOrgSites(sql, orgId), refusal)}
     ${remindersSection(await memberReminders(sql, config.reminders, orgId, member.id))}
     ${statusSection(sql, chrome, found, refusal)}
     ${roleSection(chrome, found, refusal)}

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { resetIdentityLinks } from '../../auth/identity-links.ts';
 import { findMember, listMembers } from '../../db/member-queries.ts';
 import type { SiteAccessChange } from '../../db/site-assignments.ts';
+import { memberSiteSources } from '../../db/site-sources.ts';
 import { MAX_REASON_LENGTH } from '../../domain/lifecycle.ts';
 import { MemberNotFoundError } from '../../domain/member-errors.ts';
 import { memberSources, memberStatuses, orgRoles, siteRoles } from '../../domain/member.ts';
@@ -71,12 +72,16 @@ export function memberRoutes(deps: AppDeps) {
     return c.json(await assignMany(acting(c), memberIds, grant));
   });
 
-  /** The member, their sites and, while they wait, what the org's reminders will do about them next. */
+  /** The member, their sites and where each comes from and, while they wait, what the org's reminders will do about them next. */
   app.get('/:id', validate('param', memberParam), async (c) => {
     const admin = c.get('member')!;
     const found = await findMember(sql, admin.orgId, c.req.valid('param').id);
     if (!found) throw new MemberNotFoundError();
-    return c.json({ ...found, reminders: await memberReminders(sql, config.reminders, admin.orgId, found.member.id) });
+    return c.json({
+      ...found,
+      siteSources: await memberSiteSources(sql, admin.orgId, found.member.id),
+      reminders: await memberReminders(sql, config.reminders, admin.orgId, found.member.id),
+    });
   });
 
   /** disable, enable, follow-directory: answered with the status the member's lifecycle took. */

@@ -9,7 +9,7 @@ import { actorName } from '../../domain/timeline-sentences.ts';
 import { copyButton } from '../pages/copy-button.ts';
 import { when, type Html } from '../pages/layout.ts';
 
-const who = (actor: string | null) => (actor ? actorName({ actor, actorName: null, type: '', data: {} }) : 'someone');
+const who = (actor: string | null) => (actor ? actorName({ actor, actorName: null }) : 'someone');
 
 /** What the IT team registers at its identity provider: one redirect URI, for sign-ins and test sign-ins alike. */
 export const registration = (redirectUri: string) => html`<h2>Register this app at your identity provider</h2>

@@ -6,6 +6,7 @@ import { createLogger } from '../../config/logger.ts';
 import { createScimToken } from '../../operator/scim-tokens.ts';
 import { directoryEventSignal, memberWorkflowId, type DirectoryEvent } from '../../workflows/definitions.ts';
 import { insertOrg } from './fixtures.ts';
+import { okta, oktaGroups } from './scim-fixtures.ts';
 import { decodedValue, testDataConverter } from './payload-keys.ts';
 import type { TestHarness } from './temporal.ts';
 
@@ -119,4 +120,18 @@ export async function groupTables(h: TestHarness, orgId: string) {
       (select coalesce(json_agg(gm order by gm.group_id, gm.member_id), '[]') from directory_group_members gm where org_id = ${orgId}) as members,
       (select count(*)::int from audit_events where org_id = ${orgId}) as audit`;
   return tables;
+}
+
+/** A directory group of new people, pushed over SCIM as Okta does it: each user, then the group naming them. */
+export async function scimGroupWithPeople(appUrl: string, token: string, displayName: string, people: { email: string; given: string; family: string }[]) {
+  const scim = scimClient(appUrl, token);
+  const users: { id: string; userName: string }[] = [];
+  for (const { email, given, family } of people) {
+    const created = await scim('POST', '/Users', okta.create(email, `ext-${email}`, given, family));
+    if (created.status !== 201) throw new Error(`SCIM user ${email} not created: ${created.status} ${JSON.stringify(created.body)}`);
+    users.push({ id: created.body.id, userName: email });
+  }
+  const group = await scim('POST', '/Groups', { ...oktaGroups.create(displayName), members: users.map((u) => ({ value: u.id, display: u.userName })) });
+  if (group.status !== 201) throw new Error(`SCIM group ${displayName} not created: ${group.status} ${JSON.stringify(group.body)}`);
+  return { groupId: group.body.id as string, users };
 }
