@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSql, type Sql } from '../db/client.ts';
-import { createDirectoryGroup, deleteDirectoryGroup, patchDirectoryGroup } from '../db/directory-groups.ts';
+import { createDirectoryGroup, deleteDirectoryGroup, patchDirectoryGroup, replaceDirectoryGroup } from '../db/directory-groups.ts';
 import type { DirectoryActor } from '../db/directory-users.ts';
 import { assignSite, handBackSite, reconcileSiteAccess, setMemberSites, unassignSite } from '../db/site-assignments.ts';
 import { createSiteRule, deleteSiteRule, drainSiteAccessQueue } from '../db/site-rules.ts';
@@ -78,6 +78,13 @@ async function perform(r: Real, command: Command): Promise<Outcome> {
       await patchDirectoryGroup(sql, r.actor, r.groups[command.group]!, () => [command.kind === 'join' ? { kind: 'addMembers', ids } : { kind: 'removeMembers', ids }]);
       return 'done';
     }
+    case 'replaceMembers':
+      await replaceDirectoryGroup(sql, r.actor, r.groups[command.group]!, {
+        displayName: `Group ${command.group}`,
+        externalId: null,
+        members: command.members.map((m) => r.members[m]!.scimId),
+      });
+      return 'done';
     case 'deleteGroup':
       await deleteDirectoryGroup(sql, r.actor, r.groups[command.group]!);
       r.groups[command.group] = (await createDirectoryGroup(sql, r.actor, { displayName: `Group ${command.group}`, externalId: null, members: [] })).id;

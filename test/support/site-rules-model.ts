@@ -11,6 +11,8 @@ export type Command =
   | { kind: 'deleteRule'; group: number; site: number }
   | { kind: 'drain' }
   | { kind: 'join' | 'leave'; group: number; member: number }
+  /** The group's members replaced by these (a SCIM PUT). */
+  | { kind: 'replaceMembers'; group: number; members: number[] }
   /** The group goes (its rules and memberships with it); a new empty group of the same name takes its place. */
   | { kind: 'deleteGroup'; group: number }
   | { kind: 'assign'; member: number; site: number; role: SiteRole }
@@ -30,6 +32,7 @@ export const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('deleteRule' as const), group, site }), weight: 2 },
   { arbitrary: fc.constant({ kind: 'drain' as const }), weight: 3 },
   { arbitrary: fc.record({ kind: fc.constantFrom('join' as const, 'leave' as const), group, member }), weight: 5 },
+  { arbitrary: fc.record({ kind: fc.constant('replaceMembers' as const), group, members: fc.uniqueArray(member, { maxLength: MEMBERS }) }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('deleteGroup' as const), group }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('assign' as const), member, site, role }), weight: 3 },
   { arbitrary: fc.record({ kind: fc.constantFrom('remove' as const, 'handBack' as const), member, site }), weight: 3 },
@@ -124,14 +127,16 @@ export function step(w: World, command: Command): Outcome {
       w.queued.clear();
       return 'done';
     case 'join':
-    case 'leave': {
-      const members = w.groups[command.group]!;
-      const inGroup = members.has(command.member);
-      if (inGroup === (command.kind === 'join')) return 'done';
-      if (command.kind === 'join') members.add(command.member);
-      else members.delete(command.member);
+    case 'leave':
+    case 'replaceMembers': {
+      const before = w.groups[command.group]!;
+      const after = command.kind === 'replaceMembers' ? new Set(command.members) : new Set(before);
+      if (command.kind === 'join') after.add(command.member);
+      if (command.kind === 'leave') after.delete(command.member);
+      w.groups[command.group] = after;
       // A group without rules gives nothing, so joining or leaving it changes no site.
-      if (w.rules.some((r) => r.group === command.group)) settle(w, command.member);
+      if (!w.rules.some((r) => r.group === command.group)) return 'done';
+      for (const m of new Set([...before, ...after])) if (before.has(m) !== after.has(m)) settle(w, m);
       return 'done';
     }
     case 'deleteGroup': {
