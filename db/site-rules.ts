@@ -90,7 +90,7 @@ export async function deleteSiteRule(sql: Sql, { orgId, ruleId, actor }: { orgId
   const [rule] = (await listSiteRules(sql, orgId)).filter((r) => r.id === ruleId);
   if (!rule) throw new SiteRuleNotFoundError();
   const queued = await retryingTransientConflicts(() => sql.begin(async (tx) => {
-    // The group's row, as createSiteRule: a membership change of the group waits, or is waited for.
+    // As createSiteRule: a membership change of the group (which holds its row) commits first, so its new members are queued too.
     await tx`select 1 from directory_groups where id = ${rule.group.id} for key share`;
     const deleted = await tx`delete from site_rules where id = ${ruleId} and org_id = ${orgId} returning group_id`;
     if (deleted.length === 0) throw new SiteRuleNotFoundError();
@@ -104,12 +104,18 @@ export async function deleteSiteRule(sql: Sql, { orgId, ruleId, actor }: { orgId
   return { rule, queued };
 }
 
-/** Queues every member of the group (once: a member queued already keeps their place). */
+/**
+ * Queues every member of the group (once: a member queued already keeps their place). A member's
+ * queue row is updated, not skipped, when it is there: the update waits for a drain that holds the
+ * row and may have read the rules before this change, and queues the member again once that drain
+ * took them off; skipping it would leave them worked out without this change and no longer queued.
+ * In member order, so two rule changes over the same members wait for each other instead of deadlocking.
+ */
 export async function queueGroupMembers(tx: Queryable, orgId: string, groupId: string): Promise<number> {
   const rows = await tx`
     insert into site_access_queue (org_id, member_id)
-    select org_id, member_id from directory_group_members where group_id = ${groupId} and org_id = ${orgId}
-    on conflict (member_id) do nothing returning member_id`;
+    select org_id, member_id from directory_group_members where group_id = ${groupId} and org_id = ${orgId} order by member_id
+    on conflict (member_id) do update set queued_at = site_access_queue.queued_at returning member_id`;
   return rows.length;
 }
 

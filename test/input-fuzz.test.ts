@@ -10,6 +10,7 @@ import { createScimToken } from '../operator/scim-tokens.ts';
 import { setupCookieName } from '../api/setup/setup-session.ts';
 import { createSetupLink } from '../db/setup-links.ts';
 import { openSetupSession } from '../db/setup-sessions.ts';
+import { createSiteRule } from '../db/site-rules.ts';
 import { saveDraft } from '../db/sso-drafts.ts';
 import { encryptSecret } from '../auth/tokens.ts';
 import { TestBrowser } from './support/browser.ts';
@@ -80,6 +81,13 @@ interface World {
   scimUserId: string;
   /** A SCIM group holding the SCIM user. */
   scimGroupId: string;
+  /** A second site, and the site-access rule that gives it to the SCIM group's members. */
+  ruledSiteId: string;
+  ruleId: string;
+  /** Another organisation's directory group, site and rule. */
+  rivalGroupId: string;
+  rivalSiteId: string;
+  rivalRuleId: string;
   /** The form token of the session's pages. */
   formToken: string;
   /** An IT contact's setup session cookie, and its form token. */
@@ -427,6 +435,28 @@ const badBulkGrants = (w: World, rng: Rng) => [
   { memberIds: w.adminId, siteId: w.siteId, role: 'site_member' },
   ...badGrants(w, rng).map((grant) => (grant !== null && typeof grant === 'object' && !Array.isArray(grant) ? { memberIds: [w.adminId], ...grant } : grant)),
 ];
+const rivalSite: Mutation = { name: "another organisation's site", apply: (d, _rng, w) => replaceId(d, w.siteId, w.rivalSiteId) };
+/** Rules the route refuses: malformed, naming what is not the organisation's, or one the group has already. */
+const badRules = (w: World, rng: Rng) => {
+  const rule = { groupId: w.scimGroupId, siteId: w.siteId, role: 'site_member' };
+  return [
+    { ...rule, role: rng.pick(['owner', 'SITE_ADMIN', '', null, 1]) },
+    { ...rule, groupId: rng.pick([...badIds, '', 7]) },
+    { ...rule, siteId: rng.pick([...badIds, '', 7]) },
+    { ...rule, groupId: rng.pick([rng.uuid(), w.rivalGroupId, w.scimUserId, w.siteId]) },
+    { ...rule, siteId: rng.pick([rng.uuid(), w.rivalSiteId, w.scimGroupId]) },
+    { ...rule, groupId: [w.scimGroupId] },
+    { ...rule, extra: true },
+    { groupId: w.scimGroupId, siteId: w.siteId },
+    { siteId: w.siteId, role: 'site_member' },
+    { ...rule, siteId: w.ruledSiteId, role: rng.pick(['site_member', 'site_admin']) },
+    { ...rule, groupId: w.scimGroupId.toUpperCase(), siteId: w.ruledSiteId.toUpperCase() },
+    {},
+    null,
+    [rule],
+    'site_member',
+  ];
+};
 const listFilters: Mutation = {
   name: 'invalid list filter',
   apply: (d, rng) => {
@@ -474,6 +504,30 @@ Object.assign(routes, {
     base: (w) => base('DELETE', `/api/orgs/${w.slug}/members/${w.adminId}/sites/${w.siteId}`, w),
     session: 'org_admin',
     own: [...memberIdMutations, ...siteIdMutations],
+  },
+  'POST /api/orgs/:org/members/:id/sites/:siteId/hand-back': {
+    base: (w) => base('POST', `/api/orgs/${w.slug}/members/${w.adminId}/sites/${w.siteId}/hand-back`, w),
+    session: 'org_admin',
+    own: [...memberIdMutations, ...siteIdMutations, rivalSite],
+  },
+  'GET /api/orgs/:org/site-rules': { base: (w) => base('GET', `/api/orgs/${w.slug}/site-rules`, w), session: 'org_admin' },
+  'POST /api/orgs/:org/site-rules': {
+    // Well-formed: the world's group has no rule for w.siteId yet.
+    base: (w) => withJson(base('POST', `/api/orgs/${w.slug}/site-rules`, w, jsonBody({ groupId: w.scimGroupId, siteId: w.siteId, role: 'site_member' }))),
+    session: 'org_admin',
+    own: [
+      jsonMutation('invalid site-access rule', badRules),
+      { name: 'form body to the JSON API', apply: (d, _rng, w) => setBody(d, 'application/x-www-form-urlencoded', `groupId=${w.scimGroupId}&siteId=${w.siteId}&role=site_member`) },
+    ],
+  },
+  'DELETE /api/orgs/:org/site-rules/:id': {
+    base: (w) => base('DELETE', `/api/orgs/${w.slug}/site-rules/${w.ruleId}`, w),
+    session: 'org_admin',
+    own: [
+      { name: 'not a rule id', apply: (d, rng, w) => replaceId(d, w.ruleId, rng.pick(badIds)) },
+      { name: 'unknown rule id', apply: (d, rng, w) => replaceId(d, w.ruleId, rng.pick([rng.uuid(), w.scimGroupId, w.ruledSiteId])) },
+      { name: "another organisation's rule", apply: (d, _rng, w) => replaceId(d, w.ruleId, w.rivalRuleId) },
+    ],
   },
   ...Object.fromEntries(
     ['disable', 'enable', 'follow-directory'].map((decision) => [
@@ -924,6 +978,7 @@ let h: TestHarness;
 let smtp: SmtpSink;
 let world: SsoWorld;
 let w: World;
+let rivalOrgId: string;
 
 beforeAll(async () => {
   smtp = await startSmtpSink();
@@ -933,6 +988,7 @@ beforeAll(async () => {
   const admin = new TestBrowser();
   await world.signIn(admin, 'boss');
   const session = [...admin.cookies(world.appUrl)].find(([name]) => name === 'session');
+  if (!session) throw new Error('fuzz world incomplete: the admin is not signed in');
   const [invitation] = await h.sql<{ id: string }[]>`
     insert into invitations (org_id, email, org_role, expires_at)
     values (${world.org.id}, 'pending@partner.example', 'member', now() + interval '1 day') returning id`;
@@ -941,26 +997,35 @@ beforeAll(async () => {
   const scimToken = (await createScimToken(h.sql, { org: world.org.slug })).token;
   const rival = await createOrg(h.sql, { slug: `rival-${randomInt(1e9)}`, name: 'Rival' });
   const rivalScimToken = (await createScimToken(h.sql, { org: rival.slug })).token;
-  const scimUser = await rawRequest(Number(new URL(world.appUrl).port), {
+  const port = Number(new URL(world.appUrl).port);
+  const post = async (what: string, target: string, headers: [string, string][], body: unknown) => {
+    const res = await rawRequest(port, { method: 'POST', target, headers, body: JSON.stringify(body), chunked: false }, 5_000);
+    const { id } = JSON.parse(res.body) as { id?: string };
+    if (!id) throw new Error(`fuzz world incomplete: no ${what} (${res.status} ${res.body.slice(0, 200)})`);
+    return id;
+  };
+  const scim = (token: string) => [bearer(token), ['content-type', 'application/scim+json']] satisfies [string, string][];
+  const scimUserId = await post('SCIM user', '/scim/v2/Users', scim(scimToken), okta.create(`scim@${world.domain}`, 'fuzz-ext'));
+  const scimGroupId = await post('SCIM group', '/scim/v2/Groups', scim(scimToken), { ...oktaGroups.create('Fuzz group'), members: [{ value: scimUserId }] });
+  const [ruledSite] = await h.sql<{ id: string }[]>`insert into sites (org_id, name) values (${world.org.id}, 'Fuzz Annex') returning id`;
+  // Made through the API, as an admin does; its member gets the site from the queue before the snapshot.
+  const ruleRes = await rawRequest(port, {
     method: 'POST',
-    target: '/scim/v2/Users',
-    headers: [['authorization', `Bearer ${scimToken}`], ['content-type', 'application/scim+json']],
-    body: JSON.stringify(okta.create(`scim@${world.domain}`, 'fuzz-ext')),
+    target: `/api/orgs/${world.org.slug}/site-rules`,
+    headers: [['origin', world.appUrl], ['content-type', 'application/json'], ['cookie', `session=${session[1].value}`]],
+    body: JSON.stringify({ groupId: scimGroupId, siteId: ruledSite?.id, role: 'site_member' }),
     chunked: false,
   }, 5_000);
-  const scimUserId = (JSON.parse(scimUser.body) as { id?: string }).id;
-  const scimGroup = await rawRequest(Number(new URL(world.appUrl).port), {
-    method: 'POST',
-    target: '/scim/v2/Groups',
-    headers: [['authorization', `Bearer ${scimToken}`], ['content-type', 'application/scim+json']],
-    body: JSON.stringify({ ...oktaGroups.create('Fuzz group'), members: [{ value: scimUserId }] }),
-    chunked: false,
-  }, 5_000);
-  const scimGroupId = (JSON.parse(scimGroup.body) as { id?: string }).id;
-  if (!scimGroupId) throw new Error(`fuzz world incomplete: no SCIM group (${scimGroup.status} ${scimGroup.body.slice(0, 200)})`);
+  const ruleId = (JSON.parse(ruleRes.body) as { rule?: { id: string } }).rule?.id;
+  if (!ruleId) throw new Error(`fuzz world incomplete: no site-access rule (${ruleRes.status} ${ruleRes.body.slice(0, 200)})`);
+  const rivalGroupId = await post('rival SCIM group', '/scim/v2/Groups', scim(rivalScimToken), oktaGroups.create('Rival group'));
+  const [rivalSite] = await h.sql<{ id: string }[]>`insert into sites (org_id, name) values (${rival.id}, 'Rival HQ') returning id`;
+  if (!rivalSite || !ruledSite) throw new Error('fuzz world incomplete: no sites');
+  const rivalRule = await createSiteRule(h.sql, { orgId: rival.id, groupId: rivalGroupId, siteId: rivalSite.id, role: 'site_admin', actor: 'operator' });
+  rivalOrgId = rival.id;
   const pendingDomain = `pending-${world.org.slug}.example`;
   await h.sql`insert into org_domains (domain, org_id, status, token) values (${pendingDomain}, ${world.org.id}, 'pending', ${'f'.repeat(32)})`;
-  if (!session || !invitation || !member || !site || !scimUserId) throw new Error('fuzz world incomplete');
+  if (!invitation || !member || !site) throw new Error('fuzz world incomplete');
   const opened = await createSetupLink(h.sql, { orgId: world.org.id, email: 'it-fuzz@partner.example', actor: 'operator' });
   const setup = await openSetupSession(h.sql, opened.token);
   const waiting = await createSetupLink(h.sql, { orgId: world.org.id, email: 'it-waiting@partner.example', actor: 'operator' });
@@ -981,6 +1046,11 @@ beforeAll(async () => {
     rivalScimToken,
     scimUserId,
     scimGroupId,
+    ruledSiteId: ruledSite.id,
+    ruleId,
+    rivalGroupId,
+    rivalSiteId: rivalSite.id,
+    rivalRuleId: rivalRule.rule.id,
     formToken: formTokenOf(world.config, session[1].value),
     setupSession: [setupCookieName(world.config), setup.sessionId],
     setupFormToken: formTokenOf(world.config, setup.sessionId),
@@ -995,6 +1065,13 @@ beforeAll(async () => {
   await eventually(async () => ((await h.sql`select 1 from members where org_id = ${world.org.id} and lifecycle_started_at is null`).length === 0 ? true : undefined));
   // And the SCIM user's lifecycle projects the directory's "active" into the member row.
   await eventually(async () => ((await h.sql`select 1 from members where org_id = ${world.org.id} and directory_state = 'active'`).length === 1 ? true : undefined));
+  // And the rule's queue is worked out: the SCIM user has the ruled site.
+  await eventually(async () => {
+    const [queue] = await h.sql<{ queued: number; assigned: number }[]>`
+      select (select count(*)::int from site_access_queue where org_id = ${world.org.id}) as queued,
+        (select count(*)::int from site_assignments where site_id = ${ruledSite.id}) as assigned`;
+    return queue?.queued === 0 && queue.assigned === 1 ? true : undefined;
+  });
 });
 afterAll(async () => {
   await world?.stop();
@@ -1024,6 +1101,9 @@ async function snapshot() {
       (select coalesce(json_agg(e order by e.id), '[]') from email_log e where org_id = ${org}) as "emailLog",
       (select coalesce(json_agg(a order by a.id), '[]') from audit_events a where org_id = ${org}) as "auditEvents",
       (select coalesce(json_agg(a order by a.member_id, a.site_id), '[]') from site_assignments a where org_id = ${org}) as "siteAssignments",
+      (select coalesce(json_agg(r order by r.id), '[]') from site_rules r where org_id in (${org}, ${rivalOrgId})) as "siteRules",
+      (select coalesce(json_agg(d order by d.member_id, d.site_id), '[]') from site_decisions d where org_id = ${org}) as "siteDecisions",
+      (select coalesce(json_agg(q order by q.member_id), '[]') from site_access_queue q where org_id = ${org}) as "siteAccessQueue",
       (select coalesce(json_agg(a order by a.id), '[]') from announcements a join sites s on s.id = a.site_id where s.org_id = ${org}) as announcements,
       (select coalesce(json_agg(l order by l.member_id), '[]') from directory_links l where org_id = ${org}) as "directoryLinks",
       (select coalesce(json_agg(g order by g.id), '[]') from directory_groups g where org_id = ${org}) as "directoryGroups",

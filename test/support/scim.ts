@@ -99,7 +99,7 @@ export interface BulkUser {
   userName: string;
   memberId: string;
 }
-export async function directoryUsersInDatabase(h: TestHarness, org: { id: string; domain: string }, count: number, prefix = 'bulk'): Promise<BulkUser[]> {
+export async function directoryUsersInDatabase(h: Pick<TestHarness, 'sql'>, org: { id: string; domain: string }, count: number, prefix = 'bulk'): Promise<BulkUser[]> {
   const rows = await h.sql<BulkUser[]>`
     with m as (
       insert into members (org_id, email, name, source, org_role, status, directory_state)
