@@ -771,6 +771,40 @@ Object.assign(routes, {
       } satisfies RouteFuzz,
     ]),
   ),
+  'POST /admin/members/:id/sites/:siteId/hand-back': {
+    base: formPost((w) => `${memberPage(w)}/sites/${w.siteId}/hand-back`),
+    session: 'member',
+    own: [...memberIdMutations, ...siteIdMutations, ...formToken],
+  },
+  'GET /admin/site-rules': { base: (w) => base('GET', '/admin/site-rules', w), session: 'member' },
+  'POST /admin/site-rules': {
+    base: formPost(() => '/admin/site-rules', (w) => ({ groupId: w.scimGroupId, siteId: w.siteId, role: 'site_member' })),
+    session: 'member',
+    own: [
+      ...formToken,
+      formMutation('invalid rule fields', (w, rng) => [
+        { groupId: w.scimGroupId, siteId: w.siteId, role: rng.pick(['owner', 'SITE_ADMIN', '']) },
+        { groupId: rng.pick([...badIds, rng.uuid(), w.rivalGroupId, w.scimUserId]), siteId: w.siteId, role: 'site_member' },
+        { groupId: w.scimGroupId, siteId: rng.pick([...badIds, rng.uuid(), w.rivalSiteId]), role: 'site_member' },
+        { groupId: w.scimGroupId, siteId: w.ruledSiteId, role: rng.pick(['site_member', 'site_admin']) },
+        { groupId: w.scimGroupId, siteId: w.siteId },
+        { groupId: w.scimGroupId, siteId: w.siteId, role: 'site_member', extra: '1' },
+      ]),
+    ],
+  },
+  ...Object.fromEntries(
+    (['GET', 'POST'] as const).map((method) => [
+      `${method} /admin/site-rules/:id/delete`,
+      {
+        base: method === 'GET' ? (w: World) => base('GET', `/admin/site-rules/${w.ruleId}/delete`, w) : formPost((w) => `/admin/site-rules/${w.ruleId}/delete`),
+        session: 'member',
+        own: [
+          ...(method === 'POST' ? formToken : []),
+          { name: 'not a rule of the org', apply: (d, rng, w) => replaceId(d, w.ruleId, rng.pick([...badIds, rng.uuid(), w.rivalRuleId, w.scimGroupId])) },
+        ],
+      } satisfies RouteFuzz,
+    ]),
+  ),
   'GET /admin/domains': { base: (w) => base('GET', '/admin/domains', w), session: 'member' },
   'GET /admin/domains/status': { base: (w) => base('GET', '/admin/domains/status', w), session: 'member' },
   'POST /admin/domains': {
