@@ -104,12 +104,17 @@ export async function deleteSiteRule(sql: Sql, { orgId, ruleId, actor }: { orgId
   return { rule, queued };
 }
 
-/** Queues every member of the group (once: a member queued already keeps their place). */
+/**
+ * Queues every member of the group (once: a member queued already keeps their place). The update
+ * that changes nothing takes the queued row's lock: when a drain holds it, having read the rules
+ * before this change, the queueing waits for the drain to dequeue and queues the member again,
+ * instead of seeing them queued and letting the drain take them off without this change.
+ */
 export async function queueGroupMembers(tx: Queryable, orgId: string, groupId: string): Promise<number> {
   const rows = await tx`
     insert into site_access_queue (org_id, member_id)
     select org_id, member_id from directory_group_members where group_id = ${groupId} and org_id = ${orgId}
-    on conflict (member_id) do nothing returning member_id`;
+    on conflict (member_id) do update set queued_at = site_access_queue.queued_at returning member_id`;
   return rows.length;
 }
 

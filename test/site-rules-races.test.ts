@@ -1,0 +1,76 @@
+import postgres from 'postgres';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createSql } from '../db/client.ts';
+import { createSiteRule, drainSiteAccessQueue, queueGroupMembers } from '../db/site-rules.ts';
+import { insertMember, insertOrg } from './support/fixtures.ts';
+import { eventually } from './support/temporal.ts';
+
+// Long lock waits: the races below hold a lock on purpose while the other side runs.
+const sql = createSql(inject('databaseUrl'), { max: 6, connection: { lock_timeout: 30_000 } });
+// Not the service's client: a session that holds a lock as long as the test needs.
+const other = postgres(inject('databaseUrl'), { max: 1, onnotice: () => {} });
+afterAll(async () => {
+  await Promise.all([sql.end({ timeout: 1 }), other.end({ timeout: 1 })]);
+});
+
+/** A lock another session holds until `release` is called, taken before this returns. */
+async function holding(lock: (tx: postgres.TransactionSql) => Promise<unknown>) {
+  let release!: () => void;
+  let taken!: () => void;
+  const held = new Promise<void>((resolve) => (taken = resolve));
+  const done = other.begin(async (tx) => {
+    await lock(tx);
+    taken();
+    await new Promise<void>((resolve) => (release = resolve));
+  });
+  await held;
+  return async () => {
+    release();
+    await done;
+  };
+}
+
+/** Until a session waits on a lock for a statement holding `query`. */
+const untilWaiting = (query: string) =>
+  eventually(async () => {
+    const rows = await sql`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like ${`%${query}%`}`;
+    return rows.length > 0 ? true : undefined;
+  });
+
+const sitesOf = async (memberId: string) =>
+  (await sql<{ name: string }[]>`select s.name from site_assignments a join sites s on s.id = a.site_id where a.member_id = ${memberId} order by s.name`).map((s) => s.name);
+
+async function drainAll(orgId: string) {
+  while ((await drainSiteAccessQueue(sql, { orgId, limit: 200 })).taken > 0);
+}
+
+describe('site-access rules under races', () => {
+  it('a rule created while a drain holds its member keeps the member queued, so the new rule reaches them', async () => {
+    const org = await insertOrg(sql);
+    const member = await insertMember(sql, org.id, `m@${org.slug}.test`);
+    const [x]: [{ id: string }] = await sql`insert into sites (org_id, name) values (${org.id}, 'X') returning id`;
+    const [y]: [{ id: string }] = await sql`insert into sites (org_id, name) values (${org.id}, 'Y') returning id`;
+    const [g1]: [{ id: string }] = await sql`insert into directory_groups (org_id, display_name) values (${org.id}, 'G1') returning id`;
+    const [g2]: [{ id: string }] = await sql`insert into directory_groups (org_id, display_name) values (${org.id}, 'G2') returning id`;
+    await sql`insert into directory_group_members (org_id, group_id, member_id) values (${org.id}, ${g1.id}, ${member.id}), (${org.id}, ${g2.id}, ${member.id})`;
+    await sql.begin(async (tx) => {
+      await tx`insert into site_rules (org_id, group_id, site_id, site_role, created_by) values (${org.id}, ${g1.id}, ${x.id}, 'site_member', 'operator')`;
+      await queueGroupMembers(tx, org.id, g1.id);
+    });
+
+    // The drain has taken the member and read the rules, and is held while it writes X.
+    const releaseX = await holding((tx) => tx`select 1 from sites where id = ${x.id} for update`);
+    const drain = drainSiteAccessQueue(sql, { orgId: org.id, limit: 200 });
+    await untilWaiting('insert into site_assignments');
+    // Meanwhile a rule for the member's other group commits (or waits for the drain: either is right).
+    let settled = false;
+    const create = createSiteRule(sql, { orgId: org.id, groupId: g2.id, siteId: y.id, role: 'site_member', actor: 'operator' }).finally(() => (settled = true));
+    await eventually(async () => (settled || (await sql`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%insert into site_access_queue%'`).length > 0 ? true : undefined));
+    await releaseX();
+    await drain;
+    expect((await create).queued).toBeLessThanOrEqual(1);
+
+    await drainAll(org.id);
+    expect(await sitesOf(member.id)).toEqual(['X', 'Y']);
+  });
+});
