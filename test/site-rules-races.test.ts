@@ -1,16 +1,20 @@
 import postgres from 'postgres';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createSql } from '../db/client.ts';
+import { patchDirectoryGroup } from '../db/directory-groups.ts';
 import { createSiteRule, drainSiteAccessQueue, queueGroupMembers } from '../db/site-rules.ts';
 import { insertMember, insertOrg } from './support/fixtures.ts';
-import { eventually } from './support/temporal.ts';
+import { directoryUsersInDatabase } from './support/scim.ts';
+import { eventually, type TestHarness } from './support/temporal.ts';
 
 // Long lock waits: the races below hold a lock on purpose while the other side runs.
 const sql = createSql(inject('databaseUrl'), { max: 6, connection: { lock_timeout: 30_000 } });
 // Not the service's client: a session that holds a lock as long as the test needs.
 const other = postgres(inject('databaseUrl'), { max: 1, onnotice: () => {} });
+// The service's own client, with its lock timeout.
+const service = createSql(inject('databaseUrl'), { max: 10 });
 afterAll(async () => {
-  await Promise.all([sql.end({ timeout: 1 }), other.end({ timeout: 1 })]);
+  await Promise.all([sql.end({ timeout: 1 }), other.end({ timeout: 1 }), service.end({ timeout: 1 })]);
 });
 
 /** A lock another session holds until `release` is called, taken before this returns. */
@@ -72,5 +76,25 @@ describe('site-access rules under races', () => {
 
     await drainAll(org.id);
     expect(await sitesOf(member.id)).toEqual(['X', 'Y']);
+  });
+
+  it('SCIM PATCHes of several groups with rules over the same members all succeed at once, each member with every site', { timeout: 60_000 }, async () => {
+    const org = await insertOrg(sql);
+    const people = await directoryUsersInDatabase({ sql } as TestHarness, { id: org.id, domain: `${org.slug}.test` }, 100, 'overlap');
+    const groups = await Promise.all(
+      ['A', 'B', 'C', 'D', 'E', 'F'].map(async (name) => {
+        const [site]: [{ id: string }] = await sql`insert into sites (org_id, name) values (${org.id}, ${name}) returning id`;
+        const [group]: [{ id: string }] = await sql`insert into directory_groups (org_id, display_name) values (${org.id}, ${name}) returning id`;
+        await sql`insert into site_rules (org_id, group_id, site_id, site_role, created_by) values (${org.id}, ${group.id}, ${site.id}, 'site_member', 'operator')`;
+        return group.id;
+      }),
+    );
+    const actor = { orgId: org.id, orgSlug: org.slug, tokenId: 'test' };
+    // Entra's order: the users as the directory lists them, not by id.
+    const ids = people.map((p) => p.id).reverse();
+    const writes = await Promise.allSettled(groups.map((id) => patchDirectoryGroup(service, actor, id, () => [{ kind: 'addMembers', ids }])));
+    expect(writes.filter((w) => w.status === 'rejected').map((w) => String((w as PromiseRejectedResult).reason))).toEqual([]);
+    const [{ n }]: [{ n: number }] = await sql`select count(*)::int as n from site_assignments where org_id = ${org.id}`;
+    expect(n).toBe(600);
   });
 });
