@@ -2,7 +2,8 @@ import postgres from 'postgres';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createSql } from '../db/client.ts';
 import { patchDirectoryGroup } from '../db/directory-groups.ts';
-import { createSiteRule, drainSiteAccessQueue, queueGroupMembers } from '../db/site-rules.ts';
+import { unassignSite } from '../db/site-assignments.ts';
+import { createSiteRule, deleteSiteRule, drainSiteAccessQueue, queueGroupMembers } from '../db/site-rules.ts';
 import { insertMember, insertOrg } from './support/fixtures.ts';
 import { directoryUsersInDatabase } from './support/scim.ts';
 import { eventually, type TestHarness } from './support/temporal.ts';
@@ -96,5 +97,20 @@ describe('site-access rules under races', () => {
     expect(writes.filter((w) => w.status === 'rejected').map((w) => String((w as PromiseRejectedResult).reason))).toEqual([]);
     const [{ n }]: [{ n: number }] = await sql`select count(*)::int as n from site_assignments where org_id = ${org.id}`;
     expect(n).toBe(600);
+  });
+
+  it('an admin\'s removal that meets a rule change still being worked out says the site went when it did', async () => {
+    const org = await insertOrg(sql);
+    const member = await insertMember(sql, org.id, `m@${org.slug}.test`);
+    const [x]: [{ id: string }] = await sql`insert into sites (org_id, name) values (${org.id}, 'X') returning id`;
+    const [g]: [{ id: string }] = await sql`insert into directory_groups (org_id, display_name) values (${org.id}, 'G') returning id`;
+    await sql`insert into directory_group_members (org_id, group_id, member_id) values (${org.id}, ${g.id}, ${member.id})`;
+    const { rule } = await createSiteRule(sql, { orgId: org.id, groupId: g.id, siteId: x.id, role: 'site_member', actor: 'operator' });
+    await drainAll(org.id);
+    expect(await sitesOf(member.id)).toEqual(['X']);
+    // The rule is deleted and its run has not reached the member yet: they still have X when the admin removes it.
+    await deleteSiteRule(sql, { orgId: org.id, ruleId: rule.id, actor: 'operator' });
+    const removed = await unassignSite(sql, { orgId: org.id, memberId: member.id, actor: 'operator' }, x.id);
+    expect(removed).toMatchObject({ changed: true, hadSites: true, hasSites: false, sites: [] });
   });
 });
