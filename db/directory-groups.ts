@@ -269,12 +269,19 @@ export function replaceDirectoryGroup(sql: Sql, actor: DirectoryActor, id: strin
 
 /**
  * DELETE /Groups/{id}: the group, its memberships and its rules go; the audit log keeps who was in
- * it. Its members are queued when it had rules, to lose what those alone gave; returns how many.
+ * it and, as a rule deleted by an admin is, each rule that went with it. Its members are queued
+ * when it had rules, to lose what those alone gave; returns how many.
  */
 export function deleteDirectoryGroup(sql: Sql, actor: DirectoryActor, id: string): Promise<{ queued: number }> {
   return writeTransaction(sql, async (tx) => {
     const group = await lockGroup(tx, actor.orgId, id);
     const queued = (await hasRules(tx, group.id)) ? await queueGroupMembers(tx, actor.orgId, group.id) : 0;
+    const rules: { ruleId: string; siteId: string; siteName: string; role: string }[] = await tx`
+      delete from site_rules r using sites s where r.group_id = ${group.id} and s.id = r.site_id
+      returning r.id as "ruleId", r.site_id as "siteId", s.name as "siteName", r.site_role as role`;
+    for (const rule of rules) {
+      await audit(tx, actor, 'site_rule.deleted', { ...rule, groupId: group.id, groupName: group.displayName, queued, groupDeleted: true });
+    }
     const removed = await removeMembers(tx, group.id, 'all');
     await tx`delete from directory_groups where id = ${group.id}`;
     await audit(tx, actor, 'directory.group_deleted', { groupId: group.id, displayName: group.displayName, externalId: group.externalId, removed });

@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createSql } from '../db/client.ts';
-import { patchDirectoryGroup } from '../db/directory-groups.ts';
+import { deleteDirectoryGroup, patchDirectoryGroup } from '../db/directory-groups.ts';
 import { unassignSite } from '../db/site-assignments.ts';
 import { createSiteRule, deleteSiteRule, drainSiteAccessQueue, queueGroupMembers } from '../db/site-rules.ts';
 import { insertMember, insertOrg } from './support/fixtures.ts';
@@ -49,7 +49,7 @@ async function drainAll(orgId: string) {
   while ((await drainSiteAccessQueue(sql, { orgId, limit: 200 })).taken > 0);
 }
 
-describe('site-access rules under races', () => {
+describe('site-access rules at their edges: races, answers and audit', () => {
   it('a rule created while a drain holds its member keeps the member queued, so the new rule reaches them', async () => {
     const org = await insertOrg(sql);
     const member = await insertMember(sql, org.id, `m@${org.slug}.test`);
@@ -112,5 +112,17 @@ describe('site-access rules under races', () => {
     await deleteSiteRule(sql, { orgId: org.id, ruleId: rule.id, actor: 'operator' });
     const removed = await unassignSite(sql, { orgId: org.id, memberId: member.id, actor: 'operator' }, x.id);
     expect(removed).toMatchObject({ changed: true, hadSites: true, hasSites: false, sites: [] });
+  });
+
+  it('a group deleted by the directory leaves a deletion in the audit log for each of its rules', async () => {
+    const org = await insertOrg(sql);
+    const [x]: [{ id: string }] = await sql`insert into sites (org_id, name) values (${org.id}, 'X') returning id`;
+    const [g]: [{ id: string }] = await sql`insert into directory_groups (org_id, display_name) values (${org.id}, 'Leaving Group') returning id`;
+    const { rule } = await createSiteRule(sql, { orgId: org.id, groupId: g.id, siteId: x.id, role: 'site_admin', actor: 'operator' });
+    await deleteDirectoryGroup(sql, { orgId: org.id, orgSlug: org.slug, tokenId: 'tok' }, g.id);
+    const events = await sql`select actor, data from audit_events where org_id = ${org.id} and type = 'site_rule.deleted'`;
+    expect(events).toEqual([
+      { actor: 'scim:tok', data: { ruleId: rule.id, groupId: g.id, groupName: 'Leaving Group', siteId: x.id, siteName: 'X', role: 'site_admin', queued: 0, groupDeleted: true } },
+    ]);
   });
 });
