@@ -105,12 +105,19 @@ export async function deleteSiteRule(sql: Sql, { orgId, ruleId, actor }: { orgId
 }
 
 /**
- * Queues every member of the group (once: a member queued already keeps their place). The update
- * that changes nothing takes the queued row's lock: when a drain holds it, having read the rules
- * before this change, the queueing waits for the drain to dequeue and queues the member again,
- * instead of seeing them queued and letting the drain take them off without this change.
+ * Queues every member of the group (once: a member queued already keeps their place), and counts
+ * them all. A member queued already may be in a drain's batch, its rules read before this change:
+ * their row is locked here until that batch commits and dequeues them, and they are queued again,
+ * so the change is not lost. The rows are locked from the end of the queue that drains reach last,
+ * so this meets the drains once (waiting for the batches they hold at that moment) instead of
+ * again at every batch they take; the rows it holds are skipped by drains and left to the run
+ * this change starts.
  */
 export async function queueGroupMembers(tx: Queryable, orgId: string, groupId: string): Promise<number> {
+  await tx`
+    select 1 from site_access_queue
+    where member_id in (select member_id from directory_group_members where group_id = ${groupId} and org_id = ${orgId})
+    order by queued_at desc, member_id desc for update`;
   const rows = await tx`
     insert into site_access_queue (org_id, member_id)
     select org_id, member_id from directory_group_members where group_id = ${groupId} and org_id = ${orgId}

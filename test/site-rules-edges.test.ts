@@ -70,7 +70,7 @@ describe('site-access rules at their edges: races, answers and audit', () => {
     // Meanwhile a rule for the member's other group commits (or waits for the drain: either is right).
     let settled = false;
     const create = createSiteRule(sql, { orgId: org.id, groupId: g2.id, siteId: y.id, role: 'site_member', actor: 'operator' }).finally(() => (settled = true));
-    await eventually(async () => (settled || (await sql`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%insert into site_access_queue%'`).length > 0 ? true : undefined));
+    await eventually(async () => (settled || (await sql`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%from site_access_queue%'`).length > 0 ? true : undefined));
     await releaseX();
     await drain;
     expect((await create).queued).toBeLessThanOrEqual(1);
@@ -124,5 +124,26 @@ describe('site-access rules at their edges: races, answers and audit', () => {
     expect(events).toEqual([
       { actor: 'scim:tok', data: { ruleId: rule.id, groupId: g.id, groupName: 'Leaving Group', siteId: x.id, siteName: 'X', role: 'site_admin', queued: 0, groupDeleted: true } },
     ]);
+  });
+
+  it('a second rule over a large group whose first rule is being drained answers at once, and every member gets both sites', { timeout: 60_000 }, async () => {
+    const org = await insertOrg(sql);
+    const people = await directoryUsersInDatabase({ sql } as TestHarness, { id: org.id, domain: `${org.slug}.test` }, 3_000, 'large');
+    const [group]: [{ id: string }] = await sql`insert into directory_groups (org_id, display_name) values (${org.id}, 'Large') returning id`;
+    await sql`insert into directory_group_members (org_id, group_id, member_id) select ${org.id}, ${group.id}, unnest(${people.map((p) => p.memberId)}::uuid[])`;
+    const [x]: [{ id: string }] = await sql`insert into sites (org_id, name) values (${org.id}, 'X') returning id`;
+    const [y]: [{ id: string }] = await sql`insert into sites (org_id, name) values (${org.id}, 'Y') returning id`;
+    await createSiteRule(service, { orgId: org.id, groupId: group.id, siteId: x.id, role: 'site_member', actor: 'operator' });
+    // Two runs at once (the api's and the schedule's), well into the queue.
+    const drains = [drainAll(org.id), drainAll(org.id)];
+    await eventually(async () => ((await sql`select count(*)::int as n from site_assignments where site_id = ${x.id}`)[0]!.n >= 400 ? true : undefined));
+    const started = performance.now();
+    // The service's client: its statement and lock timeouts hold.
+    expect((await createSiteRule(service, { orgId: org.id, groupId: group.id, siteId: y.id, role: 'site_member', actor: 'operator' })).queued).toBe(3_000);
+    console.log(`site rules: a second rule over 3,000 members being drained answered in ${Math.round(performance.now() - started)} ms`);
+    await Promise.all(drains);
+    await drainAll(org.id);
+    const counts = await sql`select s.name, count(*)::int as n from site_assignments a join sites s on s.id = a.site_id where a.org_id = ${org.id} group by s.name order by s.name`;
+    expect(counts).toEqual([{ name: 'X', n: 3_000 }, { name: 'Y', n: 3_000 }]);
   });
 });
