@@ -151,8 +151,3 @@ export async function drainSiteAccessQueue(sql: Sql, { orgId, limit }: { orgId?:
     return { taken: rows.length, flips };
   }) as Promise<DrainedBatch>);
 }
-
-/** Organisations with members queued for longer than `olderThanMs`: a drain that was never started or died. */
-export const orgsWithQueuedSiteAccess = (sql: Queryable, olderThanMs: number) => sql<{ orgId: string; orgSlug: string }[]>`
-  select distinct o.id as "orgId", o.slug as "orgSlug" from site_access_queue q join organisations o on o.id = q.org_id
-  where q.queued_at < now() - make_interval(secs => ${olderThanMs / 1000})`;
