@@ -8,12 +8,12 @@
  * writes no audit event, so a directory's retried or repeated request is harmless. A member id that
  * is not a User of the token's organisation refuses the whole request (400), and nothing is written.
  *
- * Locks: the group row, then, when the group has rules, the joining members FOR UPDATE in id order
- * (before the membership's foreign key takes its KEY SHARE lock on them), then the changed members
- * FOR UPDATE in id order to work out their sites in the same transaction (db/site-assignments.ts).
- * User writes lock a member FOR UPDATE and never touch a group. Two group writes over the same
- * members may still meet in a deadlock (a PATCH whose operations add members out of id order),
- * which PostgreSQL breaks by aborting one; it is run again (writeTransaction).
+ * Locks: the group row, then, when the group has rules, every member the request adds FOR UPDATE
+ * in id order (before the membership's foreign key takes its KEY SHARE lock on them), then the
+ * changed members FOR UPDATE in id order to work out their sites in the same transaction
+ * (db/site-assignments.ts). User writes lock a member FOR UPDATE and never touch a group. Two
+ * group writes over the same members may still meet in a deadlock (one removing members the other
+ * locks later), which PostgreSQL breaks by aborting one; it is run again (writeTransaction).
  */
 import { invalidValue, ScimError, uniqueness } from '../domain/scim/errors.ts';
 import type { Filter } from '../domain/scim/filter.ts';
@@ -114,16 +114,8 @@ async function checkUnique(tx: Queryable, orgId: string, group: Pick<GroupResour
   throw uniqueness(`A Group with ${which.slice(0, 300)} already exists in this directory.`);
 }
 
-/**
- * `ruled`: the group has rules, so the joiners' sites are worked out in this transaction under
- * their row locks. Those are taken first, in id order: the memberships' foreign keys would
- * otherwise take KEY SHARE locks that another group's write also holds, and each would then wait
- * for the other to give them up before it could lock the member (a deadlock every time two
- * groups with rules take the same users at once).
- */
-async function addMembers(tx: Queryable, orgId: string, groupId: string, memberIds: string[], ruled: boolean): Promise<string[]> {
+async function addMembers(tx: Queryable, orgId: string, groupId: string, memberIds: string[]): Promise<string[]> {
   if (memberIds.length === 0) return [];
-  if (ruled) await tx`select 1 from members where id = any(${memberIds}::uuid[]) order by id for update`;
   const rows: { memberId: string }[] = await tx`
     insert into directory_group_members (org_id, group_id, member_id)
     select ${orgId}, ${groupId}, m from unnest(${memberIds}::uuid[]) with ordinality as x(m, n) order by n
@@ -140,12 +132,12 @@ async function removeMembers(tx: Queryable, groupId: string, memberIds: string[]
 }
 
 /** Replaces the live Users' memberships; those of deleted Users are not the directory's to list, and stay. */
-async function replaceMembers(tx: Queryable, orgId: string, groupId: string, memberIds: string[], ruled: boolean) {
+async function replaceMembers(tx: Queryable, orgId: string, groupId: string, memberIds: string[]) {
   const rows: { memberId: string }[] = await tx`
     delete from directory_group_members gm using directory_links l
     where gm.group_id = ${groupId} and l.member_id = gm.member_id and l.deleted_at is null and gm.member_id <> all(${memberIds}::uuid[])
     returning gm.member_id as "memberId"`;
-  return { removed: rows.map((r) => r.memberId), added: await addMembers(tx, orgId, groupId, memberIds, ruled) };
+  return { removed: rows.map((r) => r.memberId), added: await addMembers(tx, orgId, groupId, memberIds) };
 }
 
 const readGroup = async (tx: Queryable, id: string, members = true): Promise<StoredGroup> => {
@@ -160,7 +152,7 @@ export function createDirectoryGroup(sql: Sql, actor: DirectoryActor, group: Gro
     const memberIds = await resolveMembers(tx, actor.orgId, group.members);
     const [{ id }]: [{ id: string }] = await tx`
       insert into directory_groups (org_id, display_name, external_id) values (${actor.orgId}, ${group.displayName}, ${group.externalId}) returning id`;
-    const added = await addMembers(tx, actor.orgId, id, memberIds, false);
+    const added = await addMembers(tx, actor.orgId, id, memberIds);
     await audit(tx, actor, 'directory.group_created', { groupId: id, displayName: group.displayName, externalId: group.externalId, added });
     return readGroup(tx, id);
   });
@@ -185,7 +177,7 @@ interface Changed {
  * Name, externalId and memberships as changes, applied in order; an audit event only if something
  * changed. Returns the members who joined or left.
  */
-async function applyChanges(tx: Queryable, actor: DirectoryActor, group: GroupRow, changes: readonly GroupChange[], ruled: boolean): Promise<string[]> {
+async function applyChanges(tx: Queryable, actor: DirectoryActor, group: GroupRow, changes: readonly GroupChange[]): Promise<string[]> {
   const changed: Changed = { added: [], removed: [] };
   const memberChange = (added: string[], removed: string[]) => {
     // Added then removed in one request (or the reverse) is no change at all.
@@ -203,7 +195,7 @@ async function applyChanges(tx: Queryable, actor: DirectoryActor, group: GroupRo
         externalId = change.externalId;
         break;
       case 'addMembers':
-        memberChange(await addMembers(tx, actor.orgId, group.id, await resolveMembers(tx, actor.orgId, change.ids), ruled), []);
+        memberChange(await addMembers(tx, actor.orgId, group.id, await resolveMembers(tx, actor.orgId, change.ids)), []);
         break;
       case 'removeMembers':
         memberChange([], await removeMembers(tx, group.id, await resolveMembers(tx, actor.orgId, change.ids, { deletedToo: true })));
@@ -212,7 +204,7 @@ async function applyChanges(tx: Queryable, actor: DirectoryActor, group: GroupRo
         memberChange([], await removeMembers(tx, group.id, 'all'));
         break;
       case 'replaceMembers': {
-        const { added, removed } = await replaceMembers(tx, actor.orgId, group.id, await resolveMembers(tx, actor.orgId, change.ids), ruled);
+        const { added, removed } = await replaceMembers(tx, actor.orgId, group.id, await resolveMembers(tx, actor.orgId, change.ids));
         memberChange(added, removed);
         break;
       }
@@ -229,6 +221,18 @@ async function applyChanges(tx: Queryable, actor: DirectoryActor, group: GroupRo
   await tx`update directory_groups set display_name = ${displayName}, external_id = ${externalId}, updated_at = now() where id = ${group.id}`;
   await audit(tx, actor, 'directory.group_updated', { groupId: group.id, displayName, ...changed });
   return [...changed.added, ...changed.removed];
+}
+
+/**
+ * The group has rules, so the joiners' sites are worked out in this transaction under their row
+ * locks: those of every member the request adds are taken first, in id order. The memberships'
+ * foreign keys would otherwise take KEY SHARE locks that another group's write also holds, and
+ * each would then wait for the other to give them up before it could lock the member (a deadlock
+ * every time two groups with rules take the same users at once).
+ */
+async function lockJoiners(tx: Queryable, orgId: string, changes: readonly GroupChange[]) {
+  const joining = await resolveMembers(tx, orgId, changes.flatMap((c) => (c.kind === 'addMembers' || c.kind === 'replaceMembers' ? c.ids : [])));
+  if (joining.length > 0) await tx`select 1 from members where id = any(${joining}::uuid[]) order by id for update`;
 }
 
 const hasRules = async (tx: Queryable, groupId: string) => (await tx`select 1 from site_rules where group_id = ${groupId} limit 1`).length > 0;
@@ -251,7 +255,9 @@ export function patchDirectoryGroup(
     const group = await lockGroup(tx, actor.orgId, id);
     // Rules of the group are created and deleted under its row's lock, which this write holds.
     const ruled = await hasRules(tx, group.id);
-    const moved = await applyChanges(tx, actor, group, changes(group), ruled);
+    const list = changes(group);
+    if (ruled) await lockJoiners(tx, actor.orgId, list);
+    const moved = await applyChanges(tx, actor, group, list);
     // Joining grants the rules' sites at once, leaving takes away what no other rule or decision gives.
     const flips = moved.length > 0 && ruled ? await reconcileSiteAccess(tx, actor.orgId, moved, `scim:${actor.tokenId}`) : [];
     return { group: await readGroup(tx, group.id, members), flips };

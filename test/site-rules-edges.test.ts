@@ -95,6 +95,11 @@ describe('site-access rules at their edges: races, answers and audit', () => {
     const ids = people.map((p) => p.id).reverse();
     const writes = await Promise.allSettled(groups.map((id) => patchDirectoryGroup(service, actor, id, () => [{ kind: 'addMembers', ids }])));
     expect(writes.filter((w) => w.status === 'rejected').map((w) => String((w as PromiseRejectedResult).reason))).toEqual([]);
+    // Entra may send one operation per member, in an order of its own.
+    const shuffled = () => ids.map((id) => ({ id, key: Math.random() })).sort((a, b) => a.key - b.key).map((x) => x.id);
+    await Promise.all(groups.map((id) => patchDirectoryGroup(service, actor, id, () => [{ kind: 'removeAllMembers' }])));
+    const oneByOne = await Promise.allSettled(groups.map((id) => patchDirectoryGroup(service, actor, id, () => shuffled().map((one) => ({ kind: 'addMembers' as const, ids: [one] })))));
+    expect(oneByOne.filter((w) => w.status === 'rejected').map((w) => String((w as PromiseRejectedResult).reason))).toEqual([]);
     const [{ n }]: [{ n: number }] = await sql`select count(*)::int as n from site_assignments where org_id = ${org.id}`;
     expect(n).toBe(600);
   });
