@@ -8,11 +8,12 @@
  * writes no audit event, so a directory's retried or repeated request is harmless. A member id that
  * is not a User of the token's organisation refuses the whole request (400), and nothing is written.
  *
- * Locks: the group row, then (through the membership's foreign key) a KEY SHARE lock on each member
- * row, then, when the group has rules, the changed members FOR UPDATE in id order to work out their
- * sites in the same transaction (db/site-assignments.ts). User writes lock a member FOR UPDATE and
- * never touch a group. Two group writes over the same members may still meet in a deadlock, which
- * PostgreSQL breaks by aborting one; it is run again (writeTransaction).
+ * Locks: the group row, then, when the group has rules, every member the request adds FOR UPDATE
+ * in id order (before the membership's foreign key takes its KEY SHARE lock on them), then the
+ * changed members FOR UPDATE in id order to work out their sites in the same transaction
+ * (db/site-assignments.ts). User writes lock a member FOR UPDATE and never touch a group. Two
+ * group writes over the same members may still meet in a deadlock (one removing members the other
+ * locks later), which PostgreSQL breaks by aborting one; it is run again (writeTransaction).
  */
 import { invalidValue, ScimError, uniqueness } from '../domain/scim/errors.ts';
 import type { Filter } from '../domain/scim/filter.ts';
@@ -222,6 +223,18 @@ async function applyChanges(tx: Queryable, actor: DirectoryActor, group: GroupRo
   return [...changed.added, ...changed.removed];
 }
 
+/**
+ * The group has rules, so the joiners' sites are worked out in this transaction under their row
+ * locks: those of every member the request adds are taken first, in id order. The memberships'
+ * foreign keys would otherwise take KEY SHARE locks that another group's write also holds, and
+ * each would then wait for the other to give them up before it could lock the member (a deadlock
+ * every time two groups with rules take the same users at once).
+ */
+async function lockJoiners(tx: Queryable, orgId: string, changes: readonly GroupChange[]) {
+  const joining = await resolveMembers(tx, orgId, changes.flatMap((c) => (c.kind === 'addMembers' || c.kind === 'replaceMembers' ? c.ids : [])));
+  if (joining.length > 0) await tx`select 1 from members where id = any(${joining}::uuid[]) order by id for update`;
+}
+
 const hasRules = async (tx: Queryable, groupId: string) => (await tx`select 1 from site_rules where group_id = ${groupId} limit 1`).length > 0;
 
 /** A group write, and the members whose site access began or ended with it (to tell Temporal after the commit). */
@@ -240,9 +253,13 @@ export function patchDirectoryGroup(
 ): Promise<GroupWrite> {
   return writeTransaction(sql, async (tx) => {
     const group = await lockGroup(tx, actor.orgId, id);
-    const moved = await applyChanges(tx, actor, group, changes(group));
+    // Rules of the group are created and deleted under its row's lock, which this write holds.
+    const ruled = await hasRules(tx, group.id);
+    const list = changes(group);
+    if (ruled) await lockJoiners(tx, actor.orgId, list);
+    const moved = await applyChanges(tx, actor, group, list);
     // Joining grants the rules' sites at once, leaving takes away what no other rule or decision gives.
-    const flips = moved.length > 0 && (await hasRules(tx, group.id)) ? await reconcileSiteAccess(tx, actor.orgId, moved, `scim:${actor.tokenId}`) : [];
+    const flips = moved.length > 0 && ruled ? await reconcileSiteAccess(tx, actor.orgId, moved, `scim:${actor.tokenId}`) : [];
     return { group: await readGroup(tx, group.id, members), flips };
   });
 }
@@ -258,12 +275,19 @@ export function replaceDirectoryGroup(sql: Sql, actor: DirectoryActor, id: strin
 
 /**
  * DELETE /Groups/{id}: the group, its memberships and its rules go; the audit log keeps who was in
- * it. Its members are queued when it had rules, to lose what those alone gave; returns how many.
+ * it and, as a rule deleted by an admin is, each rule that went with it. Its members are queued
+ * when it had rules, to lose what those alone gave; returns how many.
  */
 export function deleteDirectoryGroup(sql: Sql, actor: DirectoryActor, id: string): Promise<{ queued: number }> {
   return writeTransaction(sql, async (tx) => {
     const group = await lockGroup(tx, actor.orgId, id);
     const queued = (await hasRules(tx, group.id)) ? await queueGroupMembers(tx, actor.orgId, group.id) : 0;
+    const rules: { ruleId: string; siteId: string; siteName: string; role: string }[] = await tx`
+      delete from site_rules r using sites s where r.group_id = ${group.id} and s.id = r.site_id
+      returning r.id as "ruleId", r.site_id as "siteId", s.name as "siteName", r.site_role as role`;
+    for (const rule of rules) {
+      await audit(tx, actor, 'site_rule.deleted', { ...rule, groupId: group.id, groupName: group.displayName, queued, groupDeleted: true });
+    }
     const removed = await removeMembers(tx, group.id, 'all');
     await tx`delete from directory_groups where id = ${group.id}`;
     await audit(tx, actor, 'directory.group_deleted', { groupId: group.id, displayName: group.displayName, externalId: group.externalId, removed });

@@ -188,7 +188,8 @@ function decideSites(
     for (const change of changes) await writeDecision(tx, target, change);
     const [flip] = await reconcileSiteAccess(tx, target.orgId, [target.memberId], target.actor);
     const sites = await memberSites(tx, target.memberId);
-    const changed = changes.length > 0;
+    // A change of rules still queued for the member is applied here too: the answer says so.
+    const changed = changes.length > 0 || JSON.stringify(sites) !== JSON.stringify(before);
     return { changed, hadSites: flip?.hadSites ?? before.length > 0, hasSites: flip?.hasSites ?? sites.length > 0, sites };
   }) as Promise<SiteAccessChange>);
 }

@@ -105,13 +105,19 @@ export async function deleteSiteRule(sql: Sql, { orgId, ruleId, actor }: { orgId
 }
 
 /**
- * Queues every member of the group (once: a member queued already keeps their place). A member's
- * queue row is updated, not skipped, when it is there: the update waits for a drain that holds the
- * row and may have read the rules before this change, and queues the member again once that drain
- * took them off; skipping it would leave them worked out without this change and no longer queued.
- * In member order, so two rule changes over the same members wait for each other instead of deadlocking.
+ * Queues every member of the group (once: a member queued already keeps their place), and counts
+ * them all. A member queued already may be in a drain's batch, its rules read before this change:
+ * their row is locked here until that batch commits and dequeues them, and they are queued again,
+ * so the change is not lost. The rows are locked from the end of the queue that drains reach last,
+ * so this meets the drains once (waiting for the batches they hold at that moment) instead of
+ * again at every batch they take; the rows it holds are skipped by drains and left to the run
+ * this change starts.
  */
 export async function queueGroupMembers(tx: Queryable, orgId: string, groupId: string): Promise<number> {
+  await tx`
+    select 1 from site_access_queue
+    where member_id in (select member_id from directory_group_members where group_id = ${groupId} and org_id = ${orgId})
+    order by queued_at desc, member_id desc for update`;
   const rows = await tx`
     insert into site_access_queue (org_id, member_id)
     select org_id, member_id from directory_group_members where group_id = ${groupId} and org_id = ${orgId} order by member_id
@@ -145,8 +151,3 @@ export async function drainSiteAccessQueue(sql: Sql, { orgId, limit }: { orgId?:
     return { taken: rows.length, flips };
   }) as Promise<DrainedBatch>);
 }
-
-/** Organisations with members queued for longer than `olderThanMs`: a drain that was never started or died. */
-export const orgsWithQueuedSiteAccess = (sql: Queryable, olderThanMs: number) => sql<{ orgId: string; orgSlug: string }[]>`
-  select distinct o.id as "orgId", o.slug as "orgSlug" from site_access_queue q join organisations o on o.id = q.org_id
-  where q.queued_at < now() - make_interval(secs => ${olderThanMs / 1000})`;
