@@ -6,8 +6,8 @@ import type { DirectoryState, StatusOverride } from '../domain/lifecycle.ts';
 import { LastOrgAdminError } from '../domain/member-errors.ts';
 import type { MemberRef, MemberStatus, OrgRole } from '../domain/member.ts';
 import { disablesLastActiveAdmin } from '../domain/org-roles.ts';
-import { reminderDueAt, siteAccessAnnouncement } from '../db/site-access.ts';
-import { reconcileSiteAccess, type SiteAccessFlip } from '../db/site-assignments.ts';
+import { siteAccessAnnouncement } from '../db/site-access.ts';
+import { reconcileSiteAccess } from '../db/site-assignments.ts';
 import type { ReminderPolicy } from '../domain/reminders.ts';
 import type { TemporalPorts } from './ports.ts';
 import { ValidationError } from './errors.ts';
@@ -30,7 +30,7 @@ export interface StatusProjection extends MemberRef {
 /** The failure type the lifecycle's admin updates answer with; api/ maps it back to LastOrgAdminError. */
 export const LAST_ORG_ADMIN = 'LastOrgAdminError';
 
-export function memberStatusActivities(sql: Sql, policy: ReminderPolicy, temporal: Pick<TemporalPorts, 'nudgeReminders' | 'announceSiteAccess'>) {
+export function memberStatusActivities(sql: Sql, policy: ReminderPolicy, temporal: Pick<TemporalPorts, 'announceSiteAccess'>) {
   return {
     /**
      * Projects one status decision in one transaction: status, directory state and override on the
@@ -38,22 +38,18 @@ export function memberStatusActivities(sql: Sql, policy: ReminderPolicy, tempora
      * the member is disabled or the row flips, and the audit event. Idempotent: the lifecycle applies
      * decisions one at a time, the row is set to values (not changed by deltas), the event is keyed
      * by the decision's number, and a retry after a commit finds the row flipped already and revokes
-     * nothing a re-enabled member signed in with since. A re-enabled member who waits for a site is
-     * then announced to the org's reminders with their due time; a repeated nudge at worst makes
-     * them try a digest that finds nothing due. A re-enable also works the member's sites out
-     * again from the site-access rules and decisions of now (kept as they were while disabled);
-     * when that begins or ends their wait, the lifecycle is told too.
+     * nothing a re-enabled member signed in with since. A re-enable also works the member's sites
+     * out again from the site-access rules and decisions of now (kept as they were while disabled).
+     * Then their site access is announced: the lifecycle's search attributes follow, and a member
+     * who waits for a site reaches the org's reminders with their due time. Always on a re-enable,
+     * not only when it changed their sites, so a retry after a failed call still tells; a repeated
+     * announcement changes nothing, a repeated nudge at worst tries a digest that finds nothing due.
      */
     async projectMemberStatus(p: StatusProjection): Promise<void> {
-      const flips = await project(sql, p).catch(refuseBrokenConstraint);
+      await project(sql, p).catch(refuseBrokenConstraint);
       if (p.previous !== 'disabled' || p.status !== 'active') return;
-      if (flips.length > 0) {
-        const change = await siteAccessAnnouncement(sql, p.orgId, p.memberId, policy);
-        if (change) await temporal.announceSiteAccess(p, change);
-        return;
-      }
-      const dueAt = await reminderDueAt(sql, p.orgId, p.memberId, policy);
-      if (dueAt) await temporal.nudgeReminders({ orgId: p.orgId, orgSlug: p.orgSlug }, { dueAt });
+      const change = await siteAccessAnnouncement(sql, p.orgId, p.memberId, policy);
+      if (change) await temporal.announceSiteAccess(p, change);
     },
   };
 }
@@ -74,8 +70,8 @@ function project(sql: Sql, p: StatusProjection) {
       await tx`update sessions set revoked_at = now() where member_id = ${p.memberId} and revoked_at is null`;
     }
     if (p.audit) await insertAuditEvent(tx, { orgId: p.orgId, memberId: p.memberId, ...p.audit, idempotencyKey: p.idempotencyKey });
-    return row.status === 'disabled' && p.status === 'active' ? reconcileSiteAccess(tx, p.orgId, [p.memberId], 'system:site-rules') : [];
-  }) as Promise<SiteAccessFlip[]>;
+    if (row.status === 'disabled' && p.status === 'active') await reconcileSiteAccess(tx, p.orgId, [p.memberId], 'system:site-rules');
+  });
 }
 
 /**
