@@ -224,15 +224,21 @@ async function applyChanges(tx: Queryable, actor: DirectoryActor, group: GroupRo
 }
 
 /**
- * The group has rules, so the joiners' sites are worked out in this transaction under their row
- * locks: those of every member the request adds are taken first, in id order. The memberships'
- * foreign keys would otherwise take KEY SHARE locks that another group's write also holds, and
- * each would then wait for the other to give them up before it could lock the member (a deadlock
- * every time two groups with rules take the same users at once).
+ * The group has rules, so the sites of the members who join or leave are worked out in this
+ * transaction under their row locks: those of every member the request may move are taken first,
+ * in id order (joiners, leavers named, and the current members when the request removes all or
+ * replaces the list). The memberships' foreign keys would otherwise take KEY SHARE locks that
+ * another group's write also holds, and each would then wait for the other to give them up before
+ * it could lock the member (a deadlock every time two groups with rules take the same users at once).
  */
-async function lockJoiners(tx: Queryable, orgId: string, changes: readonly GroupChange[]) {
+async function lockMovingMembers(tx: Queryable, orgId: string, groupId: string, changes: readonly GroupChange[]) {
   const joining = await resolveMembers(tx, orgId, changes.flatMap((c) => (c.kind === 'addMembers' || c.kind === 'replaceMembers' ? c.ids : [])));
-  if (joining.length > 0) await tx`select 1 from members where id = any(${joining}::uuid[]) order by id for update`;
+  const leaving = await resolveMembers(tx, orgId, changes.flatMap((c) => (c.kind === 'removeMembers' ? c.ids : [])), { deletedToo: true });
+  const current = changes.some((c) => c.kind === 'removeAllMembers' || c.kind === 'replaceMembers')
+    ? (await tx<{ memberId: string }[]>`select member_id as "memberId" from directory_group_members where group_id = ${groupId}`).map((r) => r.memberId)
+    : [];
+  const moving = [...new Set([...joining, ...leaving, ...current])];
+  if (moving.length > 0) await tx`select 1 from members where id = any(${moving}::uuid[]) order by id for update`;
 }
 
 const hasRules = async (tx: Queryable, groupId: string) => (await tx`select 1 from site_rules where group_id = ${groupId} limit 1`).length > 0;
@@ -256,7 +262,7 @@ export function patchDirectoryGroup(
     // Rules of the group are created and deleted under its row's lock, which this write holds.
     const ruled = await hasRules(tx, group.id);
     const list = changes(group);
-    if (ruled) await lockJoiners(tx, actor.orgId, list);
+    if (ruled) await lockMovingMembers(tx, actor.orgId, group.id, list);
     const moved = await applyChanges(tx, actor, group, list);
     // Joining grants the rules' sites at once, leaving takes away what no other rule or decision gives.
     const flips = moved.length > 0 && ruled ? await reconcileSiteAccess(tx, actor.orgId, moved, `scim:${actor.tokenId}`) : [];

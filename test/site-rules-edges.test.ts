@@ -102,6 +102,13 @@ describe('site-access rules at their edges: races, answers and audit', () => {
     expect(oneByOne.filter((w) => w.status === 'rejected').map((w) => String((w as PromiseRejectedResult).reason))).toEqual([]);
     const [{ n }]: [{ n: number }] = await sql`select count(*)::int as n from site_assignments where org_id = ${org.id}`;
     expect(n).toBe(600);
+    // Okta's PUT: each group's whole list at once, half of its members leaving, none joining; then the other half back.
+    for (const half of [0, 1]) {
+      const replaced = await Promise.allSettled(
+        groups.map((id, i) => patchDirectoryGroup(service, actor, id, () => [{ kind: 'replaceMembers', ids: shuffled().filter((_, j) => (i + j + half) % 2 === 0) }])),
+      );
+      expect(replaced.filter((w) => w.status === 'rejected').map((w) => String((w as PromiseRejectedResult).reason))).toEqual([]);
+    }
   });
 
   it('an admin\'s removal that meets a rule change still being worked out says the site went when it did', async () => {
