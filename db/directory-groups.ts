@@ -175,9 +175,9 @@ interface Changed {
 
 /**
  * Name, externalId and memberships as changes, applied in order; an audit event only if something
- * changed. Returns the members who joined or left.
+ * changed. Returns the members who joined and those who left.
  */
-async function applyChanges(tx: Queryable, actor: DirectoryActor, group: GroupRow, changes: readonly GroupChange[]): Promise<string[]> {
+async function applyChanges(tx: Queryable, actor: DirectoryActor, group: GroupRow, changes: readonly GroupChange[]): Promise<{ added: string[]; removed: string[] }> {
   const changed: Changed = { added: [], removed: [] };
   const memberChange = (added: string[], removed: string[]) => {
     // Added then removed in one request (or the reverse) is no change at all.
@@ -217,10 +217,10 @@ async function applyChanges(tx: Queryable, actor: DirectoryActor, group: GroupRo
   if (displayName !== group.displayName) changed.displayName = { from: group.displayName, to: displayName };
   if (externalId !== group.externalId) changed.externalId = { from: group.externalId, to: externalId };
   if (changed.displayName || changed.externalId) await checkUnique(tx, actor.orgId, { displayName, externalId }, group.id);
-  if (!changed.displayName && !changed.externalId && changed.added.length === 0 && changed.removed.length === 0) return [];
+  if (!changed.displayName && !changed.externalId && changed.added.length === 0 && changed.removed.length === 0) return { added: [], removed: [] };
   await tx`update directory_groups set display_name = ${displayName}, external_id = ${externalId}, updated_at = now() where id = ${group.id}`;
   await audit(tx, actor, 'directory.group_updated', { groupId: group.id, displayName, ...changed });
-  return [...changed.added, ...changed.removed];
+  return { added: changed.added, removed: changed.removed };
 }
 
 /**
@@ -263,10 +263,16 @@ export function patchDirectoryGroup(
     const ruled = await hasRules(tx, group.id);
     const list = changes(group);
     if (ruled) await lockMovingMembers(tx, actor.orgId, group.id, list);
-    const moved = await applyChanges(tx, actor, group, list);
+    const { added, removed } = await applyChanges(tx, actor, group, list);
+    const written = await readGroup(tx, group.id, members);
+    if (!ruled) return { group: written, flips: [] };
     // Joining grants the rules' sites at once, leaving takes away what no other rule or decision gives.
-    const flips = moved.length > 0 && ruled ? await reconcileSiteAccess(tx, actor.orgId, moved, `scim:${actor.tokenId}`) : [];
-    return { group: await readGroup(tx, group.id, members), flips };
+    const by = `scim:${actor.tokenId}`;
+    const flips = [
+      ...(await reconcileSiteAccess(tx, actor.orgId, added, by)),
+      ...(await reconcileSiteAccess(tx, actor.orgId, removed, by, { leftGroup: written.displayName })),
+    ];
+    return { group: written, flips };
   });
 }
 

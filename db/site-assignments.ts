@@ -85,7 +85,14 @@ export async function siteOutcomesOf(sql: Queryable, memberIds: readonly string[
  * over overlapping members queue instead of deadlocking); members of another organisation, unknown
  * or disabled ones are left as they are. Returns the members whose site access began or ended.
  */
-export async function reconcileSiteAccess(tx: Queryable, orgId: string, memberIds: readonly string[], actor: string): Promise<SiteAccessFlip[]> {
+export async function reconcileSiteAccess(
+  tx: Queryable,
+  orgId: string,
+  memberIds: readonly string[],
+  actor: string,
+  /** What moved the members, kept in each audit event: `{ leftGroup }` for members who left a directory group. */
+  cause: Record<string, unknown> = {},
+): Promise<SiteAccessFlip[]> {
   if (memberIds.length === 0) return [];
   const active: { id: string }[] = await tx`
     select id from members where org_id = ${orgId} and id = any(${[...memberIds]}::uuid[]) and status = 'active'
@@ -101,14 +108,14 @@ export async function reconcileSiteAccess(tx: Queryable, orgId: string, memberId
     const before = current.filter((g) => g.memberId === memberId).map(({ siteId, role }) => ({ siteId, role }));
     const diff = diffSiteGrants(before, effectiveSites(memberOutcomes));
     if (isEmptyDiff(diff)) continue;
-    await applyDiff(tx, { orgId, memberId, actor }, diff, memberOutcomes);
+    await applyDiff(tx, { orgId, memberId, actor }, diff, memberOutcomes, cause);
     const hasSites = before.length + diff.added.length - diff.removed.length > 0;
     if (hasSites !== before.length > 0) flips.push({ memberId, hadSites: before.length > 0, hasSites });
   }
   return flips;
 }
 
-async function applyDiff(tx: Queryable, target: SiteAssignmentTarget, diff: SiteGrantDiff, outcomes: SiteOutcome[]) {
+async function applyDiff(tx: Queryable, target: SiteAssignmentTarget, diff: SiteGrantDiff, outcomes: SiteOutcome[], cause: Record<string, unknown>) {
   const { orgId, memberId, actor } = target;
   const siteIds = [...diff.added, ...diff.removed, ...diff.roleChanged].map((g) => g.siteId);
   const names = new Map(
@@ -118,7 +125,7 @@ async function applyDiff(tx: Queryable, target: SiteAssignmentTarget, diff: Site
   // By site name, so the audit log reads the same whatever order the rules came in.
   const byName = <T extends { siteId: string }>(list: T[]) => [...list].sort((x, y) => (names.get(x.siteId) ?? '').localeCompare(names.get(y.siteId) ?? ''));
   const audit = (type: string, siteId: string, data: Record<string, unknown>) =>
-    insertAuditEvent(tx, { orgId, memberId, actor, type, data: { siteId, siteName: names.get(siteId), ...source(bySite.get(siteId)), ...data } });
+    insertAuditEvent(tx, { orgId, memberId, actor, type, data: { siteId, siteName: names.get(siteId), ...source(bySite.get(siteId)), ...cause, ...data } });
   for (const { siteId, role } of byName(diff.removed)) {
     await tx`delete from site_assignments where member_id = ${memberId} and site_id = ${siteId}`;
     await audit('site_assignment.removed', siteId, { role });

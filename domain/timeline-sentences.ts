@@ -202,7 +202,9 @@ export function timelineSentence(e: TimelineEvent, { orgName }: TimelineContext)
       return `${capital(siteSource(e, by))} gave them access to ${site} as a ${role(data.role)}`;
     case 'site_assignment.removed': {
       const despite = groupNames(data.despiteGroups);
-      return `${capital(siteSource(e, by))} removed them from ${site}${despite ? ` despite ${despite}` : ''}`;
+      if (despite) return `${capital(siteSource(e, by))} removed them from ${site} despite ${despite}`;
+      const left = text(data.leftGroup);
+      return `${capital(siteSource(e, by))} removed them from ${site}${left ? ` as they left group ${left}` : ''}`;
     }
     case 'site_assignment.role_changed':
       return `${capital(siteSource(e, by))} changed their role at ${site} from ${role(data.from)} to ${role(data.to)}`;

@@ -145,6 +145,9 @@ describe('site-access rules', () => {
     expect(await sitesOf([a])).toEqual({ [a]: { Berlin: 'site_member', Porto: 'site_admin' } });
     // Handing back a site nobody decided about changes nothing.
     expect((await api(`/members/${a}/sites/${porto}/hand-back`, 'POST')).json).toMatchObject({ changed: false });
+    // Leaving the last group that gives Porto takes it away, and the log says which group she left.
+    expect((await scim('PATCH', `/Groups/${portoGroup}`, entraGroups.remove([ana!.id]))).status).toBe(200);
+    expect(await sitesOf([a])).toEqual({ [a]: { Berlin: 'site_member' } });
 
     const timeline = await h.sql<{ type: string; actor: string; data: Record<string, unknown> }[]>`
       select type, actor, data from audit_events where member_id = ${a} and type like 'site_%' order by id`;
@@ -159,7 +162,9 @@ describe('site-access rules', () => {
       ['site_assignment.added', 'Berlin', ['Berlin Staff']],
       ['site_decision.handed_back', 'Lisbon', null],
       ['site_assignment.removed', 'Lisbon', null],
+      ['site_assignment.removed', 'Porto', null],
     ]);
+    expect(timeline.at(-1)).toMatchObject({ actor: expect.stringMatching(/^scim:/), data: { leftGroup: 'Porto Visitors' } });
   });
 
   it('a rule deleted, or a group with rules deleted, takes away only what it alone gave', async () => {

@@ -86,6 +86,7 @@ describe('the sentences', () => {
   it('sites and reminders', () => {
     expect(say('site_assignment.added', { siteName: 'Berlin HQ', role: 'site_member' })).toBe('Avery Admin gave them access to Berlin HQ as a site member');
     expect(say('site_assignment.removed', { siteName: 'Berlin HQ', role: 'site_admin' })).toBe('Avery Admin removed them from Berlin HQ');
+    expect(say('site_assignment.removed', { siteName: 'Berlin HQ', leftGroup: 'Berlin Office' }, { actor: 'scim:t1', actorName: null })).toBe('The directory removed them from Berlin HQ as they left group Berlin Office');
     expect(say('site_assignment.role_changed', { siteName: 'Berlin HQ', from: 'site_member', to: 'site_admin' })).toBe('Avery Admin changed their role at Berlin HQ from site member to site admin');
     expect(say('site_assignment.added', { role: 'site_member' }, { actor: 'operator', actorName: null })).toBe('The operator gave them access to a deleted site as a site member');
     const system = { actor: 'system', actorName: null };
