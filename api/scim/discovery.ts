@@ -27,7 +27,7 @@ export function discoveryRoutes(baseUrl: string) {
     id: 'Group',
     name: 'Group',
     endpoint: '/Groups',
-    description: "A group of the organisation's directory (stored and audited; no access follows from it yet)",
+    description: "A group of the organisation's directory; the organisation's site-access rules give its members sites",
     schema: CORE_GROUP,
     schemaExtensions: [],
     meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/Group` },

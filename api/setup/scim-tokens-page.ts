@@ -40,7 +40,7 @@ const instructions = (baseUrl: string) => html`<h2>Connect your directory</h2>
   <ol>
     <li>In the Okta admin console, open the app integration of this service and turn on SCIM provisioning.</li>
     <li>SCIM connector base URL: <code>${baseUrl}</code>; unique identifier field for users: <code>userName</code>.</li>
-    <li>Provisioning actions: Push New Users and Push Profile Updates; Push Groups if you like (groups are kept here but grant no site access yet).</li>
+    <li>Provisioning actions: Push New Users and Push Profile Updates; Push Groups to let your org admins' site rules give sites by group.</li>
     <li>Authentication mode: HTTP Header, with the token from this page as the bearer token. Test the connector and save.</li>
     <li>Under Provisioning → To App, enable Create Users, Update User Attributes and Deactivate Users; leave Sync Password off.</li>
     <li>Assign people to the app (or groups of people: Okta assigns their members).</li>
@@ -49,7 +49,7 @@ const instructions = (baseUrl: string) => html`<h2>Connect your directory</h2>
   <ol>
     <li>In the Entra admin center, open the enterprise application of this service, then Provisioning; set the mode to Automatic.</li>
     <li>Tenant URL: <code>${baseUrl}?aadOptscim062020</code>; Secret Token: the token from this page.</li>
-    <li>Test Connection, keep the default user mappings (userName = user principal name or mail), assign users, or groups (their members are provisioned and the groups kept here; groups grant no site access yet).</li>
+    <li>Test Connection, keep the default user mappings (userName = user principal name or mail), assign users, or groups (their members are provisioned, and your org admins' site rules give sites by group).</li>
     <li>Start provisioning.</li>
   </ol>
   <p>Removing someone from the directory disables their account here (never deletes it); adding them back enables it again.</p>`;

@@ -1,6 +1,6 @@
 /**
  * SCIM Groups of an organisation's directory (Okta Group Push, Microsoft Entra ID groups). Stored and
- * audited only: nothing reads them for access yet (site rules come later).
+ * audited here; the site-access rules of 0020 give sites by them.
  *
  * A membership names the member, not the SCIM user resource: a user the directory deactivates or
  * deletes keeps their memberships (the member is never deleted, and neither is what the directory
