@@ -1,7 +1,7 @@
 import { log } from '@temporalio/activity';
 import type { Sql } from '../db/client.ts';
 import { siteAccessAnnouncement, type SiteAccessAnnouncement } from '../db/site-access.ts';
-import { boundedParallel } from '../domain/bounded-parallel.ts';
+import { inTurns } from '../domain/in-turns.ts';
 import type { MemberRef } from '../domain/member.ts';
 import { drainSiteAccessQueue, type DrainedBatch } from '../db/site-rules.ts';
 import type { ReminderPolicy } from '../domain/reminders.ts';
@@ -31,7 +31,7 @@ export function siteAccessActivities(sql: Sql, policy: ReminderPolicy, temporal:
       const change = await siteAccessAnnouncement(sql, orgId, memberId, policy);
       if (change) told.push({ member: { orgId, orgSlug, memberId }, change });
     }
-    await boundedParallel(told, ANNOUNCE_CONCURRENCY, ({ member, change }) =>
+    await inTurns(told, ANNOUNCE_CONCURRENCY, ({ member, change }) =>
       temporal.announceSiteAccess(member, change).catch((err: unknown) => {
         log.warn('site access changed but Temporal was not told; the change stands', { err, ...member });
       }),

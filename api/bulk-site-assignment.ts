@@ -3,6 +3,7 @@ import { orgMembersAmong } from '../db/member-queries.ts';
 import { findOrgSite } from '../db/site-assignments.ts';
 import { MemberDisabledError, MemberNotFoundError, SiteNotFoundError } from '../domain/member-errors.ts';
 import { siteRoles, type SiteRole } from '../domain/member.ts';
+import { inTurns } from '../domain/in-turns.ts';
 import type { SiteGrant } from '../domain/site-assignments.ts';
 import type { AppDeps } from './context.ts';
 import { ClientError } from './errors.ts';
@@ -58,26 +59,6 @@ function refusalOf(err: unknown): BulkRefusal | undefined {
   if (err instanceof MemberDisabledError) return 'member_disabled';
   if (err instanceof MemberNotFoundError) return 'member_not_found';
   return undefined;
-}
-
-/** `take` over `items`, at most `width` at once, results in the order of `items`; the first failure stops the rest from starting. */
-async function inTurns<T, R>(items: readonly T[], width: number, take: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  let next = 0;
-  let failed = false;
-  const lane = async () => {
-    while (!failed && next < items.length) {
-      const index = next++;
-      try {
-        results[index] = await take(items[index] as T);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
-  return results;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { siteAccessAnnouncement, type SiteAccessAnnouncement } from '../db/site-access.ts';
-import { boundedParallel } from '../domain/bounded-parallel.ts';
+import { inTurns } from '../domain/in-turns.ts';
 import type { OrgRef } from '../domain/member.ts';
 import { announceSiteAccessChange, nudgeReminders } from '../temporal/site-access.ts';
 import { siteRulesWorkflowId, workflowTypes, type ApplySiteRulesWorkflow } from '../workflows/definitions.ts';
@@ -47,7 +47,7 @@ export function siteAccessAnnouncer({ sql, temporal, config, log }: AppDeps) {
         const change = await siteAccessAnnouncement(sql, org.orgId, memberId, config.reminders);
         if (change) changes.push({ memberId, change });
       }
-      await boundedParallel(changes, ANNOUNCE_CONCURRENCY, ({ memberId, change }) => tell(org, memberId, change, requestId, tellBy));
+      await inTurns(changes, ANNOUNCE_CONCURRENCY, ({ memberId, change }) => tell(org, memberId, change, requestId, tellBy));
     },
 
     /** Who can be mailed changed (a new org admin): reminders held for want of a recipient may go out now. */
