@@ -19,12 +19,12 @@ import { invalidValue, ScimError, uniqueness } from '../domain/scim/errors.ts';
 import type { Filter } from '../domain/scim/filter.ts';
 import type { GroupChange, GroupResource } from '../domain/scim/group.ts';
 import { insertAuditEvent } from './audit.ts';
-import { isUniqueViolation, type Queryable, type Sql } from './client.ts';
+import type { Queryable, Sql } from './client.ts';
 import { groupFilterToSql } from './directory-filter.ts';
 import type { DirectoryActor } from './directory-users.ts';
 import { queueGroupMembers } from './site-rules.ts';
 import { reconcileSiteAccess, type SiteAccessFlip } from './site-assignments.ts';
-import { isTransientConflict, retryingTransientConflicts } from './transient-conflicts.ts';
+import { scimWriteTransaction } from './scim-write.ts';
 
 export interface GroupMember {
   /** The SCIM id of the member's User. */
@@ -91,16 +91,9 @@ async function resolveMembers(tx: Queryable, orgId: string, scimIds: readonly st
   return [...new Set(ids.flatMap((id) => found.get(id) ?? []))];
 }
 
-/** One group write in one transaction, run again if PostgreSQL aborted it for a concurrent one. */
-async function writeTransaction<T>(sql: Sql, work: (tx: Queryable) => Promise<T>): Promise<T> {
-  try {
-    return await retryingTransientConflicts(() => sql.begin(work) as Promise<T>);
-  } catch (err) {
-    if (isUniqueViolation(err)) throw uniqueness('A Group with this displayName or externalId already exists in this directory.');
-    if (isTransientConflict(err)) throw new ScimError(409, 'The Group was being changed by other requests at the same moment; repeat the request.');
-    throw err;
-  }
-}
+/** One Group write in one transaction (db/scim-write.ts). */
+const writeTransaction = <T>(sql: Sql, work: (tx: Queryable) => Promise<T>): Promise<T> =>
+  scimWriteTransaction(sql, 'Group', 'A Group with this displayName or externalId already exists in this directory.', work);
 
 /** displayName (case-insensitive) and externalId are unique among the organisation's groups. */
 async function checkUnique(tx: Queryable, orgId: string, group: Pick<GroupResource, 'displayName' | 'externalId'>, except?: string): Promise<void> {

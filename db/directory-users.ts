@@ -21,15 +21,15 @@
  */
 import { decideNewIdentity, emailChangeRefusal } from '../domain/identity-linking.ts';
 import type { MemberStatus } from '../domain/member.ts';
-import { invalidValue, resourceNotFound, ScimError, uniqueness } from '../domain/scim/errors.ts';
+import { invalidValue, resourceNotFound, uniqueness } from '../domain/scim/errors.ts';
 import type { Filter } from '../domain/scim/filter.ts';
 import { memberEmailOf, memberNameOf, type DirectoryState, type StoredUser } from '../domain/scim/mapping.ts';
 import type { UserResource } from '../domain/scim/resource.ts';
 import type { DirectoryEvent } from '../workflows/definitions.ts';
 import { insertAuditEvent } from './audit.ts';
-import { isUniqueViolation, type Queryable, type Sql } from './client.ts';
+import type { Queryable, Sql } from './client.ts';
 import { filterToSql } from './directory-filter.ts';
-import { isTransientConflict, retryingTransientConflicts } from './transient-conflicts.ts';
+import { scimWriteTransaction } from './scim-write.ts';
 import { isVerifiedDomain } from './verified-domains.ts';
 
 /** The organisation a SCIM token speaks for; `tokenId` is recorded as the actor of its changes. */
@@ -121,19 +121,9 @@ async function checkUnique(tx: Queryable, orgId: string, user: UserResource, mem
   throw uniqueness(`A User with ${which.slice(0, 200)} already exists in this directory.`);
 }
 
-/**
- * One SCIM write in one transaction, run again if PostgreSQL aborted it for a concurrent one. A
- * unique key lost to a concurrent write is the same conflict the checks above name.
- */
-async function writeTransaction<T>(sql: Sql, work: (tx: Queryable) => Promise<T>): Promise<T> {
-  try {
-    return await retryingTransientConflicts(() => sql.begin(work) as Promise<T>);
-  } catch (err) {
-    if (isUniqueViolation(err)) throw uniqueness('A User with this userName, externalId or email already exists in this directory.');
-    if (isTransientConflict(err)) throw new ScimError(409, 'The User was being changed by other requests at the same moment; repeat the request.');
-    throw err;
-  }
-}
+/** One User write in one transaction (db/scim-write.ts). */
+const writeTransaction = <T>(sql: Sql, work: (tx: Queryable) => Promise<T>): Promise<T> =>
+  scimWriteTransaction(sql, 'User', 'A User with this userName, externalId or email already exists in this directory.', work);
 
 const readLink = async (tx: Queryable, memberId: string): Promise<LinkRow> => {
   const [row]: [LinkRow] = await tx`select ${linkColumns(tx)} from directory_links l join members m on m.id = l.member_id where l.member_id = ${memberId}`;
