@@ -37,14 +37,18 @@ const ruleRows = (sql: Queryable, orgId: string, ruleId?: string) => sql<(Omit<S
   where r.org_id = ${orgId} ${ruleId ? sql`and r.id = ${ruleId}` : sql``}
   order by g.display_name, s.name, r.id`;
 
-/** Every rule of the organisation, by group and site name. */
-export async function listSiteRules(sql: Queryable, orgId: string): Promise<SiteRule[]> {
-  return (await ruleRows(sql, orgId)).map(({ groupId, groupName, memberCount, siteId, siteName, ...rule }) => ({
+const rules = async (sql: Queryable, orgId: string, ruleId?: string): Promise<SiteRule[]> =>
+  (await ruleRows(sql, orgId, ruleId)).map(({ groupId, groupName, memberCount, siteId, siteName, ...rule }) => ({
     ...rule,
     group: { id: groupId, name: groupName, memberCount },
     site: { id: siteId, name: siteName },
   }));
-}
+
+/** Every rule of the organisation, by group and site name. */
+export const listSiteRules = (sql: Queryable, orgId: string): Promise<SiteRule[]> => rules(sql, orgId);
+
+/** One rule of the organisation; a rule of another organisation is absent, as unknown ones. */
+export const findSiteRule = async (sql: Queryable, orgId: string, ruleId: string): Promise<SiteRule | undefined> => (await rules(sql, orgId, ruleId))[0];
 
 /** The organisation's directory groups, for choosing one in a rule. */
 export const listDirectoryGroups = (sql: Queryable, orgId: string) => sql<{ id: string; name: string; memberCount: number }[]>`
@@ -80,14 +84,14 @@ export async function createSiteRule(
     if (isUniqueViolation(err)) throw new SiteRuleExistsError();
     throw err;
   });
-  const [rule] = (await listSiteRules(sql, orgId)).filter((r) => r.id === created.id);
+  const rule = await findSiteRule(sql, orgId, created.id);
   if (!rule) throw new SiteRuleNotFoundError();
   return { rule, queued: created.queued };
 }
 
 /** Deletes a rule: its group's members are queued and lose what the rule alone gave in the next batches. */
 export async function deleteSiteRule(sql: Sql, { orgId, ruleId, actor }: { orgId: string; ruleId: string; actor: string }): Promise<RuleChange> {
-  const [rule] = (await listSiteRules(sql, orgId)).filter((r) => r.id === ruleId);
+  const rule = await findSiteRule(sql, orgId, ruleId);
   if (!rule) throw new SiteRuleNotFoundError();
   const queued = await retryingTransientConflicts(() => sql.begin(async (tx) => {
     // As createSiteRule: a membership change of the group (which holds its row) commits first, so its new members are queued too.

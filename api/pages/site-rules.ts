@@ -3,7 +3,7 @@ import { html } from 'hono/html';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { listOrgSites, type OrgSite } from '../../db/org-sites.ts';
-import { listDirectoryGroups, listSiteRules, type SiteRule } from '../../db/site-rules.ts';
+import { findSiteRule, listDirectoryGroups, listSiteRules, type SiteRule } from '../../db/site-rules.ts';
 import { DirectoryGroupNotFoundError, SiteNotFoundError, SiteRuleExistsError, SiteRuleNotFoundError } from '../../domain/member-errors.ts';
 import { siteRoleWords } from '../../domain/member-words.ts';
 import { siteRoles, type SiteRole } from '../../domain/member.ts';
@@ -127,7 +127,7 @@ export function siteRulesPage(deps: AppDeps) {
   /** A confirmation step first: deleting a rule takes its site from every member it alone gave it to. */
   app.get('/:id/delete', validate('param', ruleParam), async (c) => {
     const chrome = chromeOf(c, deps.config);
-    const rule = (await listSiteRules(deps.sql, chrome.member.orgId)).find((r) => r.id === c.req.valid('param').id);
+    const rule = await findSiteRule(deps.sql, chrome.member.orgId, c.req.valid('param').id);
     if (!rule) throw new SiteRuleNotFoundError();
     const title = `Delete the rule: ${rule.group.name} gets ${rule.site.name}?`;
     const body = html`<h1>${title}</h1>
