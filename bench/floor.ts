@@ -16,6 +16,9 @@ import type { Target } from './target.ts';
 import { dataConverter } from '../temporal/data-converter.ts';
 import { loadConfig } from '../config/index.ts';
 
+/** The floor worker's task queue: the target's workers never see it. */
+export const FLOOR_TASK_QUEUE = 'bench-floor';
+
 export interface Floor {
   /** `n` floor workflows, `concurrency` in flight, each inserting a new member. */
   measure(n: number, concurrency: number): Promise<Measured>;
@@ -26,7 +29,7 @@ export interface Floor {
 
 export async function startFloor(target: Target): Promise<Floor> {
   const { address, namespace } = target.temporal;
-  const taskQueue = 'bench-floor';
+  const taskQueue = FLOOR_TASK_QUEUE;
   const sql = createSql(target.databaseUrl);
   const native = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });

@@ -2,7 +2,8 @@
  * `npm run bench:load`: the service under load, each phase judged against a floor measured in the
  * same run on the same Temporal server and database (a workflow start whose one local activity
  * inserts a member, at the phase's concurrency):
- *   - burst first sign-ins through the whole browser flow (real OpenID Provider) at 20 in flight;
+ *   - burst first sign-ins through the whole browser flow (real OpenID Provider) at 20 in flight,
+ *     beside a ceiling: the same flow ending in one floor workflow at the bench's own relying party;
  *   - SCIM creates and deactivations at 8 in flight;
  *   - a storm of many organisations' first digests due within one minute, with a slow mail server:
  *     how late the last digest is, and sign-in p99 during the storm against the idle p99.
@@ -16,6 +17,7 @@ import { createSql, type Sql } from '../db/client.ts';
 import { countWorkflowActions } from '../test/support/actions.ts';
 import { uniqueSlug } from '../test/support/fixtures.ts';
 import { siteAccessRemindersWorkflowId } from '../workflows/definitions.ts';
+import { startCeiling } from './ceiling.ts';
 import { cpuMeter, databaseBackends } from './cpu.ts';
 import { startDigestStorm } from './digest-storm.ts';
 import { startFloor, type Floor } from './floor.ts';
@@ -108,29 +110,42 @@ async function lifecyclesStarted(sql: Sql, slug: string, timeoutMs = 60_000) {
 async function burstPhase(sql: Sql, client: Client, target: Target, org: SignInOrg, floor: Floor): Promise<Phase> {
   const nudges = async () => (await countWorkflowActions(client, siteAccessRemindersWorkflowId(org.slug))).signals;
   const nudgesBefore = await nudges();
-  const processes = { ...target.processes, 'bench (browsers, IdP, floor worker)': [process.pid], postgres: await databaseBackends(sql) };
+  const ceiling = await startCeiling(target);
+  const processes = {
+    ...target.processes,
+    'bench (browsers, IdP, floor worker)': [process.pid],
+    'ceiling (RP, IdP)': [ceiling.pid],
+    postgres: await databaseBackends(sql),
+  };
   const burstCalls = tolerantSignIns(org, 'burst');
   const floorCall = await floor.call();
   const before = await commits(sql);
-  const [floor20, burstRaw] = await interleaved({ rounds: ROUNDS, n: SIGN_INS, concurrency: SIGN_IN_CONCURRENCY, meter: () => cpuMeter(processes) }, [
+  const [floor20, burstRaw, ceiling20] = await interleaved({ rounds: ROUNDS, n: SIGN_INS, concurrency: SIGN_IN_CONCURRENCY, meter: () => cpuMeter(processes) }, [
     { call: floorCall },
     { call: burstCalls.call, settle: () => lifecyclesStarted(sql, org.slug) },
-  ]);
+    { call: (i) => ceiling.signIn(`ceiling-${i}`) },
+  ]).finally(() => ceiling.stop());
   const burst = burstCalls.counted(burstRaw!, SIGN_INS);
-  // Floor workflows write too, one transaction each.
-  const perSignIn = ((await commits(sql)) - before - SIGN_INS) / SIGN_INS;
+  // Floor and ceiling workflows write too, one transaction each.
+  const perSignIn = ((await commits(sql)) - before - 2 * SIGN_INS) / SIGN_INS;
   const nudged = (await nudges()) - nudgesBefore;
   const perCall = (seconds: Record<string, number>) => Object.entries(seconds).map(([name, s]) => `${name} ${num((1000 * s) / SIGN_INS)}`).join(', ');
+  const cpu = (path: { used: Record<string, number> }) => Object.values(path.used).reduce((a, b) => a + b, 0);
+  // What the throughput ratio becomes when every process competes for the same cores, whatever else the machine does.
+  const byCpu = (path: { used: Record<string, number> }) => `${num((100 * cpu(floor20!)) / cpu(path))}%`;
   return {
     rows: [
       { phase: 'floor: start + 1 local-activity insert', concurrency: SIGN_IN_CONCURRENCY, result: floor20! },
       { phase: 'burst first sign-ins (callback)', concurrency: SIGN_IN_CONCURRENCY, result: burst, floor: floor20, goal: '>= 70% of floor' },
+      { phase: 'ceiling: same flow, least RP + floor', concurrency: SIGN_IN_CONCURRENCY, result: ceiling20!, floor: floor20, goal: 'the most any design reaches here' },
     ],
     notes: [
       `database transactions per burst sign-in      ${num(perSignIn, 1)} (whole flow, worker included)`,
       `reminder nudges (signals) per burst sign-in  ${num(nudged / SIGN_INS, 2)}`,
       `CPU ms per burst sign-in: ${perCall(burstRaw!.used)}`,
       `CPU ms per floor workflow: ${perCall(floor20!.used)}`,
+      `CPU ms per ceiling sign-in: ${perCall(ceiling20!.used)}`,
+      `floor's CPU per unit against theirs (the ratio when CPU-bound): burst ${byCpu(burstRaw!)}, ceiling ${byCpu(ceiling20!)}`,
     ],
   };
 }

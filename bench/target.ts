@@ -29,7 +29,7 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+export const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** An SMTP sink taking `latencyMs` per recipient, like a real mail server under load, timing each delivery. */
 export async function slowSmtpSink(latencyMs: number): Promise<Target['smtp']> {
@@ -133,7 +133,7 @@ export async function startClusterTarget({ smtpLatencyMs, env = {} }: { smtpLate
   }
 }
 
-async function waitForHttp(url: string, timeoutMs: number) {
+export async function waitForHttp(url: string, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const status = await fetch(url).then((r) => r.status, () => 0);
