@@ -4,6 +4,7 @@ import type { TemporalPorts } from '../activities/ports.ts';
 import { siteAccessActivities } from '../activities/site-access.ts';
 import { reconcileSiteAccess, unassignSite } from '../db/site-assignments.ts';
 import { queueGroupMembers } from '../db/site-rules.ts';
+import { makeOrgAdmin } from '../operator/operations.ts';
 import { activityPorts } from '../temporal/activity-ports.ts';
 import { lifecycleStart, memberStateQuery, memberWorkflowId, searchAttributes } from '../workflows/definitions.ts';
 import { applySiteRulesWorkflow, memberLifecycleWorkflow } from '../workflows/index.ts';
@@ -149,5 +150,20 @@ describe('site-access announcements owed to Temporal (transactional outbox)', ()
     expect(await siteRulesRun(org.id)).toEqual({ members: 0, flipped: 0, announcedLate: 1 });
     expect(await owed(member.id)).toEqual([]);
     await untilPending(lifecycle, true);
+  });
+
+  it('an operator\'s admin grant to a member waiting for a site owes their lifecycle the news, and the run tells it', async () => {
+    const { org, member, lifecycle } = await waitingMemberWithQueuedRule();
+    expect(await makeOrgAdmin(h.sql, { org: org.slug, email: member.email })).toMatchObject({ outcome: 'promoted' });
+    expect(await owed(member.id)).toHaveLength(1);
+
+    await ageOwed(member.id);
+    expect(await siteRulesRun(org.id)).toEqual({ members: 0, flipped: 0, announcedLate: 1 });
+    expect(await owed(member.id)).toEqual([]);
+    await untilPending(lifecycle, false);
+
+    // Granted again: they wait for nothing, so nothing is owed.
+    await makeOrgAdmin(h.sql, { org: org.slug, email: member.email });
+    expect(await owed(member.id)).toEqual([]);
   });
 });
