@@ -20,7 +20,7 @@ const ANNOUNCE_CONCURRENCY = 8;
  * An announcement owed for less than this is left to the path that queued it, which tells
  * Temporal right after its commit (within seconds): a run does not tell it a second time.
  */
-export const ANNOUNCE_GRACE_MS = 60_000;
+const ANNOUNCE_GRACE_MS = 60_000;
 
 export function siteAccessActivities(sql: Sql, policy: ReminderPolicy, temporal: Pick<TemporalPorts, 'announceSiteAccess'>) {
   /**
