@@ -7,7 +7,8 @@ import { LastOrgAdminError } from '../domain/member-errors.ts';
 import type { MemberRef, MemberStatus, OrgRole } from '../domain/member.ts';
 import { disablesLastActiveAdmin } from '../domain/org-roles.ts';
 import { siteAccessAnnouncement } from '../db/site-access.ts';
-import { reconcileSiteAccess } from '../db/site-assignments.ts';
+import { clearAnnounced } from '../db/site-access-outbox.ts';
+import { reconcileSiteAccess, type SiteAccessFlip } from '../db/site-assignments.ts';
 import type { ReminderPolicy } from '../domain/reminders.ts';
 import type { TemporalPorts } from './ports.ts';
 import { ValidationError } from './errors.ts';
@@ -44,18 +45,22 @@ export function memberStatusActivities(sql: Sql, policy: ReminderPolicy, tempora
      * who waits for a site reaches the org's reminders with their due time. Always on a re-enable,
      * not only when it changed their sites, so a retry after a failed call still tells; a repeated
      * announcement changes nothing, a repeated nudge at worst tries a digest that finds nothing due.
+     * A re-enable that changed their site access also queued the announcement (db/site-access-outbox.ts):
+     * it is taken off once told, else the site-rules schedule tells it if this activity gives up.
      */
     async projectMemberStatus(p: StatusProjection): Promise<void> {
-      await project(sql, p).catch(refuseBrokenConstraint);
+      const flips = await project(sql, p).catch(refuseBrokenConstraint);
       if (p.previous !== 'disabled' || p.status !== 'active') return;
       const change = await siteAccessAnnouncement(sql, p.orgId, p.memberId, policy);
       if (change) await temporal.announceSiteAccess(p, change);
+      await clearAnnounced(sql, flips);
     },
   };
 }
 
-function project(sql: Sql, p: StatusProjection) {
-  return sql.begin(async (tx) => {
+/** Returns the site-access flip of a re-enable, if it had one. */
+function project(sql: Sql, p: StatusProjection): Promise<SiteAccessFlip[]> {
+  return sql.begin(async (tx): Promise<SiteAccessFlip[]> => {
     if (p.guardLastAdmin && p.status === 'disabled') await refuseLastActiveAdmin(tx, p);
     const [row]: [{ status: MemberStatus }?] = await tx`
       select status from members where id = ${p.memberId} and org_id = ${p.orgId} for update`;
@@ -70,8 +75,9 @@ function project(sql: Sql, p: StatusProjection) {
       await tx`update sessions set revoked_at = now() where member_id = ${p.memberId} and revoked_at is null`;
     }
     if (p.audit) await insertAuditEvent(tx, { orgId: p.orgId, memberId: p.memberId, ...p.audit, idempotencyKey: p.idempotencyKey });
-    if (row.status === 'disabled' && p.status === 'active') await reconcileSiteAccess(tx, p.orgId, [p.memberId], 'system:site-rules');
-  });
+    if (row.status !== 'disabled' || p.status !== 'active') return [];
+    return reconcileSiteAccess(tx, p.orgId, [p.memberId], 'system:site-rules');
+  }) as Promise<SiteAccessFlip[]>;
 }
 
 /**

@@ -1,9 +1,9 @@
 import { log } from '@temporalio/activity';
 import type { Sql } from '../db/client.ts';
-import { siteAccessAnnouncement, type SiteAccessAnnouncement } from '../db/site-access.ts';
+import { siteAccessAnnouncement } from '../db/site-access.ts';
+import { clearAnnounced, overdueAnnouncements, type OutboxCursor, type PendingAnnouncement } from '../db/site-access-outbox.ts';
 import { inTurns } from '../domain/in-turns.ts';
-import type { MemberRef } from '../domain/member.ts';
-import { drainSiteAccessQueue, type DrainedBatch } from '../db/site-rules.ts';
+import { drainSiteAccessQueue } from '../db/site-rules.ts';
 import type { ReminderPolicy } from '../domain/reminders.ts';
 import type { SiteRulesApplied, SiteRulesScope } from '../workflows/definitions.ts';
 import { heartbeating } from './heartbeat.ts';
@@ -16,46 +16,79 @@ const BATCH = 200;
  * the activity still holds at most one pooled connection at a time (worker/capacity.ts).
  */
 const ANNOUNCE_CONCURRENCY = 8;
+/**
+ * An announcement owed for less than this is left to the path that queued it, which tells
+ * Temporal right after its commit (within seconds): a run does not tell it a second time.
+ */
+const ANNOUNCE_GRACE_MS = 60_000;
 
 export function siteAccessActivities(sql: Sql, policy: ReminderPolicy, temporal: Pick<TemporalPorts, 'announceSiteAccess'>) {
   /**
-   * After a batch commits: each member whose site access began or ended is announced, best
-   * effort, as the api does after an admin's change; a digest re-reads PostgreSQL before it is
-   * sent and the hourly reminder sweep starts reminders a lost announcement left idle.
+   * Tells Temporal of each member owed an announcement, then takes off the outbox the ones told
+   * (each only if no newer change re-queued it meanwhile). One not told stays for the next run;
+   * a digest re-reads PostgreSQL before it is sent, so a late announcement misleads nobody.
+   * Returns how many were told.
    */
-  async function announce(batch: DrainedBatch) {
+  async function announce(owed: readonly (PendingAnnouncement & { orgSlug?: string })[]): Promise<number> {
     const slugs = new Map<string, string>();
-    const told: { member: MemberRef; change: SiteAccessAnnouncement }[] = [];
-    for (const { orgId, memberId } of batch.flips) {
-      const orgSlug = slugs.get(orgId) ?? slugs.set(orgId, await orgSlugOf(sql, orgId)).get(orgId)!;
-      const change = await siteAccessAnnouncement(sql, orgId, memberId, policy);
-      if (change) told.push({ member: { orgId, orgSlug, memberId }, change });
+    const told = [];
+    for (const one of owed) {
+      const orgSlug = one.orgSlug ?? slugs.get(one.orgId) ?? slugs.set(one.orgId, await orgSlugOf(sql, one.orgId)).get(one.orgId)!;
+      told.push({ one, member: { orgId: one.orgId, orgSlug, memberId: one.memberId }, change: await siteAccessAnnouncement(sql, one.orgId, one.memberId, policy) });
     }
-    await inTurns(told, ANNOUNCE_CONCURRENCY, ({ member, change }) =>
-      temporal.announceSiteAccess(member, change).catch((err: unknown) => {
-        log.warn('site access changed but Temporal was not told; the change stands', { err, ...member });
-      }),
+    // A member gone since has nothing to be told (and their row went with them).
+    const done = await inTurns(told, ANNOUNCE_CONCURRENCY, ({ one, member, change }) =>
+      (change ? temporal.announceSiteAccess(member, change) : Promise.resolve()).then(
+        () => [one],
+        (err: unknown) => {
+          log.warn('site access changed but Temporal was not told; the change stands and a later run tells it', { err, ...member });
+          return [];
+        },
+      ),
     );
+    await clearAnnounced(sql, done.flat());
+    return done.flat().length;
+  }
+
+  /**
+   * Announcements a path queued and did not take off (it stopped, or Temporal did not answer), in
+   * batches, oldest first. Each is looked at once a run, so one Temporal keeps refusing does not
+   * hold the run; a batch of which none was told (Temporal unreachable) ends it.
+   */
+  async function deliverOverdue(orgId: string | undefined, step: () => void): Promise<number> {
+    let delivered = 0;
+    let after: OutboxCursor | undefined;
+    for (;;) {
+      const owed = await overdueAnnouncements(sql, { orgId, graceMs: ANNOUNCE_GRACE_MS, limit: BATCH, after });
+      const told = await announce(owed);
+      delivered += told;
+      step();
+      if (owed.length < BATCH || told === 0) return delivered;
+      after = owed.at(-1);
+    }
   }
 
   return {
     /**
      * Takes the queued members (of one organisation, or of all) off the queue in batches until it
-     * is empty. Idempotent: each member's assignments are worked out again from the rules and
-     * decisions as they are now, and a batch is dequeued in the transaction that applies it, so a
-     * retry after a crash finds only what was not done.
+     * is empty, then delivers the site-access announcements left owed. Idempotent: each member's
+     * assignments are worked out again from the rules and decisions as they are now, and a batch
+     * is dequeued in the transaction that applies it, so a retry after a crash finds only what was
+     * not done; an announcement is read from PostgreSQL when it is sent, so telling twice is harmless.
      */
     async applyQueuedSiteAccess(scope: SiteRulesScope): Promise<SiteRulesApplied> {
       return heartbeating(async (step) => {
-        const applied = { members: 0, flipped: 0 };
+        const applied = { members: 0, flipped: 0, announcedLate: 0 };
         for (;;) {
           const batch = await drainSiteAccessQueue(sql, { orgId: scope.orgId, limit: BATCH });
           applied.members += batch.taken;
           applied.flipped += batch.flips.length;
-          await announce(batch);
+          await announce(batch.flips);
           step(applied);
-          if (batch.taken < BATCH) return applied;
+          if (batch.taken < BATCH) break;
         }
+        applied.announcedLate = await deliverOverdue(scope.orgId, () => step(applied));
+        return applied;
       });
     },
   };

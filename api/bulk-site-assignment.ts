@@ -15,7 +15,8 @@ export const MAX_BULK_MEMBERS = 500;
 /**
  * All of a request's announcements to Temporal share this bound: with Temporal unreachable, 500
  * members at the 3 s of one grant each would hold the request for 25 minutes. A grant whose
- * announcement misses it stands, as a single grant's does (member-actions.ts).
+ * announcement misses it stands, as a single grant's does (member-actions.ts), and the site-rules
+ * schedule delivers the announcement later (db/site-access-outbox.ts).
  */
 const BULK_NUDGE_DEADLINE_MS = 15_000;
 /**

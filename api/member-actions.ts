@@ -38,29 +38,29 @@ export function memberActions(deps: AppDeps) {
 
   const announcer = siteAccessAnnouncer(deps);
 
-  const afterSites = async ({ admin, requestId }: Acting, memberId: string, change: SiteAccessChange, tellBy?: number) => {
-    if (change.hadSites !== change.hasSites) await announcer.announce(admin, memberId, requestId, tellBy);
+  const afterSites = async ({ admin, requestId }: Acting, change: SiteAccessChange, tellBy?: number) => {
+    if (change.flip) await announcer.announce(admin, change.flip, requestId, tellBy);
     return change;
   };
 
   return {
     /** The full set: the same set again changes nothing and writes no audit event. */
     setSites: async (acting: Acting, memberId: string, grants: readonly SiteGrant[]) =>
-      afterSites(acting, memberId, await setMemberSites(sql, target(acting, memberId), grants)),
+      afterSites(acting, await setMemberSites(sql, target(acting, memberId), grants)),
     /** `tellBy` (epoch ms) bounds the wait for Temporal where many grants share one request (bulk-site-assignment.ts). */
     assignSite: async (acting: Acting, memberId: string, grant: SiteGrant, tellBy?: number) =>
-      afterSites(acting, memberId, await assignSite(sql, target(acting, memberId), grant), tellBy),
+      afterSites(acting, await assignSite(sql, target(acting, memberId), grant), tellBy),
     /** While a directory group's rule gives the site, the removal sticks until the site is handed back. */
-    unassignSite: async (acting: Acting, memberId: string, siteId: string) => afterSites(acting, memberId, await unassignSite(sql, target(acting, memberId), siteId)),
+    unassignSite: async (acting: Acting, memberId: string, siteId: string) => afterSites(acting, await unassignSite(sql, target(acting, memberId), siteId)),
     /** The admins' decision about the site is dropped: the directory groups' rules decide it again. */
-    handBackSite: async (acting: Acting, memberId: string, siteId: string) => afterSites(acting, memberId, await handBackSite(sql, target(acting, memberId), siteId)),
+    handBackSite: async (acting: Acting, memberId: string, siteId: string) => afterSites(acting, await handBackSite(sql, target(acting, memberId), siteId)),
 
     async changeOrgRole(acting: Acting, memberId: string, orgRole: OrgRole) {
-      const { changed } = await changeOrgRole(sql, target(acting, memberId), orgRole);
+      const { changed, flip } = await changeOrgRole(sql, target(acting, memberId), orgRole);
       const found = await findMember(sql, acting.admin.orgId, memberId);
       if (!found) throw new MemberNotFoundError();
       // Org admins reach every site: a role change starts or ends the wait of a member without sites.
-      if (changed && found.sites.length === 0) await announcer.announce(acting.admin, memberId, acting.requestId);
+      if (flip) await announcer.announce(acting.admin, flip, acting.requestId);
       // A new admin is a new recipient: reminders held for want of one may go out now.
       if (changed && orgRole === 'org_admin' && (await remindersAwaitRecipients(sql, config.reminders, acting.admin.orgId))) {
         await announcer.recipientsChanged(acting.admin, acting.requestId);

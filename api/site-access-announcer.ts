@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { siteAccessAnnouncement, type SiteAccessAnnouncement } from '../db/site-access.ts';
+import { clearAnnounced, type PendingAnnouncement } from '../db/site-access-outbox.ts';
 import { inTurns } from '../domain/in-turns.ts';
 import type { OrgRef } from '../domain/member.ts';
 import { announceSiteAccessChange, nudgeReminders } from '../temporal/site-access.ts';
@@ -12,43 +13,47 @@ const TELL_DEADLINE_MS = 3_000;
 const ANNOUNCE_CONCURRENCY = 8;
 
 /**
- * What the api tells Temporal after a site-access change has committed. Best effort within a
- * deadline: the change stands either way. A digest re-reads PostgreSQL before it is sent, so it
- * never mails about a granted member; the hourly reminder sweep starts reminders a missed nudge
- * left idle; the site-rules schedule works out what a missed start left queued.
+ * What the api tells Temporal after a site-access change has committed, within a deadline: the
+ * change stands either way. A member's announcement was queued with the change
+ * (db/site-access-outbox.ts) and is taken off once told; one not told in time stays, and the
+ * site-rules schedule delivers it within minutes. A digest re-reads PostgreSQL before it is sent,
+ * so it never mails about a granted member; the hourly reminder sweep starts reminders a missed
+ * nudge left idle; the site-rules schedule works out what a missed start left queued.
  */
 export function siteAccessAnnouncer({ sql, temporal, config, log }: AppDeps) {
-  const told = (what: Record<string, unknown>, tell: () => Promise<unknown>, tellBy = Date.now() + TELL_DEADLINE_MS) =>
+  /** Whether Temporal was told in time. */
+  const told = (what: Record<string, unknown>, tell: () => Promise<unknown>, tellBy = Date.now() + TELL_DEADLINE_MS): Promise<boolean> =>
     temporal.connection
       .withDeadline(tellBy, tell)
-      .then(() => undefined)
-      .catch((err: unknown) => log.warn({ err, ...what }, 'site access or recipients changed but Temporal was not told in time; the change stands'));
+      .then(() => true)
+      .catch((err: unknown) => {
+        log.warn({ err, ...what }, 'site access or recipients changed but Temporal was not told in time; the change stands');
+        return false;
+      });
 
   /** One member whose wait for a site began or ended: their lifecycle's search attributes follow, and a new wait reaches the reminders. */
   const tell = (org: OrgRef, memberId: string, change: SiteAccessAnnouncement, requestId: string, tellBy?: number) =>
     told({ requestId, memberId }, () => announceSiteAccessChange(temporal.client, { ...org, memberId }, change, config.temporal.taskQueue), tellBy);
 
-  async function announce(org: OrgRef, memberId: string, requestId: string, tellBy?: number) {
-    const change = await siteAccessAnnouncement(sql, org.orgId, memberId, config.reminders);
-    if (change) await tell(org, memberId, change, requestId, tellBy);
+  /**
+   * Many members after one request: what to say is read one member after another (one pooled
+   * connection), then Temporal is told a few at a time, all within one deadline; the announcements
+   * told are taken off the outbox after (no connection is held while Temporal is waited for).
+   */
+  async function announceMany(org: OrgRef, owed: readonly PendingAnnouncement[], requestId: string, tellBy = Date.now() + TELL_DEADLINE_MS * 3) {
+    const changes: { owed: PendingAnnouncement; change: SiteAccessAnnouncement | undefined }[] = [];
+    for (const one of owed) changes.push({ owed: one, change: await siteAccessAnnouncement(sql, org.orgId, one.memberId, config.reminders) });
+    // A member gone since has nothing to be told (and their row went with them).
+    const done = await inTurns(changes, ANNOUNCE_CONCURRENCY, async ({ owed: one, change }) =>
+      !change || (await tell(org, one.memberId, change, requestId, tellBy)) ? [one] : []);
+    await clearAnnounced(sql, done.flat());
   }
 
   return {
-    announce,
+    /** One member owed an announcement by a change this request committed. */
+    announce: (org: OrgRef, owed: PendingAnnouncement, requestId: string, tellBy = Date.now() + TELL_DEADLINE_MS) => announceMany(org, [owed], requestId, tellBy),
 
-    /**
-     * Many members after one request: what to say is read one member after another (one pooled
-     * connection), then Temporal is told a few at a time, all within one deadline.
-     */
-    async announceMany(org: OrgRef, memberIds: readonly string[], requestId: string) {
-      const tellBy = Date.now() + TELL_DEADLINE_MS * 3;
-      const changes: { memberId: string; change: SiteAccessAnnouncement }[] = [];
-      for (const memberId of memberIds) {
-        const change = await siteAccessAnnouncement(sql, org.orgId, memberId, config.reminders);
-        if (change) changes.push({ memberId, change });
-      }
-      await inTurns(changes, ANNOUNCE_CONCURRENCY, ({ memberId, change }) => tell(org, memberId, change, requestId, tellBy));
-    },
+    announceMany,
 
     /** Who can be mailed changed (a new org admin): reminders held for want of a recipient may go out now. */
     recipientsChanged: (org: OrgRef, requestId: string) =>

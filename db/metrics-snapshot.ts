@@ -12,6 +12,8 @@ export interface MetricsSnapshot {
   directoryEvents: { pending: number; parked: number };
   /** Members queued by a change of site-access rules whose sites are not worked out yet, and the oldest one's age. */
   siteAccessQueue: { members: number; oldestSeconds: number };
+  /** Site-access announcements owed to Temporal (db/site-access-outbox.ts), and the oldest one's age. */
+  siteAccessAnnouncements: { owed: number; oldestSeconds: number };
 }
 
 /**
@@ -35,6 +37,13 @@ export async function readMetricsSnapshot(sql: Sql, statementTimeoutMs: number):
       where l.directory_seq > l.signalled_seq`;
     const [queue]: [{ members: number; oldestSeconds: number }] = await tx`
       select count(*)::int as members, coalesce(extract(epoch from now() - min(queued_at)), 0)::float8 as "oldestSeconds" from site_access_queue`;
-    return { waiting: WAIT_THRESHOLDS.map((waitedOver, i) => ({ waitedOver, members: waiting[`t${i}`] ?? 0 })), directoryEvents: events, siteAccessQueue: queue };
+    const [announcements]: [{ owed: number; oldestSeconds: number }] = await tx`
+      select count(*)::int as owed, coalesce(extract(epoch from now() - min(queued_at)), 0)::float8 as "oldestSeconds" from site_access_announcements`;
+    return {
+      waiting: WAIT_THRESHOLDS.map((waitedOver, i) => ({ waitedOver, members: waiting[`t${i}`] ?? 0 })),
+      directoryEvents: events,
+      siteAccessQueue: queue,
+      siteAccessAnnouncements: announcements,
+    };
   });
 }

@@ -3,6 +3,7 @@ import type { MemberStatus, OrgRole } from '../domain/member.ts';
 import { removesLastActiveAdmin } from '../domain/org-roles.ts';
 import { insertAuditEvent } from './audit.ts';
 import type { Sql } from './client.ts';
+import { queueAnnouncements, type PendingAnnouncement } from './site-access-outbox.ts';
 
 export interface OrgRoleTarget {
   orgId: string;
@@ -15,6 +16,8 @@ export interface OrgRoleChange {
   changed: boolean;
   orgRole: OrgRole;
   previous: OrgRole;
+  /** A member without sites started or stopped waiting for one: the announcement owed, queued with the change. */
+  flip: PendingAnnouncement | undefined;
 }
 
 /**
@@ -30,14 +33,16 @@ export function changeOrgRole(sql: Sql, { orgId, memberId, actor }: OrgRoleTarge
       select org_role as "orgRole", status, email from members where id = ${memberId} and org_id = ${orgId} for update`;
     if (!target) throw new MemberNotFoundError();
     const previous = target.orgRole;
-    if (previous === orgRole) return { changed: false, orgRole, previous };
+    if (previous === orgRole) return { changed: false, orgRole, previous, flip: undefined };
     if (removesLastActiveAdmin({ target, newRole: orgRole, activeAdmins: admins.length })) throw new LastOrgAdminError();
     // A member without sites starts waiting when demoted (org admins reach every site), from now.
-    await tx`
+    const [{ hasSites }]: [{ hasSites: boolean }] = await tx`
       update members set org_role = ${orgRole}, updated_at = now(),
         site_access_pending_since = case when exists (select 1 from site_assignments a where a.member_id = members.id) then null else now() end
-      where id = ${memberId}`;
+      where id = ${memberId}
+      returning site_access_pending_since is null as "hasSites"`;
     await insertAuditEvent(tx, { orgId, memberId, actor, type: 'member.role_changed', data: { email: target.email, orgRole, previous } });
-    return { changed: true, orgRole, previous };
+    const [flip] = hasSites ? [] : await queueAnnouncements(tx, orgId, [memberId]);
+    return { changed: true, orgRole, previous, flip };
   });
 }

@@ -28,6 +28,7 @@ import {
 } from '../domain/site-rules.ts';
 import { insertAuditEvent } from './audit.ts';
 import type { Queryable, Sql } from './client.ts';
+import { queueAnnouncements, type PendingAnnouncement } from './site-access-outbox.ts';
 import { retryingTransientConflicts } from './transient-conflicts.ts';
 
 export interface MemberSite {
@@ -43,9 +44,11 @@ export interface SiteAssignmentTarget {
   actor: string;
 }
 
-/** Site access before and after a change: when they differ, the member's wait for a site began or ended. */
-export interface SiteAccessFlip {
-  memberId: string;
+/**
+ * A member whose site access began or ended (their wait for a site ended or began), with the
+ * announcement it owes Temporal, queued in the change's transaction (db/site-access-outbox.ts).
+ */
+export interface SiteAccessFlip extends PendingAnnouncement {
   hadSites: boolean;
   hasSites: boolean;
 }
@@ -55,6 +58,8 @@ export interface SiteAccessChange {
   hadSites: boolean;
   hasSites: boolean;
   sites: MemberSite[];
+  /** The announcement owed when site access began or ended. */
+  flip: SiteAccessFlip | undefined;
 }
 
 export const memberSites = (sql: Queryable, memberId: string) => sql<MemberSite[]>`
@@ -83,7 +88,8 @@ export async function siteOutcomesOf(sql: Queryable, memberIds: readonly string[
  * Brings the assignments of the named members of the organisation in line with the rules and
  * decisions, in the caller's transaction. Active members only (locked in id order, so two callers
  * over overlapping members queue instead of deadlocking); members of another organisation, unknown
- * or disabled ones are left as they are. Returns the members whose site access began or ended.
+ * or disabled ones are left as they are. Returns the members whose site access began or ended,
+ * each owed an announcement queued here, so a crash after the commit loses none.
  */
 export async function reconcileSiteAccess(
   tx: Queryable,
@@ -102,7 +108,9 @@ export async function reconcileSiteAccess(
   const outcomes = await siteOutcomesOf(tx, ids);
   const current: (SiteGrant & { memberId: string })[] = await tx`
     select member_id as "memberId", site_id as "siteId", site_role as role from site_assignments where member_id = any(${ids}::uuid[])`;
-  const flips: SiteAccessFlip[] = [];
+  const flipped: string[] = [];
+  // A flip either way: who has sites now had none before, and the other way round.
+  const gained = new Set<string>();
   for (const memberId of ids) {
     const memberOutcomes = outcomes.get(memberId) ?? [];
     const before = current.filter((g) => g.memberId === memberId).map(({ siteId, role }) => ({ siteId, role }));
@@ -110,9 +118,11 @@ export async function reconcileSiteAccess(
     if (isEmptyDiff(diff)) continue;
     await applyDiff(tx, { orgId, memberId, actor }, diff, memberOutcomes, cause);
     const hasSites = before.length + diff.added.length - diff.removed.length > 0;
-    if (hasSites !== before.length > 0) flips.push({ memberId, hadSites: before.length > 0, hasSites });
+    if (hasSites === before.length > 0) continue;
+    flipped.push(memberId);
+    if (hasSites) gained.add(memberId);
   }
-  return flips;
+  return (await queueAnnouncements(tx, orgId, flipped)).map((owed) => ({ ...owed, hadSites: !gained.has(owed.memberId), hasSites: gained.has(owed.memberId) }));
 }
 
 async function applyDiff(tx: Queryable, target: SiteAssignmentTarget, diff: SiteGrantDiff, outcomes: SiteOutcome[], cause: Record<string, unknown>) {
@@ -197,7 +207,7 @@ function decideSites(
     const sites = await memberSites(tx, target.memberId);
     // A change of rules still queued for the member is applied here too: the answer says so.
     const changed = changes.length > 0 || JSON.stringify(sites) !== JSON.stringify(before);
-    return { changed, hadSites: flip?.hadSites ?? before.length > 0, hasSites: flip?.hasSites ?? sites.length > 0, sites };
+    return { changed, hadSites: flip?.hadSites ?? before.length > 0, hasSites: flip?.hasSites ?? sites.length > 0, sites, flip };
   }) as Promise<SiteAccessChange>);
 }
 

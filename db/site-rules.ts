@@ -132,7 +132,8 @@ export async function queueGroupMembers(tx: Queryable, orgId: string, groupId: s
 export interface DrainedBatch {
   /** Queue rows taken, whether anything changed for them or not. */
   taken: number;
-  flips: (SiteAccessFlip & { orgId: string })[];
+  /** Each owed an announcement, queued in the batch's transaction. */
+  flips: SiteAccessFlip[];
 }
 
 /**
@@ -149,7 +150,7 @@ export async function drainSiteAccessQueue(sql: Sql, { orgId, limit }: { orgId?:
     const flips: DrainedBatch['flips'] = [];
     for (const org of new Set(rows.map((r) => r.orgId))) {
       const memberIds = rows.filter((r) => r.orgId === org).map((r) => r.memberId);
-      flips.push(...(await reconcileSiteAccess(tx, org, memberIds, 'system:site-rules')).map((f) => ({ ...f, orgId: org })));
+      flips.push(...(await reconcileSiteAccess(tx, org, memberIds, 'system:site-rules')));
     }
     if (rows.length > 0) await tx`delete from site_access_queue where member_id = any(${rows.map((r) => r.memberId)}::uuid[])`;
     return { taken: rows.length, flips };

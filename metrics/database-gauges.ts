@@ -67,5 +67,7 @@ export function registerDatabaseGauges(registry: Registry, sql: Sql): void {
   );
   snapshotGauge('sso_site_access_queued_members', 'Members a change of site-access rules queued whose sites are not worked out yet.', [], (gauge, s) => gauge.set(s.siteAccessQueue.members));
   snapshotGauge('sso_site_access_queue_oldest_seconds', 'Age of the oldest queued member (0 when none): a queue that ages means no run takes it.', [], (gauge, s) => gauge.set(s.siteAccessQueue.oldestSeconds));
+  snapshotGauge('sso_site_access_announcements_owed', 'Members whose site access began or ended and whose lifecycle and reminders Temporal was not told of yet.', [], (gauge, s) => gauge.set(s.siteAccessAnnouncements.owed));
+  snapshotGauge('sso_site_access_announcement_oldest_seconds', 'Age of the oldest owed site-access announcement (0 when none): the 5-minute site-rules run tells those its change\'s path did not.', [], (gauge, s) => gauge.set(s.siteAccessAnnouncements.oldestSeconds));
   const failures = new Counter({ name: 'sso_metrics_snapshot_failures_total', help: 'PostgreSQL reads for the scrape-time gauges that failed or timed out (those scrapes left the gauges out).', registers });
 }

@@ -7,6 +7,7 @@ import { insertAuditEvent } from '../db/audit.ts';
 import { isUniqueViolation, type Queryable, type Sql } from '../db/client.ts';
 import { addItContact as insertItContact } from '../db/it-contacts.ts';
 import { domainOwner } from '../db/org-domains.ts';
+import { queueAnnouncements } from '../db/site-access-outbox.ts';
 import { replaceLiveConnection } from '../db/sso-connections.ts';
 import { claimableDomain, normaliseDomain } from '../domain/domain-claim.ts';
 import { INVITATION_DAYS } from '../domain/member.ts';
@@ -115,11 +116,15 @@ export async function makeOrgAdmin(sql: Sql, { org: slug, email: typed }: { org:
   const org = await findOrg(sql, slug);
   const email = operatorEmail(typed);
   return sql.begin(async (sql) => {
-    const [member]: [{ id: string }?] = await sql`
-      update members set org_role = 'org_admin', updated_at = now()
-      where org_id = ${org.id} and email = ${email} returning id`;
+    const [member]: [{ id: string; waited: boolean }?] = await sql`
+      update members m set org_role = 'org_admin', updated_at = now()
+      from members before where before.id = m.id and m.org_id = ${org.id} and m.email = ${email}
+      returning m.id, before.org_role = 'member' and not exists (select 1 from site_assignments a where a.member_id = m.id) as waited`;
     if (member) {
       await audit(sql, org.id, 'member.role_changed', { email, orgRole: 'org_admin' }, member.id);
+      // Org admins reach every site: a plain member without one stops waiting. The site-rules
+      // schedule tells their lifecycle (db/site-access-outbox.ts); the CLI does not wait for Temporal.
+      if (member.waited) await queueAnnouncements(sql, org.id, [member.id]);
       return { outcome: 'promoted' as const, memberId: member.id };
     }
     const [invitation]: [InvitationToMail['invitation']] = await sql`

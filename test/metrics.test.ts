@@ -218,6 +218,17 @@ describe('SCIM and directory events', () => {
     await drainSiteAccessQueue(h.sql, { orgId: org.id, limit: 10 });
     await untilGauge('sso_site_access_queued_members', {}, queued);
   }, 30_000);
+
+  it('site-access announcements owed to Temporal show, and age, until they are told', async () => {
+    const org = await scimOrg(h);
+    const ids = (await directoryUsersInDatabase(h, org, 2, 'owed')).map((u) => u.memberId);
+    const owed = await apiValue('sso_site_access_announcements_owed');
+    await h.sql`insert into site_access_announcements (org_id, member_id, queued_at) select ${org.id}, unnest(${ids}::uuid[]), now() - interval '1 hour'`;
+    await untilGauge('sso_site_access_announcements_owed', {}, owed + 2);
+    expect(await apiValue('sso_site_access_announcement_oldest_seconds')).toBeGreaterThanOrEqual(3600);
+    await h.sql`delete from site_access_announcements where member_id = any(${ids}::uuid[])`;
+    await untilGauge('sso_site_access_announcements_owed', {}, owed);
+  }, 30_000);
 });
 
 describe('reminder digests', () => {

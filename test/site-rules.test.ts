@@ -104,7 +104,7 @@ describe('site-access rules', () => {
       return undefined;
     });
     const handle = h.client.workflow.getHandle(run.workflowId);
-    expect(await handle.result()).toEqual({ members: 3, flipped: 3 });
+    expect(await handle.result()).toEqual({ members: 3, flipped: 3, announcedLate: 0 });
     await recordHistory(handle, 'apply-site-rules');
     const listed = await api('/site-rules');
     expect(listed.json.rules).toEqual([expect.objectContaining({ group: { id: office, name: 'Berlin Office', memberCount: 3 }, site: { id: berlin, name: 'Berlin' }, role: 'site_member' })]);

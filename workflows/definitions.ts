@@ -270,6 +270,8 @@ export interface SiteRulesApplied {
   members: number;
   /** Of those, members whose site access began or ended. */
   flipped: number;
+  /** Site-access announcements an earlier change left owed (db/site-access-outbox.ts), told now. */
+  announcedLate: number;
 }
 
 /**

@@ -43,7 +43,7 @@ export function groupRoutes(deps: AppDeps, baseUrl: string) {
   const app = new Hono<ScimEnv>();
   const actor = (c: Context<ScimEnv>) => c.get('scim');
   const announced = async (c: Context<ScimEnv>, { group, flips }: GroupWrite) => {
-    await announcer.announceMany(actor(c), flips.map((f) => f.memberId), c.get('requestId'));
+    await announcer.announceMany(actor(c), flips, c.get('requestId'));
     return group;
   };
   const answer = (c: Context, group: StoredGroup) =>
