@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TemporalPorts } from '../activities/ports.ts';
+import { provisioningActivities } from '../activities/provisioning.ts';
 import { siteAccessActivities } from '../activities/site-access.ts';
 import { reconcileSiteAccess, unassignSite } from '../db/site-assignments.ts';
 import { queueGroupMembers } from '../db/site-rules.ts';
@@ -8,7 +9,7 @@ import { makeOrgAdmin } from '../operator/operations.ts';
 import { activityPorts } from '../temporal/activity-ports.ts';
 import { lifecycleStart, memberStateQuery, memberWorkflowId, searchAttributes } from '../workflows/definitions.ts';
 import { applySiteRulesWorkflow, memberLifecycleWorkflow } from '../workflows/index.ts';
-import { insertMember, insertOrg } from './support/fixtures.ts';
+import { insertMember, insertOrg, insertSsoOrg } from './support/fixtures.ts';
 import { testDataConverter, testEmailHash } from './support/payload-keys.ts';
 import { eventually, reminderSettings, startHarness, terminateRunningWorkflows, type TestHarness } from './support/temporal.ts';
 
@@ -33,8 +34,8 @@ afterAll(async () => {
  * A waiting member with a running lifecycle, in a directory group whose rule for site Berlin is
  * committed with the member queued (as createSiteRule leaves it before a run works them out).
  */
-async function waitingMemberWithQueuedRule() {
-  const org = await insertOrg(h.sql);
+async function waitingMemberWithQueuedRule(org: { id: string; slug: string } | undefined = undefined) {
+  org ??= await insertOrg(h.sql);
   const member = await insertMember(h.sql, org.id, `ada@${org.slug}.test`);
   const ref = { orgId: org.id, orgSlug: org.slug, memberId: member.id };
   const [site]: [{ id: string }] = await h.sql`insert into sites (org_id, name) values (${org.id}, 'Berlin') returning id`;
@@ -165,5 +166,17 @@ describe('site-access announcements owed to Temporal (transactional outbox)', ()
     // Granted again: they wait for nothing, so nothing is owed.
     await makeOrgAdmin(h.sql, { org: org.slug, email: member.email });
     expect(await owed(member.id)).toEqual([]);
+  });
+
+  it('an admin invitation accepted by a member waiting for a site owes their running lifecycle the news, and the run tells it', async () => {
+    const { org, signIn } = await insertSsoOrg(h.sql);
+    const { member, lifecycle } = await waitingMemberWithQueuedRule(org);
+    await h.sql`insert into invitations (org_id, email, org_role, expires_at) values (${org.id}, ${member.email}, 'org_admin', now() + interval '1 day')`;
+    expect(await provisioningActivities(h.sql).provisionIdentity(signIn('ada'))).toMatchObject({ outcome: 'linked', orgRole: 'org_admin', lifecycleStarted: true });
+    expect(await owed(member.id)).toHaveLength(1);
+
+    await ageOwed(member.id);
+    expect(await siteRulesRun(org.id)).toEqual({ members: 0, flipped: 0, announcedLate: 1 });
+    await untilPending(lifecycle, false);
   });
 });
