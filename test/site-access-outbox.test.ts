@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TemporalPorts } from '../activities/ports.ts';
 import { provisioningActivities } from '../activities/provisioning.ts';
 import { siteAccessActivities } from '../activities/site-access.ts';
-import { reconcileSiteAccess, unassignSite } from '../db/site-assignments.ts';
+import { clearAnnounced } from '../db/site-access-outbox.ts';
+import { assignSite, reconcileSiteAccess, unassignSite } from '../db/site-assignments.ts';
 import { queueGroupMembers } from '../db/site-rules.ts';
 import { makeOrgAdmin } from '../operator/operations.ts';
 import { activityPorts } from '../temporal/activity-ports.ts';
@@ -178,5 +179,32 @@ describe('site-access announcements owed to Temporal (transactional outbox)', ()
     await ageOwed(member.id);
     expect(await siteRulesRun(org.id)).toEqual({ members: 0, flipped: 0, announcedLate: 1 });
     await untilPending(lifecycle, false);
+  });
+
+  it('an operator\'s admin grant racing the removal of the member\'s last site owes its own announcement', async () => {
+    const { org, member, site } = await waitingMemberWithQueuedRule();
+    const target = { orgId: org.id, memberId: member.id, actor: 'operator' };
+    await assignSite(h.sql, target, { siteId: site.id, role: 'site_member' });
+    await h.sql`delete from site_access_announcements where member_id = ${member.id}`;
+
+    // The removal and the grant queue on the member's row, the removal first; the grant's statement
+    // began while the member still had the site.
+    let removal!: ReturnType<typeof unassignSite>;
+    let grant!: ReturnType<typeof makeOrgAdmin>;
+    await h.sql.begin(async (tx) => {
+      await tx`select 1 from members where id = ${member.id} for update`;
+      removal = unassignSite(h.sql, target, site.id);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      grant = makeOrgAdmin(h.sql, { org: org.slug, email: member.email });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    });
+    const removed = await removal;
+    expect(await grant).toMatchObject({ outcome: 'promoted' });
+    expect(removed.flip).toMatchObject({ hadSites: true, hasSites: false });
+
+    // The removal's path told what it read between the two commits (a wait) and took its row off:
+    // the grant, which ended that wait, must have queued its own.
+    await clearAnnounced(h.sql, [removed.flip!]);
+    expect(await owed(member.id)).toHaveLength(1);
   });
 });
