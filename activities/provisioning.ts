@@ -2,6 +2,7 @@ import { identityKey } from '../auth/tokens.ts';
 import { insertAuditEvent } from '../db/audit.ts';
 import type { Queryable, Sql } from '../db/client.ts';
 import { hasIdentityAtIdp } from '../db/identities.ts';
+import { queueAnnouncements } from '../db/site-access-outbox.ts';
 import { isVerifiedDomain } from '../db/verified-domains.ts';
 import { decideNewIdentity, emailChangeRefusal } from '../domain/identity-linking.ts';
 import type { MemberSource, MemberStatus, OrgRole } from '../domain/member.ts';
@@ -104,6 +105,10 @@ async function promoteByInvitation(tx: Queryable, input: ProvisionIdentityInput,
     update members set org_role = 'org_admin', updated_at = now() where id = ${member.id}
     returning ${memberColumns(tx)}`;
   await audit(tx, input, member.id, 'member.role_changed', { orgRole: 'org_admin', via: 'invitation' });
+  // Org admins reach every site: a plain member without one stops waiting. Their running lifecycle
+  // (a directory or operator member) learns it from the site-rules run (db/site-access-outbox.ts).
+  const [site] = await tx`select 1 from site_assignments where member_id = ${member.id} limit 1`;
+  if (!site) await queueAnnouncements(tx, input.orgId, [member.id]);
   return promoted;
 }
 

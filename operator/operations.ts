@@ -116,15 +116,18 @@ export async function makeOrgAdmin(sql: Sql, { org: slug, email: typed }: { org:
   const org = await findOrg(sql, slug);
   const email = operatorEmail(typed);
   return sql.begin(async (sql) => {
-    const [member]: [{ id: string; waited: boolean }?] = await sql`
-      update members m set org_role = 'org_admin', updated_at = now()
-      from members before where before.id = m.id and m.org_id = ${org.id} and m.email = ${email}
-      returning m.id, before.org_role = 'member' and not exists (select 1 from site_assignments a where a.member_id = m.id) as waited`;
+    // Locked before it is read: an update's own snapshot would miss a change committed while it
+    // waited for the row (the removal of the last site), and the wait it ends would go untold.
+    const [member]: [{ id: string; plain: boolean }?] = await sql`
+      select id, org_role = 'member' as plain from members where org_id = ${org.id} and email = ${email} for update`;
     if (member) {
+      const [{ waited }]: [{ waited: boolean }] = await sql`
+        update members set org_role = 'org_admin', updated_at = now() where id = ${member.id}
+        returning ${member.plain} and not exists (select 1 from site_assignments a where a.member_id = members.id) as waited`;
       await audit(sql, org.id, 'member.role_changed', { email, orgRole: 'org_admin' }, member.id);
       // Org admins reach every site: a plain member without one stops waiting. The site-rules
       // schedule tells their lifecycle (db/site-access-outbox.ts); the CLI does not wait for Temporal.
-      if (member.waited) await queueAnnouncements(sql, org.id, [member.id]);
+      if (waited) await queueAnnouncements(sql, org.id, [member.id]);
       return { outcome: 'promoted' as const, memberId: member.id };
     }
     const [invitation]: [InvitationToMail['invitation']] = await sql`

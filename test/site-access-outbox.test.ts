@@ -1,14 +1,16 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TemporalPorts } from '../activities/ports.ts';
+import { provisioningActivities } from '../activities/provisioning.ts';
 import { siteAccessActivities } from '../activities/site-access.ts';
-import { reconcileSiteAccess, unassignSite } from '../db/site-assignments.ts';
+import { clearAnnounced } from '../db/site-access-outbox.ts';
+import { assignSite, reconcileSiteAccess, unassignSite } from '../db/site-assignments.ts';
 import { queueGroupMembers } from '../db/site-rules.ts';
 import { makeOrgAdmin } from '../operator/operations.ts';
 import { activityPorts } from '../temporal/activity-ports.ts';
 import { lifecycleStart, memberStateQuery, memberWorkflowId, searchAttributes } from '../workflows/definitions.ts';
 import { applySiteRulesWorkflow, memberLifecycleWorkflow } from '../workflows/index.ts';
-import { insertMember, insertOrg } from './support/fixtures.ts';
+import { insertMember, insertOrg, insertSsoOrg } from './support/fixtures.ts';
 import { testDataConverter, testEmailHash } from './support/payload-keys.ts';
 import { eventually, reminderSettings, startHarness, terminateRunningWorkflows, type TestHarness } from './support/temporal.ts';
 
@@ -33,8 +35,8 @@ afterAll(async () => {
  * A waiting member with a running lifecycle, in a directory group whose rule for site Berlin is
  * committed with the member queued (as createSiteRule leaves it before a run works them out).
  */
-async function waitingMemberWithQueuedRule() {
-  const org = await insertOrg(h.sql);
+async function waitingMemberWithQueuedRule(org: { id: string; slug: string } | undefined = undefined) {
+  org ??= await insertOrg(h.sql);
   const member = await insertMember(h.sql, org.id, `ada@${org.slug}.test`);
   const ref = { orgId: org.id, orgSlug: org.slug, memberId: member.id };
   const [site]: [{ id: string }] = await h.sql`insert into sites (org_id, name) values (${org.id}, 'Berlin') returning id`;
@@ -165,5 +167,44 @@ describe('site-access announcements owed to Temporal (transactional outbox)', ()
     // Granted again: they wait for nothing, so nothing is owed.
     await makeOrgAdmin(h.sql, { org: org.slug, email: member.email });
     expect(await owed(member.id)).toEqual([]);
+  });
+
+  it('an admin invitation accepted by a member waiting for a site owes their running lifecycle the news, and the run tells it', async () => {
+    const { org, signIn } = await insertSsoOrg(h.sql);
+    const { member, lifecycle } = await waitingMemberWithQueuedRule(org);
+    await h.sql`insert into invitations (org_id, email, org_role, expires_at) values (${org.id}, ${member.email}, 'org_admin', now() + interval '1 day')`;
+    expect(await provisioningActivities(h.sql).provisionIdentity(signIn('ada'))).toMatchObject({ outcome: 'linked', orgRole: 'org_admin', lifecycleStarted: true });
+    expect(await owed(member.id)).toHaveLength(1);
+
+    await ageOwed(member.id);
+    expect(await siteRulesRun(org.id)).toEqual({ members: 0, flipped: 0, announcedLate: 1 });
+    await untilPending(lifecycle, false);
+  });
+
+  it('an operator\'s admin grant racing the removal of the member\'s last site owes its own announcement', async () => {
+    const { org, member, site } = await waitingMemberWithQueuedRule();
+    const target = { orgId: org.id, memberId: member.id, actor: 'operator' };
+    await assignSite(h.sql, target, { siteId: site.id, role: 'site_member' });
+    await h.sql`delete from site_access_announcements where member_id = ${member.id}`;
+
+    // The removal and the grant queue on the member's row, the removal first; the grant's statement
+    // began while the member still had the site.
+    let removal!: ReturnType<typeof unassignSite>;
+    let grant!: ReturnType<typeof makeOrgAdmin>;
+    await h.sql.begin(async (tx) => {
+      await tx`select 1 from members where id = ${member.id} for update`;
+      removal = unassignSite(h.sql, target, site.id);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      grant = makeOrgAdmin(h.sql, { org: org.slug, email: member.email });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    });
+    const removed = await removal;
+    expect(await grant).toMatchObject({ outcome: 'promoted' });
+    expect(removed.flip).toMatchObject({ hadSites: true, hasSites: false });
+
+    // The removal's path told what it read between the two commits (a wait) and took its row off:
+    // the grant, which ended that wait, must have queued its own.
+    await clearAnnounced(h.sql, [removed.flip!]);
+    expect(await owed(member.id)).toHaveLength(1);
   });
 });
