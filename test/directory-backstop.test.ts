@@ -12,7 +12,7 @@ import { activityPorts } from '../temporal/activity-ports.ts';
 import { redeliverDirectoryEventsWorkflow } from '../workflows/index.ts';
 import { privateDatabase } from './support/private-database.ts';
 import { runEntry } from './support/processes.ts';
-import { cutOffScimApp, scimApp, scimOrg } from './support/scim.ts';
+import { cutOffScimApp, scimApp, scimOrg, unreachableAtOnce } from './support/scim.ts';
 import { okta } from './support/scim-fixtures.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
 import { testDataConverter, testEmailHash } from './support/payload-keys.ts';
@@ -38,9 +38,7 @@ beforeAll(async () => {
   h = await startHarness({ address: server.address, databaseUrl: db.url });
   scim = scimApp(h);
   unreachable = Connection.lazy({ address: '127.0.0.1:1' });
-  // The cut-off replica's client does not retry: its 503 comes at once rather than after the api's
-  // 5-second signal deadline, whose wait is not what these tests prove (the saved event is the same).
-  refusing = Connection.lazy({ address: '127.0.0.1:1', interceptors: [] });
+  refusing = unreachableAtOnce();
   cutOff = cutOffScimApp(h, refusing);
 });
 afterAll(async () => {
