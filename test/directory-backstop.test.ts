@@ -12,7 +12,7 @@ import { activityPorts } from '../temporal/activity-ports.ts';
 import { redeliverDirectoryEventsWorkflow } from '../workflows/index.ts';
 import { privateDatabase } from './support/private-database.ts';
 import { runEntry } from './support/processes.ts';
-import { cutOffScimApp, scimApp, scimOrg } from './support/scim.ts';
+import { cutOffScimApp, scimApp, scimOrg, unreachableAtOnce } from './support/scim.ts';
 import { okta } from './support/scim-fixtures.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
 import { testDataConverter, testEmailHash } from './support/payload-keys.ts';
@@ -28,6 +28,7 @@ let h: TestHarness;
 let scim: ReturnType<typeof scimApp>;
 let cutOff: ReturnType<typeof cutOffScimApp>;
 let unreachable: Connection;
+let refusing: Connection;
 
 beforeAll(async () => {
   [server, db] = await Promise.all([
@@ -37,10 +38,11 @@ beforeAll(async () => {
   h = await startHarness({ address: server.address, databaseUrl: db.url });
   scim = scimApp(h);
   unreachable = Connection.lazy({ address: '127.0.0.1:1' });
-  cutOff = cutOffScimApp(h, unreachable);
+  refusing = unreachableAtOnce();
+  cutOff = cutOffScimApp(h, refusing);
 });
 afterAll(async () => {
-  await unreachable?.close();
+  await Promise.all([unreachable?.close(), refusing?.close()]);
   await h?.stop();
   await Promise.all([server?.stop(), db?.drop()]);
 });

@@ -1,4 +1,3 @@
-import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSql } from '../db/client.ts';
 import { dueDirectoryEvents, recordDeliveryFailure } from '../db/directory-events.ts';
@@ -16,7 +15,7 @@ import { TestBrowser } from './support/browser.ts';
 import { insertOrg, insertSiteAssignment } from './support/fixtures.ts';
 import { parseSamples, sampleSum, scrape } from './support/metrics.ts';
 import { privateDatabase } from './support/private-database.ts';
-import { cutOffScimApp, directoryUsersInDatabase, scimOrg, scimOverHttp } from './support/scim.ts';
+import { cutOffScimApp, directoryUsersInDatabase, scimOrg, scimOverHttp, unreachableAtOnce } from './support/scim.ts';
 import { okta } from './support/scim-fixtures.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { eventually, reminderSettings, startHarness, terminateRunningWorkflows, type TestHarness } from './support/temporal.ts';
@@ -193,7 +192,7 @@ describe('SCIM and directory events', () => {
     const parked = await apiValue('sso_directory_events_undelivered', { state: 'parked' });
 
     // A replica cut off from Temporal records the deactivation but cannot tell the lifecycle.
-    const unreachable = Connection.lazy({ address: '127.0.0.1:1' });
+    const unreachable = unreachableAtOnce();
     try {
       const res = await cutOffScimApp(h, unreachable)('PATCH', `/Users/${user.body.id}`, org.token, okta.setActive(false));
       expect(res.status).toBe(503);

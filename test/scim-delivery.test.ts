@@ -1,7 +1,7 @@
 import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordHistory } from './support/histories.ts';
-import { cutOffScimApp, directorySignals, scimApp, scimOrg } from './support/scim.ts';
+import { cutOffScimApp, directorySignals, scimApp, scimOrg, unreachableAtOnce } from './support/scim.ts';
 import { okta } from './support/scim-fixtures.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
 
@@ -68,7 +68,12 @@ describe('directory events that Temporal could not take', { timeout: 60_000 }, (
     const org = await scimOrg(h, 'noretry');
     const created = await scim('POST', '/Users', { token: org.token, body: okta.create(`jay@${org.domain}`, 'jay') });
     expect(created.status).toBe(201);
-    expect((await cutOffScim()('PATCH', `/Users/${created.body.id}`, org.token, okta.setActive(false))).status).toBe(503);
+    const refusing = unreachableAtOnce();
+    try {
+      expect((await cutOffScimApp(h, refusing)('PATCH', `/Users/${created.body.id}`, org.token, okta.setActive(false))).status).toBe(503);
+    } finally {
+      await refusing.close();
+    }
     const before = await link(created.body.id);
 
     const workflowId = `redeliver-${org.slug}`;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client, type Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app.ts';
 import { loadConfig } from '../../config/index.ts';
 import { createLogger } from '../../config/logger.ts';
@@ -46,6 +46,13 @@ export function scimApp(h: TestHarness, taskQueue = h.taskQueue, temporal: { cli
     return { status: res.status, type: res.headers.get('content-type'), headers: res.headers, body: text ? JSON.parse(text) : undefined };
   };
 }
+
+/**
+ * A lazy connection to a closed port whose client does not retry: a cut-off replica on it answers 503
+ * at once rather than after the api's 5-second signal deadline, for tests whose subject is the saved
+ * event that Temporal never got, not that wait.
+ */
+export const unreachableAtOnce = () => Connection.lazy({ address: '127.0.0.1:1', interceptors: [] });
 
 /** The SCIM api of a replica that cannot reach Temporal (`unreachable`: a lazy connection to a closed port), on the harness's database. */
 export function cutOffScimApp(h: TestHarness, unreachable: Connection) {
