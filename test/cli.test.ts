@@ -35,9 +35,8 @@ afterAll(async () => {
   await sql?.end();
 });
 
-// Each case spawns CLI processes (tsx compiles at every start): slow on a busy 2-core machine. The
-// cases share only the servers (each makes organisations of its own), so they run side by side.
-describe.concurrent('operator CLI', { timeout: 90_000 }, () => {
+// Each case spawns CLI processes (tsx compiles at every start): slow on a busy 2-core machine.
+describe('operator CLI', { timeout: 90_000 }, () => {
   it('prints help', async () => {
     const { code, out } = await cli(['--help']);
     expect(code).toBe(0);
