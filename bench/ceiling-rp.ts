@@ -53,7 +53,9 @@ async function answer(url: URL): Promise<Answer> {
   if (url.pathname !== '/callback' || !secrets) return { status: 400, body: 'no such attempt' };
   attempts.delete(state);
   const claims = await exchangeCode(configuration, { redirectUri, query: url.searchParams, state, tx: { connectionId: 'bench', ...secrets } });
-  await client.workflow.execute(oneLocalActivityWorkflow, { taskQueue: FLOOR_TASK_QUEUE, workflowId: `ceiling/${org.slug}/${claims.sub}`, args: [signIn(claims.sub)] });
+  const { outcome } = await client.workflow.execute(oneLocalActivityWorkflow, { taskQueue: FLOOR_TASK_QUEUE, workflowId: `ceiling/${org.slug}/${claims.sub}`, args: [signIn(claims.sub)] });
+  // Every person signs in once: anything but a new account means the ceiling did not do a first sign-in's work.
+  if (outcome !== 'created') return { status: 500, body: `provisioning answered ${outcome}` };
   return { status: 302, location: '/done' };
 }
 

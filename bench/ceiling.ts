@@ -38,7 +38,8 @@ export async function startCeiling(target: Target): Promise<Ceiling> {
     format: (source, line) => (line.startsWith('oidc-provider') ? undefined : `[${source}] ${line}`),
     onExit: (code, signal) => console.error(`bench: the ceiling's relying party exited unasked (${code ?? signal})`),
   });
-  await waitForHttp(`${rpUrl}/readyz`, 60_000).catch(async (err: unknown) => {
+  const exited = new Promise<never>((_, reject) => child.process.once('exit', (code, signal) => reject(new Error(`the ceiling's relying party exited at start (${code ?? signal})`))));
+  await Promise.race([waitForHttp(`${rpUrl}/readyz`, 60_000), exited]).catch(async (err: unknown) => {
     await child.stop(5_000);
     throw err;
   });

@@ -15,17 +15,36 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-/** The PostgreSQL backends serving this database now (pooled connections outlive a phase). */
-export async function databaseBackends(sql: Sql): Promise<number[]> {
-  const rows = await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database()`;
+/** The PostgreSQL backends serving this database and `others` now (pooled connections outlive a phase). */
+export async function databaseBackends(sql: Sql, others: readonly string[] = []): Promise<number[]> {
+  const rows = await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database() or datname = any(${[...others]}::text[])`;
   return rows.map((r) => r.pid);
 }
 
-/** Starts counting; `stop` gives CPU seconds per name over the interval. */
+/** CPU seconds the whole machine has been busy so far, every process and the kernel (/proc/stat). */
+export function machineBusySeconds(): number {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).map(Number);
+  // user nice system idle iowait irq softirq steal: all but idle and iowait is busy.
+  const busy = ticks.slice(0, 8).reduce((total, t, i) => (i === 3 || i === 4 ? total : total + t), 0);
+  return busy / TICKS_PER_SECOND;
+}
+
+/** What a meter names the machine's busy time that none of its processes account for (other jobs, the kernel). */
+export const UNMETERED = 'rest of the machine';
+
+/**
+ * Starts counting; `stop` gives CPU seconds per name over the interval, and under UNMETERED the
+ * machine's busy time beyond theirs.
+ */
 export function cpuMeter(processes: Record<string, number[]>) {
   const sum = (pids: number[]) => pids.reduce((total, pid) => total + cpuSeconds(pid), 0);
   const start = Object.fromEntries(Object.entries(processes).map(([name, pids]) => [name, sum(pids)]));
-  return () => Object.fromEntries(Object.entries(processes).map(([name, pids]) => [name, sum(pids) - start[name]!]));
+  const machineStart = machineBusySeconds();
+  return () => {
+    const used = Object.fromEntries(Object.entries(processes).map(([name, pids]) => [name, sum(pids) - start[name]!]));
+    const metered = Object.values(used).reduce((a, b) => a + b, 0);
+    return { ...used, [UNMETERED]: Math.max(0, machineBusySeconds() - machineStart - metered) };
+  };
 }
 
 /** Processes whose command line contains every one of `parts` (to find a server started by a library). */

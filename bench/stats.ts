@@ -33,7 +33,8 @@ export async function atConcurrency(n: number, concurrency: number, call: (i: nu
  * Paths measured in `rounds` alternating slices (calls numbered on across slices), so load from
  * elsewhere on a shared machine hits every path alike; per second over each path's own time,
  * which lasts until its `settle` says the work its calls set going is done, so none of it spills
- * into the next path's slice.
+ * into the next path's slice. Each round starts with the next path, so what one path leaves
+ * behind does not always fall on the same other one.
  */
 export async function interleaved(
   { rounds, n, concurrency, meter }: { rounds: number; n: number; concurrency: number; meter?: Meter },
@@ -43,7 +44,9 @@ export async function interleaved(
   for (let round = 0; round < rounds; round++) {
     const from = Math.floor((round * n) / rounds);
     const size = Math.floor(((round + 1) * n) / rounds) - from;
-    for (const [k, { call, settle }] of paths.entries()) {
+    for (let turn = 0; turn < paths.length; turn++) {
+      const k = (round + turn) % paths.length;
+      const { call, settle } = paths[k]!;
       const stop = meter?.();
       const started = performance.now();
       const slice = await atConcurrency(size, concurrency, (i) => call(from + i));

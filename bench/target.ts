@@ -26,6 +26,8 @@ export interface Target {
   smtp: SmtpSink & { deliveredAt: Map<string, number> };
   /** Local processes by role, when the bench may read their CPU time (empty for remote targets). */
   processes: Record<string, number[]>;
+  /** Temporal's own databases on the target's PostgreSQL, whose backends' CPU counts as PostgreSQL's. */
+  temporalDatabases: string[];
   stop(): Promise<void>;
 }
 
@@ -97,6 +99,8 @@ export async function startDevTarget({ smtpLatencyMs, env = {} }: { smtpLatencyM
         ...Object.fromEntries(children.map((c, i) => [['worker', 'api'][i]!, [c.process.pid!]])),
         temporal: pidsWithCommandLine('start-dev', `--port ${server.address.split(':')[1]} `),
       },
+      // The dev server keeps its own state (SQLite), not in PostgreSQL.
+      temporalDatabases: [],
       stop,
     };
   } catch (err) {
@@ -122,6 +126,7 @@ export async function startClusterTarget({ smtpLatencyMs, env = {} }: { smtpLate
       env: cluster.appEnv,
       smtp,
       processes: cluster.pids(),
+      temporalDatabases: ['temporal', 'temporal_visibility'],
       async stop() {
         await cluster.stop();
         await smtp.stop();
