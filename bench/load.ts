@@ -29,7 +29,7 @@ import { dataConverter } from '../temporal/data-converter.ts';
 import { loadConfig } from '../config/index.ts';
 
 const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const SIGN_INS = setting('BENCH_SIGN_INS', 200);
+const SIGN_INS = setting('BENCH_SIGN_INS', 600);
 const SIGN_IN_CONCURRENCY = 20;
 /** Floor and burst alternate in this many slices, so load from elsewhere hits both alike. */
 const ROUNDS = 5;
