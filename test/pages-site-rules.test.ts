@@ -38,9 +38,17 @@ const tokenOf = (page: Page) => /name="_csrf" value="([^"]+)"/.exec(page.body)?.
 const textOf = (page: Page) => page.body.replace(/<script[\s\S]*?<\/script>/g, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 const idOf = async (email: string) => (await h.sql<{ id: string }[]>`select id from members where email = ${email}`)[0]!.id;
 
+/**
+ * Signed in, and the member's lifecycle has stamped them: its audit event comes after the sign-in
+ * answers, and would otherwise land inside a test's before/after comparison.
+ */
 async function signedIn(login: string) {
   const browser = new TestBrowser();
   await w.signIn(browser, login);
+  await eventually(async () => {
+    const [row] = await h.sql`select 1 from members where email = ${`${login}@${w.domain}`} and lifecycle_started_at is not null`;
+    return row ? true : undefined;
+  }, 30_000);
   return { browser, token: tokenOf(await browser.request(`${w.appUrl}/`, { headers: html })) };
 }
 const post = (browser: TestBrowser, path: string, fields: Record<string, string>, origin = new URL(w.appUrl).origin) =>
