@@ -1,8 +1,6 @@
 import { log } from '@temporalio/activity';
 import type { Sql } from '../db/client.ts';
-import { siteAccessAnnouncement } from '../db/site-access.ts';
-import { clearAnnounced, overdueAnnouncements, type OutboxCursor, type PendingAnnouncement } from '../db/site-access-outbox.ts';
-import { inTurns } from '../domain/in-turns.ts';
+import { deliverAnnouncements, overdueAnnouncements, type OutboxCursor, type PendingAnnouncement } from '../db/site-access-outbox.ts';
 import { drainSiteAccessQueue } from '../db/site-rules.ts';
 import type { ReminderPolicy } from '../domain/reminders.ts';
 import type { SiteRulesApplied, SiteRulesScope } from '../workflows/definitions.ts';
@@ -24,30 +22,23 @@ const ANNOUNCE_GRACE_MS = 60_000;
 
 export function siteAccessActivities(sql: Sql, policy: ReminderPolicy, temporal: Pick<TemporalPorts, 'announceSiteAccess'>) {
   /**
-   * Tells Temporal of each member owed an announcement, then takes off the outbox the ones told
-   * (each only if no newer change re-queued it meanwhile). One not told stays for the next run;
-   * a digest re-reads PostgreSQL before it is sent, so a late announcement misleads nobody.
-   * Returns how many were told.
+   * Tells Temporal of each member owed an announcement and takes off the outbox the ones told
+   * (db/site-access-outbox.ts). One not told stays for the next run; a digest re-reads PostgreSQL
+   * before it is sent, so a late announcement misleads nobody. Returns how many were told.
    */
   async function announce(owed: readonly (PendingAnnouncement & { orgSlug?: string })[]): Promise<number> {
     const slugs = new Map<string, string>();
-    const told = [];
-    for (const one of owed) {
-      const orgSlug = one.orgSlug ?? slugs.get(one.orgId) ?? slugs.set(one.orgId, await orgSlugOf(sql, one.orgId)).get(one.orgId)!;
-      told.push({ one, member: { orgId: one.orgId, orgSlug, memberId: one.memberId }, change: await siteAccessAnnouncement(sql, one.orgId, one.memberId, policy) });
-    }
-    // A member gone since has nothing to be told (and their row went with them).
-    const done = await inTurns(told, ANNOUNCE_CONCURRENCY, ({ one, member, change }) =>
-      (change ? temporal.announceSiteAccess(member, change) : Promise.resolve()).then(
-        () => [one],
+    const named = [];
+    for (const one of owed) named.push({ ...one, orgSlug: one.orgSlug ?? slugs.get(one.orgId) ?? slugs.set(one.orgId, await orgSlugOf(sql, one.orgId)).get(one.orgId)! });
+    return deliverAnnouncements(sql, named, { policy, concurrency: ANNOUNCE_CONCURRENCY }, ({ orgId, orgSlug, memberId }, change) =>
+      temporal.announceSiteAccess({ orgId, orgSlug, memberId }, change).then(
+        () => true,
         (err: unknown) => {
-          log.warn('site access changed but Temporal was not told; the change stands and a later run tells it', { err, ...member });
-          return [];
+          log.warn('site access changed but Temporal was not told; the change stands and a later run tells it', { err, orgId, orgSlug, memberId });
+          return false;
         },
       ),
     );
-    await clearAnnounced(sql, done.flat());
-    return done.flat().length;
   }
 
   /**

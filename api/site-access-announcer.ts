@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { siteAccessAnnouncement, type SiteAccessAnnouncement } from '../db/site-access.ts';
-import { clearAnnounced, type PendingAnnouncement } from '../db/site-access-outbox.ts';
-import { inTurns } from '../domain/in-turns.ts';
+import type { SiteAccessAnnouncement } from '../db/site-access.ts';
+import { deliverAnnouncements, type PendingAnnouncement } from '../db/site-access-outbox.ts';
 import type { OrgRef } from '../domain/member.ts';
 import { announceSiteAccessChange, nudgeReminders } from '../temporal/site-access.ts';
 import { siteRulesWorkflowId, workflowTypes, type ApplySiteRulesWorkflow } from '../workflows/definitions.ts';
@@ -41,12 +40,7 @@ export function siteAccessAnnouncer({ sql, temporal, config, log }: AppDeps) {
    * told are taken off the outbox after (no connection is held while Temporal is waited for).
    */
   async function announceMany(org: OrgRef, owed: readonly PendingAnnouncement[], requestId: string, tellBy = Date.now() + TELL_DEADLINE_MS * 3) {
-    const changes: { owed: PendingAnnouncement; change: SiteAccessAnnouncement | undefined }[] = [];
-    for (const one of owed) changes.push({ owed: one, change: await siteAccessAnnouncement(sql, org.orgId, one.memberId, config.reminders) });
-    // A member gone since has nothing to be told (and their row went with them).
-    const done = await inTurns(changes, ANNOUNCE_CONCURRENCY, async ({ owed: one, change }) =>
-      !change || (await tell(org, one.memberId, change, requestId, tellBy)) ? [one] : []);
-    await clearAnnounced(sql, done.flat());
+    await deliverAnnouncements(sql, owed, { policy: config.reminders, concurrency: ANNOUNCE_CONCURRENCY }, (one, change) => tell(org, one.memberId, change, requestId, tellBy));
   }
 
   return {

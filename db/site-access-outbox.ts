@@ -4,7 +4,10 @@
  * What is told is read again when it is sent (db/site-access.ts siteAccessAnnouncement), so a row
  * says only whom to tell, and telling twice is harmless.
  */
+import { inTurns } from '../domain/in-turns.ts';
+import type { ReminderPolicy } from '../domain/reminders.ts';
 import type { Queryable } from './client.ts';
+import { siteAccessAnnouncement, type SiteAccessAnnouncement } from './site-access.ts';
 
 /**
  * A member owed an announcement. `queuedAt` is PostgreSQL's text of the row's time, microseconds
@@ -39,6 +42,26 @@ export async function clearAnnounced(sql: Queryable, told: readonly PendingAnnou
     delete from site_access_announcements o
     using unnest(${told.map((t) => t.memberId)}::uuid[], ${told.map((t) => t.queuedAt)}::text[]::timestamptz[]) as t(member_id, queued_at)
     where o.member_id = t.member_id and o.queued_at = t.queued_at`;
+}
+
+/**
+ * Delivers owed announcements, the one way every path does: what each member is told is read one
+ * after another (one pooled connection), then Temporal is told `concurrency` at a time (`tell`
+ * answers whether it was), and the rows told are taken off after, so no connection is held while
+ * Temporal is waited for. A member gone since has nothing to be told (their row went with them).
+ * Returns how many were told.
+ */
+export async function deliverAnnouncements<T extends PendingAnnouncement>(
+  sql: Queryable,
+  owed: readonly T[],
+  { policy, concurrency }: { policy: ReminderPolicy; concurrency: number },
+  tell: (one: T, change: SiteAccessAnnouncement) => Promise<boolean>,
+): Promise<number> {
+  const changes: { one: T; change: SiteAccessAnnouncement | undefined }[] = [];
+  for (const one of owed) changes.push({ one, change: await siteAccessAnnouncement(sql, one.orgId, one.memberId, policy) });
+  const done = (await inTurns(changes, concurrency, async ({ one, change }) => (!change || (await tell(one, change)) ? [one] : []))).flat();
+  await clearAnnounced(sql, done);
+  return done.length;
 }
 
 /** Where a walk over the owed announcements goes on from: after this row, in their order. */
