@@ -1,5 +1,6 @@
 import { insertAuditEvent } from '../db/audit.ts';
 import type { Sql } from '../db/client.ts';
+import { alreadyTold, noteTold, toldReminders } from '../db/reminder-nudges.ts';
 import { remindersAwaitRecipients, siteAccessClock, waitingMembers } from '../db/site-access.ts';
 import { dueAt, type ReminderPolicy } from '../domain/reminders.ts';
 import type { RemindersNudge } from '../workflows/definitions.ts';
@@ -78,17 +79,24 @@ export function memberActivities(sql: Sql, policy: ReminderPolicy, nudgeReminder
         const [waiting] = await waitingMembers(tx, member.orgId, event.memberId);
         const clock = await siteAccessClock(tx, event.memberId);
         const due = waiting && dueAt(waiting, policy);
+        const told = due === undefined ? undefined : await toldReminders(tx, member.orgId);
         const [decided]: [DecidedRow] = await tx`
           select m.status, m.directory_state as "directoryState", l.directory_changed_at as "directoryAt",
                  m.status_override as "overrideKind", m.status_override_by as "overrideBy", m.status_override_at as "overrideAt",
                  m.status_override_reason as "overrideReason", l.directory_state as "linkState", l.directory_seq as "linkSeq"
           from members m left join directory_links l on l.member_id = m.id
           where m.id = ${event.memberId}`;
-        return { org: member, noSiteSince: clock?.pendingSince ?? null, due, readAt: member.readAt.toISOString(), decided: decidedFrom(decided), directory: latestWord(decided) };
+        return { org: member, noSiteSince: clock?.pendingSince ?? null, due, told, readAt: member.readAt.toISOString(), decided: decidedFrom(decided), directory: latestWord(decided) };
       });
       if (!started) return undefined;
       const org = { orgId: started.org.orgId, orgSlug: started.org.orgSlug };
-      if (started.due !== undefined) await nudgeReminders(org, { dueAt: new Date(started.due).toISOString() });
+      // Skipped when the reminders already wait for a time no later (db/reminder-nudges.ts): in a
+      // burst of first sign-ins, nearly every one.
+      const { due, told } = started;
+      if (due !== undefined && told && !alreadyTold(told, due)) {
+        await nudgeReminders(org, { dueAt: new Date(due).toISOString() });
+        await noteTold(sql, org.orgId, told, due);
+      }
       // A new admin is a new recipient: reminders held for want of one may go out now (if any wait).
       if (started.org.isAdmin && (await remindersAwaitRecipients(sql, policy, org.orgId))) await nudgeReminders(org, {});
       return { noSiteSince: started.noSiteSince, readAt: started.readAt, decided: started.decided, directory: started.directory };

@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { insertAuditEvents } from '../db/audit.ts';
 import type { Queryable, Sql } from '../db/client.ts';
 import { holdDigestLease, releaseDigestLease } from '../db/digest-lease.ts';
+import { startDigestDecision } from '../db/reminder-nudges.ts';
 import { lastDigestAt, recordDigest, REMINDER_SENT_EVENT, reminderContacts, waitingMembers, type WaitingWithProgress } from '../db/site-access.ts';
 import { digestEmail, type DigestLine, type EmailContent } from '../domain/reminder-email.ts';
 import type { ReminderOutlook } from '../domain/reminder-outlook.ts';
@@ -86,6 +87,8 @@ export function reminderActivities(sql: Sql, mailer: Mailer, settings: ReminderS
   async function decide(tx: Queryable, { orgId, digestKey }: DigestRequest): Promise<Decision> {
     // `no key update`: the org's foreign-key inserts (sign-ins, assignments) do not wait for it.
     await tx`select 1 from organisations where id = ${orgId} for no key update`;
+    // Before reading who waits: a member found waiting after it nudges, one found before is read here.
+    await startDigestDecision(tx, orgId);
     const waiting = await waitingMembers(tx, orgId);
     const contacts = await reminderContacts(tx, orgId);
     const last = await lastDigestAt(tx, orgId);

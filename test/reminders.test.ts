@@ -214,8 +214,13 @@ describe.concurrent('site-access reminders', () => {
     const dee = await join(org, 'dee');
     await sleep(1_500);
     const eli = await join(org, 'eli');
-    await eventually(async () => ((await signalsTo(org)) === 2 ? true : undefined));
-    // The workflow's timer was set for dee's first step; it moves to eli's.
+    // eli's lifecycle skips its nudge (the workflow already waits for dee's earlier step): wait for its stamp.
+    await eventually(async () => {
+      const [row] = await h.sql<{ stamped: boolean }[]>`select lifecycle_started_at is not null as stamped from members where id = ${eli.id}`;
+      return row?.stamped ? true : undefined;
+    });
+    expect(await signalsTo(org)).toBe(1);
+    // The workflow's timer was set for dee's first step; the digest then finds eli's from PostgreSQL.
     await grant(org, dee);
     const [mail] = await mailsFor(address(org, 'boss'), 1);
     expect(mail!.text).toContain(`<${eli.email}>: waiting since`);
