@@ -29,11 +29,10 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const { nudgeReminders } = deps.temporal;
   return {
     ...auditActivities(deps.sql),
-    ...provisioningActivities(deps.sql),
-    ...memberActivities(deps.sql, deps.reminders.policy, nudgeReminders),
+    ...provisioningActivities(deps.sql, deps.reminders.policy, deps.temporal),
+    ...memberActivities(deps.sql, deps.reminders.policy, deps.temporal),
     ...memberStatusActivities(deps.sql, deps.reminders.policy, deps.temporal),
     ...emailActivities(deps.sql, deps.mailer),
     ...invitationActivities(deps.sql, deps.mailer),

@@ -1,13 +1,16 @@
 import { WithStartWorkflowOperation, type Client, type Connection } from '@temporalio/client';
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import { setTimeout } from 'node:timers/promises';
-import { identityKey } from '../auth/tokens.ts';
+import { newMemberId } from '../auth/tokens.ts';
+import type { Queryable } from '../db/client.ts';
+import { memberOfIdentity } from '../db/identities.ts';
 import {
-  signInOutcomeUpdate,
-  signInWorkflowId,
+  lifecycleStart,
+  memberWorkflowId,
+  signInUpdate,
   workflowTypes,
+  type MemberLifecycleWorkflow,
   type ProvisionIdentityInput,
-  type ProvisionIdentityWorkflow,
   type ProvisionOutcome,
 } from '../workflows/definitions.ts';
 import type { AppDeps } from './context.ts';
@@ -60,21 +63,25 @@ const unavailable = () => new ClientError(503, 'temporarily_unavailable', 'Sign-
 const slow = () => new ClientError(503, 'provisioning_slow', 'Setting up your account is taking longer than usual. Please sign in again in a minute.');
 
 /**
- * Runs (or joins) the sign-in workflow of one identity and answers as soon as the account is
- * settled (update-with-start: the workflow goes on to ensure the member's lifecycle). Concurrent
- * callbacks for the same identity attach to one execution (USE_EXISTING), so only one provisions.
+ * Sends a sign-in to the lifecycle of the member it will resolve to and answers as soon as the
+ * account is settled: a linked identity's member, or the member a first sign-in will create
+ * (`newMemberId`). Update-with-start: a lifecycle that does not run (a first sign-in, or one an
+ * operator terminated) is started by the sign-in and provisions it in its first task; concurrent
+ * callbacks of the same identity attach to one execution (USE_EXISTING) and share its answer.
  */
-export async function provisionSignIn(temporal: TemporalClients, taskQueue: string, input: ProvisionIdentityInput): Promise<ProvisionOutcome> {
+export async function provisionSignIn(temporal: TemporalClients, sql: Queryable, taskQueue: string, input: ProvisionIdentityInput): Promise<ProvisionOutcome> {
   const { client, connection } = temporal;
-  const startWorkflowOperation = new WithStartWorkflowOperation<ProvisionIdentityWorkflow>(workflowTypes.provisionIdentity, {
+  const memberId = (await memberOfIdentity(sql, input)) ?? newMemberId(input.connectionId, input.iss, input.sub);
+  const { orgId, orgSlug, emailHash } = input;
+  const startWorkflowOperation = new WithStartWorkflowOperation<MemberLifecycleWorkflow>(workflowTypes.memberLifecycle, {
     taskQueue,
-    workflowId: signInWorkflowId(input.orgSlug, identityKey(input.connectionId, input.iss, input.sub)),
+    workflowId: memberWorkflowId(orgSlug, memberId),
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    args: [input],
+    ...lifecycleStart({ orgId, orgSlug, memberId, emailHash, waitingSince: null, signIn: input }),
   });
   const outcome = connection
     .withDeadline(Date.now() + PROVISION_WAIT_MS, () =>
-      client.workflow.executeUpdateWithStart(signInOutcomeUpdate, { startWorkflowOperation }),
+      client.workflow.executeUpdateWithStart(signInUpdate, { args: [input], startWorkflowOperation }),
     )
     .catch((cause: unknown) => Promise.reject(Object.assign(slow(), { cause })));
   const probe = new AbortController();

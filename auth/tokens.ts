@@ -10,6 +10,20 @@ export const sha256 = (value: string): Buffer => createHash('sha256').update(val
 export const identityKey = (connectionId: string, iss: string, sub: string): string =>
   createHash('sha256').update(`${connectionId}\n${iss}\n${sub}`).digest('hex').slice(0, 32);
 
+/**
+ * The member id a sign-in identity's first sign-in gives the member it creates, so the api can name
+ * that member's lifecycle before the member exists (api/temporal.ts): a UUID (version 8, RFC 9562)
+ * from a hash of the identity, the same for every callback of the same identity. Not a secret, as
+ * no member id is.
+ */
+export function newMemberId(connectionId: string, iss: string, sub: string): string {
+  const bytes = createHash('sha256').update(`member\n${connectionId}\n${iss}\n${sub}`).digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /** AES-256-GCM; the output carries iv and tag, so tampering fails decryption. */
 export function encryptSecret(key: Buffer, plaintext: string): string {
   const iv = randomBytes(12);

@@ -19,6 +19,10 @@ import { loadConfig } from '../config/index.ts';
 /** The floor worker's task queue: the target's workers never see it. */
 export const FLOOR_TASK_QUEUE = 'bench-floor';
 
+/** Floor workflows ask their provisioning for no lifecycle seed, so it asks nothing of Temporal. */
+const unasked = () => Promise.reject(new Error('the floor stamps no lifecycle and asks nothing of Temporal'));
+const floorAsksNothing = { nudgeReminders: unasked, remindersRunning: unasked };
+
 export interface Floor {
   /** `n` floor workflows, `concurrency` in flight, each inserting a new member. */
   measure(n: number, concurrency: number): Promise<Measured>;
@@ -41,7 +45,7 @@ export async function startFloor(target: Target): Promise<Floor> {
     taskQueue,
     dataConverter: converter,
     workflowsPath: fileURLToPath(new URL('./floor-workflows.ts', import.meta.url)),
-    activities: provisioningActivities(sql),
+    activities: provisioningActivities(sql, loadConfig(target.env).reminders, floorAsksNothing),
   });
   const running = worker.run();
   async function call() {

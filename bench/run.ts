@@ -59,7 +59,7 @@ try {
   let run = 0;
   const floor = (workflow: typeof oneLocalActivityWorkflow, input: ProvisionIdentityInput) =>
     client.workflow.execute(workflow, { taskQueue: 'bench-floor', workflowId: `floor-${run++}`, args: [input] });
-  const viaApi = (input: ProvisionIdentityInput) => provisionSignIn({ client, connection }, 'bench', input);
+  const viaApi = (input: ProvisionIdentityInput) => provisionSignIn({ client, connection }, sql, 'bench', input);
 
   await timed(10, (i) => viaApi(signIn(`warm-${i}`)));
   await timed(10, (i) => floor(oneLocalActivityWorkflow, signIn(`warm-floor-${i}`)));

@@ -5,3 +5,9 @@ export async function hasIdentityAtIdp(sql: Queryable, memberId: string, { conne
   const [row] = await sql`select 1 from identities where member_id = ${memberId} and connection_id = ${connectionId} and iss = ${iss}`;
   return Boolean(row);
 }
+
+/** The member a sign-in identity (connection, iss, sub) is linked to, if any. */
+export async function memberOfIdentity(sql: Queryable, { connectionId, iss, sub }: { connectionId: string; iss: string; sub: string }): Promise<string | undefined> {
+  const [row]: [{ memberId: string }?] = await sql`select member_id as "memberId" from identities where connection_id = ${connectionId} and iss = ${iss} and sub = ${sub}`;
+  return row?.memberId;
+}

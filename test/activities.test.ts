@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { emailActivities } from '../activities/email.ts';
-import { provisioningActivities } from '../activities/provisioning.ts';
+import { directProvisioning } from './support/provisioning.ts';
 import { createSql, type Sql } from '../db/client.ts';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { createMailer } from '../worker/mailer.ts';
@@ -22,7 +22,7 @@ afterAll(async () => {
 describe('activities are idempotent', () => {
   it('provisionIdentity run twice (a retry after a crash) yields one member and one identity', async () => {
     const { org, signIn: input } = await insertSsoOrg(sql);
-    const { provisionIdentity } = provisioningActivities(sql);
+    const { provisionIdentity } = directProvisioning(sql);
     const first = await provisionIdentity(input('ada'));
     const second = await provisionIdentity(input('ada'));
     expect(first).toMatchObject({ outcome: 'created', orgRole: 'member', source: 'jit' });
@@ -33,7 +33,7 @@ describe('activities are idempotent', () => {
 
   it('provisionIdentity racing itself leaves one member; the loser succeeds on retry', async () => {
     const { org, signIn: input } = await insertSsoOrg(sql);
-    const { provisionIdentity } = provisioningActivities(sql);
+    const { provisionIdentity } = directProvisioning(sql);
     const raced = await Promise.allSettled([provisionIdentity(input('bob')), provisionIdentity(input('bob'))]);
     const won = raced.filter((r) => r.status === 'fulfilled');
     expect(won.length).toBeGreaterThanOrEqual(1);
@@ -45,7 +45,7 @@ describe('activities are idempotent', () => {
 
   it('provisionIdentity refuses an unverified email and an off-domain email without an invitation, writing nothing', async () => {
     const { org, signIn: input } = await insertSsoOrg(sql);
-    const { provisionIdentity } = provisioningActivities(sql);
+    const { provisionIdentity } = directProvisioning(sql);
     expect(await provisionIdentity({ ...input('eve'), emailVerified: false })).toEqual({ outcome: 'refused', reason: 'email_not_verified' });
     expect(await provisionIdentity({ ...input('eve'), email: 'eve@elsewhere.example' })).toEqual({
       outcome: 'refused',

@@ -2,9 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { get } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { identityKey } from '../auth/tokens.ts';
 import { freePort } from '../dev/ports.ts';
-import { signInWorkflowId } from '../workflows/definitions.ts';
+import { firstSignInLifecycleId } from './support/provisioning.ts';
 import { TestBrowser } from './support/browser.ts';
 import { spawnEntry } from './support/processes.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
@@ -66,9 +65,9 @@ it('on SIGTERM, turns unready, stops accepting connections, answers the sign-in 
   let settled = false;
   const inFlight = fetch(callback, { headers: { cookie }, redirect: 'manual' }).finally(() => (settled = true));
 
-  // The callback now waits on its sign-in workflow, which no worker picks up yet.
+  // The callback now waits on the lifecycle its first sign-in started, which no worker picks up yet.
   const [connection] = await h.sql<{ id: string }[]>`select id from sso_connections where org_id = ${world.org.id}`;
-  const signIn = h.client.workflow.getHandle(signInWorkflowId(world.org.slug, identityKey(connection!.id, world.idp.issuer, 'ada')));
+  const signIn = h.client.workflow.getHandle(firstSignInLifecycleId(world.org.slug, connection!.id, world.idp.issuer, 'ada'));
   await eventually(() => signIn.describe().catch(() => undefined));
 
   api.kill('SIGTERM');

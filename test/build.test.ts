@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createSql, type Sql } from '../db/client.ts';
 import { freePort } from '../dev/ports.ts';
 import { workflowSpanSinks } from '../worker/tracing.ts';
-import { provisionIdentityWorkflow } from '../workflows/index.ts';
+import { provisionSignIn } from '../api/temporal.ts';
 import { composeConfig } from './support/compose.ts';
 import { insertSsoOrg } from './support/fixtures.ts';
 import { historiesDir } from './support/histories.ts';
@@ -122,7 +122,8 @@ describe('npm run build', () => {
     try {
       await worker.started;
       const { signIn } = await insertSsoOrg(sql);
-      const result = await new Client({ connection, dataConverter: testDataConverter }).workflow.execute(provisionIdentityWorkflow, { taskQueue, workflowId: `build-${randomUUID()}`, args: [signIn('ada')] });
+      const client = new Client({ connection, dataConverter: testDataConverter });
+      const result = await provisionSignIn({ client, connection }, sql, taskQueue, signIn('ada'));
       expect(result).toMatchObject({ outcome: 'created' });
       expect(await workerHealthCheck(healthFile)).toBe('healthy');
     } finally {

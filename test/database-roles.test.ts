@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisioningActivities } from '../activities/provisioning.ts';
+import { directProvisioning } from './support/provisioning.ts';
 import { auditActivities } from '../activities/audit.ts';
 import { createSql, type Sql } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
@@ -100,7 +100,7 @@ describe('the app database role (deploy/database-roles.sql, migrated as the owne
 
   it('does what the app does: operator writes, a sign-in provisioned twice, a domain removed', async () => {
     const { org, signIn } = await insertSsoOrg(appSql);
-    const { provisionIdentity } = provisioningActivities(appSql);
+    const { provisionIdentity } = directProvisioning(appSql);
     expect(await provisionIdentity(signIn('ada'))).toMatchObject({ outcome: 'created' });
     expect(await provisionIdentity({ ...signIn('ada'), name: 'Ada L.' })).toMatchObject({ outcome: 'signed_in' });
     await removeDomain(appSql, { org: org.slug, domain: `${org.slug}.test` });

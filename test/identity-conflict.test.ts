@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisioningActivities } from '../activities/provisioning.ts';
+import { directProvisioning } from './support/provisioning.ts';
 import { makeOrgAdmin, resetIdentity } from '../operator/operations.ts';
 import { TestBrowser } from './support/browser.ts';
 import { insertSsoOrg } from './support/fixtures.ts';
@@ -80,7 +80,7 @@ describe('a reused email does not inherit an account', () => {
 
   it('the operator resets a sign-in link by email', async () => {
     const { org, signIn } = await insertSsoOrg(h.sql);
-    const { provisionIdentity } = provisioningActivities(h.sql);
+    const { provisionIdentity } = directProvisioning(h.sql);
     await provisionIdentity(signIn('lin'));
     expect(await provisionIdentity({ ...signIn('lin'), sub: 'lin-2' })).toEqual({ outcome: 'refused', reason: 'identity_conflict' });
     expect(await resetIdentity(h.sql, { org: org.slug, email: `lin@${org.slug}.test` })).toBe(1);
@@ -90,7 +90,7 @@ describe('a reused email does not inherit an account', () => {
 
   it('linking by email stays possible when the organisation moves to another IdP (a new issuer)', async () => {
     const { signIn } = await insertSsoOrg(h.sql);
-    const { provisionIdentity } = provisioningActivities(h.sql);
+    const { provisionIdentity } = directProvisioning(h.sql);
     const first = await provisionIdentity(signIn('mo'));
     const moved = await provisionIdentity({ ...signIn('mo'), iss: 'https://new-idp.example', sub: 'mo-at-new-idp' });
     expect(moved).toMatchObject({ outcome: 'linked', memberId: (first as { memberId: string }).memberId });

@@ -8,7 +8,6 @@ import {
   workflowTypes,
   type DomainVerificationWorkflow,
   type MemberLifecycleWorkflow,
-  type ProvisionIdentityWorkflow,
   type SendInvitationWorkflow,
   type SiteAccessRemindersWorkflow,
 } from '../workflows/definitions.ts';
@@ -45,12 +44,11 @@ it('every workflow type clients name is exported by the workflow code, with the 
   const exported: Record<string, unknown> = workflows;
   for (const name of Object.values(workflowTypes)) expect(typeof exported[name], name).toBe('function');
   // Checked by the type checker: a signature drifting from definitions.ts fails `tsc`.
-  const signatures: [MemberLifecycleWorkflow, ProvisionIdentityWorkflow, SendInvitationWorkflow, SiteAccessRemindersWorkflow, DomainVerificationWorkflow] = [
+  const signatures: [MemberLifecycleWorkflow, SendInvitationWorkflow, SiteAccessRemindersWorkflow, DomainVerificationWorkflow] = [
     workflows[workflowTypes.memberLifecycle],
-    workflows[workflowTypes.provisionIdentity],
     workflows[workflowTypes.sendInvitation],
     workflows[workflowTypes.siteAccessReminders],
     workflows[workflowTypes.domainVerification],
   ];
-  expect(signatures).toHaveLength(5);
+  expect(signatures).toHaveLength(4);
 });

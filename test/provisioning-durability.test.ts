@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, expect, inject, it } from 'vitest';
-import { provisionIdentityWorkflow } from '../workflows/index.ts';
+import { provisionSignIn } from '../api/temporal.ts';
 import { memberStateQuery, memberWorkflowId } from '../workflows/definitions.ts';
 import { createSql } from '../db/client.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
 import { insertSsoOrg } from './support/fixtures.ts';
+import { firstSignInLifecycleId } from './support/provisioning.ts';
 import { testDataConverter } from './support/payload-keys.ts';
 
 let h: TestHarness | undefined;
@@ -21,20 +22,17 @@ it('a sign-in handed to Temporal while no worker runs completes once a worker is
   const taskQueue = `durability-${randomUUID()}`;
   const { org, signIn } = await insertSsoOrg(sql);
 
-  const handle = await client.workflow.start(provisionIdentityWorkflow, {
-    taskQueue,
-    workflowId: `signin/${org.slug}/durability`,
-    args: [signIn('late')],
-  });
-  await new Promise((r) => setTimeout(r, 1_000));
+  // The api gives up waiting (a 503 for the person); the lifecycle the sign-in started stays.
+  const input = signIn('late');
+  await expect(provisionSignIn({ client, connection }, sql, taskQueue, input)).rejects.toMatchObject({ status: 503 });
+  const handle = client.workflow.getHandle(firstSignInLifecycleId(org.slug, input.connectionId, input.iss, input.sub));
   expect((await handle.describe()).status.name).toBe('RUNNING');
 
   h = await startHarness({ taskQueue });
-  const result = await handle.result();
-  expect(result).toMatchObject({ outcome: 'created', orgRole: 'member' });
-  const memberId = (result as { memberId: string }).memberId;
-  expect(await sql`select email from members where id = ${memberId}`).toEqual([{ email: `late@${org.slug}.test` }]);
-  const lifecycle = client.workflow.getHandle(memberWorkflowId(org.slug, memberId));
-  expect(await eventually(() => lifecycle.query(memberStateQuery).catch(() => undefined))).toMatchObject({ status: 'active' });
-  await lifecycle.terminate('test finished');
+  const member = await eventually(async () => (await sql`select id, email, org_role, lifecycle_started_at is not null as stamped from members where org_id = ${org.id}`)[0]);
+  expect(member).toMatchObject({ email: `late@${org.slug}.test`, org_role: 'member', stamped: true });
+  expect(handle.workflowId).toBe(memberWorkflowId(org.slug, member.id));
+  // Once the lifecycle went on from its provisioning: a new member waits for a site.
+  expect(await eventually(async () => ((await handle.query(memberStateQuery)).siteAccessPending ? true : undefined))).toBe(true);
+  await handle.terminate('test finished');
 });

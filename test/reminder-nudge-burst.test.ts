@@ -21,7 +21,7 @@ afterAll(async () => {
 describe('a burst of first sign-ins in one organisation', () => {
   it("leaves the organisation's one reminder workflow knowing the earliest due reminder, however the members' nudges merged", async () => {
     const { org, signIn } = await insertSsoOrg(h.sql);
-    await Promise.all(Array.from({ length: PEOPLE }, (_, i) => provisionSignIn({ client: h.client, connection: h.connection }, h.taskQueue, signIn(`person-${i}`))));
+    await Promise.all(Array.from({ length: PEOPLE }, (_, i) => provisionSignIn({ client: h.client, connection: h.connection }, h.sql, h.taskQueue, signIn(`person-${i}`))));
     await eventually(async () => {
       const [row] = await h.sql<{ n: number }[]>`select count(*)::int as n from members where org_id = ${org.id} and lifecycle_started_at is not null`;
       return row!.n === PEOPLE ? true : undefined;
@@ -41,7 +41,7 @@ describe('a burst of first sign-ins in one organisation', () => {
     const { org, signIn } = await insertSsoOrg(h.sql);
     const client = { client: h.client, connection: h.connection };
     for (let i = 0; i < 8; i++) {
-      await provisionSignIn(client, h.taskQueue, signIn(`one-by-one-${i}`));
+      await provisionSignIn(client, h.sql, h.taskQueue, signIn(`one-by-one-${i}`));
       await eventually(async () => {
         const [row] = await h.sql<{ n: number }[]>`select count(*)::int as n from members where org_id = ${org.id} and lifecycle_started_at is not null`;
         return row!.n === i + 1 ? true : undefined;

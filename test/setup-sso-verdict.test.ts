@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { provisioningActivities } from '../activities/provisioning.ts';
+import { directProvisioning } from './support/provisioning.ts';
 import { createSql, type Sql } from '../db/client.ts';
 import { previewJit } from '../db/jit-preview.ts';
 import { testClaimsOf } from '../db/sso-drafts.ts';
@@ -39,7 +39,7 @@ describe('the verdict names what provisioning will do', () => {
     await insertMember(sql, org.id, input.email);
     await sql`insert into invitations (org_id, email, org_role, expires_at) values (${org.id}, ${input.email}, 'org_admin', now() + interval '7 days')`;
     const preview = await previewJit(sql, org.id, { iss: input.iss, sub: input.sub, email: input.email, email_verified: true, name: 'Ada' });
-    const real = await provisioningActivities(sql).provisionIdentity(input);
+    const real = await directProvisioning(sql).provisionIdentity(input);
     expect(real).toMatchObject({ outcome: 'linked', orgRole: 'org_admin' });
     expect(preview).toMatchObject({ action: 'link', promotedByInvitation: true });
   });

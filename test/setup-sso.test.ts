@@ -16,7 +16,7 @@ import { startOidcProvider, type IdpAccount, type RunningIdp } from '../dev/oidc
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.ts';
 import { saveDraft as saveDraftRow } from '../db/sso-drafts.ts';
 import { addDomain, createOrg, makeOrgAdmin } from '../operator/operations.ts';
-import { signInWorkflowId } from '../workflows/definitions.ts';
+import { firstSignInLifecycleId } from './support/provisioning.ts';
 import { TestBrowser, type Page } from './support/browser.ts';
 import { uniqueSlug } from './support/fixtures.ts';
 import { setupPages } from './support/setup-pages.ts';
@@ -300,7 +300,7 @@ describe('draft, test sign-in, go live', () => {
     expect(await h.sql`select 1 from members where org_id = ${world.org.id} and email = ${`newbie@${world.domain}`}`).toHaveLength(0);
     // The browser holds a setup session only: no member session came with the test.
     expect((await contact.request(url('/api/me'))).status).toBe(401);
-    const workflowId = signInWorkflowId(world.org.slug, identityKey(connection.id, newIdp.issuer, 'newbie'));
+    const workflowId = firstSignInLifecycleId(world.org.slug, connection.id, newIdp.issuer, 'newbie');
     await expect(h.client.workflow.getHandle(workflowId).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
     expect((await draftRow())!.testOutcome).toBe('succeeded');
   });

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../auth/tokens.ts';
-import { identityKey } from '../auth/tokens.ts';
-import { memberStateQuery, memberWorkflowId, signInWorkflowId } from '../workflows/definitions.ts';
-import { recordHistory } from './support/histories.ts';
+import { memberStateQuery, memberWorkflowId } from '../workflows/definitions.ts';
+import { firstSignInLifecycleId } from './support/provisioning.ts';
 import { TestBrowser } from './support/browser.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
 import { eventually, startHarness, type TestHarness } from './support/temporal.ts';
@@ -58,10 +57,9 @@ describe('first SSO sign-in (JIT)', () => {
     const lifecycle = h.client.workflow.getHandle(memberWorkflowId(world.org.slug, memberId));
     const state = await eventually(() => lifecycle.query(memberStateQuery).catch(() => undefined));
     expect(state).toMatchObject({ status: 'active', siteAccessPending: true, memberId });
+    // The sign-in started the lifecycle, named for the member it made.
     const [connection] = await h.sql`select id from sso_connections where org_id = ${world.org.id}`;
-    const signIn = h.client.workflow.getHandle(signInWorkflowId(world.org.slug, identityKey(connection!.id, world.idp.issuer, 'ada')));
-    expect(await signIn.result()).toMatchObject({ outcome: 'created', memberId });
-    await recordHistory(signIn, 'provision-identity-created');
+    expect(lifecycle.workflowId).toBe(firstSignInLifecycleId(world.org.slug, connection!.id, world.idp.issuer, 'ada'));
   });
 
   it('reuses the member on a second sign-in and issues a new session id', async () => {
@@ -93,10 +91,6 @@ describe('first SSO sign-in (JIT)', () => {
   it('updates name and email when they change at the IdP, with an audit event', async () => {
     await world.signIn(new TestBrowser(), 'barbara');
     const [before] = await membersWithEmail(`barbara@${world.domain}`);
-    // A sign-in arriving while the previous one's workflow still runs shares that outcome (README):
-    // this later sign-in comes after it finished, as a profile change at the IdP would.
-    const [connection] = await h.sql`select id from sso_connections where org_id = ${world.org.id}`;
-    await h.client.workflow.getHandle(signInWorkflowId(world.org.slug, identityKey(connection!.id, world.idp.issuer, 'barbara'))).result();
     Object.assign(world.idp.accounts.get('barbara')!, { name: 'Barbara J. Liskov', email: `b.liskov@${world.domain}` });
     const page = await world.signIn(new TestBrowser(), 'barbara');
     expect(JSON.parse(page.body).member).toMatchObject({ id: before!.id, name: 'Barbara J. Liskov', email: `b.liskov@${world.domain}` });

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TemporalPorts } from '../activities/ports.ts';
-import { provisioningActivities } from '../activities/provisioning.ts';
+import { directProvisioning } from './support/provisioning.ts';
 import { siteAccessActivities } from '../activities/site-access.ts';
 import { clearAnnounced } from '../db/site-access-outbox.ts';
 import { assignSite, reconcileSiteAccess, unassignSite } from '../db/site-assignments.ts';
@@ -173,7 +173,7 @@ describe('site-access announcements owed to Temporal (transactional outbox)', ()
     const { org, signIn } = await insertSsoOrg(h.sql);
     const { member, lifecycle } = await waitingMemberWithQueuedRule(org);
     await h.sql`insert into invitations (org_id, email, org_role, expires_at) values (${org.id}, ${member.email}, 'org_admin', now() + interval '1 day')`;
-    expect(await provisioningActivities(h.sql).provisionIdentity(signIn('ada'))).toMatchObject({ outcome: 'linked', orgRole: 'org_admin', lifecycleStarted: true });
+    expect(await directProvisioning(h.sql).provisionIdentity(signIn('ada'))).toMatchObject({ outcome: 'linked', orgRole: 'org_admin', lifecycleStarted: true });
     expect(await owed(member.id)).toHaveLength(1);
 
     await ageOwed(member.id);

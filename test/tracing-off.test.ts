@@ -1,9 +1,9 @@
 import { trace, type ProxyTracerProvider } from '@opentelemetry/api';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { identityKey } from '../auth/tokens.ts';
 import { loadConfig } from '../config/index.ts';
 import { startTracing } from '../temporal/tracing.ts';
-import { signInWorkflowId } from '../workflows/definitions.ts';
+import { memberStateQuery } from '../workflows/definitions.ts';
+import { firstSignInLifecycleId } from './support/provisioning.ts';
 import { TestBrowser } from './support/browser.ts';
 import { startOtlpCollector, type OtlpCollector } from './support/otlp-collector.ts';
 import { startSsoWorld, type SsoWorld } from './support/sso.ts';
@@ -32,8 +32,8 @@ it('signs in through the bundled tracing interceptors with no tracer provider in
   const page = await world.signIn(new TestBrowser(), 'grace');
   expect(page.status).toBe(200);
   const [connection] = await h.sql<{ id: string }[]>`select id from sso_connections where org_id = ${world.org.id}`;
-  const signIn = h.client.workflow.getHandle(signInWorkflowId(world.org.slug, identityKey(connection!.id, world.idp.issuer, 'grace')));
-  expect(await signIn.result()).toMatchObject({ outcome: 'created' });
+  const lifecycle = h.client.workflow.getHandle(firstSignInLifecycleId(world.org.slug, connection!.id, world.idp.issuer, 'grace'));
+  expect(await lifecycle.query(memberStateQuery)).toMatchObject({ status: 'active' });
 
   expect(trace.getTracer('probe').startSpan('probe').isRecording()).toBe(false);
   // Whatever provider the API holds, flushed: had one been installed, its spans would arrive now.

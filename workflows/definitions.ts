@@ -6,7 +6,7 @@ import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProvisionRefusal } from '../domain/identity-linking.ts';
 import type { DomainCheckSchedule } from '../domain/domain-verification.ts';
-import type { DirectoryView, MemberStatusView, StatusDecision, StatusOverride } from '../domain/lifecycle.ts';
+import type { DirectoryView, DirectoryWord, MemberStatusView, StatusDecision, StatusOverride } from '../domain/lifecycle.ts';
 import type { MemberRef, MemberSource, MemberStatus, OrgRole } from '../domain/member.ts';
 import type { ReminderOutlook } from '../domain/reminder-outlook.ts';
 
@@ -32,7 +32,8 @@ export const memberWorkflowId = (orgSlug: string, memberId: string): string => `
 export interface MemberLifecycleInput extends MemberRef {
   /** The member's MemberEmailHash: workflows cannot compute it (no crypto, no keys), starters do. */
   emailHash: string;
-  source: MemberSource;
+  /** How the member came (for the start's audit event); absent when a sign-in starts the run: its provisioning tells. */
+  source?: MemberSource;
   /**
    * Since when the member waits for a site (ISO), or null, as the starter knows it; the start
    * options carry the same in the search attributes (lifecycleStart), and the lifecycle corrects
@@ -41,6 +42,11 @@ export interface MemberLifecycleInput extends MemberRef {
   waitingSince: string | null;
   /** Carried across continue-as-new; absent on the first run. */
   state?: MemberLifecycleState;
+  /**
+   * The sign-in that started this run (api/temporal.ts): the run provisions it, and is this
+   * member's lifecycle only if the sign-in resolves to this member; otherwise it ends.
+   */
+  signIn?: ProvisionIdentityInput;
 }
 
 /**
@@ -79,6 +85,30 @@ export interface MemberLifecycleState {
   statusDecisions?: number;
 }
 
+/**
+ * What a lifecycle's first run goes on from, read in the transaction that stamps the member as
+ * having a running lifecycle (activities/members.ts stampLifecycle).
+ */
+export interface LifecycleSeed {
+  /**
+   * Since when the member has had no site as a plain member (ISO), whatever their status: the
+   * lifecycle applies its own status to it (db/site-access.ts `waitsForSite`); null if they have one.
+   */
+  noSiteSince: string | null;
+  /** When that was read (ISO, the database's clock): orders it against later site-access changes. */
+  readAt: string;
+  /**
+   * The status decisions an earlier lifecycle of this member projected (one terminated and started
+   * again): the new one goes on from them instead of from "active, following the directory".
+   */
+  decided: { status: MemberStatus } & StatusDecision;
+  /**
+   * The directory's latest committed word on the member (their directory link), null if it never
+   * spoke: a lifecycle started again goes on from it, so an older event still in flight stays older.
+   */
+  directory: DirectoryWord | null;
+}
+
 export const memberStateQuery = defineQuery<MemberLifecycleState & MemberRef & StatusDecision & MemberStatusView>('memberState');
 
 /** What the directory says about a member, in the order the service accepted it. */
@@ -100,9 +130,6 @@ export interface MemberEmailChange {
   /** When the change was committed (ISO, the database's clock). */
   changedAt: string;
 }
-
-/** Sent by a sign-in that changed the member's email, after it committed. */
-export const memberEmailChangedSignal = defineSignal<[MemberEmailChange]>('memberEmailChanged');
 
 /** An org admin's decision about a member's status; `by` is the admin's member id. */
 export interface MemberStatusRequest {
@@ -163,9 +190,6 @@ export const remindersNudgeSignal = defineSignal<[RemindersNudge?]>('remindersNu
 
 export const reminderStateQuery = defineQuery<ReminderOutlook & { orgSlug: string }>('reminderState');
 
-/** One sign-in identity, keyed by (connection, iss, sub); `identityKey` is a hash of that triple. */
-export const signInWorkflowId = (orgSlug: string, identityKey: string): string => `signin/${orgSlug}/${identityKey}`;
-
 export interface ProvisionIdentityInput {
   orgId: string;
   orgSlug: string;
@@ -188,6 +212,8 @@ export type ProvisionOutcome =
       source: MemberSource;
       /** Whether the member's lifecycle has stamped the member. */
       lifecycleStarted: boolean;
+      /** This sign-in stamped the member for the lifecycle run that provisioned it (its first run), which goes on from this. */
+      lifecycle?: LifecycleSeed;
       /** Since when the member waits for a site (ISO), null if not. */
       waitingSince: string | null;
       /** This sign-in changed the member's email to the input's (the IdP's profile did), committed then (ISO): the lifecycle is told. */
@@ -196,10 +222,19 @@ export type ProvisionOutcome =
   | { outcome: 'refused'; reason: ProvisionRefusal };
 
 /**
- * The sign-in's early return: answers as soon as the account is settled, while the workflow goes
- * on to make sure the member's lifecycle runs. Sent with update-with-start.
+ * A sign-in, sent to the lifecycle of the member it will resolve to (api/temporal.ts) with
+ * update-with-start: the lifecycle provisions it and answers as soon as the account is settled.
  */
-export const signInOutcomeUpdate = defineUpdate<ProvisionOutcome>('signInOutcome');
+export const signInUpdate = defineUpdate<ProvisionOutcome, [ProvisionIdentityInput]>('signIn');
+
+/**
+ * Which lifecycle a sign-in's provisioning runs in: a new member takes this member's id (when
+ * free), and `seed` asks it to stamp the member for this lifecycle's first run (LifecycleSeed).
+ */
+export interface SignInLifecycle {
+  memberId: string;
+  seed?: { idempotencyKey: string };
+}
 
 export const invitationWorkflowId = (orgSlug: string, invitationId: string): string => `invitation/${orgSlug}/${invitationId}`;
 
@@ -297,14 +332,12 @@ export interface PruneResult {
  */
 export const workflowTypes = {
   memberLifecycle: 'memberLifecycleWorkflow',
-  provisionIdentity: 'provisionIdentityWorkflow',
   sendInvitation: 'sendInvitationWorkflow',
   siteAccessReminders: 'siteAccessRemindersWorkflow',
   domainVerification: 'domainVerificationWorkflow',
   applySiteRules: 'applySiteRulesWorkflow',
 } as const;
 export type MemberLifecycleWorkflow = (input: MemberLifecycleInput) => Promise<void>;
-export type ProvisionIdentityWorkflow = (input: ProvisionIdentityInput) => Promise<ProvisionOutcome>;
 export type SendInvitationWorkflow = (input: InvitationEmailInput) => Promise<InvitationEmailOutcome>;
 export type SiteAccessRemindersWorkflow = (input: SiteAccessRemindersInput) => Promise<void>;
 export type DomainVerificationWorkflow = (input: DomainVerificationInput) => Promise<DomainVerificationEnd>;

@@ -1,5 +1,4 @@
 export { memberLifecycleWorkflow } from './member-lifecycle.ts';
-export { provisionIdentityWorkflow } from './provision-identity.ts';
 export { sendInvitationWorkflow } from './send-invitation.ts';
 export { pruneExpiredRecordsWorkflow } from './prune-expired-records.ts';
 export { siteAccessRemindersWorkflow } from './site-access-reminders.ts';

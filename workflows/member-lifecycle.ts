@@ -2,32 +2,46 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  ParentClosePolicy,
   proxyLocalActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, type SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities/index.ts';
 import { statusView } from '../domain/lifecycle.ts';
 import { retryPolicy } from './activity-retry.ts';
 import { applyEmailChange } from './member-email.ts';
 import { decisionOf, handleStatusDecisions, seedStatus } from './member-status.ts';
 import {
-  memberEmailChangedSignal,
+  lifecycleStart,
   memberStateQuery,
+  memberWorkflowId,
   searchAttributes,
+  signInUpdate,
   siteAccessChangedSignal,
+  type LifecycleSeed,
   type MemberLifecycleInput,
   type MemberLifecycleState,
+  type ProvisionIdentityInput,
+  type ProvisionOutcome,
   type SiteAccessChange,
 } from './definitions.ts';
 
-// Local: one short transaction in the first workflow task, so starting a lifecycle (at every first
-// sign-in) costs no activity task and no second workflow task.
+// Local: one short transaction in the first workflow task, so starting a lifecycle costs no
+// activity task and no second workflow task.
 const { recordLifecycleStarted } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: retryPolicy({ initialInterval: '1 second', maximumInterval: '1 minute' }),
+});
+
+// Local: one short, idempotent transaction on the sign-in's critical path (bench/ compares it with a regular activity).
+const { provisionIdentity } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  scheduleToCloseTimeout: '5 minutes',
+  retry: retryPolicy({ initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' }),
 });
 
 const pendingSinceAttribute = (state: MemberLifecycleState): SearchAttributeUpdatePair => ({
@@ -37,7 +51,13 @@ const pendingSinceAttribute = (state: MemberLifecycleState): SearchAttributeUpda
 
 /**
  * Single writer of one member's lifecycle and status; lives as long as the member does. Status
- * decisions (directory events, admin updates) are taken in member-status.ts.
+ * decisions (directory events, admin updates) are taken in member-status.ts; the member's sign-ins
+ * are provisioned here (signInUpdate).
+ *
+ * A first sign-in starts it (api/temporal.ts): the run is named for the member that sign-in will
+ * make, provisions it in its first workflow task and answers the sign-in from there, so a new
+ * member costs one workflow and one task. A first run whose sign-in resolves to another member (an
+ * existing one it links to) or is refused makes sure that member's lifecycle runs, and ends.
  */
 export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Promise<void> {
   const { orgId, orgSlug, memberId, waitingSince } = input;
@@ -49,10 +69,25 @@ export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Prom
     ...(waitingSince ? { siteAccessPendingSince: waitingSince } : {}),
   };
 
+  // The sign-in that started this run is provisioned with the seed, and shared by callbacks of
+  // the same sign-in that attach meanwhile; every later sign-in is provisioned on its own.
+  const provision = async (signIn: ProvisionIdentityInput, seed?: { idempotencyKey: string }): Promise<ProvisionOutcome> => {
+    const outcome = await provisionIdentity(signIn, { memberId, ...(seed ? { seed } : {}) });
+    if (outcome.outcome === 'refused') return outcome;
+    if (outcome.memberId !== memberId) {
+      if (!outcome.lifecycleStarted) await ensureLifecycle(input, signIn.emailHash, outcome);
+    } else if (outcome.emailChangedAt) {
+      applyEmailChange(state, { emailHash: signIn.emailHash, changedAt: outcome.emailChangedAt });
+    }
+    return outcome;
+  };
+  let first = !input.state && input.signIn ? provision(input.signIn, { idempotencyKey: `${workflowInfo().workflowId}/lifecycle-started` }) : undefined;
+  const firstSettled = first?.finally(() => (first = undefined));
+
   const decisions = handleStatusDecisions({ orgId, orgSlug, memberId }, state);
   setHandler(memberStateQuery, () => ({ orgId, orgSlug, memberId, ...state, ...decisionOf(state), ...statusView(decisionOf(state)) }));
   setHandler(siteAccessChangedSignal, (change) => applySiteAccessChange(state, change));
-  setHandler(memberEmailChangedSignal, (change) => applyEmailChange(state, change));
+  setHandler(signInUpdate, (signIn) => first ?? provision(signIn));
   if (input.state) {
     upsertSearchAttributes([
       { key: searchAttributes.orgSlug, value: orgSlug },
@@ -62,29 +97,63 @@ export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Prom
       ...(state.siteAccessPendingSince ? [pendingSinceAttribute(state)] : []),
     ]);
   } else {
-    // The stamp tells sign-ins this member's lifecycle runs (see provision-identity.ts); the same
-    // activity nudges the org's site-access reminders and reads since when the member waits and
-    // what an earlier lifecycle of this member (one terminated) decided. The key makes the audit
-    // event exactly-once even if this activity is retried or the worker crashes.
-    const stamped = await recordLifecycleStarted({
-      idempotencyKey: `${workflowInfo().workflowId}/lifecycle-started`,
-      orgId,
-      memberId,
-      actor: 'system',
-      type: 'member.lifecycle_started',
-      data: { source: input.source },
-    });
-    if (stamped) {
-      seedStatus(state, stamped.decided);
-      applySiteAccessChange(state, { pendingSince: stamped.noSiteSince, changedAt: stamped.readAt });
-      await decisions.catchUp(stamped.directory);
+    const seed = firstSettled ? await seedFromSignIn(input, firstSettled) : await recordStart(input);
+    if (!seed) {
+      await condition(allHandlersFinished);
+      return;
     }
+    seedStatus(state, seed.decided);
+    applySiteAccessChange(state, { pendingSince: seed.noSiteSince, changedAt: seed.readAt });
+    await decisions.catchUp(seed.directory);
   }
   decisions.open();
   void followStatus(state);
 
   await condition(() => workflowInfo().continueAsNewSuggested && allHandlersFinished());
-  await continueAsNew<typeof memberLifecycleWorkflow>({ ...input, state });
+  const { signIn: _started, ...carried } = input;
+  await continueAsNew<typeof memberLifecycleWorkflow>({ ...carried, state });
+}
+
+/**
+ * A run a directory event, an operator or an invitation started: the stamp tells sign-ins this
+ * member's lifecycle runs; the same activity nudges the org's site-access reminders and reads since
+ * when the member waits and what an earlier lifecycle of this member (one terminated) decided. The
+ * key makes the audit event exactly-once even if this activity is retried or the worker crashes.
+ */
+function recordStart(input: MemberLifecycleInput): Promise<LifecycleSeed | undefined> {
+  return recordLifecycleStarted({
+    idempotencyKey: `${workflowInfo().workflowId}/lifecycle-started`,
+    orgId: input.orgId,
+    memberId: input.memberId,
+    actor: 'system',
+    type: 'member.lifecycle_started',
+    data: { source: input.source },
+  });
+}
+
+/**
+ * A run a sign-in started goes on as the member's lifecycle only if its provisioning resolved to
+ * this member (and so stamped them); otherwise it was never a lifecycle, and ends.
+ */
+async function seedFromSignIn(input: MemberLifecycleInput, outcome: Promise<ProvisionOutcome>): Promise<LifecycleSeed | undefined> {
+  const settled = await outcome;
+  return settled.outcome !== 'refused' && settled.memberId === input.memberId ? settled.lifecycle : undefined;
+}
+
+/**
+ * A sign-in this lifecycle provisioned resolved to another member (an existing one it linked to,
+ * or one made when this member's id was taken) whose lifecycle never stamped them: it must run.
+ */
+async function ensureLifecycle({ orgId, orgSlug }: MemberLifecycleInput, emailHash: string, member: Exclude<ProvisionOutcome, { outcome: 'refused' }>): Promise<void> {
+  try {
+    await startChild(memberLifecycleWorkflow, {
+      workflowId: memberWorkflowId(orgSlug, member.memberId),
+      ...lifecycleStart({ orgId, orgSlug, memberId: member.memberId, emailHash, source: member.source, waitingSince: member.waitingSince }),
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
 }
 
 /**

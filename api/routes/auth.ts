@@ -194,7 +194,7 @@ export function authRoutes(deps: AppDeps) {
       c.get('metrics').countSignIn('refused', checked.refused);
       return show(c, 403, 'Sign-in refused', signInRefusals[checked.refused], again);
     }
-    const result = await provisionSignIn(temporal, config.temporal.taskQueue, {
+    const result = await provisionSignIn(temporal, sql, config.temporal.taskQueue, {
       orgId: connection.orgId,
       orgSlug: connection.orgSlug,
       connectionId: connection.id,

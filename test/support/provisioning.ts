@@ -1,0 +1,20 @@
+import { randomUUID } from 'node:crypto';
+import { provisioningActivities } from '../../activities/provisioning.ts';
+import type { Sql } from '../../db/client.ts';
+import { newMemberId } from '../../auth/tokens.ts';
+import { memberWorkflowId, type ProvisionIdentityInput } from '../../workflows/definitions.ts';
+import { reminderSettings } from './temporal.ts';
+
+/**
+ * The provisioning transaction called directly, as a running lifecycle's sign-in runs it (no seed
+ * asked, so no lifecycle stamp and no reminder nudge): a member it creates takes a fresh id.
+ */
+export function directProvisioning(sql: Sql) {
+  const asksNothing = () => Promise.reject(new Error('a provisioning without a seed asks nothing of Temporal'));
+  const { provisionIdentity } = provisioningActivities(sql, reminderSettings().policy, { nudgeReminders: asksNothing, remindersRunning: asksNothing });
+  return { provisionIdentity: (input: ProvisionIdentityInput) => provisionIdentity(input, { memberId: randomUUID() }) };
+}
+
+/** The workflow ID of the lifecycle a first sign-in of (connection, iss, sub) starts and is provisioned in. */
+export const firstSignInLifecycleId = (orgSlug: string, connectionId: string, iss: string, sub: string): string =>
+  memberWorkflowId(orgSlug, newMemberId(connectionId, iss, sub));
