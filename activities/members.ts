@@ -40,7 +40,9 @@ const latestWord = (row: DecidedRow): DirectoryWord | null =>
 
 /** A stamp's transaction read the member waiting: when their reminder falls due and what the reminders were told. */
 export interface StampedLifecycle {
-  seed: LifecycleSeed;
+  seed: Omit<LifecycleSeed, 'emailHash'>;
+  /** The member's email as stored: the seed's emailHash is its hash (withEmailHash). */
+  email: string;
   org: OrgRef & { isAdmin: boolean };
   due: number | undefined;
   told: ToldReminders;
@@ -54,13 +56,13 @@ export interface StampedLifecycle {
  * any member: a digest decision holding that row may be waiting for a member's lock itself.
  */
 export async function stampLifecycle(tx: Queryable, policy: ReminderPolicy, event: AuditEventInput & { memberId: string }, told: ToldReminders): Promise<StampedLifecycle | undefined> {
-  await insertAuditEvent(tx, event);
-  const [member]: [(OrgRef & { readAt: Date; isAdmin: boolean })?] = await tx`
+  const [member]: [(OrgRef & { readAt: Date; isAdmin: boolean; email: string })?] = await tx`
     update members m set lifecycle_started_at = coalesce(m.lifecycle_started_at, now())
     from organisations o
     where m.id = ${event.memberId} and o.id = m.org_id
-    returning m.org_id as "orgId", o.slug as "orgSlug", now() as "readAt", m.org_role = 'org_admin' as "isAdmin"`;
+    returning m.org_id as "orgId", o.slug as "orgSlug", now() as "readAt", m.org_role = 'org_admin' as "isAdmin", m.email`;
   if (!member) return undefined;
+  await insertAuditEvent(tx, event);
   const [waiting] = await waitingMembers(tx, member.orgId, event.memberId);
   const clock = await siteAccessClock(tx, event.memberId);
   const due = waiting && dueAt(waiting, policy);
@@ -70,8 +72,9 @@ export async function stampLifecycle(tx: Queryable, policy: ReminderPolicy, even
            m.status_override_reason as "overrideReason", l.directory_state as "linkState", l.directory_seq as "linkSeq"
     from members m left join directory_links l on l.member_id = m.id
     where m.id = ${event.memberId}`;
-  const { readAt, isAdmin, orgId, orgSlug } = member;
+  const { readAt, isAdmin, orgId, orgSlug, email } = member;
   return {
+    email,
     seed: { noSiteSince: clock?.pendingSince ?? null, readAt: readAt.toISOString(), decided: decidedFrom(decided), directory: latestWord(decided) },
     org: { orgId, orgSlug, isAdmin },
     due,
@@ -80,7 +83,10 @@ export async function stampLifecycle(tx: Queryable, policy: ReminderPolicy, even
 }
 
 /** What a stamp asks of Temporal (activities/ports.ts). */
-export type ReminderPorts = Pick<TemporalPorts, 'nudgeReminders' | 'remindersRunning'>;
+export type StampPorts = Pick<TemporalPorts, 'nudgeReminders' | 'remindersRunning' | 'memberEmailHash'>;
+
+/** The seed as the lifecycle takes it: with the MemberEmailHash of the member's stored email. */
+export const withEmailHash = (temporal: StampPorts, { seed, email }: StampedLifecycle): LifecycleSeed => ({ ...seed, emailHash: temporal.memberEmailHash(email) });
 
 /**
  * After the stamp committed: if the member waits, tells the org's site-access reminders when their
@@ -89,7 +95,7 @@ export type ReminderPorts = Pick<TemporalPorts, 'nudgeReminders' | 'remindersRun
  * hence the look, which is no billable Action); if they are an org admin (a recipient), that held
  * reminders may go. A repeated nudge at worst makes the reminders try a digest that finds nothing due.
  */
-export async function nudgeForStamp(sql: Sql, policy: ReminderPolicy, temporal: ReminderPorts, { org, due, told }: StampedLifecycle): Promise<void> {
+export async function nudgeForStamp(sql: Sql, policy: ReminderPolicy, temporal: StampPorts, { org, due, told }: StampedLifecycle): Promise<void> {
   const ref = { orgId: org.orgId, orgSlug: org.orgSlug };
   if (due !== undefined && !(alreadyTold(told, due) && (await temporal.remindersRunning(ref)))) {
     await temporal.nudgeReminders(ref, { dueAt: new Date(due).toISOString() });
@@ -98,7 +104,7 @@ export async function nudgeForStamp(sql: Sql, policy: ReminderPolicy, temporal: 
   if (org.isAdmin && (await remindersAwaitRecipients(sql, policy, ref.orgId))) await temporal.nudgeReminders(ref, {});
 }
 
-export function memberActivities(sql: Sql, policy: ReminderPolicy, temporal: ReminderPorts) {
+export function memberActivities(sql: Sql, policy: ReminderPolicy, temporal: StampPorts) {
   return {
     /**
      * Stamps a member whose lifecycle a directory event, an operator or an invitation started (a
@@ -109,7 +115,7 @@ export function memberActivities(sql: Sql, policy: ReminderPolicy, temporal: Rem
       const stamped = await sql.begin(async (tx) => stampLifecycle(tx, policy, event, await toldReminders(tx, event.orgId)));
       if (!stamped) return undefined;
       await nudgeForStamp(sql, policy, temporal, stamped);
-      return stamped.seed;
+      return withEmailHash(temporal, stamped);
     },
   };
 }

@@ -11,6 +11,8 @@ export interface TemporalPorts {
   nudgeReminders(org: OrgRef, nudge?: RemindersNudge): Promise<void>;
   /** Whether the org's reminder workflow runs now. */
   remindersRunning(org: OrgRef): Promise<boolean>;
+  /** The MemberEmailHash search attribute's value for an email (keyed: temporal/member-email-hash.ts). */
+  memberEmailHash(email: string): string;
   /** Hands what the directory said to the member's lifecycle, starting it if it does not run; bounded by `timeoutMs` (else a default deadline), given up when `signal` aborts. */
   sendDirectoryEvent(member: MemberRef & { email: string }, event: DirectoryEvent, bounds?: CallBounds): Promise<void>;
   /** Tells the member's lifecycle that their site access began or ended and, with `dueAt`, the org's reminders when they fall due. */

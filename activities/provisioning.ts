@@ -9,7 +9,7 @@ import { decideNewIdentity, emailChangeRefusal } from '../domain/identity-linkin
 import type { MemberSource, MemberStatus, OrgRole } from '../domain/member.ts';
 import type { ReminderPolicy } from '../domain/reminders.ts';
 import type { ProvisionIdentityInput, ProvisionOutcome, SignInLifecycle } from '../workflows/definitions.ts';
-import { nudgeForStamp, stampLifecycle, type ReminderPorts } from './members.ts';
+import { nudgeForStamp, stampLifecycle, withEmailHash, type StampPorts } from './members.ts';
 
 interface MemberRow {
   id: string;
@@ -49,7 +49,7 @@ const memberResult = ({ outcome, member: m, emailChangedAt }: Resolved): Provisi
  * lifecycle's member id, and when the lifecycle's first run asks for its seed and the sign-in
  * resolves to its member, the same transaction stamps the member for it (activities/members.ts).
  */
-export function provisioningActivities(sql: Sql, policy: ReminderPolicy, temporal: ReminderPorts) {
+export function provisioningActivities(sql: Sql, policy: ReminderPolicy, temporal: StampPorts) {
   return {
     async provisionIdentity(input: ProvisionIdentityInput, lifecycle: SignInLifecycle): Promise<ProvisionOutcome> {
       if (!input.emailVerified) return { outcome: 'refused', reason: 'email_not_verified' };
@@ -68,7 +68,7 @@ export function provisioningActivities(sql: Sql, policy: ReminderPolicy, tempora
       });
       if (!settled.stamped) return settled.outcome;
       await nudgeForStamp(sql, policy, temporal, settled.stamped);
-      return { ...settled.outcome, lifecycle: settled.stamped.seed } as ProvisionOutcome;
+      return { ...settled.outcome, lifecycle: withEmailHash(temporal, settled.stamped) } as ProvisionOutcome;
     },
   };
 }

@@ -21,7 +21,7 @@ export const FLOOR_TASK_QUEUE = 'bench-floor';
 
 /** Floor workflows ask their provisioning for no lifecycle seed, so it asks nothing of Temporal. */
 const unasked = () => Promise.reject(new Error('the floor stamps no lifecycle and asks nothing of Temporal'));
-const floorAsksNothing = { nudgeReminders: unasked, remindersRunning: unasked };
+const floorAsksNothing = { nudgeReminders: unasked, remindersRunning: unasked, memberEmailHash: () => { throw new Error('the floor stamps no lifecycle'); } };
 
 export interface Floor {
   /** `n` floor workflows, `concurrency` in flight, each inserting a new member. */

@@ -19,6 +19,7 @@ export function activityPorts(client: Client, taskQueue: string, hashEmail: Memb
   return {
     nudgeReminders: (org, reminder = {}) => nudge(org, reminder),
     remindersRunning: (org) => within(CALL_DEADLINE_MS, () => remindersRunning(client, org)),
+    memberEmailHash: hashEmail,
     sendDirectoryEvent: async (member, event, { signal, timeoutMs = CALL_DEADLINE_MS } = {}) => {
       const send = () => within(timeoutMs, () => sendDirectoryEvent(client, member, event, taskQueue, hashEmail));
       await (signal ? connection.withAbortSignal(signal, send) : send());

@@ -32,7 +32,7 @@ it(
     // The api's and the worker's lines come through different pipes, in no fixed order.
     await run.waitForOutput(/workflow memberLifecycleWorkflow started {2}member\/acme\//, 30_000);
     await run.waitForOutput(/INFO: api GET \/api\/me 200 \d+ ms\n/, 30_000);
-    await run.waitForOutput(/INFO: worker activity provisionIdentity done in \d+ ms {2}signin\/acme\//, 30_000);
+    await run.waitForOutput(/INFO: worker activity provisionIdentity done in \d+ ms {2}member\/acme\//, 30_000);
     expect(run.stdout).toContain('workflow bundle built');
     expect(run.stdout).not.toMatch(/webpack|compiled successfully|^\{"level"/m);
 

@@ -53,6 +53,8 @@ it('a lifecycle whose history grows continues as new, keeping its state and writ
     siteAccessPending: true,
     siteAccessPendingSince: createdAt.toISOString(),
     siteAccessChangedAt: expect.any(String),
+    // The email as stored when the lifecycle started (its seed) is the latest it has applied.
+    emailChangedAt: expect.any(String),
     ...followingTheDirectory,
   });
   expect(await h.sql`select type from audit_events where member_id = ${member.id}`).toEqual([{ type: 'member.lifecycle_started' }]);

@@ -60,6 +60,8 @@ describe('member lifecycle workflow', () => {
       siteAccessPending: true,
       siteAccessPendingSince: waitingSince,
       siteAccessChangedAt: expect.any(String),
+      // The email as stored when the lifecycle started (its seed) is the latest it has applied.
+      emailChangedAt: expect.any(String),
       ...followingTheDirectory,
     });
     await handle.terminate('test finished');

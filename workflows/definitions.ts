@@ -90,6 +90,8 @@ export interface MemberLifecycleState {
  * having a running lifecycle (activities/members.ts stampLifecycle).
  */
 export interface LifecycleSeed {
+  /** The MemberEmailHash of the member's email as stored (a starter's may be of another address, e.g. a sign-in's refused change). */
+  emailHash: string;
   /**
    * Since when the member has had no site as a plain member (ISO), whatever their status: the
    * lifecycle applies its own status to it (db/site-access.ts `waitsForSite`); null if they have one.
@@ -130,6 +132,12 @@ export interface MemberEmailChange {
   /** When the change was committed (ISO, the database's clock). */
   changedAt: string;
 }
+
+/**
+ * Sent by a lifecycle whose sign-in changed the email of another member (an identity linked to
+ * that member after the api chose the lifecycle), after it committed: that member's lifecycle follows.
+ */
+export const memberEmailChangedSignal = defineSignal<[MemberEmailChange]>('memberEmailChanged');
 
 /** An org admin's decision about a member's status; `by` is the admin's member id. */
 export interface MemberStatusRequest {

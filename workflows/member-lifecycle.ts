@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   ParentClosePolicy,
   proxyLocalActivities,
   setHandler,
@@ -17,6 +18,7 @@ import { applyEmailChange } from './member-email.ts';
 import { decisionOf, handleStatusDecisions, seedStatus } from './member-status.ts';
 import {
   lifecycleStart,
+  memberEmailChangedSignal,
   memberStateQuery,
   memberWorkflowId,
   searchAttributes,
@@ -74,20 +76,30 @@ export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Prom
   const provision = async (signIn: ProvisionIdentityInput, seed?: { idempotencyKey: string }): Promise<ProvisionOutcome> => {
     const outcome = await provisionIdentity(signIn, { memberId, ...(seed ? { seed } : {}) });
     if (outcome.outcome === 'refused') return outcome;
-    if (outcome.memberId !== memberId) {
-      if (!outcome.lifecycleStarted) await ensureLifecycle(input, signIn.emailHash, outcome);
-    } else if (outcome.emailChangedAt) {
-      applyEmailChange(state, { emailHash: signIn.emailHash, changedAt: outcome.emailChangedAt });
+    const change = outcome.emailChangedAt ? { emailHash: signIn.emailHash, changedAt: outcome.emailChangedAt } : undefined;
+    if (outcome.memberId === memberId) {
+      if (change) applyEmailChange(state, change);
+    } else if (!outcome.lifecycleStarted) {
+      await ensureLifecycle(input, signIn.emailHash, outcome);
+    } else if (change) {
+      // Its lifecycle runs (or will take the stored email when it starts): it follows.
+      await getExternalWorkflowHandle(memberWorkflowId(orgSlug, outcome.memberId)).signal(memberEmailChangedSignal, change).catch(() => undefined);
     }
     return outcome;
   };
-  let first = !input.state && input.signIn ? provision(input.signIn, { idempotencyKey: `${workflowInfo().workflowId}/lifecycle-started` }) : undefined;
+  const startedBy = !input.state ? input.signIn : undefined;
+  let first = startedBy ? provision(startedBy, { idempotencyKey: `${workflowInfo().workflowId}/lifecycle-started` }) : undefined;
   const firstSettled = first?.finally(() => (first = undefined));
+  // Only callbacks of the same identity share the first answer: another identity may reach this
+  // member's id too (an identity linked to them, while the one whose first sign-in named them is reset).
+  const sameIdentity = (signIn: ProvisionIdentityInput) =>
+    startedBy !== undefined && signIn.connectionId === startedBy.connectionId && signIn.iss === startedBy.iss && signIn.sub === startedBy.sub;
 
   const decisions = handleStatusDecisions({ orgId, orgSlug, memberId }, state);
   setHandler(memberStateQuery, () => ({ orgId, orgSlug, memberId, ...state, ...decisionOf(state), ...statusView(decisionOf(state)) }));
   setHandler(siteAccessChangedSignal, (change) => applySiteAccessChange(state, change));
-  setHandler(signInUpdate, (signIn) => first ?? provision(signIn));
+  setHandler(memberEmailChangedSignal, (change) => applyEmailChange(state, change));
+  setHandler(signInUpdate, (signIn) => (first && sameIdentity(signIn) ? first : provision(signIn)));
   if (input.state) {
     upsertSearchAttributes([
       { key: searchAttributes.orgSlug, value: orgSlug },
@@ -97,11 +109,22 @@ export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Prom
       ...(state.siteAccessPendingSince ? [pendingSinceAttribute(state)] : []),
     ]);
   } else {
-    const seed = firstSettled ? await seedFromSignIn(input, firstSettled) : await recordStart(input);
+    // A run whose sign-in resolved elsewhere may still be named for a real member (one whose
+    // lifecycle an operator terminated): then it is theirs, stamped as any other start.
+    const seed = (firstSettled && (await seedFromSignIn(input, firstSettled))) ?? (await recordStart(input));
     if (!seed) {
+      // Not a member's lifecycle: what its start options said must not show it as one (one upsert,
+      // on this rare path only).
+      upsertSearchAttributes([
+        { key: searchAttributes.memberEmailHash, value: null },
+        { key: searchAttributes.memberStatus, value: null },
+        { key: searchAttributes.siteAccessPending, value: null },
+      ]);
       await condition(allHandlersFinished);
       return;
     }
+    // The starter's MemberEmailHash may be of another address (a sign-in's refused change).
+    applyEmailChange(state, { emailHash: seed.emailHash, changedAt: seed.readAt });
     seedStatus(state, seed.decided);
     applySiteAccessChange(state, { pendingSince: seed.noSiteSince, changedAt: seed.readAt });
     await decisions.catchUp(seed.directory);

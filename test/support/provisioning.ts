@@ -3,6 +3,7 @@ import { provisioningActivities } from '../../activities/provisioning.ts';
 import type { Sql } from '../../db/client.ts';
 import { newMemberId } from '../../auth/tokens.ts';
 import { memberWorkflowId, type ProvisionIdentityInput } from '../../workflows/definitions.ts';
+import { testEmailHash } from './payload-keys.ts';
 import { reminderSettings } from './temporal.ts';
 
 /**
@@ -11,7 +12,7 @@ import { reminderSettings } from './temporal.ts';
  */
 export function directProvisioning(sql: Sql) {
   const asksNothing = () => Promise.reject(new Error('a provisioning without a seed asks nothing of Temporal'));
-  const { provisionIdentity } = provisioningActivities(sql, reminderSettings().policy, { nudgeReminders: asksNothing, remindersRunning: asksNothing });
+  const { provisionIdentity } = provisioningActivities(sql, reminderSettings().policy, { nudgeReminders: asksNothing, remindersRunning: asksNothing, memberEmailHash: testEmailHash });
   return { provisionIdentity: (input: ProvisionIdentityInput) => provisionIdentity(input, { memberId: randomUUID() }) };
 }
 
