@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app.ts';
 import { formTokenOf } from '../api/pages/form-token.ts';
 import { setupCookieName } from '../api/setup/setup-session.ts';
-import { decryptSecret, identityKey } from '../auth/tokens.ts';
+import { decryptSecret } from '../auth/tokens.ts';
 import { createLogger } from '../config/logger.ts';
 import { createSetupLink } from '../db/setup-links.ts';
 import { openSetupSession } from '../db/setup-sessions.ts';
