@@ -4,9 +4,10 @@ import { searchAttributes, type MemberEmailChange, type MemberLifecycleState } f
 /**
  * Keeps the lifecycle's MemberEmailHash, the search attribute operators filter on, on the
  * member's current address. Changes come from the sign-ins this lifecycle provisions (signInUpdate,
- * several at once) and with the directory's events (from different api replicas and the backstop):
- * they may overtake each other, so an older change is ignored, and one that changes nothing costs
- * no upsert.
+ * several at once), from another lifecycle that provisioned one of this member's sign-ins
+ * (memberEmailChangedSignal), with the directory's events (from different api replicas and the
+ * backstop) and from the stored email when the lifecycle starts: they may overtake each other, so
+ * an older change is ignored, and one that changes nothing costs no upsert.
  */
 export function applyEmailChange(state: MemberLifecycleState, { emailHash, changedAt }: MemberEmailChange): void {
   if (state.emailChangedAt && Date.parse(changedAt) <= Date.parse(state.emailChangedAt)) return;
