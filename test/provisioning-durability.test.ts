@@ -22,13 +22,17 @@ it('a sign-in handed to Temporal while no worker runs completes once a worker is
   const taskQueue = `durability-${randomUUID()}`;
   const { org, signIn } = await insertSsoOrg(sql);
 
-  // The api gives up waiting (a 503 for the person); the lifecycle the sign-in started stays.
+  // The sign-in starts the lifecycle it will be provisioned in, which no worker picks up yet.
   const input = signIn('late');
-  await expect(provisionSignIn({ client, connection }, sql, taskQueue, input)).rejects.toMatchObject({ status: 503 });
+  const answer = provisionSignIn({ client, connection }, sql, taskQueue, input);
   const handle = client.workflow.getHandle(firstSignInLifecycleId(org.slug, input.connectionId, input.iss, input.sub));
+  await eventually(() => handle.describe().catch(() => undefined));
+  await new Promise((r) => setTimeout(r, 1_000));
   expect((await handle.describe()).status.name).toBe('RUNNING');
+  expect(await sql`select 1 from members where org_id = ${org.id}`).toHaveLength(0);
 
   h = await startHarness({ taskQueue });
+  expect(await answer).toMatchObject({ outcome: 'created' });
   const member = await eventually(async () => (await sql`select id, email, org_role, lifecycle_started_at is not null as stamped from members where org_id = ${org.id}`)[0]);
   expect(member).toMatchObject({ email: `late@${org.slug}.test`, org_role: 'member', stamped: true });
   expect(handle.workflowId).toBe(memberWorkflowId(org.slug, member.id));
