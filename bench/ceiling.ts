@@ -1,9 +1,10 @@
 /**
- * The most a burst of first sign-ins could reach against this target's floor, whatever the
- * service's design: the same browser flow against a real OpenID Provider, ending at a relying
- * party that does the least a sign-in provisioned through Temporal can do (bench/ceiling-rp.ts,
- * its own process as the api is), measured beside the floor and the burst. Its throughput
- * against the floor's bounds the burst's.
+ * A reference for a burst of first sign-ins against this target's floor: the same browser flow
+ * against a real OpenID Provider, ending at a relying party that does the least a sign-in
+ * provisioned through Temporal can do (bench/ceiling-rp.ts, its own process as the api is, with
+ * its own IdP in that process), measured beside the floor and the burst. It is not a strict bound:
+ * its processes are arranged differently from the api's, and since one workflow per first sign-in
+ * the burst reaches about as much, sometimes more (docs/load-bench.md).
  */
 import { startChild } from '../dev/children.ts';
 import { freePort } from '../dev/ports.ts';
