@@ -58,8 +58,9 @@ const pendingSinceAttribute = (state: MemberLifecycleState): SearchAttributeUpda
  *
  * A first sign-in starts it (api/temporal.ts): the run is named for the member that sign-in will
  * make, provisions it in its first workflow task and answers the sign-in from there, so a new
- * member costs one workflow and one task. A first run whose sign-in resolves to another member (an
- * existing one it links to) or is refused makes sure that member's lifecycle runs, and ends.
+ * member costs one workflow and one task. A first run whose sign-in is refused or resolves to
+ * another member (an existing one it links to, whose lifecycle it starts if it never ran) ends,
+ * unless a member has this run's id (their lifecycle was terminated): then it is theirs.
  */
 export async function memberLifecycleWorkflow(input: MemberLifecycleInput): Promise<void> {
   const { orgId, orgSlug, memberId, waitingSince } = input;
@@ -155,8 +156,9 @@ function recordStart(input: MemberLifecycleInput): Promise<LifecycleSeed | undef
 }
 
 /**
- * A run a sign-in started goes on as the member's lifecycle only if its provisioning resolved to
- * this member (and so stamped them); otherwise it was never a lifecycle, and ends.
+ * The seed of a run a sign-in started, if its provisioning resolved to this member (and so stamped
+ * them); otherwise undefined, and the run stamps its member as any other start does, or ends when
+ * no member has its id.
  */
 async function seedFromSignIn(input: MemberLifecycleInput, outcome: Promise<ProvisionOutcome>): Promise<LifecycleSeed | undefined> {
   const settled = await outcome;
