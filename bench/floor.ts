@@ -10,6 +10,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { provisioningActivities } from '../activities/provisioning.ts';
 import { createSql } from '../db/client.ts';
 import { insertSsoOrg, uniqueSlug } from '../test/support/fixtures.ts';
+import { unseededPorts } from '../test/support/unseeded-ports.ts';
 import { oneLocalActivityWorkflow } from './floor-workflows.ts';
 import { atConcurrency, type Measured } from './stats.ts';
 import type { Target } from './target.ts';
@@ -18,10 +19,6 @@ import { loadConfig } from '../config/index.ts';
 
 /** The floor worker's task queue: the target's workers never see it. */
 export const FLOOR_TASK_QUEUE = 'bench-floor';
-
-/** Floor workflows ask their provisioning for no lifecycle seed, so it asks nothing of Temporal. */
-const unasked = () => Promise.reject(new Error('the floor stamps no lifecycle and asks nothing of Temporal'));
-const floorAsksNothing = { nudgeReminders: unasked, remindersRunning: unasked, memberEmailHash: () => { throw new Error('the floor stamps no lifecycle'); } };
 
 export interface Floor {
   /** `n` floor workflows, `concurrency` in flight, each inserting a new member. */
@@ -45,7 +42,8 @@ export async function startFloor(target: Target): Promise<Floor> {
     taskQueue,
     dataConverter: converter,
     workflowsPath: fileURLToPath(new URL('./floor-workflows.ts', import.meta.url)),
-    activities: provisioningActivities(sql, loadConfig(target.env).reminders, floorAsksNothing),
+    // Floor workflows ask their provisioning for no lifecycle seed.
+    activities: provisioningActivities(sql, loadConfig(target.env).reminders, unseededPorts),
   });
   const running = worker.run();
   async function call() {

@@ -3,16 +3,15 @@ import { provisioningActivities } from '../../activities/provisioning.ts';
 import type { Sql } from '../../db/client.ts';
 import { newMemberId } from '../../auth/tokens.ts';
 import { memberWorkflowId, type ProvisionIdentityInput } from '../../workflows/definitions.ts';
-import { testEmailHash } from './payload-keys.ts';
 import { reminderSettings } from './temporal.ts';
+import { unseededPorts } from './unseeded-ports.ts';
 
 /**
  * The provisioning transaction called directly, as a running lifecycle's sign-in runs it (no seed
  * asked, so no lifecycle stamp and no reminder nudge): a member it creates takes a fresh id.
  */
 export function directProvisioning(sql: Sql) {
-  const asksNothing = () => Promise.reject(new Error('a provisioning without a seed asks nothing of Temporal'));
-  const { provisionIdentity } = provisioningActivities(sql, reminderSettings().policy, { nudgeReminders: asksNothing, remindersRunning: asksNothing, memberEmailHash: testEmailHash });
+  const { provisionIdentity } = provisioningActivities(sql, reminderSettings().policy, unseededPorts);
   return { provisionIdentity: (input: ProvisionIdentityInput) => provisionIdentity(input, { memberId: randomUUID() }) };
 }
 
